@@ -1,0 +1,29 @@
+//! Skranke's domain: money, availability, identities, addresses, calendar, delivery, payment and returns
+//! rules of DOMAIN.md. Pure: no IO, no async, no clock (the caller passes `now` and the shop's policy).
+
+pub mod availability;
+pub mod calendar;
+pub mod delivery;
+pub mod email;
+pub mod error;
+pub mod fodselsnummer;
+pub mod money;
+pub mod order;
+pub mod orgnr;
+pub mod payment;
+pub mod phone;
+pub mod policy;
+pub mod postcode;
+pub mod returns;
+
+pub use availability::Availability;
+pub use delivery::{DeliveryPromise, PromiseReason};
+pub use email::Email;
+pub use error::{FieldError, Invalid};
+pub use fodselsnummer::Fodselsnummer;
+pub use money::{mva_per_rate, Money, MvaLine, MvaRate};
+pub use order::{OrderDraft, Product, ValidOrder};
+pub use orgnr::OrgNr;
+pub use payment::PaymentMethod;
+pub use phone::PhoneNumber;
+pub use policy::{PaymentPolicy, PickupPolicy, ShopPolicy};

@@ -1,0 +1,302 @@
+//! Money in øre and MVA per rate on totals (rule S2).
+//!
+//! Rounding rule (S2): prices include MVA. The MVA of a rate is computed once, on the sum of all amounts
+//! at that rate: `mva = total − round_half_up(total / (1 + r))`, in øre. Lines are never rounded one by
+//! one and then summed, because that drifts: 3 × 0,99 at 25 % gives 0,59 on the total, 0,60 per line.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::ops::{Add, AddAssign, Mul};
+
+use crate::Invalid;
+
+/// An amount in øre (1/100 NOK). Prices include MVA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Money(i64);
+
+impl Money {
+    pub const ZERO: Money = Money(0);
+
+    pub const fn from_ore(ore: i64) -> Self {
+        Money(ore)
+    }
+
+    pub const fn from_kroner(kroner: i64) -> Self {
+        Money(kroner * 100)
+    }
+
+    pub const fn ore(self) -> i64 {
+        self.0
+    }
+
+    pub fn checked_mul(self, quantity: u32) -> Option<Money> {
+        self.0.checked_mul(i64::from(quantity)).map(Money)
+    }
+
+    /// Parses what staff type or a CSV holds: `1249`, `1249,00`, `1 249,50`, `1249.5`, `kr 99,-`.
+    pub fn parse_kroner(text: &str) -> Result<Money, Invalid> {
+        let invalid = || Invalid::Amount {
+            text: text.chars().take(40).collect(),
+        };
+        let cleaned: String = text
+            .trim()
+            .trim_start_matches("kr")
+            .trim_end_matches("kr")
+            .trim_end_matches(",-")
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
+            .collect();
+        let (negative, digits) = match cleaned.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, cleaned.as_str()),
+        };
+        let (whole, frac) = match digits.split_once([',', '.']) {
+            Some((w, f)) => (w, f),
+            None => (digits, ""),
+        };
+        let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() || !all_digits(whole) || !all_digits(frac) || frac.len() > 2 || whole.len() > 13 {
+            return Err(invalid());
+        }
+        let kroner: i64 = whole.parse().map_err(|_| invalid())?;
+        let ore: i64 = match frac.len() {
+            0 => 0,
+            1 => frac.parse::<i64>().map_err(|_| invalid())? * 10,
+            _ => frac.parse().map_err(|_| invalid())?,
+        };
+        let value = kroner * 100 + ore;
+        Ok(Money(if negative { -value } else { value }))
+    }
+}
+
+impl Add for Money {
+    type Output = Money;
+    fn add(self, rhs: Money) -> Money {
+        Money(self.0 + rhs.0)
+    }
+}
+
+impl AddAssign for Money {
+    fn add_assign(&mut self, rhs: Money) {
+        self.0 += rhs.0;
+    }
+}
+
+impl Mul<u32> for Money {
+    type Output = Money;
+    fn mul(self, rhs: u32) -> Money {
+        Money(self.0 * i64::from(rhs))
+    }
+}
+
+impl std::iter::Sum for Money {
+    fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
+        iter.fold(Money::ZERO, Add::add)
+    }
+}
+
+/// Norwegian style: `1 249,00 kr` (thin grouping by a no-break space, comma decimals).
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "−" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let kroner = (abs / 100).to_string();
+        let mut grouped = String::with_capacity(kroner.len() + kroner.len() / 3);
+        for (i, c) in kroner.chars().enumerate() {
+            if i > 0 && (kroner.len() - i).is_multiple_of(3) {
+                grouped.push('\u{a0}');
+            }
+            grouped.push(c);
+        }
+        write!(f, "{sign}{grouped},{:02}\u{a0}kr", abs % 100)
+    }
+}
+
+/// The MVA rates a product can carry (S2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MvaRate {
+    /// 25 %, the general rate.
+    General,
+    /// 15 %, food (næringsmidler).
+    Food,
+    /// 12 %, passenger transport and similar.
+    Transport,
+}
+
+impl MvaRate {
+    pub const ALL: [MvaRate; 3] = [MvaRate::General, MvaRate::Food, MvaRate::Transport];
+
+    /// The rate in basis points (2500 = 25 %), the unit Klarna's `tax_rate` also uses.
+    pub const fn basis_points(self) -> i64 {
+        match self {
+            MvaRate::General => 2500,
+            MvaRate::Food => 1500,
+            MvaRate::Transport => 1200,
+        }
+    }
+
+    pub const fn percent(self) -> u32 {
+        (self.basis_points() / 100) as u32
+    }
+
+    pub fn from_percent(percent: u32) -> Option<MvaRate> {
+        MvaRate::ALL.into_iter().find(|r| r.percent() == percent)
+    }
+
+    pub fn parse(text: &str) -> Result<MvaRate, Invalid> {
+        let t = text.trim().trim_end_matches('%').trim();
+        t.parse::<u32>()
+            .ok()
+            .and_then(MvaRate::from_percent)
+            .ok_or_else(|| Invalid::MvaRate {
+                text: text.chars().take(20).collect(),
+            })
+    }
+
+    /// MVA contained in `total` (an amount including MVA), rounded half up to øre (S2).
+    pub fn mva_of_total(self, total: Money) -> Money {
+        let bp = i128::from(self.basis_points());
+        let incl = i128::from(total.ore());
+        // excl = incl·10000 / (10000 + bp), rounded half away from zero.
+        let denominator = 10_000 + bp;
+        let numerator = incl * 10_000;
+        let excl = if numerator >= 0 {
+            (2 * numerator + denominator) / (2 * denominator)
+        } else {
+            -((-2 * numerator + denominator) / (2 * denominator))
+        };
+        // The result is at most |incl|, which came from an i64.
+        Money(i64::try_from(incl - excl).unwrap_or(i64::MAX))
+    }
+}
+
+/// MVA of one rate on a document: the base incl. MVA and the MVA in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MvaLine {
+    pub rate: MvaRate,
+    pub total_incl: Money,
+    pub mva: Money,
+}
+
+/// Sums amounts per rate and computes MVA per rate on those totals (S2). Rates with no amount are left
+/// out; the result is ordered 25 %, 15 %, 12 %.
+pub fn mva_per_rate(amounts: impl IntoIterator<Item = (MvaRate, Money)>) -> Vec<MvaLine> {
+    let mut totals = [Money::ZERO; 3];
+    let mut seen = [false; 3];
+    for (rate, amount) in amounts {
+        let i = MvaRate::ALL.iter().position(|r| *r == rate).unwrap_or(0);
+        totals[i] += amount;
+        seen[i] = true;
+    }
+    MvaRate::ALL
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| seen[*i])
+        .map(|(i, rate)| MvaLine {
+            rate,
+            total_incl: totals[i],
+            mva: rate.mva_of_total(totals[i]),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn s2_vectors() {
+        let cases = [
+            (124_900, MvaRate::General, 24_980),
+            (59_700, MvaRate::General, 11_940),
+            (9_900, MvaRate::General, 1_980),
+            (69_600, MvaRate::General, 13_920),
+            (99, MvaRate::General, 20),
+            (297, MvaRate::General, 59),
+            (10_000, MvaRate::Food, 1_304),
+            (10_000, MvaRate::Transport, 1_071),
+        ];
+        for (incl, rate, mva) in cases {
+            assert_eq!(
+                rate.mva_of_total(Money::from_ore(incl)),
+                Money::from_ore(mva),
+                "{incl} @ {rate:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn s2_mva_is_on_the_total_per_rate_not_per_line() {
+        let lines = [(MvaRate::General, Money::from_ore(99)); 3];
+        let per_rate = mva_per_rate(lines);
+        assert_eq!(per_rate.len(), 1);
+        assert_eq!(per_rate[0].mva, Money::from_ore(59));
+        let per_line: i64 = lines.iter().map(|(r, m)| r.mva_of_total(*m).ore()).sum();
+        assert_eq!(per_line, 60, "the drift the rule avoids");
+    }
+
+    #[test]
+    fn mva_per_rate_keeps_rates_apart_and_in_order() {
+        let lines = [
+            (MvaRate::Food, Money::from_ore(10_000)),
+            (MvaRate::General, Money::from_ore(124_900)),
+            (MvaRate::Food, Money::from_ore(10_000)),
+        ];
+        let got = mva_per_rate(lines);
+        assert_eq!(
+            got.iter().map(|l| l.rate).collect::<Vec<_>>(),
+            vec![MvaRate::General, MvaRate::Food]
+        );
+        assert_eq!(got[1].total_incl, Money::from_ore(20_000));
+        assert_eq!(got[1].mva, Money::from_ore(2_609));
+    }
+
+    #[test]
+    fn parses_and_formats_kroner() {
+        assert_eq!(Money::parse_kroner("1 249,00"), Ok(Money::from_ore(124_900)));
+        assert_eq!(Money::parse_kroner("1249.5"), Ok(Money::from_ore(124_950)));
+        assert_eq!(Money::parse_kroner("kr 99,-"), Ok(Money::from_ore(9_900)));
+        assert!(Money::parse_kroner("12,345").is_err());
+        assert!(Money::parse_kroner("abc").is_err());
+        assert!(Money::parse_kroner("").is_err());
+        assert_eq!(Money::from_ore(124_900).to_string(), "1\u{a0}249,00\u{a0}kr");
+        assert_eq!(Money::from_ore(5).to_string(), "0,05\u{a0}kr");
+        assert_eq!(
+            Money::from_ore(123_456_789).to_string(),
+            "1\u{a0}234\u{a0}567,89\u{a0}kr"
+        );
+    }
+
+    proptest! {
+        /// The MVA of a total never exceeds the total, is never negative, and the excl. part plus the
+        /// MVA gives the total back exactly (no øre lost).
+        #[test]
+        fn mva_is_a_part_of_the_total(incl in 0i64..10_000_000_000, rate in 0usize..3) {
+            let rate = MvaRate::ALL[rate];
+            let mva = rate.mva_of_total(Money::from_ore(incl)).ore();
+            prop_assert!(mva >= 0 && mva <= incl);
+            // MVA is within half an øre of the exact value incl·r/(1+r).
+            let bp = rate.basis_points() as i128;
+            let exact_times_denominator = incl as i128 * bp; // mva·(10000+bp) ≈ incl·bp
+            let diff = (mva as i128 * (10_000 + bp) - exact_times_denominator).abs();
+            prop_assert!(diff * 2 <= 10_000 + bp);
+        }
+
+        /// Summing lines per rate and then computing MVA differs from summing per-line MVA by at most
+        /// half an øre per line: the documented price of computing on the total.
+        #[test]
+        fn total_mva_vs_line_mva_drift_is_bounded(lines in proptest::collection::vec((1i64..1_000_000, 0usize..3), 1..40)) {
+            let items: Vec<(MvaRate, Money)> = lines.iter().map(|(o, r)| (MvaRate::ALL[*r], Money::from_ore(*o))).collect();
+            for line in mva_per_rate(items.clone()) {
+                let n = items.iter().filter(|(r, _)| *r == line.rate).count() as i64;
+                let per_line: i64 = items.iter().filter(|(r, _)| *r == line.rate).map(|(r, m)| r.mva_of_total(*m).ore()).sum();
+                prop_assert!((per_line - line.mva.ore()).abs() <= (n + 1) / 2 + 1);
+                let sum: i64 = items.iter().filter(|(r, _)| *r == line.rate).map(|(_, m)| m.ore()).sum();
+                prop_assert_eq!(line.total_incl.ore(), sum);
+            }
+        }
+    }
+}
