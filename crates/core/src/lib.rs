@@ -4,6 +4,7 @@
 pub mod availability;
 pub mod calendar;
 pub mod delivery;
+pub mod ean;
 pub mod email;
 pub mod error;
 pub mod fodselsnummer;

@@ -1,0 +1,279 @@
+//! The catalog: import, full-text search with prefix matching, exact EAN/SKU lookup.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use skranke_core::{Availability, Money, MvaRate, Product};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite};
+
+use crate::{Cache, CacheError};
+
+/// Rows per multi-row INSERT: 10 columns × 90 rows stays far below SQLite's bound-parameter limit.
+const ROWS_PER_STATEMENT: usize = 90;
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportStats {
+    pub products: u64,
+    pub eans: u64,
+}
+
+/// A search result: the product and what the desk shows beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductHit {
+    pub product: Product,
+    /// Matched by an exact EAN or SKU (a scanner's input), not by text.
+    pub exact: bool,
+}
+
+const PRODUCT_COLUMNS: &str =
+    "p.id, p.sku, p.name, p.brand, p.category, p.price_ore, p.mva_percent, p.availability, p.supplier_date, p.availability_as_of,
+     (SELECT group_concat(ean, ' ') FROM product_eans e WHERE e.product_id = p.id) AS eans";
+
+impl Cache {
+    /// Inserts or replaces a batch of products in one transaction, with their EANs and search index.
+    /// An EAN that moved to another product moves with it.
+    pub async fn import_products(&self, batch: &[Product]) -> Result<ImportStats, CacheError> {
+        let mut tx = self.pool.begin().await?;
+        let mut stats = ImportStats::default();
+        for chunk in batch.chunks(ROWS_PER_STATEMENT) {
+            // Products already present lose their old index entries and EANs first.
+            let mut existing = QueryBuilder::<Sqlite>::new("SELECT id FROM products WHERE sku IN (");
+            let mut sep = existing.separated(", ");
+            for p in chunk {
+                sep.push_bind(&p.sku);
+            }
+            existing.push(")");
+            let old_ids: Vec<i64> = existing.build_query_scalar().fetch_all(&mut *tx).await?;
+            if !old_ids.is_empty() {
+                for table in [
+                    "DELETE FROM products_fts WHERE rowid IN (",
+                    "DELETE FROM product_eans WHERE product_id IN (",
+                ] {
+                    let mut q = QueryBuilder::<Sqlite>::new(table);
+                    let mut sep = q.separated(", ");
+                    for id in &old_ids {
+                        sep.push_bind(id);
+                    }
+                    q.push(")");
+                    q.build().execute(&mut *tx).await?;
+                }
+            }
+
+            let mut upsert = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO products (sku, name, brand, category, price_ore, mva_percent, availability, supplier_date, availability_as_of) ",
+            );
+            upsert.push_values(chunk, |mut row, p| {
+                row.push_bind(&p.sku)
+                    .push_bind(&p.name)
+                    .push_bind(&p.brand)
+                    .push_bind(&p.category)
+                    .push_bind(p.price.ore())
+                    .push_bind(i64::from(p.mva_rate.percent()))
+                    .push_bind(p.availability.code())
+                    .push_bind(p.availability.supplier_date().map(|d| d.to_string()))
+                    .push_bind(p.availability_as_of.map(|t| t.to_rfc3339()));
+            });
+            upsert.push(
+                " ON CONFLICT (sku) DO UPDATE SET name = excluded.name, brand = excluded.brand,
+                  category = excluded.category, price_ore = excluded.price_ore, mva_percent = excluded.mva_percent,
+                  availability = excluded.availability, supplier_date = excluded.supplier_date,
+                  availability_as_of = excluded.availability_as_of
+                 RETURNING id, sku",
+            );
+            let rows = upsert.build().fetch_all(&mut *tx).await?;
+            let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
+            for row in rows {
+                ids.insert(row.try_get("sku")?, row.try_get("id")?);
+            }
+            let with_id: Vec<(i64, &Product)> = chunk
+                .iter()
+                .filter_map(|p| ids.get(&p.sku).map(|id| (*id, p)))
+                .collect();
+
+            let eans: Vec<(i64, &str)> = with_id
+                .iter()
+                .flat_map(|(id, p)| p.eans.iter().map(move |e| (*id, e.as_str())))
+                .collect();
+            for ean_chunk in eans.chunks(ROWS_PER_STATEMENT * 3) {
+                let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO product_eans (ean, product_id) ");
+                q.push_values(ean_chunk, |mut row, (id, ean)| {
+                    row.push_bind(*ean).push_bind(*id);
+                });
+                q.push(" ON CONFLICT (ean) DO UPDATE SET product_id = excluded.product_id");
+                q.build().execute(&mut *tx).await?;
+                stats.eans += ean_chunk.len() as u64;
+            }
+
+            let mut fts = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO products_fts (rowid, sku, name, brand, category, eans) ",
+            );
+            fts.push_values(&with_id, |mut row, (id, p)| {
+                row.push_bind(*id)
+                    .push_bind(&p.sku)
+                    .push_bind(&p.name)
+                    .push_bind(&p.brand)
+                    .push_bind(&p.category)
+                    .push_bind(p.eans.join(" "));
+            });
+            fts.build().execute(&mut *tx).await?;
+            stats.products += with_id.len() as u64;
+        }
+        tx.commit().await?;
+        Ok(stats)
+    }
+
+    /// Records when the catalog was last brought up to date (A2: the desk shows how old it is).
+    pub async fn set_catalog_as_of(&self, as_of: DateTime<Utc>) -> Result<(), CacheError> {
+        sqlx::query("INSERT INTO catalog_meta (key, value) VALUES ('as_of', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            .bind(as_of.to_rfc3339())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn catalog_as_of(&self) -> Result<Option<DateTime<Utc>>, CacheError> {
+        let value: Option<String> = sqlx::query_scalar("SELECT value FROM catalog_meta WHERE key = 'as_of'")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(value
+            .and_then(|v| DateTime::parse_from_rfc3339(&v).ok())
+            .map(|t| t.with_timezone(&Utc)))
+    }
+
+    pub async fn product_count(&self) -> Result<i64, CacheError> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM products")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    /// Exact lookup by EAN (what a barcode scanner types) or SKU, by index.
+    pub async fn product_by_code(&self, code: &str) -> Result<Option<Product>, CacheError> {
+        let code = code.trim();
+        let row = sqlx::query(&format!(
+            "SELECT {PRODUCT_COLUMNS} FROM products p
+             WHERE p.id IN (SELECT product_id FROM product_eans WHERE ean = ?1
+                            UNION ALL SELECT id FROM products WHERE sku IN (?1, ?2))
+             LIMIT 1"
+        ))
+        .bind(code)
+        .bind(code.to_uppercase())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| product_from_row(&r)).transpose()
+    }
+
+    /// Products by SKU, for validating an order's lines.
+    pub async fn products_by_sku(&self, skus: &[String]) -> Result<HashMap<String, Product>, CacheError> {
+        let mut found = HashMap::new();
+        for chunk in skus.chunks(500) {
+            let mut q = QueryBuilder::<Sqlite>::new(format!(
+                "SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.sku IN ("
+            ));
+            let mut sep = q.separated(", ");
+            for sku in chunk {
+                sep.push_bind(sku);
+            }
+            q.push(")");
+            for row in q.build().fetch_all(&self.pool).await? {
+                let p = product_from_row(&row)?;
+                found.insert(p.sku.clone(), p);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Search as staff type: an exact EAN or SKU first, then full-text matches where every word is a
+    /// prefix of a word in the name, brand, category, SKU or EAN (æ, ø, å kept apart from a and o).
+    pub async fn search_products(&self, text: &str, limit: u32) -> Result<Vec<ProductHit>, CacheError> {
+        let mut hits = Vec::new();
+        if let Some(p) = self.product_by_code(text).await? {
+            hits.push(ProductHit {
+                product: p,
+                exact: true,
+            });
+        }
+        let Some(query) = fts_query(text) else {
+            return Ok(hits);
+        };
+        let rows = sqlx::query(&format!(
+            "SELECT {PRODUCT_COLUMNS} FROM
+               (SELECT rowid FROM products_fts WHERE products_fts MATCH ?1 ORDER BY rank LIMIT ?2) AS m
+             JOIN products p ON p.id = m.rowid"
+        ))
+        .bind(&query)
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        for row in rows {
+            let p = product_from_row(&row)?;
+            if hits.first().is_some_and(|h| h.product.sku == p.sku) {
+                continue;
+            }
+            hits.push(ProductHit {
+                product: p,
+                exact: false,
+            });
+        }
+        hits.truncate(limit as usize);
+        Ok(hits)
+    }
+}
+
+/// Turns what staff typed into an FTS5 query: each word a quoted prefix, all words required. Quoting
+/// keeps FTS5's operators (AND, NEAR, `-`, `:`) out of reach of the input.
+fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(8)
+        .map(|w| format!("\"{}\"*", w.to_lowercase()))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+fn product_from_row(row: &SqliteRow) -> Result<Product, CacheError> {
+    let corrupt = |what: &str| CacheError::Corrupt(format!("produkt: {what}"));
+    let percent: i64 = row.try_get("mva_percent")?;
+    let mva_rate = u32::try_from(percent)
+        .ok()
+        .and_then(MvaRate::from_percent)
+        .ok_or_else(|| corrupt("mva"))?;
+    let supplier_date: Option<String> = row.try_get("supplier_date")?;
+    let supplier_date = supplier_date.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok());
+    let code: String = row.try_get("availability")?;
+    let availability = Availability::from_code(&code, supplier_date).map_err(|_| corrupt("availability"))?;
+    let as_of: Option<String> = row.try_get("availability_as_of")?;
+    let eans: Option<String> = row.try_get("eans")?;
+    Ok(Product {
+        sku: row.try_get("sku")?,
+        eans: eans
+            .map(|e| e.split(' ').map(str::to_string).collect())
+            .unwrap_or_default(),
+        name: row.try_get("name")?,
+        brand: row.try_get("brand")?,
+        category: row.try_get("category")?,
+        price: Money::from_ore(row.try_get("price_ore")?),
+        mva_rate,
+        availability,
+        availability_as_of: as_of
+            .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fts_query;
+
+    #[test]
+    fn fts_query_quotes_every_word_as_a_prefix() {
+        assert_eq!(fts_query("Kaffe trakt").as_deref(), Some("\"kaffe\"* \"trakt\"*"));
+        assert_eq!(
+            fts_query("bær-\"NEAR\" OR").as_deref(),
+            Some("\"bær\"* \"near\"* \"or\"*")
+        );
+        assert_eq!(fts_query("  -* \" "), None);
+    }
+}

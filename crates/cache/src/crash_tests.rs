@@ -1,0 +1,171 @@
+//! Crash tests: a child process (this test binary, run again) places an order and is killed with
+//! SIGKILL, right after `place_order` returned or in the middle of its transaction.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use chrono::{NaiveDate, Utc};
+use skranke_core::order::{validate_order, AddressDraft, CustomerDraft, LineDraft};
+use skranke_core::{OrderDraft, ShopPolicy};
+
+use crate::Cache;
+
+const CHILD_DB: &str = "SKRANKE_CRASH_CHILD_DB";
+const PAUSE_AT: &str = "SKRANKE_CRASH_PAUSE_AT";
+
+/// In a child started by a crash test, stops at `point`: says so on stdout and waits to be killed.
+pub(crate) fn pause_if_asked(point: &str) {
+    if std::env::var(PAUSE_AT).ok().as_deref() == Some(point) {
+        println!("PAUSED {point}");
+        let _ = std::io::stdout().flush();
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+async fn place_one(cache: &Cache) -> String {
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let products: Vec<_> = skranke_demo::products(50, 1, Utc::now(), today).collect();
+    cache.import_products(&products).await.unwrap();
+    let draft = OrderDraft {
+        customer: CustomerDraft {
+            name: "Kari Nordmann".into(),
+            phone: "41234567".into(),
+            address: AddressDraft {
+                line1: "Storgata 1".into(),
+                postcode: "0150".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        lines: products
+            .iter()
+            .take(3)
+            .map(|p| LineDraft {
+                sku: p.sku.clone(),
+                quantity: 2,
+            })
+            .collect(),
+        shipping_method: "servicepakke".into(),
+        payment_method: "kort".into(),
+        ..Default::default()
+    };
+    let placed_at = today.and_hms_opt(10, 0, 0).unwrap();
+    let order = validate_order(
+        &draft,
+        |sku| products.iter().find(|p| p.sku == sku).cloned(),
+        placed_at,
+        &ShopPolicy::default(),
+    )
+    .unwrap();
+    let placed = cache
+        .place_order(uuid::Uuid::new_v4(), &order, Utc::now())
+        .await
+        .unwrap();
+    placed.order_number
+}
+
+/// Not a test of its own: the body of the child process. Without the environment variable it returns.
+#[test]
+fn crash_child() {
+    let Ok(db) = std::env::var(CHILD_DB) else { return };
+    runtime().block_on(async {
+        let cache = Cache::open(Path::new(&db)).await.unwrap();
+        let number = place_one(&cache).await;
+        println!("PLACED {number}");
+        let _ = std::io::stdout().flush();
+        // Wait to be killed, holding the pool open: nothing after place_order may be needed for durability.
+        let mut line = String::new();
+        let _ = std::io::stdin().read_line(&mut line);
+    });
+}
+
+/// Runs the child and kills it with SIGKILL once it printed `marker`; returns the rest of that line.
+fn run_child_until(db: &Path, pause_at: Option<&str>, marker: &str) -> String {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "crash_tests::crash_child",
+        "--exact",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env(CHILD_DB, db)
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::inherit());
+    if let Some(p) = pause_at {
+        cmd.env(PAUSE_AT, p);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = None;
+    for line in stdout.lines() {
+        let line = line.unwrap();
+        // libtest writes "test name ... " before the test's own output, on the same line.
+        if let Some(at) = line.find(marker) {
+            seen = Some(line[at..].to_string());
+            break;
+        }
+    }
+    child.kill().unwrap(); // SIGKILL on Unix
+    let status = child.wait().unwrap();
+    assert!(
+        !status.success(),
+        "the child must have been killed, not have finished"
+    );
+    seen.unwrap_or_else(|| panic!("child never printed {marker}"))
+}
+
+#[test]
+fn order_survives_sigkill_right_after_place_order_returned() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.sqlite3");
+    let line = run_child_until(&db, None, "PLACED ");
+    let number = line.trim_start_matches("PLACED ").to_string();
+    runtime().block_on(async {
+        let cache = Cache::open(&db).await.unwrap();
+        let stored = cache
+            .order_by_number(&number)
+            .await
+            .unwrap()
+            .expect("the order is on disk");
+        assert_eq!(stored.order.lines.len(), 3);
+        assert_eq!(cache.counts().await.unwrap(), (1, 3, 1));
+        assert_eq!(cache.outbox_pending().await.unwrap().len(), 1);
+    });
+}
+
+#[test]
+fn crash_mid_transaction_leaves_no_partial_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.sqlite3");
+    run_child_until(&db, Some("MID-TRANSACTION"), "PAUSED MID-TRANSACTION");
+    runtime().block_on(async {
+        let cache = Cache::open(&db).await.unwrap();
+        assert_eq!(
+            cache.counts().await.unwrap(),
+            (0, 0, 0),
+            "no order, no line, no outbox entry"
+        );
+        assert_eq!(
+            cache.search_customers("Kari", 10).await.unwrap().len(),
+            0,
+            "no customer either"
+        );
+        assert_eq!(
+            cache.device().await.unwrap().next_number,
+            1,
+            "the number was not used up"
+        );
+        // The catalog batch committed before the order began is still there.
+        assert_eq!(cache.product_count().await.unwrap(), 50);
+    });
+}

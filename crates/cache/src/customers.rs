@@ -1,0 +1,113 @@
+//! Customers entered at the desk: search by phone, name or e-mail; find-or-create when an order is placed.
+
+use chrono::{DateTime, Utc};
+use skranke_core::order::Customer;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, Sqlite, Transaction};
+
+use crate::{Cache, CacheError};
+
+/// A stored customer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CustomerRecord {
+    pub id: String,
+    pub name: String,
+    /// E.164.
+    pub phone: String,
+    pub email: Option<String>,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub postcode: String,
+    pub place: String,
+    pub marketing_consent: bool,
+}
+
+impl Cache {
+    /// Customers whose phone (any part of the digits), name or e-mail matches what staff typed.
+    pub async fn search_customers(&self, text: &str, limit: u32) -> Result<Vec<CustomerRecord>, CacheError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Ok(Vec::new());
+        }
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        let like = format!(
+            "%{}%",
+            text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        );
+        let phone_like = if digits.len() >= 3 {
+            format!("%{digits}%")
+        } else {
+            "\u{0}".to_string()
+        };
+        let rows = sqlx::query(
+            "SELECT * FROM customers
+             WHERE phone LIKE ?1 OR name LIKE ?2 ESCAPE '\\' OR email LIKE ?2 ESCAPE '\\'
+             ORDER BY updated_at DESC LIMIT ?3",
+        )
+        .bind(phone_like)
+        .bind(like)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(customer_from_row).collect()
+    }
+
+    pub async fn customer(&self, id: &str) -> Result<Option<CustomerRecord>, CacheError> {
+        let row = sqlx::query("SELECT * FROM customers WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(customer_from_row).transpose()
+    }
+}
+
+/// The same person ordering again (same phone, same name) is the same customer: their address, e-mail
+/// and consent are brought up to date. Otherwise a new customer.
+pub(crate) async fn upsert_customer(
+    tx: &mut Transaction<'_, Sqlite>,
+    customer: &Customer,
+    now: DateTime<Utc>,
+) -> Result<String, CacheError> {
+    let existing: Option<String> =
+        sqlx::query_scalar("SELECT id FROM customers WHERE phone = ? AND name = ? COLLATE NOCASE LIMIT 1")
+            .bind(customer.phone.e164())
+            .bind(&customer.name)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let id = existing.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    sqlx::query(
+        "INSERT INTO customers (id, name, phone, email, address_line1, address_line2, postcode, place, marketing_consent, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = coalesce(excluded.email, customers.email),
+           address_line1 = excluded.address_line1, address_line2 = excluded.address_line2,
+           postcode = excluded.postcode, place = excluded.place,
+           marketing_consent = excluded.marketing_consent, updated_at = excluded.updated_at",
+    )
+    .bind(&id)
+    .bind(&customer.name)
+    .bind(customer.phone.e164())
+    .bind(customer.email.as_ref().map(|e| e.as_str().to_string()))
+    .bind(&customer.address.line1)
+    .bind(&customer.address.line2)
+    .bind(&customer.address.postcode)
+    .bind(&customer.address.place)
+    .bind(customer.marketing_consent)
+    .bind(now.to_rfc3339())
+    .execute(&mut **tx)
+    .await?;
+    Ok(id)
+}
+
+fn customer_from_row(row: &SqliteRow) -> Result<CustomerRecord, CacheError> {
+    Ok(CustomerRecord {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        phone: row.try_get("phone")?,
+        email: row.try_get("email")?,
+        address_line1: row.try_get("address_line1")?,
+        address_line2: row.try_get("address_line2")?,
+        postcode: row.try_get("postcode")?,
+        place: row.try_get("place")?,
+        marketing_consent: row.try_get("marketing_consent")?,
+    })
+}

@@ -1,0 +1,21 @@
+//! The cache's one error type.
+
+/// Why a cache operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CacheError {
+    #[error("databasefeil: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("databasen kunne ikke oppgraderes: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("lagret data kunne ikke leses: {0}")]
+    Corrupt(String),
+    #[error("ordren finnes ikke: {0}")]
+    OrderNotFound(String),
+}
+
+impl From<serde_json::Error> for CacheError {
+    fn from(e: serde_json::Error) -> Self {
+        CacheError::Corrupt(e.to_string())
+    }
+}

@@ -1,0 +1,69 @@
+//! The desk's local SQLite cache: catalog and search, customers, orders, the outbox and the device's
+//! order-number series. Durable: when `place_order` returns, the order survives a crash or a power cut.
+
+mod catalog;
+mod customers;
+mod device;
+mod error;
+mod orders;
+mod outbox;
+
+#[cfg(test)]
+mod crash_tests;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use catalog::{ImportStats, ProductHit};
+pub use customers::CustomerRecord;
+pub use device::DeviceInfo;
+pub use error::CacheError;
+pub use orders::{OrderFilter, OrderSummary, PlacedOrder, StoredOrder};
+pub use outbox::OutboxEntry;
+
+/// An open cache file. Cheap to clone (a pool of connections).
+#[derive(Debug, Clone)]
+pub struct Cache {
+    pool: SqlitePool,
+}
+
+impl Cache {
+    /// Opens (creating and migrating when needed) the cache at `path`. WAL, `synchronous=FULL` and
+    /// foreign keys are set on every connection, so a committed transaction is on disk.
+    pub async fn open(path: &Path) -> Result<Cache, CacheError> {
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("temp_store", "memory")
+            .pragma("cache_size", "-65536");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("../../migrations/cache").run(&pool).await?;
+        let cache = Cache { pool };
+        cache.ensure_device().await?;
+        Ok(cache)
+    }
+
+    /// Closes every connection, checkpointing the WAL.
+    pub async fn close(self) {
+        self.pool.close().await;
+    }
+}
+
+/// Hex SHA-256 of a payload: the outbox carries it so the central store can tell a replay from a
+/// different mutation under the same id.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}

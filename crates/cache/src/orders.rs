@@ -1,0 +1,299 @@
+//! Placing orders durably, and reading them back.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use skranke_core::{Money, ValidOrder};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{QueryBuilder, Row, Sqlite};
+use uuid::Uuid;
+
+use crate::customers::upsert_customer;
+use crate::{sha256_hex, Cache, CacheError};
+
+/// What `place_order` gives back once the order is on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacedOrder {
+    pub order_id: Uuid,
+    /// Final: `<series>-<number>`, printed on the confirmation even before the central store saw it.
+    pub order_number: String,
+    /// The outbox seq of the `order_placed` mutation.
+    pub seq: i64,
+    /// The order id had been placed before: nothing new was written (a double click, a retry).
+    pub already_placed: bool,
+}
+
+/// One line of the order list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderSummary {
+    pub order_number: String,
+    pub placed_at_utc: DateTime<Utc>,
+    pub customer_name: String,
+    pub customer_phone: String,
+    pub total: Money,
+    pub status: String,
+    /// The central store has acknowledged the order.
+    pub synced: bool,
+}
+
+/// An order as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredOrder {
+    pub order_id: String,
+    pub order_number: String,
+    pub status: String,
+    pub placed_at_utc: DateTime<Utc>,
+    pub order: ValidOrder,
+    pub has_fodselsnummer: bool,
+    pub synced: bool,
+}
+
+/// Which orders to list: free text matches the order number, the phone or the name.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub text: Option<String>,
+    pub limit: u32,
+}
+
+#[derive(Serialize)]
+struct OrderPlacedPayload<'a> {
+    kind: &'static str,
+    order_id: String,
+    order_number: &'a str,
+    customer_id: &'a str,
+    placed_at_utc: String,
+    order: &'a ValidOrder,
+}
+
+impl Cache {
+    /// Places an order: the number, the order, its lines, the customer, the fødselsnummer (if any) and
+    /// the outbox entry are written in one transaction, and this returns only after the commit reached
+    /// the disk (`synchronous=FULL`). Placing the same `order_id` again returns the first result.
+    pub async fn place_order(
+        &self,
+        order_id: Uuid,
+        order: &ValidOrder,
+        now: DateTime<Utc>,
+    ) -> Result<PlacedOrder, CacheError> {
+        let id = order_id.to_string();
+        if let Some(placed) = self.already_placed(&id).await? {
+            return Ok(placed);
+        }
+        let mut tx = self.pool.begin().await?;
+        // The first statement writes, so the transaction holds the write lock from here on and two
+        // desks' windows on one file can never take the same number.
+        let row = sqlx::query(
+            "UPDATE device SET next_number = next_number + 1, next_seq = next_seq + 1 WHERE id = 1
+             RETURNING series_prefix, next_number - 1 AS number, next_seq - 1 AS seq",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let prefix: String = row.try_get("series_prefix")?;
+        let number: i64 = row.try_get("number")?;
+        let seq: i64 = row.try_get("seq")?;
+        let order_number = format!("{prefix}-{number:06}");
+
+        let exists: Option<i64> = sqlx::query_scalar("SELECT 1 FROM orders WHERE id = ?")
+            .bind(&id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_some() {
+            tx.rollback().await?;
+            return self
+                .already_placed(&id)
+                .await?
+                .ok_or(CacheError::OrderNotFound(id));
+        }
+
+        let customer_id = upsert_customer(&mut tx, &order.customer, now).await?;
+        let body = serde_json::to_string(order)?;
+        sqlx::query(
+            "INSERT INTO orders (id, order_number, customer_id, placed_at_utc, payment_method, shipping_code, total_ore,
+                                 customer_name, customer_phone, customer_email, body)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(&order_number)
+        .bind(&customer_id)
+        .bind(now.to_rfc3339())
+        .bind(order.payment_method.code())
+        .bind(&order.shipping.code)
+        .bind(order.totals.total.ore())
+        .bind(&order.customer.name)
+        .bind(order.customer.phone.e164())
+        .bind(order.customer.email.as_ref().map(|e| e.as_str().to_string()))
+        .bind(&body)
+        .execute(&mut *tx)
+        .await?;
+
+        for (chunk_no, chunk) in order.lines.chunks(90).enumerate() {
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_ore, mva_percent, line_total_ore, availability) ",
+            );
+            q.push_values(chunk.iter().enumerate(), |mut row, (i, line)| {
+                row.push_bind(&id)
+                    .push_bind((chunk_no * 90 + i + 1) as i64)
+                    .push_bind(&line.sku)
+                    .push_bind(&line.name)
+                    .push_bind(i64::from(line.quantity))
+                    .push_bind(line.unit_price.ore())
+                    .push_bind(i64::from(line.mva_rate.percent()))
+                    .push_bind(line.line_total.ore())
+                    .push_bind(line.availability.code());
+            });
+            q.build().execute(&mut *tx).await?;
+        }
+
+        if let Some(fnr) = &order.fodselsnummer {
+            sqlx::query("INSERT INTO order_identity (order_id, fodselsnummer) VALUES (?, ?)")
+                .bind(&id)
+                .bind(fnr.expose())
+                .execute(&mut *tx)
+                .await?;
+        }
+
+        #[cfg(test)]
+        crate::crash_tests::pause_if_asked("MID-TRANSACTION");
+
+        let payload = serde_json::to_string(&OrderPlacedPayload {
+            kind: "order_placed",
+            order_id: id.clone(),
+            order_number: &order_number,
+            customer_id: &customer_id,
+            placed_at_utc: now.to_rfc3339(),
+            order,
+        })?;
+        sqlx::query(
+            "INSERT INTO outbox (seq, mutation_id, kind, order_id, payload, payload_sha256, created_at)
+             VALUES (?, ?, 'order_placed', ?, ?, ?, ?)",
+        )
+        .bind(seq)
+        .bind(Uuid::now_v7().to_string())
+        .bind(&id)
+        .bind(&payload)
+        .bind(sha256_hex(payload.as_bytes()))
+        .bind(now.to_rfc3339())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(PlacedOrder {
+            order_id,
+            order_number,
+            seq,
+            already_placed: false,
+        })
+    }
+
+    async fn already_placed(&self, id: &str) -> Result<Option<PlacedOrder>, CacheError> {
+        let row = sqlx::query(
+            "SELECT o.id, o.order_number, x.seq FROM orders o JOIN outbox x ON x.order_id = o.id AND x.kind = 'order_placed'
+             WHERE o.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            let id: String = r.try_get("id")?;
+            Ok(PlacedOrder {
+                order_id: Uuid::parse_str(&id).map_err(|e| CacheError::Corrupt(e.to_string()))?,
+                order_number: r.try_get("order_number")?,
+                seq: r.try_get("seq")?,
+                already_placed: true,
+            })
+        })
+        .transpose()
+    }
+
+    /// Orders, newest first, matching an order number, a phone number or a name.
+    pub async fn list_orders(&self, filter: &OrderFilter) -> Result<Vec<OrderSummary>, CacheError> {
+        let limit = i64::from(if filter.limit == 0 { 100 } else { filter.limit });
+        let text = filter.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+        let rows = match text {
+            None => {
+                sqlx::query(&format!("{SUMMARY} ORDER BY o.placed_at_utc DESC LIMIT ?"))
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?
+            }
+            Some(t) => {
+                let digits: String = t.chars().filter(char::is_ascii_digit).collect();
+                let phone = if digits.len() >= 3 {
+                    format!("%{digits}%")
+                } else {
+                    "\u{0}".into()
+                };
+                let like = format!(
+                    "%{}%",
+                    t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+                );
+                sqlx::query(&format!(
+                    "{SUMMARY} WHERE o.order_number LIKE ?1 ESCAPE '\\' OR o.customer_phone LIKE ?2
+                       OR o.customer_name LIKE ?1 ESCAPE '\\'
+                     ORDER BY o.placed_at_utc DESC LIMIT ?3"
+                ))
+                .bind(like)
+                .bind(phone)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?
+            }
+        };
+        rows.iter().map(summary_from_row).collect()
+    }
+
+    /// One order by its number.
+    pub async fn order_by_number(&self, number: &str) -> Result<Option<StoredOrder>, CacheError> {
+        let row = sqlx::query(
+            "SELECT o.id, o.order_number, o.status, o.placed_at_utc, o.body,
+                    EXISTS (SELECT 1 FROM order_identity i WHERE i.order_id = o.id) AS has_fnr,
+                    EXISTS (SELECT 1 FROM outbox x WHERE x.order_id = o.id AND x.acked_at IS NOT NULL) AS synced
+             FROM orders o WHERE o.order_number = ?",
+        )
+        .bind(number.trim().to_uppercase())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let body: String = row.try_get("body")?;
+        Ok(Some(StoredOrder {
+            order_id: row.try_get("id")?,
+            order_number: row.try_get("order_number")?,
+            status: row.try_get("status")?,
+            placed_at_utc: parse_time(&row.try_get::<String, _>("placed_at_utc")?)?,
+            order: serde_json::from_str(&body)?,
+            has_fodselsnummer: row.try_get("has_fnr")?,
+            synced: row.try_get("synced")?,
+        }))
+    }
+
+    /// How many orders, lines and outbox entries the cache holds (tests compare before and after).
+    pub async fn counts(&self) -> Result<(i64, i64, i64), CacheError> {
+        let row = sqlx::query(
+            "SELECT (SELECT count(*) FROM orders) AS o, (SELECT count(*) FROM order_lines) AS l, (SELECT count(*) FROM outbox) AS x",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((row.try_get("o")?, row.try_get("l")?, row.try_get("x")?))
+    }
+}
+
+const SUMMARY: &str =
+    "SELECT o.order_number, o.placed_at_utc, o.customer_name, o.customer_phone, o.total_ore, o.status,
+        EXISTS (SELECT 1 FROM outbox x WHERE x.order_id = o.id AND x.acked_at IS NOT NULL) AS synced
+     FROM orders o";
+
+fn summary_from_row(row: &SqliteRow) -> Result<OrderSummary, CacheError> {
+    Ok(OrderSummary {
+        order_number: row.try_get("order_number")?,
+        placed_at_utc: parse_time(&row.try_get::<String, _>("placed_at_utc")?)?,
+        customer_name: row.try_get("customer_name")?,
+        customer_phone: row.try_get("customer_phone")?,
+        total: Money::from_ore(row.try_get("total_ore")?),
+        status: row.try_get("status")?,
+        synced: row.try_get("synced")?,
+    })
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, CacheError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| CacheError::Corrupt(format!("tidspunkt {text}: {e}")))
+}

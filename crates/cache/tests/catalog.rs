@@ -1,0 +1,154 @@
+//! Catalog import and search against a real SQLite file.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use chrono::{NaiveDate, Utc};
+use skranke_cache::Cache;
+use skranke_core::{Availability, Money, MvaRate, Product};
+
+fn product(sku: &str, name: &str, brand: &str, eans: &[&str]) -> Product {
+    Product {
+        sku: sku.into(),
+        eans: eans.iter().map(|e| e.to_string()).collect(),
+        name: name.into(),
+        brand: brand.into(),
+        category: "Kjøkken".into(),
+        price: Money::from_ore(129_900),
+        mva_rate: MvaRate::General,
+        availability: Availability::InStock,
+        availability_as_of: Some(Utc::now()),
+    }
+}
+
+async fn open() -> (tempfile::TempDir, Cache) {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(&dir.path().join("desk.sqlite3")).await.unwrap();
+    (dir, cache)
+}
+
+#[tokio::test]
+async fn prefix_search_over_name_brand_sku_and_ean() {
+    let (_dir, cache) = open().await;
+    cache
+        .import_products(&[
+            product("KJK-1", "Kaffetrakter Classic", "Moccamaster", &["7000000000017"]),
+            product("KJK-2", "Vannkoker Stål", "Wilfa", &["7000000000024"]),
+            product("VRK-3", "Slagdrill 18 V", "Bosch", &["7000000000031"]),
+        ])
+        .await
+        .unwrap();
+    let skus =
+        |hits: Vec<skranke_cache::ProductHit>| hits.into_iter().map(|h| h.product.sku).collect::<Vec<_>>();
+    assert_eq!(
+        skus(cache.search_products("kaffetr", 10).await.unwrap()),
+        ["KJK-1"]
+    );
+    assert_eq!(
+        skus(cache.search_products("mocca kaffe", 10).await.unwrap()),
+        ["KJK-1"]
+    );
+    assert_eq!(skus(cache.search_products("WILF", 10).await.unwrap()), ["KJK-2"]);
+    assert_eq!(skus(cache.search_products("vrk-3", 10).await.unwrap()), ["VRK-3"]);
+    assert_eq!(
+        skus(cache.search_products("700000000003", 10).await.unwrap()),
+        ["VRK-3"]
+    );
+    assert!(
+        cache
+            .search_products("moccamaster bosch", 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "every word must match"
+    );
+    assert!(
+        cache
+            .search_products("\"*) OR NEAR(", 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "FTS syntax is inert"
+    );
+}
+
+#[tokio::test]
+async fn norwegian_letters_are_their_own_letters() {
+    let (_dir, cache) = open().await;
+    cache
+        .import_products(&[
+            product("A-1", "Ullpledd Blå", "Røros Tweed", &[]),
+            product("A-2", "Pledd Bla", "Roros", &[]),
+            product("A-3", "Kjøkkenkrakk Ærlig", "Åsnes", &[]),
+        ])
+        .await
+        .unwrap();
+    let skus =
+        |hits: Vec<skranke_cache::ProductHit>| hits.into_iter().map(|h| h.product.sku).collect::<Vec<_>>();
+    assert_eq!(skus(cache.search_products("blå", 10).await.unwrap()), ["A-1"]);
+    assert_eq!(skus(cache.search_products("BLÅ", 10).await.unwrap()), ["A-1"]);
+    assert_eq!(skus(cache.search_products("bla", 10).await.unwrap()), ["A-2"]);
+    assert_eq!(skus(cache.search_products("rør", 10).await.unwrap()), ["A-1"]);
+    assert_eq!(
+        skus(cache.search_products("kjøkkenkr", 10).await.unwrap()),
+        ["A-3"]
+    );
+    assert_eq!(
+        cache.search_products("kjøkk", 10).await.unwrap().len(),
+        3,
+        "the category is searched too"
+    );
+    assert_eq!(skus(cache.search_products("ærl ås", 10).await.unwrap()), ["A-3"]);
+    assert!(cache.search_products("kjokk", 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn scanner_ean_and_sku_are_exact_and_first() {
+    let (_dir, cache) = open().await;
+    let products: Vec<Product> =
+        skranke_demo::products(500, 3, Utc::now(), NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()).collect();
+    cache.import_products(&products).await.unwrap();
+    let target = &products[321];
+    let hits = cache.search_products(&target.eans[0], 10).await.unwrap();
+    assert!(hits[0].exact);
+    assert_eq!(hits[0].product, *target, "every field round-trips");
+    assert_eq!(
+        cache
+            .product_by_code(&target.sku.to_lowercase())
+            .await
+            .unwrap()
+            .unwrap()
+            .sku,
+        target.sku
+    );
+    assert_eq!(cache.product_by_code("7099999999999").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn reimport_replaces_fields_eans_and_index() {
+    let (_dir, cache) = open().await;
+    cache
+        .import_products(&[product("X-1", "Gammelt navn", "Merke", &["7000000000017"])])
+        .await
+        .unwrap();
+    let mut changed = product("X-1", "Nytt navn", "Merke", &["7000000000024"]);
+    changed.price = Money::from_ore(99_900);
+    changed.availability = Availability::OrderedConfirmed {
+        date: NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
+    };
+    let stats = cache.import_products(&[changed.clone()]).await.unwrap();
+    assert_eq!(stats.products, 1);
+    assert_eq!(cache.product_count().await.unwrap(), 1);
+    assert!(cache.search_products("gammelt", 10).await.unwrap().is_empty());
+    assert_eq!(
+        cache.search_products("nytt", 10).await.unwrap()[0].product,
+        changed
+    );
+    assert_eq!(
+        cache.product_by_code("7000000000017").await.unwrap(),
+        None,
+        "the old EAN is gone"
+    );
+    assert_eq!(
+        cache.product_by_code("7000000000024").await.unwrap().unwrap().sku,
+        "X-1"
+    );
+}
