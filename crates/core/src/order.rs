@@ -223,7 +223,12 @@ pub fn validate_order(
                     .map_or(!c.phone.trim().is_empty(), PhoneNumber::is_mobile),
                 has_email: email.is_some() || !c.email.trim().is_empty(),
             };
-            errors.extend(check_payment(m, buyer, today, &policy.payment));
+            for e in check_payment(m, buyer, today, &policy.payment) {
+                // One message per field: a fødselsnummer already refused is not also "required".
+                if !errors.iter().any(|x| x.field == e.field) {
+                    errors.push(e);
+                }
+            }
             Some(m)
         }
         None => {

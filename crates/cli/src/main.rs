@@ -1,0 +1,329 @@
+//! `skranke`: the desk's use cases without a window — demo catalog, import, search, place and list
+//! orders. Glue over `skranke-desk`; every rule lives below it.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use skranke_core::delivery::weekday_date;
+use skranke_core::OrderDraft;
+use skranke_desk::{default_data_dir, Desk, DeskError, MAX_ORDER_FILE_BYTES};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "skranke",
+    version,
+    about = "Skranke: ordreskranken for telefonordrer (uten vindu)"
+)]
+struct Cli {
+    /// Datamappen (standard: SKRANKE_DATA_DIR eller operativsystemets datamappe).
+    #[arg(long, global = true, value_name = "MAPPE")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Lager en realistisk norsk demokatalog og importerer den (eller skriver den til en fil).
+    DemoCatalog {
+        /// Antall produkter.
+        #[arg(short = 'n', long, default_value_t = 5_000)]
+        count: usize,
+        /// Skriv katalogen som JSON lines til denne filen i stedet for å importere den.
+        #[arg(long, value_name = "FIL")]
+        output: Option<PathBuf>,
+    },
+    /// Importerer en katalog (CSV eller JSON lines; se README).
+    Import { file: PathBuf },
+    /// Søker i katalogen på navn, merke, varenummer eller EAN.
+    Search {
+        #[arg(required = true)]
+        text: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Ordrer: plasser, list, vis.
+    #[command(subcommand)]
+    Order(OrderCommand),
+    /// Demo: demokatalog ved tom database, søk og en eksempelordre.
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+enum OrderCommand {
+    /// Plasserer ordren i FIL.json og skriver ordrenummer og leveringsløfte.
+    Place {
+        file: PathBuf,
+        /// Ordrens id (UUID): samme id to ganger gir samme ordre, aldri en ny.
+        #[arg(long)]
+        id: Option<uuid::Uuid>,
+    },
+    /// Lister ordrer, nyeste først; søk på ordrenummer, telefon eller navn.
+    List {
+        text: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Viser én ordre.
+    Show { number: String },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
+    match run(cli.command, &data_dir).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            for line in e.to_string().lines() {
+                eprintln!("feil: {line}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, data_dir: &Path) -> Result<(), DeskError> {
+    let now = Utc::now();
+    if let Command::DemoCatalog {
+        count,
+        output: Some(path),
+    } = &command
+    {
+        return write_demo_catalog(path, *count, now);
+    }
+    let desk = Desk::open(data_dir).await?;
+    match command {
+        Command::DemoCatalog { count, .. } => {
+            let n = desk.import_demo(count, now, progress).await?;
+            eprintln!();
+            println!("Demokatalog med {n} produkter importert i {}", data_dir.display());
+        }
+        Command::Import { file } => {
+            let n = desk.import_file(&file, now, progress).await?;
+            eprintln!();
+            println!("{n} produkter importert fra {}", file.display());
+        }
+        Command::Search { text, limit } => {
+            let hits = desk.search(&text.join(" "), limit, now).await?;
+            if hits.is_empty() {
+                println!("Ingen treff.");
+            }
+            for h in hits {
+                println!(
+                    "{:<12} {:<55} {:>14}  {} ({})",
+                    h.sku,
+                    truncate(&h.name, 55),
+                    h.price_text.replace('\u{a0}', " "),
+                    h.availability_text,
+                    h.as_of_text
+                );
+            }
+        }
+        Command::Order(OrderCommand::Place { file, id }) => {
+            let text = skranke_desk::import::read_text_file(&file, MAX_ORDER_FILE_BYTES)?;
+            let draft: OrderDraft = serde_json::from_str(&text).map_err(|e| DeskError::Import {
+                line: e.line() as u64,
+                field: "json".into(),
+                message: skranke_desk::import::json_message(&e),
+            })?;
+            let placed = desk
+                .place_order(id.unwrap_or_else(uuid::Uuid::new_v4), &draft, now)
+                .await?;
+            let again = if placed.already_placed {
+                " (var allerede plassert)"
+            } else {
+                ""
+            };
+            println!("Ordre {} er plassert{again}.", placed.order_number);
+            println!("Totalt: {}", placed.total.to_string().replace('\u{a0}', " "));
+            println!("Levering: {}", placed.promise_text);
+            for reason in placed.promise_reasons {
+                println!("  {reason}");
+            }
+        }
+        Command::Order(OrderCommand::List { text, limit }) => {
+            let orders = desk.list_orders(text.as_deref(), limit).await?;
+            if orders.is_empty() {
+                println!("Ingen ordrer.");
+            }
+            for o in orders {
+                let placed = skranke_desk::oslo_time(o.placed_at_utc);
+                println!(
+                    "{:<14} {}  {:<30} {:<12} {:>14}  {}",
+                    o.order_number,
+                    placed.format("%d.%m.%Y %H:%M"),
+                    truncate(&o.customer_name, 30),
+                    o.customer_phone,
+                    o.total.to_string().replace('\u{a0}', " "),
+                    if o.synced {
+                        "synkronisert"
+                    } else {
+                        "ikke sendt ennå"
+                    }
+                );
+            }
+        }
+        Command::Order(OrderCommand::Show { number }) => print_order(&desk.show_order(&number).await?),
+        Command::Demo => demo(&desk, now).await?,
+    }
+    Ok(())
+}
+
+fn print_order(stored: &skranke_desk::StoredOrder) {
+    let o = &stored.order;
+    let money = |m: skranke_core::Money| m.to_string().replace('\u{a0}', " ");
+    println!(
+        "Ordre {}  ({})",
+        stored.order_number,
+        if stored.synced {
+            "synkronisert"
+        } else {
+            "ikke sendt ennå"
+        }
+    );
+    println!("Dato: {}", o.placed_at.format("%d.%m.%Y %H:%M"));
+    println!(
+        "Kunde: {}, {}{}",
+        o.customer.name,
+        o.customer.phone,
+        o.customer
+            .email
+            .as_ref()
+            .map(|e| format!(", {e}"))
+            .unwrap_or_default()
+    );
+    println!("Levering til: {}", o.delivery_address.lines().join(", "));
+    println!("Fraktmåte: {} ({})", o.shipping.name, money(o.shipping.price));
+    println!("Betaling: {}", o.payment_method.name());
+    println!();
+    for line in &o.lines {
+        println!(
+            "  {:<12} {:<45} {:>3} × {:>12} = {:>12}",
+            line.sku,
+            truncate(&line.name, 45),
+            line.quantity,
+            money(line.unit_price),
+            money(line.line_total)
+        );
+        println!(
+            "  {:<12} {} Levering: {}",
+            "",
+            line.availability.text(),
+            line.promise.text()
+        );
+    }
+    println!();
+    println!(
+        "Varer: {}   Frakt: {}   Totalt: {}",
+        money(o.totals.goods),
+        money(o.totals.shipping),
+        money(o.totals.total)
+    );
+    for m in &o.totals.mva {
+        println!(
+            "  herav MVA {} %: {} (av {})",
+            m.rate.percent(),
+            money(m.mva),
+            money(m.total_incl)
+        );
+    }
+    println!("Leveringsløfte: {}", o.promise.text());
+    if let Some((_, latest)) = o.promise.window {
+        println!("  seneste levering {}", weekday_date(latest));
+    }
+}
+
+/// The README's run command before the window exists: a demo catalog, a search and one example order.
+async fn demo(desk: &Desk, now: chrono::DateTime<Utc>) -> Result<(), DeskError> {
+    if desk.cache().product_count().await? == 0 {
+        println!("Tom katalog: importerer demokatalogen (5 000 produkter) ...");
+        desk.import_demo(5_000, now, progress).await?;
+        eprintln!();
+    }
+    println!("\nSøk «kaffetrakter»:");
+    let hits = desk.search("kaffetrakter", 5, now).await?;
+    for h in &hits {
+        println!(
+            "  {:<12} {:<50} {:>14}  {}",
+            h.sku,
+            truncate(&h.name, 50),
+            h.price_text.replace('\u{a0}', " "),
+            h.availability_text
+        );
+    }
+    let Some(first) = hits
+        .iter()
+        .find(|h| h.availability_code == "in_stock")
+        .or(hits.first())
+    else {
+        return Ok(());
+    };
+    let draft: OrderDraft = serde_json::from_value(serde_json::json!({
+        "customer": {
+            "name": "Kari Nordmann",
+            "phone": "+47 412 34 567",
+            "email": "kari.nordmann@example.no",
+            "address": { "line1": "Storgata 1", "postcode": "0155" }
+        },
+        "lines": [ { "sku": first.sku, "quantity": 1 } ],
+        "shipping_method": "servicepakke",
+        "payment_method": "vipps"
+    }))
+    .map_err(|e| DeskError::Import {
+        line: 0,
+        field: "json".into(),
+        message: e.to_string(),
+    })?;
+    let placed = desk.place_order(uuid::Uuid::new_v4(), &draft, now).await?;
+    println!("\nEksempelordre {} plassert.", placed.order_number);
+    print_order(&desk.show_order(&placed.order_number).await?);
+    println!("\nDatamappe: {}", desk.data_dir().display());
+    Ok(())
+}
+
+fn write_demo_catalog(path: &Path, count: usize, now: chrono::DateTime<Utc>) -> Result<(), DeskError> {
+    let file = std::fs::File::create(path).map_err(|source| DeskError::Io {
+        context: format!("kan ikke skrive {}", path.display()),
+        source,
+    })?;
+    let mut out = std::io::BufWriter::new(file);
+    let today = skranke_desk::oslo_time(now).date();
+    let write_err = |source| DeskError::Io {
+        context: format!("kan ikke skrive {}", path.display()),
+        source,
+    };
+    for p in skranke_demo::products(count, 2026, now, today) {
+        let row = serde_json::json!({
+            "sku": p.sku,
+            "eans": p.eans,
+            "name": p.name,
+            "brand": p.brand,
+            "category": p.category,
+            "price": format!("{},{:02}", p.price.ore() / 100, p.price.ore() % 100),
+            "mva": p.mva_rate.percent(),
+            "availability": p.availability.code(),
+            "supplier_date": p.availability.supplier_date().map(|d| d.to_string()),
+        });
+        writeln!(out, "{row}").map_err(write_err)?;
+    }
+    out.flush().map_err(write_err)?;
+    println!("{count} produkter skrevet til {}", path.display());
+    Ok(())
+}
+
+fn progress(done: u64, total: u64) {
+    let percent = (done * 100).checked_div(total).unwrap_or(100);
+    eprint!("\r  {done} av {total} produkter ({percent} %)");
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}…", text.chars().take(max - 1).collect::<String>())
+    }
+}

@@ -1,0 +1,68 @@
+//! The desk's one error type, and the closed set of codes the shells hand to the UI.
+
+use serde::Serialize;
+use skranke_core::FieldError;
+
+use crate::labels::field_label;
+
+/// Why a use case failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DeskError {
+    /// The order (or form) broke rules: every refused field, each with its Norwegian message.
+    #[error("{}", describe(.0))]
+    Invalid(Vec<FieldError>),
+    #[error("linje {line}: {field}: {message}")]
+    Import {
+        line: u64,
+        field: String,
+        message: String,
+    },
+    #[error("ingen ordre med nummer {0}")]
+    OrderNotFound(String),
+    #[error("{0}")]
+    Storage(#[from] skranke_cache::CacheError),
+    #[error("{0}")]
+    Policy(#[from] skranke_core::policy::PolicyError),
+    #[error("{context}: {source}")]
+    Io { context: String, source: std::io::Error },
+}
+
+/// The closed set of error codes a UI branches on (never on text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Invalid,
+    Import,
+    NotFound,
+    Storage,
+    Policy,
+    Io,
+}
+
+impl DeskError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            DeskError::Invalid(_) => ErrorCode::Invalid,
+            DeskError::Import { .. } => ErrorCode::Import,
+            DeskError::OrderNotFound(_) => ErrorCode::NotFound,
+            DeskError::Storage(_) => ErrorCode::Storage,
+            DeskError::Policy(_) => ErrorCode::Policy,
+            DeskError::Io { .. } => ErrorCode::Io,
+        }
+    }
+
+    pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> DeskError {
+        let context = context.into();
+        move |source| DeskError::Io { context, source }
+    }
+}
+
+/// "Postnummer (customer.address.postcode): postnummer 0001 (OSLO) gjelder bare postbokser, …", one per line.
+pub fn describe(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("{} ({}): {}", field_label(&e.field), e.field, e.problem))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,48 @@
+//! Norwegian names of the order form's fields, as staff see them next to an error.
+
+/// `customer.address.postcode` → "Kundens postnummer"; `lines[2].quantity` → "Varelinje 3: antall".
+pub fn field_label(path: &str) -> String {
+    if let Some(rest) = path.strip_prefix("lines[") {
+        if let Some((index, field)) = rest.split_once(']') {
+            let n = index.parse::<usize>().map(|i| i + 1).unwrap_or(0);
+            let what = match field.trim_start_matches('.') {
+                "quantity" => "antall",
+                "sku" => "varenummer",
+                _ => "vare",
+            };
+            return format!("Varelinje {n}: {what}");
+        }
+    }
+    let label = match path {
+        "customer.name" => "Kundens navn",
+        "customer.phone" => "Telefon",
+        "customer.email" => "E-post",
+        "customer.fodselsnummer" => "Fødselsnummer",
+        "customer.guardian_consent" => "Samtykke fra foresatte",
+        "customer.address.line1" => "Adresse",
+        "customer.address.line2" => "Adresselinje 2",
+        "customer.address.postcode" => "Postnummer",
+        "customer.address.country" => "Land",
+        "delivery_address.line1" => "Leveringsadresse",
+        "delivery_address.line2" => "Leveringsadresse linje 2",
+        "delivery_address.postcode" => "Leveringsadressens postnummer",
+        "delivery_address.country" => "Leveringsadressens land",
+        "shipping_method" => "Fraktmåte",
+        "payment_method" => "Betalingsmåte",
+        "note" => "Merknad",
+        "lines" => "Varelinjer",
+        other => other,
+    };
+    label.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_label;
+
+    #[test]
+    fn labels() {
+        assert_eq!(field_label("lines[2].quantity"), "Varelinje 3: antall");
+        assert_eq!(field_label("customer.address.postcode"), "Postnummer");
+    }
+}

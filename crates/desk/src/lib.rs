@@ -1,0 +1,212 @@
+//! The use cases the desktop window and the CLI share: open a desk, import a catalog, search, find
+//! customers, validate and place orders, list and show them. Shells stay thin; this crate is tested.
+
+mod error;
+pub mod import;
+mod labels;
+mod views;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use skranke_cache::{Cache, OrderFilter};
+use skranke_core::order::validate_order;
+use skranke_core::{OrderDraft, ShopPolicy, ValidOrder};
+use uuid::Uuid;
+
+pub use error::{describe, DeskError, ErrorCode};
+pub use labels::field_label;
+pub use skranke_cache::{CustomerRecord, OrderSummary, StoredOrder};
+pub use views::{PlacedOrderView, ProductView};
+
+/// Products per import transaction: big enough to amortise the fsync, small enough to show progress.
+const IMPORT_BATCH: usize = 5_000;
+/// An order file larger than this is not an order.
+pub const MAX_ORDER_FILE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// One desk: its data folder, its cache and the shop's policy.
+#[derive(Debug, Clone)]
+pub struct Desk {
+    data_dir: PathBuf,
+    cache: Cache,
+    policy: ShopPolicy,
+}
+
+/// The data folder a desk uses unless told otherwise: `SKRANKE_DATA_DIR`, else the OS data directory.
+pub fn default_data_dir() -> PathBuf {
+    match std::env::var_os("SKRANKE_DATA_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => dirs::data_dir()
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join("skranke"),
+    }
+}
+
+/// Local Norwegian wall-clock time of an instant: the rules (D4 cut-off, dates) are in Oslo time.
+pub fn oslo_time(now: DateTime<Utc>) -> NaiveDateTime {
+    now.with_timezone(&chrono_tz::Europe::Oslo).naive_local()
+}
+
+impl Desk {
+    /// Opens the desk in `data_dir`, creating it. The shop policy is `policy.toml` there when present,
+    /// otherwise the shop's default terms.
+    pub async fn open(data_dir: &Path) -> Result<Desk, DeskError> {
+        std::fs::create_dir_all(data_dir).map_err(DeskError::io(format!(
+            "kan ikke lage mappen {}",
+            data_dir.display()
+        )))?;
+        let policy_path = data_dir.join("policy.toml");
+        let policy = match std::fs::read_to_string(&policy_path) {
+            Ok(text) => ShopPolicy::from_toml(&text)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => ShopPolicy::default(),
+            Err(e) => {
+                return Err(DeskError::Io {
+                    context: format!("kan ikke lese {}", policy_path.display()),
+                    source: e,
+                })
+            }
+        };
+        let cache = Cache::open(&data_dir.join("desk.sqlite3")).await?;
+        Ok(Desk {
+            data_dir: data_dir.to_path_buf(),
+            cache,
+            policy,
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn policy(&self) -> &ShopPolicy {
+        &self.policy
+    }
+
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    /// Imports a catalog file (CSV or JSON lines). The whole file is checked first, so a bad row
+    /// imports nothing; then it is imported in batches, `progress` told the running count.
+    pub async fn import_file(
+        &self,
+        path: &Path,
+        now: DateTime<Utc>,
+        mut progress: impl FnMut(u64, u64) + Send + 'static,
+    ) -> Result<u64, DeskError> {
+        let path = path.to_path_buf();
+        let cache = self.cache.clone();
+        let handle = tokio::runtime::Handle::current();
+        let total = tokio::task::spawn_blocking(move || -> Result<u64, DeskError> {
+            let total = import::read_catalog(&path, now, IMPORT_BATCH, |_| Ok(()))?;
+            let mut done = 0;
+            import::read_catalog(&path, now, IMPORT_BATCH, |batch| {
+                handle.block_on(cache.import_products(&batch))?;
+                done += batch.len() as u64;
+                progress(done, total);
+                Ok(())
+            })?;
+            Ok(total)
+        })
+        .await
+        .map_err(|e| DeskError::Io {
+            context: "import".into(),
+            source: std::io::Error::other(e.to_string()),
+        })??;
+        self.cache.set_catalog_as_of(now).await?;
+        Ok(total)
+    }
+
+    /// Generates and imports the demo catalog of `n` products.
+    pub async fn import_demo(
+        &self,
+        n: usize,
+        now: DateTime<Utc>,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<u64, DeskError> {
+        let today = oslo_time(now).date();
+        let mut batch = Vec::with_capacity(IMPORT_BATCH);
+        let mut done = 0u64;
+        for product in skranke_demo::products(n, 2026, now, today) {
+            batch.push(product);
+            if batch.len() == IMPORT_BATCH {
+                self.cache.import_products(&batch).await?;
+                done += batch.len() as u64;
+                batch.clear();
+                progress(done, n as u64);
+            }
+        }
+        if !batch.is_empty() {
+            self.cache.import_products(&batch).await?;
+            done += batch.len() as u64;
+            progress(done, n as u64);
+        }
+        self.cache.set_catalog_as_of(now).await?;
+        Ok(done)
+    }
+
+    /// Products matching what staff typed, with what the desk shows beside each (A1, A2).
+    pub async fn search(
+        &self,
+        text: &str,
+        limit: u32,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<ProductView>, DeskError> {
+        let hits = self.cache.search_products(text, limit).await?;
+        Ok(hits
+            .into_iter()
+            .map(|h| ProductView::new(h.product, h.exact, now))
+            .collect())
+    }
+
+    pub async fn find_customers(&self, text: &str) -> Result<Vec<CustomerRecord>, DeskError> {
+        Ok(self.cache.search_customers(text, 20).await?)
+    }
+
+    /// Checks a draft against every rule, with the catalog as it is now. All refusals come at once.
+    pub async fn validate_order(
+        &self,
+        draft: &OrderDraft,
+        now: DateTime<Utc>,
+    ) -> Result<ValidOrder, DeskError> {
+        let skus: Vec<String> = draft.lines.iter().map(|l| l.sku.trim().to_uppercase()).collect();
+        let products = self.cache.products_by_sku(&skus).await?;
+        validate_order(
+            draft,
+            |sku| products.get(&sku.to_uppercase()).cloned(),
+            oslo_time(now),
+            &self.policy,
+        )
+        .map_err(DeskError::Invalid)
+    }
+
+    /// Validates and places an order. `order_id` is chosen when the draft is started, so placing it twice
+    /// (a double click, a retry after a crash) gives the same order and number.
+    pub async fn place_order(
+        &self,
+        order_id: Uuid,
+        draft: &OrderDraft,
+        now: DateTime<Utc>,
+    ) -> Result<PlacedOrderView, DeskError> {
+        let order = self.validate_order(draft, now).await?;
+        let placed = self.cache.place_order(order_id, &order, now).await?;
+        Ok(PlacedOrderView::new(placed, order))
+    }
+
+    pub async fn list_orders(&self, text: Option<&str>, limit: u32) -> Result<Vec<OrderSummary>, DeskError> {
+        Ok(self
+            .cache
+            .list_orders(&OrderFilter {
+                text: text.map(str::to_string),
+                limit,
+            })
+            .await?)
+    }
+
+    pub async fn show_order(&self, number: &str) -> Result<StoredOrder, DeskError> {
+        self.cache
+            .order_by_number(number)
+            .await?
+            .ok_or_else(|| DeskError::OrderNotFound(number.trim().to_string()))
+    }
+}
