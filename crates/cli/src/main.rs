@@ -21,6 +21,9 @@ struct Cli {
     /// Datamappen (standard: SKRANKE_DATA_DIR eller operativsystemets datamappe).
     #[arg(long, global = true, value_name = "MAPPE")]
     data_dir: Option<PathBuf>,
+    /// The time to act at (RFC 3339) instead of the clock: for tests and reproducible demos.
+    #[arg(long, global = true, hide = true)]
+    now: Option<chrono::DateTime<Utc>>,
     #[command(subcommand)]
     command: Command,
 }
@@ -75,7 +78,8 @@ enum OrderCommand {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
-    match run(cli.command, &data_dir).await {
+    let now = cli.now.unwrap_or_else(Utc::now);
+    match run(cli.command, &data_dir, now).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             for line in e.to_string().lines() {
@@ -86,8 +90,7 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command, data_dir: &Path) -> Result<(), DeskError> {
-    let now = Utc::now();
+async fn run(command: Command, data_dir: &Path, now: chrono::DateTime<Utc>) -> Result<(), DeskError> {
     if let Command::DemoCatalog {
         count,
         output: Some(path),

@@ -38,6 +38,44 @@ struct RawRow {
     supplier_date: Option<String>,
 }
 
+/// A CSV row: every field read as text, so EANs keep their leading zeros.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct CsvRow {
+    sku: String,
+    eans: String,
+    name: String,
+    brand: String,
+    category: String,
+    price: String,
+    mva: String,
+    availability: String,
+    supplier_date: String,
+}
+
+impl From<CsvRow> for RawRow {
+    fn from(r: CsvRow) -> RawRow {
+        RawRow {
+            sku: r.sku,
+            eans: split_eans(&r.eans),
+            name: r.name,
+            brand: r.brand,
+            category: r.category,
+            price: r.price,
+            mva: r.mva,
+            availability: r.availability,
+            supplier_date: Some(r.supplier_date),
+        }
+    }
+}
+
+fn split_eans(text: &str) -> Vec<String> {
+    text.split([' ', '|', ','])
+        .filter(|e| !e.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// EANs: a JSON array, or one text with the codes separated by spaces, `|` or `,`.
 fn eans_field<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     #[derive(Deserialize)]
@@ -229,10 +267,10 @@ pub fn read_catalog(
                     break;
                 }
                 let line = record.position().map_or(0, csv::Position::line);
-                let row: RawRow = record
+                let row: CsvRow = record
                     .deserialize(Some(&headers))
                     .map_err(|e| csv_error(&e, line))?;
-                push(row.into_product(line, as_of)?, &mut batch)?;
+                push(RawRow::from(row).into_product(line, as_of)?, &mut batch)?;
             }
         }
     }

@@ -1,0 +1,239 @@
+//! `skranke order place` and `skranke import` through the real binary on a real cache file: good input
+//! places exactly one order; each kind of bad input gets a clear Norwegian message naming the field, a
+//! non-zero exit, and leaves the cache exactly as it was.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{json, Value};
+use skranke_cache::Cache;
+
+/// A fixed "now": Monday 23 November 2026, 10:00 in Oslo.
+const NOW: &str = "2026-11-23T09:00:00Z";
+
+fn skranke(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_skranke"))
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("--now")
+        .arg(NOW)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+struct Desk {
+    dir: tempfile::TempDir,
+    sku: String,
+}
+
+impl Desk {
+    fn new() -> Desk {
+        let dir = tempfile::tempdir().unwrap();
+        let out = skranke(dir.path(), &["demo-catalog", "-n", "300"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let search = skranke(dir.path(), &["search", "kaffetrakter"]);
+        let stdout = String::from_utf8(search.stdout).unwrap();
+        let sku = stdout.split_whitespace().next().unwrap().to_string();
+        Desk { dir, sku }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn good_order(&self) -> Value {
+        json!({
+            "customer": {
+                "name": "Kari Nordmann",
+                "phone": "412 34 567",
+                "email": "kari@example.no",
+                "address": { "line1": "Storgata 1", "postcode": "0150" }
+            },
+            "lines": [ { "sku": self.sku, "quantity": 2 } ],
+            "shipping_method": "servicepakke",
+            "payment_method": "kort"
+        })
+    }
+
+    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    /// Orders, lines, outbox entries, customers and the next order number: all that must not move.
+    fn state(&self) -> (i64, i64, i64, usize, i64) {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let cache = Cache::open(&self.path().join("desk.sqlite3")).await.unwrap();
+            let (o, l, x) = cache.counts().await.unwrap();
+            let customers = cache.search_customers("a", 1000).await.unwrap().len();
+            let next = cache.device().await.unwrap().next_number;
+            cache.close().await;
+            (o, l, x, customers, next)
+        })
+    }
+
+    /// Places `body`, expects a refusal whose stderr contains every `expected` text, and no change.
+    fn refused(&self, name: &str, body: &[u8], expected: &[&str]) {
+        let before = self.state();
+        let file = self.write(name, body);
+        let out = skranke(self.path(), &["order", "place", file.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        for text in expected {
+            assert!(stderr.contains(text), "{name}: expected «{text}» in:\n{stderr}");
+        }
+        assert!(
+            stderr.len() < 2_000,
+            "{name}: the message stays short even for huge input"
+        );
+        assert!(out.stdout.is_empty(), "{name}: nothing claims success");
+        assert_eq!(self.state(), before, "{name}: the cache is unchanged");
+    }
+}
+
+/// `order` with the field at `pointer` set to `value` (the field is added when missing).
+fn with(mut order: Value, pointer: &str, value: Value) -> Vec<u8> {
+    let (parent, key) = pointer.rsplit_once('/').unwrap();
+    order.pointer_mut(parent).unwrap()[key] = value;
+    serde_json::to_vec(&order).unwrap()
+}
+
+#[test]
+fn a_good_order_is_placed_once_with_its_number_and_promise() {
+    let desk = Desk::new();
+    let file = desk.write("good.json", &serde_json::to_vec(&desk.good_order()).unwrap());
+    let id = "0193a3c2-7b1e-7000-8000-000000000001";
+    let first = skranke(
+        desk.path(),
+        &["order", "place", file.to_str().unwrap(), "--id", id],
+    );
+    let stdout = String::from_utf8(first.stdout).unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let number = stdout.split_whitespace().nth(1).unwrap().to_string();
+    assert!(
+        stdout.starts_with(&format!("Ordre {number} er plassert.")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Levering: "), "{stdout}");
+    // The same id again: the same order, nothing new.
+    let again = skranke(
+        desk.path(),
+        &["order", "place", file.to_str().unwrap(), "--id", id],
+    );
+    let again = String::from_utf8(again.stdout).unwrap();
+    assert!(
+        again.contains(&format!("Ordre {number} er plassert (var allerede plassert)")),
+        "{again}"
+    );
+    assert_eq!(desk.state().0, 1);
+    let list = String::from_utf8(skranke(desk.path(), &["order", "list", "41234567"]).stdout).unwrap();
+    assert!(list.contains(&number) && list.contains("Kari Nordmann"), "{list}");
+    let show = String::from_utf8(skranke(desk.path(), &["order", "show", &number]).stdout).unwrap();
+    assert!(show.contains("herav MVA 25 %"), "{show}");
+}
+
+#[test]
+fn bad_input_is_refused_with_a_clear_message_and_changes_nothing() {
+    let desk = Desk::new();
+    let good = desk.good_order();
+    let faktura = with(good.clone(), "/payment_method", json!("klarna_faktura"));
+    let faktura: Value = serde_json::from_slice(&faktura).unwrap();
+
+    desk.refused(
+        "bad-fnr.json",
+        &with(faktura.clone(), "/customer/fodselsnummer", json!("12345678910")),
+        &["Fødselsnummer (customer.fodselsnummer): fødselsnummeret har feil kontrollsiffer"],
+    );
+    desk.refused(
+        "no-such-postcode.json",
+        &with(good.clone(), "/customer/address/postcode", json!("0000")),
+        &["Postnummer (customer.address.postcode): postnummer 0000 finnes ikke"],
+    );
+    desk.refused(
+        "box-only-postcode.json",
+        &with(good.clone(), "/customer/address/postcode", json!("0001")),
+        &["postnummer 0001 (OSLO) gjelder bare postbokser, ikke gateadresser"],
+    );
+    // Born 2010-12-24 (a synthetic Tenor number): 15 on the fixed day.
+    desk.refused(
+        "under-18-faktura.json",
+        &with(faktura, "/customer/fodselsnummer", json!("24921099912")),
+        &["kunden må være fylt 18 år for å betale med Klarna faktura"],
+    );
+    desk.refused(
+        "quantity-0.json",
+        &with(good.clone(), "/lines/0/quantity", json!(0)),
+        &["Varelinje 1: antall (lines[0].quantity): antall må være minst 1"],
+    );
+    desk.refused(
+        "quantity-minus-1.json",
+        &with(good.clone(), "/lines/0/quantity", json!(-1)),
+        &["antall må være minst 1"],
+    );
+    desk.refused(
+        "unknown-sku.json",
+        &with(good.clone(), "/lines/0/sku", json!("FINNES-IKKE-1")),
+        &["Varelinje 1: varenummer (lines[0].sku): ukjent varenummer FINNES-IKKE-1"],
+    );
+    desk.refused(
+        "ten-megabytes.json",
+        &with(good.clone(), "/customer/name", json!("Å".repeat(5 * 1024 * 1024))),
+        &["Kundens navn (customer.name): er for lang (maks 100 tegn)"],
+    );
+    let mut not_utf8 = serde_json::to_vec(&good).unwrap();
+    not_utf8.splice(20..20, [0xff, 0xfe, 0xc3]);
+    desk.refused("not-utf8.json", &not_utf8, &["ikke gyldig UTF-8"]);
+    desk.refused(
+        "not-json.json",
+        b"{\"customer\": {\"name\": \"Kari\",",
+        &["json", "ugyldig JSON"],
+    );
+    let mut unknown_field = good.clone();
+    unknown_field["rabatt"] = json!(50);
+    desk.refused(
+        "unknown-field.json",
+        &serde_json::to_vec(&unknown_field).unwrap(),
+        &["unknown field `rabatt`"],
+    );
+}
+
+#[test]
+fn a_bad_catalog_row_imports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "sku;eans;name;brand;category;price;mva;availability;supplier_date\n\
+               KAF-1;7000000000010;Kaffe Fjellbrent 250 g;Friele;Mat og drikke;54,90;15;in_stock;\n\
+               KAF-2;7000000000027;Kaffe Mørk 500 g;Evergood;Mat og drikke;12,3,4;15;in_stock;\n";
+    let file = dir.path().join("katalog.csv");
+    std::fs::write(&file, csv).unwrap();
+    let out = skranke(dir.path(), &["import", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr.contains("linje 3: price: ugyldig beløp «12,3,4»"),
+        "{stderr}"
+    );
+    let search = skranke(dir.path(), &["search", "kaffe"]);
+    assert_eq!(String::from_utf8(search.stdout).unwrap().trim(), "Ingen treff.");
+
+    let good = csv.replace("12,3,4", "\"89,00\"");
+    std::fs::write(&file, good).unwrap();
+    let out = skranke(dir.path(), &["import", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let search = String::from_utf8(skranke(dir.path(), &["search", "mørk"]).stdout).unwrap();
+    assert!(
+        search.contains("KAF-2") && search.contains("89,00 kr"),
+        "{search}"
+    );
+}
