@@ -1,1 +1,188 @@
-fn main() {}
+//! `cargo xtask`: the project's automation in Rust.
+//!
+//! - `cargo xtask run`: runs the desk (until the window exists: the CLI demo on a demo catalog).
+//! - `cargo xtask test`: installs what is missing, then format, lint, boundary check and every test.
+//! - `cargo xtask bench [cache]`: benchmarks that print tables.
+//! - `cargo xtask check-boundaries`: the dependency rules of ARCHITECTURE.md.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+type Result<T> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("run") => run(&args[1..]),
+        Some("test") => test(),
+        Some("bench") => bench(args.get(1).map(String::as_str)),
+        Some("check-boundaries") => check_boundaries(),
+        _ => Err("usage: cargo xtask <run|test|bench [cache]|check-boundaries>".to_string()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.current_dir(root());
+    cmd
+}
+
+fn status(mut cmd: Command, what: &str) -> Result<()> {
+    eprintln!("xtask: {what}");
+    let status = cmd.status().map_err(|e| format!("{what}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed ({status})"))
+    }
+}
+
+/// Runs the desk with a demo catalog on the embedded SQLite default.
+fn run(extra: &[String]) -> Result<()> {
+    ensure_system_packages(&["build-essential", "pkg-config"])?;
+    let mut cmd = cargo();
+    cmd.args(["run", "--release", "--quiet", "-p", "skranke-cli", "--bin", "skranke", "--"]);
+    if extra.is_empty() {
+        cmd.arg("demo");
+    } else {
+        cmd.args(extra);
+    }
+    status(cmd, "skranke demo")
+}
+
+/// Every test, from a fresh machine: system packages, toolchain components, format, lint, boundaries, tests.
+fn test() -> Result<()> {
+    ensure_system_packages(&["build-essential", "pkg-config"])?;
+    ensure_rust_components()?;
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--", "--check"]);
+    status(fmt, "cargo fmt --check")?;
+    let mut clippy = cargo();
+    clippy.args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]);
+    status(clippy, "cargo clippy -D warnings")?;
+    check_boundaries()?;
+    let mut tests = cargo();
+    tests.args(["test", "--workspace", "--locked"]);
+    status(tests, "cargo test --workspace")
+}
+
+fn bench(which: Option<&str>) -> Result<()> {
+    match which {
+        None | Some("cache") => {
+            let mut cmd = cargo();
+            cmd.args(["bench", "--locked", "-p", "skranke-cache", "--bench", "cache"]);
+            status(cmd, "bench cache")
+        }
+        Some(other) => Err(format!("unknown benchmark {other} (known: cache)")),
+    }
+}
+
+/// Installs Debian packages that are missing, with apt-get (through sudo when not root).
+fn ensure_system_packages(packages: &[&str]) -> Result<()> {
+    if !Path::new("/usr/bin/dpkg-query").exists() {
+        eprintln!("xtask: not a Debian/Ubuntu system; make sure these are installed: {}", packages.join(" "));
+        return Ok(());
+    }
+    let missing: Vec<&str> = packages
+        .iter()
+        .copied()
+        .filter(|p| {
+            let out = Command::new("dpkg-query").args(["-W", "-f=${Status}", p]).output();
+            !matches!(out, Ok(o) if String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let is_root = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false);
+    let apt = |args: &[&str]| -> Result<()> {
+        let mut cmd = if is_root { Command::new("apt-get") } else { Command::new("sudo") };
+        if !is_root {
+            cmd.args(["-n", "apt-get"]);
+        }
+        cmd.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        status(cmd, &format!("apt-get {}", args.join(" ")))
+    };
+    apt(&["update", "-qq"])
+        .and_then(|()| apt(&[&["install", "-y", "-qq", "--no-install-recommends"][..], &missing].concat()))
+        .map_err(|e| format!("{e}\nxtask: could not install {}; install them yourself (as root: apt-get install {})", missing.join(" "), missing.join(" ")))
+}
+
+fn ensure_rust_components() -> Result<()> {
+    for (tool, component) in [("rustfmt", "rustfmt"), ("cargo-clippy", "clippy")] {
+        let present = Command::new(tool).arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+        if !present {
+            let mut cmd = Command::new("rustup");
+            cmd.args(["component", "add", component]);
+            status(cmd, &format!("rustup component add {component}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// ARCHITECTURE.md's rules that a manifest shows: which crate may know which outside crate.
+fn check_boundaries() -> Result<()> {
+    let rules: &[(&str, &[&str])] = &[
+        ("sqlx", &["cache", "central"]),
+        ("printpdf", &["pdf"]),
+        ("tauri", &["src-tauri"]),
+        ("axum", &["central"]),
+        ("reqwest", &["sync"]),
+        ("tokio", &["cache", "desk", "cli", "sync", "central", "src-tauri", "tests"]),
+    ];
+    let mut problems = Vec::new();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("crates"))
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    dirs.extend(["src-tauri", "tests"].iter().map(|d| root().join(d)));
+    for dir in dirs {
+        let Ok(manifest) = std::fs::read_to_string(dir.join("Cargo.toml")) else { continue };
+        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let deps = normal_dependencies(&manifest);
+        for (dep, allowed) in rules {
+            if deps.iter().any(|d| d == dep) && !allowed.contains(&name.as_str()) {
+                problems.push(format!("{name} depends on {dep}, which only {} may use", allowed.join(", ")));
+            }
+        }
+    }
+    if problems.is_empty() {
+        eprintln!("xtask: crate boundaries hold");
+        Ok(())
+    } else {
+        Err(format!("crate boundaries broken:\n  {}", problems.join("\n  ")))
+    }
+}
+
+/// Names under `[dependencies]` (not dev- or build-dependencies) of a manifest.
+fn normal_dependencies(manifest: &str) -> Vec<String> {
+    let mut in_deps = false;
+    let mut names = Vec::new();
+    for line in manifest.lines() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_deps = t == "[dependencies]";
+            continue;
+        }
+        if in_deps {
+            if let Some((name, _)) = t.split_once(['=', '.']) {
+                let name = name.trim();
+                if !name.is_empty() && !name.starts_with('#') {
+                    names.push(name.to_string());
+                }
+            }
+        }
+    }
+    names
+}
