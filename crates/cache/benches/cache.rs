@@ -1,1 +1,190 @@
-fn main() {}
+//! `cargo xtask bench cache`: import of 100k and 1M demo products, search p50/p99 over 100 realistic
+//! queries, EAN exact lookup p99, place-order p99 with fsync. Prints a table; asserts nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a benchmark binary
+
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use skranke_cache::Cache;
+use skranke_core::order::{validate_order, AddressDraft, CustomerDraft, LineDraft};
+use skranke_core::{OrderDraft, Product, ShopPolicy};
+
+const BATCH: usize = 5_000;
+
+/// A small deterministic generator, so the benchmark picks the same queries every run.
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n
+    }
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort_unstable();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[i]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64() * 1000.0)
+}
+
+/// 100 queries as staff type them: word prefixes, brand + word, two words, SKU prefixes, model numbers.
+fn queries(sample: &[Product]) -> Vec<String> {
+    let mut rng = Lcg(42);
+    (0..100)
+        .map(|i| {
+            let p = &sample[rng.next(sample.len())];
+            let words: Vec<&str> = p.name.split_whitespace().collect();
+            let brand_words = p.brand.split_whitespace().count();
+            let noun = words.get(brand_words).copied().unwrap_or("kaffe");
+            let adjective = words.get(brand_words + 1).copied().unwrap_or("");
+            let prefix = |w: &str, n: usize| w.chars().take(n).collect::<String>();
+            match i % 6 {
+                0 => prefix(noun, 5).to_lowercase(),
+                1 => format!("{} {}", p.brand.split_whitespace().next().unwrap_or("").to_lowercase(), prefix(noun, 4).to_lowercase()),
+                2 => format!("{} {}", noun.to_lowercase(), adjective.to_lowercase()),
+                3 => p.brand.to_lowercase(),
+                4 => prefix(&p.sku, 8),
+                _ => format!("{} {}", prefix(noun, 6).to_lowercase(), words.get(brand_words + 2).copied().unwrap_or("")),
+            }
+        })
+        .collect()
+}
+
+struct Row {
+    products: usize,
+    import: Duration,
+    search_p50: Duration,
+    search_p99: Duration,
+    search_max: Duration,
+    ean_p99: Duration,
+    place_p50: Duration,
+    place_p99: Duration,
+    file_mb: f64,
+}
+
+async fn run(n: usize) -> Row {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.sqlite3");
+    let cache = Cache::open(&path).await.unwrap();
+    let now = Utc::now();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+
+    let mut sample = Vec::new();
+    let mut import = Duration::ZERO;
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut rng = Lcg(7);
+    for p in skranke_demo::products(n, 2026, now, today) {
+        if rng.next(200) == 0 {
+            sample.push(p.clone());
+        }
+        batch.push(p);
+        if batch.len() == BATCH {
+            let t = Instant::now();
+            cache.import_products(&batch).await.unwrap();
+            import += t.elapsed();
+            batch.clear();
+        }
+    }
+    if !batch.is_empty() {
+        let t = Instant::now();
+        cache.import_products(&batch).await.unwrap();
+        import += t.elapsed();
+    }
+
+    let queries = queries(&sample);
+    for q in &queries {
+        cache.search_products(q, 20).await.unwrap(); // warm the page cache once
+    }
+    let mut search = Vec::new();
+    let mut empty = 0;
+    for _ in 0..3 {
+        for q in &queries {
+            let t = Instant::now();
+            let hits = cache.search_products(q, 20).await.unwrap();
+            search.push(t.elapsed());
+            empty += usize::from(hits.is_empty());
+        }
+    }
+    assert!(empty < search.len() / 4, "queries should mostly hit: {empty} empty");
+
+    let mut ean = Vec::new();
+    for i in 0..1_000 {
+        let p = &sample[i % sample.len()];
+        let t = Instant::now();
+        let found = cache.product_by_code(&p.eans[0]).await.unwrap();
+        ean.push(t.elapsed());
+        assert_eq!(found.unwrap().sku, p.sku);
+    }
+
+    let policy = ShopPolicy::default();
+    let placed_at = today.and_hms_opt(10, 0, 0).unwrap();
+    let mut place = Vec::new();
+    for i in 0..200 {
+        let lines: Vec<&Product> = (0..3).map(|k| &sample[(i * 3 + k) % sample.len()]).collect();
+        let draft = OrderDraft {
+            customer: CustomerDraft {
+                name: format!("Kunde {i}"),
+                phone: format!("4{:07}", 1_000_000 + i),
+                address: AddressDraft { line1: "Storgata 1".into(), postcode: "0150".into(), ..Default::default() },
+                ..Default::default()
+            },
+            lines: lines.iter().map(|p| LineDraft { sku: p.sku.clone(), quantity: 1 }).collect(),
+            shipping_method: "servicepakke".into(),
+            payment_method: "kort".into(),
+            ..Default::default()
+        };
+        let order =
+            validate_order(&draft, |s| lines.iter().find(|p| p.sku == s).map(|p| (*p).clone()), placed_at, &policy).unwrap();
+        let t = Instant::now();
+        cache.place_order(uuid::Uuid::new_v4(), &order, now).await.unwrap();
+        place.push(t.elapsed());
+    }
+    cache.close().await;
+    let file_mb = std::fs::metadata(&path).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0);
+
+    Row {
+        products: n,
+        import,
+        search_p50: percentile(&mut search, 0.50),
+        search_p99: percentile(&mut search, 0.99),
+        search_max: percentile(&mut search, 1.0),
+        ean_p99: percentile(&mut ean, 0.99),
+        place_p50: percentile(&mut place, 0.50),
+        place_p99: percentile(&mut place, 0.99),
+        file_mb,
+    }
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("SKRANKE_BENCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![100_000, 1_000_000]);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rows: Vec<Row> = sizes.iter().map(|n| rt.block_on(run(*n))).collect();
+    println!();
+    println!("skranke-cache benchmark (release, SQLite WAL, synchronous=FULL; search: 100 queries × 3, limit 20)");
+    println!();
+    println!("| products | import s | import rows/s | search p50 ms | search p99 ms | search max ms | EAN p99 ms | place p50 ms | place p99 ms | file MB |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        println!(
+            "| {} | {:.2} | {:.0} | {} | {} | {} | {} | {} | {} | {:.0} |",
+            r.products,
+            r.import.as_secs_f64(),
+            r.products as f64 / r.import.as_secs_f64(),
+            ms(r.search_p50),
+            ms(r.search_p99),
+            ms(r.search_max),
+            ms(r.ean_p99),
+            ms(r.place_p50),
+            ms(r.place_p99),
+            r.file_mb
+        );
+    }
+    println!();
+    println!("Targets: 1M import ≤ 20 s, search p99 ≤ 20 ms at 1M, EAN p99 ≤ 1 ms, place-order p99 ≤ 5 ms.");
+}
