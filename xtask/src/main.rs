@@ -29,7 +29,10 @@ fn main() -> ExitCode {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 fn cargo() -> Command {
@@ -52,7 +55,16 @@ fn status(mut cmd: Command, what: &str) -> Result<()> {
 fn run(extra: &[String]) -> Result<()> {
     ensure_system_packages(&["build-essential", "pkg-config"])?;
     let mut cmd = cargo();
-    cmd.args(["run", "--release", "--quiet", "-p", "skranke-cli", "--bin", "skranke", "--"]);
+    cmd.args([
+        "run",
+        "--release",
+        "--quiet",
+        "-p",
+        "skranke-cli",
+        "--bin",
+        "skranke",
+        "--",
+    ]);
     if extra.is_empty() {
         cmd.arg("demo");
     } else {
@@ -69,7 +81,15 @@ fn test() -> Result<()> {
     fmt.args(["fmt", "--all", "--", "--check"]);
     status(fmt, "cargo fmt --check")?;
     let mut clippy = cargo();
-    clippy.args(["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"]);
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]);
     status(clippy, "cargo clippy -D warnings")?;
     check_boundaries()?;
     let mut tests = cargo();
@@ -91,23 +111,36 @@ fn bench(which: Option<&str>) -> Result<()> {
 /// Installs Debian packages that are missing, with apt-get (through sudo when not root).
 fn ensure_system_packages(packages: &[&str]) -> Result<()> {
     if !Path::new("/usr/bin/dpkg-query").exists() {
-        eprintln!("xtask: not a Debian/Ubuntu system; make sure these are installed: {}", packages.join(" "));
+        eprintln!(
+            "xtask: not a Debian/Ubuntu system; make sure these are installed: {}",
+            packages.join(" ")
+        );
         return Ok(());
     }
     let missing: Vec<&str> = packages
         .iter()
         .copied()
         .filter(|p| {
-            let out = Command::new("dpkg-query").args(["-W", "-f=${Status}", p]).output();
+            let out = Command::new("dpkg-query")
+                .args(["-W", "-f=${Status}", p])
+                .output();
             !matches!(out, Ok(o) if String::from_utf8_lossy(&o.stdout).contains("install ok installed"))
         })
         .collect();
     if missing.is_empty() {
         return Ok(());
     }
-    let is_root = Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false);
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
     let apt = |args: &[&str]| -> Result<()> {
-        let mut cmd = if is_root { Command::new("apt-get") } else { Command::new("sudo") };
+        let mut cmd = if is_root {
+            Command::new("apt-get")
+        } else {
+            Command::new("sudo")
+        };
         if !is_root {
             cmd.args(["-n", "apt-get"]);
         }
@@ -116,12 +149,22 @@ fn ensure_system_packages(packages: &[&str]) -> Result<()> {
     };
     apt(&["update", "-qq"])
         .and_then(|()| apt(&[&["install", "-y", "-qq", "--no-install-recommends"][..], &missing].concat()))
-        .map_err(|e| format!("{e}\nxtask: could not install {}; install them yourself (as root: apt-get install {})", missing.join(" "), missing.join(" ")))
+        .map_err(|e| {
+            format!(
+                "{e}\nxtask: could not install {}; install them yourself (as root: apt-get install {})",
+                missing.join(" "),
+                missing.join(" ")
+            )
+        })
 }
 
 fn ensure_rust_components() -> Result<()> {
     for (tool, component) in [("rustfmt", "rustfmt"), ("cargo-clippy", "clippy")] {
-        let present = Command::new(tool).arg("--version").output().map(|o| o.status.success()).unwrap_or(false);
+        let present = Command::new(tool)
+            .arg("--version")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
         if !present {
             let mut cmd = Command::new("rustup");
             cmd.args(["component", "add", component]);
@@ -139,7 +182,10 @@ fn check_boundaries() -> Result<()> {
         ("tauri", &["src-tauri"]),
         ("axum", &["central"]),
         ("reqwest", &["sync"]),
-        ("tokio", &["cache", "desk", "cli", "sync", "central", "src-tauri", "tests"]),
+        (
+            "tokio",
+            &["cache", "desk", "cli", "sync", "central", "src-tauri", "tests"],
+        ),
     ];
     let mut problems = Vec::new();
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("crates"))
@@ -148,12 +194,21 @@ fn check_boundaries() -> Result<()> {
         .collect();
     dirs.extend(["src-tauri", "tests"].iter().map(|d| root().join(d)));
     for dir in dirs {
-        let Ok(manifest) = std::fs::read_to_string(dir.join("Cargo.toml")) else { continue };
-        let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let Ok(manifest) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
+            continue;
+        };
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
         let deps = normal_dependencies(&manifest);
         for (dep, allowed) in rules {
             if deps.iter().any(|d| d == dep) && !allowed.contains(&name.as_str()) {
-                problems.push(format!("{name} depends on {dep}, which only {} may use", allowed.join(", ")));
+                problems.push(format!(
+                    "{name} depends on {dep}, which only {} may use",
+                    allowed.join(", ")
+                ));
             }
         }
     }

@@ -15,7 +15,10 @@ const BATCH: usize = 5_000;
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, n: usize) -> usize {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 33) as usize) % n
     }
 }
@@ -43,11 +46,19 @@ fn queries(sample: &[Product]) -> Vec<String> {
             let prefix = |w: &str, n: usize| w.chars().take(n).collect::<String>();
             match i % 6 {
                 0 => prefix(noun, 5).to_lowercase(),
-                1 => format!("{} {}", p.brand.split_whitespace().next().unwrap_or("").to_lowercase(), prefix(noun, 4).to_lowercase()),
+                1 => format!(
+                    "{} {}",
+                    p.brand.split_whitespace().next().unwrap_or("").to_lowercase(),
+                    prefix(noun, 4).to_lowercase()
+                ),
                 2 => format!("{} {}", noun.to_lowercase(), adjective.to_lowercase()),
                 3 => p.brand.to_lowercase(),
                 4 => prefix(&p.sku, 8),
-                _ => format!("{} {}", prefix(noun, 6).to_lowercase(), words.get(brand_words + 2).copied().unwrap_or("")),
+                _ => format!(
+                    "{} {}",
+                    prefix(noun, 6).to_lowercase(),
+                    words.get(brand_words + 2).copied().unwrap_or("")
+                ),
             }
         })
         .collect()
@@ -99,16 +110,30 @@ async fn run(n: usize) -> Row {
         cache.search_products(q, 20).await.unwrap(); // warm the page cache once
     }
     let mut search = Vec::new();
+    let mut slowest: Vec<(Duration, &str)> = Vec::new();
     let mut empty = 0;
     for _ in 0..3 {
         for q in &queries {
             let t = Instant::now();
             let hits = cache.search_products(q, 20).await.unwrap();
             search.push(t.elapsed());
+            slowest.push((t.elapsed(), q));
             empty += usize::from(hits.is_empty());
         }
     }
-    assert!(empty < search.len() / 4, "queries should mostly hit: {empty} empty");
+    slowest.sort_unstable_by_key(|s| std::cmp::Reverse(s.0));
+    println!(
+        "slowest queries at {n}: {:?}",
+        slowest
+            .iter()
+            .take(8)
+            .map(|(d, q)| format!("{q} {}", ms(*d)))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        empty < search.len() / 4,
+        "queries should mostly hit: {empty} empty"
+    );
 
     let mut ean = Vec::new();
     for i in 0..1_000 {
@@ -128,22 +153,42 @@ async fn run(n: usize) -> Row {
             customer: CustomerDraft {
                 name: format!("Kunde {i}"),
                 phone: format!("4{:07}", 1_000_000 + i),
-                address: AddressDraft { line1: "Storgata 1".into(), postcode: "0150".into(), ..Default::default() },
+                address: AddressDraft {
+                    line1: "Storgata 1".into(),
+                    postcode: "0150".into(),
+                    ..Default::default()
+                },
                 ..Default::default()
             },
-            lines: lines.iter().map(|p| LineDraft { sku: p.sku.clone(), quantity: 1 }).collect(),
+            lines: lines
+                .iter()
+                .map(|p| LineDraft {
+                    sku: p.sku.clone(),
+                    quantity: 1,
+                })
+                .collect(),
             shipping_method: "servicepakke".into(),
             payment_method: "kort".into(),
             ..Default::default()
         };
-        let order =
-            validate_order(&draft, |s| lines.iter().find(|p| p.sku == s).map(|p| (*p).clone()), placed_at, &policy).unwrap();
+        let order = validate_order(
+            &draft,
+            |s| lines.iter().find(|p| p.sku == s).map(|p| (*p).clone()),
+            placed_at,
+            &policy,
+        )
+        .unwrap();
         let t = Instant::now();
-        cache.place_order(uuid::Uuid::new_v4(), &order, now).await.unwrap();
+        cache
+            .place_order(uuid::Uuid::new_v4(), &order, now)
+            .await
+            .unwrap();
         place.push(t.elapsed());
     }
     cache.close().await;
-    let file_mb = std::fs::metadata(&path).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0);
+    let file_mb = std::fs::metadata(&path)
+        .map(|m| m.len() as f64 / 1e6)
+        .unwrap_or(0.0);
 
     Row {
         products: n,
@@ -163,10 +208,15 @@ fn main() {
         .ok()
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![100_000, 1_000_000]);
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let rows: Vec<Row> = sizes.iter().map(|n| rt.block_on(run(*n))).collect();
     println!();
-    println!("skranke-cache benchmark (release, SQLite WAL, synchronous=FULL; search: 100 queries × 3, limit 20)");
+    println!(
+        "skranke-cache benchmark (release, SQLite WAL, synchronous=FULL; search: 100 queries × 3, limit 20)"
+    );
     println!();
     println!("| products | import s | import rows/s | search p50 ms | search p99 ms | search max ms | EAN p99 ms | place p50 ms | place p99 ms | file MB |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");

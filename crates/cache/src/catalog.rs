@@ -12,6 +12,9 @@ use crate::{Cache, CacheError};
 /// Rows per multi-row INSERT: 10 columns × 90 rows stays far below SQLite's bound-parameter limit.
 const ROWS_PER_STATEMENT: usize = 90;
 
+/// At most this many matches of one search are ranked.
+const RANK_WINDOW: i64 = 1_000;
+
 /// What an import did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ImportStats {
@@ -106,15 +109,13 @@ impl Cache {
                 stats.eans += ean_chunk.len() as u64;
             }
 
-            let mut fts = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO products_fts (rowid, sku, name, brand, category, eans) ",
-            );
+            let mut fts =
+                QueryBuilder::<Sqlite>::new("INSERT INTO products_fts (rowid, sku, name, brand, eans) ");
             fts.push_values(&with_id, |mut row, (id, p)| {
                 row.push_bind(*id)
                     .push_bind(&p.sku)
                     .push_bind(&p.name)
                     .push_bind(&p.brand)
-                    .push_bind(&p.category)
                     .push_bind(p.eans.join(" "));
             });
             fts.build().execute(&mut *tx).await?;
@@ -184,8 +185,9 @@ impl Cache {
         Ok(found)
     }
 
-    /// Search as staff type: an exact EAN or SKU first, then full-text matches where every word is a
-    /// prefix of a word in the name, brand, category, SKU or EAN (æ, ø, å kept apart from a and o).
+    /// Search as staff type: an exact EAN or SKU first; what looks like the start of a SKU by the SKU
+    /// index; otherwise full-text matches where every word is a prefix of a word in the name, brand, SKU
+    /// or EAN (æ, ø, å kept apart from a and o).
     pub async fn search_products(&self, text: &str, limit: u32) -> Result<Vec<ProductHit>, CacheError> {
         let mut hits = Vec::new();
         if let Some(p) = self.product_by_code(text).await? {
@@ -194,16 +196,53 @@ impl Cache {
                 exact: true,
             });
         }
+        if looks_like_sku(text) {
+            let upper = text.trim().to_uppercase();
+            let rows = sqlx::query(&format!(
+                "SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.sku >= ?1 AND p.sku < ?1 || char(1114111)
+                 ORDER BY p.sku LIMIT ?2"
+            ))
+            .bind(&upper)
+            .bind(i64::from(limit) + 1)
+            .fetch_all(&self.pool)
+            .await?;
+            if !rows.is_empty() {
+                for row in rows {
+                    let p = product_from_row(&row)?;
+                    if hits.first().is_none_or(|h| h.product.sku != p.sku) {
+                        hits.push(ProductHit {
+                            product: p,
+                            exact: false,
+                        });
+                    }
+                }
+                hits.truncate(limit as usize);
+                return Ok(hits);
+            }
+        }
         let Some(query) = fts_query(text) else {
+            return Ok(hits);
+        };
+        // Ranking (bm25) costs per match, and a broad query ("bosch", "kaf") matches tens of thousands
+        // at 1M products. So rank at most RANK_WINDOW matches: take the first ones in index order, then
+        // rank only within their rowid range. Narrow queries (the usual case) are ranked in full.
+        let window: Vec<i64> =
+            sqlx::query_scalar("SELECT rowid FROM products_fts WHERE products_fts MATCH ?1 LIMIT ?2")
+                .bind(&query)
+                .bind(RANK_WINDOW)
+                .fetch_all(&self.pool)
+                .await?;
+        let Some(last) = window.last().copied() else {
             return Ok(hits);
         };
         let rows = sqlx::query(&format!(
             "SELECT {PRODUCT_COLUMNS} FROM
-               (SELECT rowid FROM products_fts WHERE products_fts MATCH ?1 ORDER BY rank LIMIT ?2) AS m
+               (SELECT rowid FROM products_fts WHERE products_fts MATCH ?1 AND rowid <= ?3 ORDER BY rank LIMIT ?2) AS m
              JOIN products p ON p.id = m.rowid"
         ))
         .bind(&query)
         .bind(i64::from(limit) + 1)
+        .bind(last)
         .fetch_all(&self.pool)
         .await?;
         for row in rows {
@@ -219,6 +258,15 @@ impl Cache {
         hits.truncate(limit as usize);
         Ok(hits)
     }
+}
+
+/// One word of letters and digits joined by `-` (`HAG-18`, `vrk-0001`): the start of an article number.
+fn looks_like_sku(text: &str) -> bool {
+    let t = text.trim();
+    t.contains('-')
+        && !t.contains(char::is_whitespace)
+        && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && t.chars().any(|c| c.is_ascii_digit())
 }
 
 /// Turns what staff typed into an FTS5 query: each word a quoted prefix, all words required. Quoting
@@ -266,6 +314,15 @@ fn product_from_row(row: &SqliteRow) -> Result<Product, CacheError> {
 #[cfg(test)]
 mod tests {
     use super::fts_query;
+
+    #[test]
+    fn sku_prefixes_are_recognised() {
+        assert!(super::looks_like_sku("HAG-18"));
+        assert!(super::looks_like_sku("vrk-0001"));
+        assert!(!super::looks_like_sku("kaffe"));
+        assert!(!super::looks_like_sku("Kari-Traa"));
+        assert!(!super::looks_like_sku("HAG-18 drill"));
+    }
 
     #[test]
     fn fts_query_quotes_every_word_as_a_prefix() {
