@@ -237,3 +237,20 @@ fn a_bad_catalog_row_imports_nothing() {
         "{search}"
     );
 }
+
+/// The README's example order file works as printed there.
+#[test]
+fn the_readme_example_order_is_placed() {
+    let readme = include_str!("../../../README.md");
+    let start = readme.find("```json\n").unwrap() + "```json\n".len();
+    let example = &readme[start..start + readme[start..].find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    assert!(skranke(dir.path(), &["demo-catalog", "-n", "2000"])
+        .status
+        .success());
+    let file = dir.path().join("ordre.json");
+    std::fs::write(&file, example).unwrap();
+    let out = skranke(dir.path(), &["order", "place", file.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("er plassert."));
+}

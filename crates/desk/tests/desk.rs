@@ -1,0 +1,183 @@
+//! The desk's use cases on a real data folder: import files, policy, validation errors, placing orders.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
+use skranke_core::order::{AddressDraft, CustomerDraft, LineDraft};
+use skranke_core::{Invalid, Money, OrderDraft};
+use skranke_desk::{Desk, DeskError, ErrorCode};
+
+fn now() -> DateTime<Utc> {
+    // Monday 23 November 2026, 10:00 in Oslo.
+    DateTime::parse_from_rfc3339("2026-11-23T09:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+const JSONL: &str = r#"{"sku":"kaf-1","eans":["7000000000010"],"name":"Kaffe Fjellbrent 250 g","brand":"Friele","category":"Mat og drikke","price":"54,90","mva":15,"availability":"in_stock"}
+{"sku":"UPC-1","eans":"0036000291452","name":"Importert termos","brand":"Stanley","category":"Friluft","price":349,"availability":"ordered_confirmed","supplier_date":"2026-12-04"}
+
+{"sku":"TLT-1","eans":[],"name":"Telt Fjellheimen 3","brand":"Helsport","price":4999.5,"availability":"must_order"}
+"#;
+
+fn draft(sku: &str) -> OrderDraft {
+    OrderDraft {
+        customer: CustomerDraft {
+            name: "Ola Nordmann".into(),
+            phone: "+47 987 65 432".into(),
+            email: "ola@example.no".into(),
+            address: AddressDraft {
+                line1: "Fjellveien 3".into(),
+                postcode: "9008".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        lines: vec![LineDraft {
+            sku: sku.into(),
+            quantity: 2,
+        }],
+        shipping_method: "servicepakke".into(),
+        payment_method: "vipps".into(),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn imports_json_lines_with_progress_and_keeps_leading_zeros() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    let file = dir.path().join("katalog.jsonl");
+    std::fs::write(&file, JSONL).unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let n = desk
+        .import_file(&file, now(), move |done, total| {
+            log.lock().unwrap().push((done, total))
+        })
+        .await
+        .unwrap();
+    assert_eq!(n, 3);
+    assert_eq!(*seen.lock().unwrap(), vec![(3, 3)]);
+    let upc = desk.search("0036000291452", 5, now()).await.unwrap();
+    assert_eq!(upc[0].sku, "UPC-1");
+    assert!(upc[0].exact);
+    assert_eq!(
+        upc[0].availability_text,
+        "Varen er bestilt fra leverandør og leveringsdato er bekreftet."
+    );
+    assert_eq!(upc[0].as_of_text, "per 10:00", "A2: how old the availability is");
+    let telt = desk.search("fjellh", 5, now()).await.unwrap();
+    assert_eq!(telt[0].price, Money::from_ore(499_950));
+    assert_eq!(
+        desk.search("KAF-1", 5, now()).await.unwrap()[0].name,
+        "Kaffe Fjellbrent 250 g"
+    );
+    assert_eq!(desk.cache().catalog_as_of().await.unwrap(), Some(now()));
+}
+
+#[tokio::test]
+async fn a_bad_row_names_its_line_and_field_and_imports_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    let file = dir.path().join("katalog.jsonl");
+    std::fs::write(&file, JSONL.replace("\"mva\":15", "\"mva\":8")).unwrap();
+    let err = desk.import_file(&file, now(), |_, _| {}).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Import);
+    assert_eq!(
+        err.to_string(),
+        "linje 1: mva: ukjent MVA-sats «8» (25, 15 eller 12)"
+    );
+    std::fs::write(&file, JSONL.replace("0036000291452", "0036000291453")).unwrap();
+    let err = desk.import_file(&file, now(), |_, _| {}).await.unwrap_err();
+    assert!(err.to_string().starts_with("linje 2: eans: EAN"), "{err}");
+    std::fs::write(&file, JSONL.replace(",\"supplier_date\":\"2026-12-04\"", "")).unwrap();
+    let err = desk.import_file(&file, now(), |_, _| {}).await.unwrap_err();
+    assert_eq!(err.to_string(), "linje 2: supplier_date: må fylles ut");
+    assert_eq!(desk.cache().product_count().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn validation_reports_every_field_with_a_norwegian_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    let mut d = draft("FINNES-IKKE");
+    d.customer.phone = "22 12 34 56".into(); // not a mobile: Vipps cannot reach it (F5, P5)
+    let err = desk.validate_order(&d, now()).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Invalid);
+    let DeskError::Invalid(fields) = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(
+        fields[0].problem,
+        Invalid::MobileRequired {
+            method: "Vipps".into()
+        }
+    );
+    assert_eq!(
+        err.to_string(),
+        "Telefon (customer.phone): Vipps krever et norsk mobilnummer\n\
+         Varelinje 1: varenummer (lines[0].sku): ukjent varenummer FINNES-IKKE"
+    );
+}
+
+#[tokio::test]
+async fn placed_orders_are_listed_shown_and_keep_the_fodselsnummer_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    let file = dir.path().join("katalog.jsonl");
+    std::fs::write(&file, JSONL).unwrap();
+    desk.import_file(&file, now(), |_, _| {}).await.unwrap();
+
+    let mut d = draft("UPC-1");
+    d.payment_method = "klarna_faktura".into();
+    d.customer.fodselsnummer = "158396 49859".into(); // Tenor synthetic, born 1996-03-15
+    let placed = desk.place_order(uuid::Uuid::new_v4(), &d, now()).await.unwrap();
+    assert!(!placed.already_placed);
+    // D5 + D3: supplier date Friday 4 December, Tromsø (3–5 days transit), dispatch within 2.
+    assert_eq!(placed.promise_text, "onsdag 9.12.2026–tirsdag 15.12.2026");
+    assert_eq!(placed.total, Money::from_ore(2 * 34_900 + 9_900));
+
+    let shown = desk.show_order(&placed.order_number).await.unwrap();
+    assert!(shown.has_fodselsnummer);
+    assert!(
+        shown.order.fodselsnummer.is_none(),
+        "P3: never read back into the order"
+    );
+    assert_eq!(shown.order.delivery_address.place, "TROMSØ");
+    let list = desk.list_orders(Some("Ola"), 10).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].order_number, placed.order_number);
+    let pending = desk.cache().outbox_pending().await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert!(
+        !pending[0].payload.contains("15839649859"),
+        "P3: not in what is sent either"
+    );
+    assert!(matches!(
+        desk.show_order("X-000001").await,
+        Err(DeskError::OrderNotFound(_))
+    ));
+}
+
+#[tokio::test]
+async fn policy_toml_in_the_data_folder_is_used_and_a_bad_one_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("policy.toml"), "[pickup]\npickup_days = 7\n").unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    assert_eq!(desk.policy().pickup.pickup_days, 7);
+    assert_eq!(
+        desk.policy().pickup.unclaimed_fee_prepaid,
+        Money::from_kroner(300)
+    );
+    drop(desk);
+    std::fs::write(
+        dir.path().join("policy.toml"),
+        "[pickup]\npickup_days = \"sju\"\n",
+    )
+    .unwrap();
+    let err = Desk::open(dir.path()).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Policy);
+    assert!(err.to_string().starts_with("ugyldig butikkpolicy"), "{err}");
+}
