@@ -53,12 +53,12 @@ CREATE TABLE customers (
     postcode          TEXT    NOT NULL,
     place             TEXT    NOT NULL,
     marketing_consent INTEGER NOT NULL DEFAULT 0,
+    -- Name and e-mail lower-cased in Rust: SQLite's LIKE and lower() fold ASCII only, not Æ Ø Å.
+    search_text       TEXT    NOT NULL,
     created_at        TEXT    NOT NULL,
     updated_at        TEXT    NOT NULL
 );
 CREATE INDEX customers_phone ON customers (phone);
-CREATE INDEX customers_name ON customers (name COLLATE NOCASE);
-CREATE INDEX customers_email ON customers (email COLLATE NOCASE);
 
 CREATE TABLE orders (
     -- Chosen by the desk before placing: placing the same order twice is a no-op.
@@ -73,12 +73,13 @@ CREATE TABLE orders (
     customer_name  TEXT    NOT NULL,
     customer_phone TEXT    NOT NULL,
     customer_email TEXT,
+    -- Order number and customer name lower-cased in Rust (see customers.search_text).
+    search_text    TEXT    NOT NULL,
     -- The order exactly as validated and placed (JSON of skranke_core::ValidOrder, no fødselsnummer).
     body           TEXT    NOT NULL
 );
 CREATE INDEX orders_placed ON orders (placed_at_utc);
 CREATE INDEX orders_phone ON orders (customer_phone);
-CREATE INDEX orders_name ON orders (customer_name COLLATE NOCASE);
 
 CREATE TABLE order_lines (
     order_id       TEXT    NOT NULL REFERENCES orders (id) ON DELETE CASCADE,

@@ -29,19 +29,10 @@ impl Cache {
         if text.is_empty() {
             return Ok(Vec::new());
         }
-        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-        let like = format!(
-            "%{}%",
-            text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-        );
-        let phone_like = if digits.len() >= 3 {
-            format!("%{digits}%")
-        } else {
-            "\u{0}".to_string()
-        };
+        let (phone_like, like) = (phone_pattern(text), like_pattern(text));
         let rows = sqlx::query(
             "SELECT * FROM customers
-             WHERE phone LIKE ?1 OR name LIKE ?2 ESCAPE '\\' OR email LIKE ?2 ESCAPE '\\'
+             WHERE phone LIKE ?1 OR search_text LIKE ?2 ESCAPE '\\'
              ORDER BY updated_at DESC LIMIT ?3",
         )
         .bind(phone_like)
@@ -50,6 +41,20 @@ impl Cache {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(customer_from_row).collect()
+    }
+
+    /// Saves a validated customer (the same phone and name as a stored one updates that one).
+    pub async fn save_customer(
+        &self,
+        customer: &Customer,
+        now: DateTime<Utc>,
+    ) -> Result<CustomerRecord, CacheError> {
+        let mut tx = self.pool.begin().await?;
+        let id = upsert_customer(&mut tx, customer, now).await?;
+        tx.commit().await?;
+        self.customer(&id)
+            .await?
+            .ok_or_else(|| CacheError::Corrupt(format!("kunde {id} forsvant")))
     }
 
     pub async fn customer(&self, id: &str) -> Result<Option<CustomerRecord>, CacheError> {
@@ -76,12 +81,13 @@ pub(crate) async fn upsert_customer(
             .await?;
     let id = existing.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     sqlx::query(
-        "INSERT INTO customers (id, name, phone, email, address_line1, address_line2, postcode, place, marketing_consent, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+        "INSERT INTO customers (id, name, phone, email, address_line1, address_line2, postcode, place, marketing_consent, created_at, updated_at, search_text)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = coalesce(excluded.email, customers.email),
            address_line1 = excluded.address_line1, address_line2 = excluded.address_line2,
            postcode = excluded.postcode, place = excluded.place,
-           marketing_consent = excluded.marketing_consent, updated_at = excluded.updated_at",
+           marketing_consent = excluded.marketing_consent, updated_at = excluded.updated_at,
+           search_text = excluded.search_text",
     )
     .bind(&id)
     .bind(&customer.name)
@@ -93,9 +99,33 @@ pub(crate) async fn upsert_customer(
     .bind(&customer.address.place)
     .bind(customer.marketing_consent)
     .bind(now.to_rfc3339())
+    .bind(
+        format!("{} {}", customer.name, customer.email.as_ref().map(|e| e.as_str()).unwrap_or_default())
+            .to_lowercase(),
+    )
     .execute(&mut **tx)
     .await?;
     Ok(id)
+}
+
+/// `%digits%` for LIKE against E.164 numbers; a pattern that matches nothing under 3 digits.
+pub(crate) fn phone_pattern(text: &str) -> String {
+    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() >= 3 {
+        format!("%{digits}%")
+    } else {
+        "\u{0}".to_string()
+    }
+}
+
+/// `%text%` for LIKE, lower-cased, with LIKE's own wildcards escaped.
+pub(crate) fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 fn customer_from_row(row: &SqliteRow) -> Result<CustomerRecord, CacheError> {

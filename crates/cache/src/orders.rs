@@ -7,7 +7,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 use uuid::Uuid;
 
-use crate::customers::upsert_customer;
+use crate::customers::{like_pattern, phone_pattern, upsert_customer};
 use crate::{sha256_hex, Cache, CacheError};
 
 /// What `place_order` gives back once the order is on disk.
@@ -108,8 +108,8 @@ impl Cache {
         let body = serde_json::to_string(order)?;
         sqlx::query(
             "INSERT INTO orders (id, order_number, customer_id, placed_at_utc, payment_method, shipping_code, total_ore,
-                                 customer_name, customer_phone, customer_email, body)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 customer_name, customer_phone, customer_email, search_text, body)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&id)
         .bind(&order_number)
@@ -121,6 +121,7 @@ impl Cache {
         .bind(&order.customer.name)
         .bind(order.customer.phone.e164())
         .bind(order.customer.email.as_ref().map(|e| e.as_str().to_string()))
+        .bind(format!("{} {}", order_number, order.customer.name).to_lowercase())
         .bind(&body)
         .execute(&mut *tx)
         .await?;
@@ -215,19 +216,9 @@ impl Cache {
                     .await?
             }
             Some(t) => {
-                let digits: String = t.chars().filter(char::is_ascii_digit).collect();
-                let phone = if digits.len() >= 3 {
-                    format!("%{digits}%")
-                } else {
-                    "\u{0}".into()
-                };
-                let like = format!(
-                    "%{}%",
-                    t.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-                );
+                let (phone, like) = (phone_pattern(t), like_pattern(t));
                 sqlx::query(&format!(
-                    "{SUMMARY} WHERE o.order_number LIKE ?1 ESCAPE '\\' OR o.customer_phone LIKE ?2
-                       OR o.customer_name LIKE ?1 ESCAPE '\\'
+                    "{SUMMARY} WHERE o.search_text LIKE ?1 ESCAPE '\\' OR o.customer_phone LIKE ?2
                      ORDER BY o.placed_at_utc DESC LIMIT ?3"
                 ))
                 .bind(like)

@@ -162,18 +162,7 @@ pub fn validate_order(
     let today = placed_at.date();
     let c = &draft.customer;
 
-    let name = text_field(&mut errors, "customer.name", &c.name, MAX_NAME, true);
-    let phone = if c.phone.trim().is_empty() {
-        errors.push(FieldError::new("customer.phone", Invalid::Missing));
-        None
-    } else {
-        record(&mut errors, "customer.phone", PhoneNumber::parse(&c.phone))
-    };
-    let email = if c.email.trim().is_empty() {
-        None
-    } else {
-        record(&mut errors, "customer.email", Email::parse(&c.email))
-    };
+    let (name, phone, email, customer_address) = contact_fields(&mut errors, c);
     let fodselsnummer = if c.fodselsnummer.trim().is_empty() {
         None
     } else {
@@ -183,7 +172,6 @@ pub fn validate_order(
             Fodselsnummer::parse(&c.fodselsnummer),
         )
     };
-    let customer_address = address(&mut errors, "customer.address", &c.address);
     let delivery_address = match &draft.delivery_address {
         Some(a) => address(&mut errors, "delivery_address", a),
         None => customer_address.clone(),
@@ -350,6 +338,49 @@ pub fn validate_order(
         note,
         fodselsnummer,
     })
+}
+
+/// Validates a customer on their own (a new customer saved before any order): name, phone (F5),
+/// e-mail and a Norwegian address (D7), every refusal at once.
+pub fn validate_customer(draft: &CustomerDraft) -> Result<Customer, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let (name, phone, email, address) = contact_fields(&mut errors, draft);
+    match (name, phone, address) {
+        (Some(name), Some(phone), Some(address)) if errors.is_empty() => Ok(Customer {
+            name,
+            phone,
+            email,
+            address,
+            marketing_consent: draft.marketing_consent,
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// The fields a customer and an order share: name, phone, e-mail, address.
+fn contact_fields(
+    errors: &mut Vec<FieldError>,
+    c: &CustomerDraft,
+) -> (
+    Option<String>,
+    Option<PhoneNumber>,
+    Option<Email>,
+    Option<Address>,
+) {
+    let name = text_field(errors, "customer.name", &c.name, MAX_NAME, true);
+    let phone = if c.phone.trim().is_empty() {
+        errors.push(FieldError::new("customer.phone", Invalid::Missing));
+        None
+    } else {
+        record(errors, "customer.phone", PhoneNumber::parse(&c.phone))
+    };
+    let email = if c.email.trim().is_empty() {
+        None
+    } else {
+        record(errors, "customer.email", Email::parse(&c.email))
+    };
+    let address = address(errors, "customer.address", &c.address);
+    (name, phone, email, address)
 }
 
 /// Order totals with MVA per rate (S2). Shipping carries the general rate.

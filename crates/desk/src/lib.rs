@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use skranke_cache::{Cache, OrderFilter};
-use skranke_core::order::validate_order;
+
+use skranke_core::order::{validate_customer, validate_order, CustomerDraft};
 use skranke_core::{OrderDraft, ShopPolicy, ValidOrder};
 use uuid::Uuid;
 
@@ -161,6 +162,16 @@ impl Desk {
 
     pub async fn find_customers(&self, text: &str) -> Result<Vec<CustomerRecord>, DeskError> {
         Ok(self.cache.search_customers(text, 20).await?)
+    }
+
+    /// Saves a new customer (or updates the one with the same phone and name) without an order.
+    pub async fn save_customer(
+        &self,
+        draft: &CustomerDraft,
+        now: DateTime<Utc>,
+    ) -> Result<CustomerRecord, DeskError> {
+        let customer = validate_customer(draft).map_err(DeskError::Invalid)?;
+        Ok(self.cache.save_customer(&customer, now).await?)
     }
 
     /// Checks a draft against every rule, with the catalog as it is now. All refusals come at once.

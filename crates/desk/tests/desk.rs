@@ -146,7 +146,7 @@ async fn placed_orders_are_listed_shown_and_keep_the_fodselsnummer_apart() {
         "P3: never read back into the order"
     );
     assert_eq!(shown.order.delivery_address.place, "TROMSØ");
-    let list = desk.list_orders(Some("Ola"), 10).await.unwrap();
+    let list = desk.list_orders(Some("ola nordm"), 10).await.unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].order_number, placed.order_number);
     let pending = desk.cache().outbox_pending().await.unwrap();
@@ -180,4 +180,43 @@ async fn policy_toml_in_the_data_folder_is_used_and_a_bad_one_refused() {
     let err = Desk::open(dir.path()).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Policy);
     assert!(err.to_string().starts_with("ugyldig butikkpolicy"), "{err}");
+}
+
+#[tokio::test]
+async fn customers_are_found_by_phone_name_or_email_and_not_doubled() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    let mut kari = draft("X").customer;
+    kari.name = "Kari Østby".into();
+    kari.phone = "412 34 567".into();
+    kari.email = "kari.ostby@example.no".into();
+    let saved = desk.save_customer(&kari, now()).await.unwrap();
+    assert_eq!(saved.phone, "+4741234567");
+    assert_eq!(saved.place, "TROMSØ");
+    let ola = draft("X").customer;
+    desk.save_customer(&ola, now()).await.unwrap();
+
+    for query in ["41234567", "+47 412 34", "Østby", "østby", "KARI.OSTBY@"] {
+        let found = desk.find_customers(query).await.unwrap();
+        assert_eq!(
+            found.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+            [saved.id.as_str()],
+            "{query}"
+        );
+    }
+    // The same person again with a new address: the same customer, updated.
+    kari.address.postcode = "0150".into();
+    let again = desk.save_customer(&kari, now()).await.unwrap();
+    assert_eq!(again.id, saved.id);
+    assert_eq!(again.place, "OSLO");
+    assert_eq!(desk.find_customers("example.no").await.unwrap().len(), 2);
+
+    kari.phone = "123".into();
+    kari.address.postcode = "9999".into();
+    let err = desk.save_customer(&kari, now()).await.unwrap_err();
+    let DeskError::Invalid(fields) = err else { panic!() };
+    assert_eq!(
+        fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(),
+        ["customer.phone", "customer.address.postcode"]
+    );
 }
