@@ -129,8 +129,8 @@ async fn run(command: Command, data_dir: &Path, now: chrono::DateTime<Utc>) -> R
         Command::Order(OrderCommand::Place { file, id }) => {
             let text = skranke_desk::import::read_text_file(&file, MAX_ORDER_FILE_BYTES)?;
             let draft: OrderDraft = serde_json::from_str(&text).map_err(|e| DeskError::Import {
-                line: e.line() as u64,
-                field: "json".into(),
+                line: 0,
+                field: file.display().to_string(),
                 message: skranke_desk::import::json_message(&e),
             })?;
             let placed = desk

@@ -198,7 +198,7 @@ fn bad_input_is_refused_with_a_clear_message_and_changes_nothing() {
     desk.refused(
         "not-json.json",
         b"{\"customer\": {\"name\": \"Kari\",",
-        &["json", "ugyldig JSON"],
+        &["not-json.json: JSON-teksten slutter for tidlig (linje 1, kolonne"],
     );
     let mut unknown_field = good.clone();
     unknown_field["rabatt"] = json!(50);

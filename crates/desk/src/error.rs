@@ -12,7 +12,8 @@ pub enum DeskError {
     /// The order (or form) broke rules: every refused field, each with its Norwegian message.
     #[error("{}", describe(.0))]
     Invalid(Vec<FieldError>),
-    #[error("linje {line}: {field}: {message}")]
+    /// A file could not be read; `line` is 0 when the problem is not on one line.
+    #[error("{}", import_message(*.line, .field, .message))]
     Import {
         line: u64,
         field: String,
@@ -55,6 +56,14 @@ impl DeskError {
     pub(crate) fn io(context: impl Into<String>) -> impl FnOnce(std::io::Error) -> DeskError {
         let context = context.into();
         move |source| DeskError::Io { context, source }
+    }
+}
+
+fn import_message(line: u64, field: &str, message: &str) -> String {
+    if line == 0 {
+        format!("{field}: {message}")
+    } else {
+        format!("linje {line}: {field}: {message}")
     }
 }
 

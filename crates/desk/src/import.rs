@@ -306,9 +306,18 @@ fn utf8_or_io(e: std::io::Error, path: &Path) -> DeskError {
     }
 }
 
-/// serde_json's message, prefixed in Norwegian with where it went wrong.
+/// Where and why JSON was refused, in Norwegian; serde's own detail (which names a wrong field) follows.
 pub fn json_message(e: &serde_json::Error) -> String {
-    format!("ugyldig JSON (kolonne {}): {e}", e.column())
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Eof => "JSON-teksten slutter for tidlig",
+        Category::Syntax => "ugyldig JSON",
+        Category::Data => "feil innhold",
+        Category::Io => "lesefeil",
+    };
+    let detail = e.to_string();
+    let detail = detail.split(" at line ").next().unwrap_or_default();
+    format!("{what} (linje {}, kolonne {}): {detail}", e.line(), e.column())
 }
 
 /// Reads a whole small file (an order) as UTF-8, refusing anything larger than `max_bytes`.
@@ -322,13 +331,13 @@ pub fn read_text_file(path: &Path, max_bytes: u64) -> Result<String, DeskError> 
     if bytes.len() as u64 > max_bytes {
         return Err(DeskError::Import {
             line: 0,
-            field: "fil".into(),
+            field: path.display().to_string(),
             message: format!("filen er større enn {} MB", max_bytes / 1_048_576),
         });
     }
     String::from_utf8(bytes).map_err(|e| DeskError::Import {
         line: 0,
-        field: "fil".into(),
+        field: path.display().to_string(),
         message: format!(
             "filen er ikke gyldig UTF-8 (byte {})",
             e.utf8_error().valid_up_to()
