@@ -78,6 +78,14 @@ pub enum Invalid {
     MvaRate { text: String },
     #[error("EAN må ha 8, 12, 13 eller 14 sifre med riktig kontrollsiffer")]
     Ean,
+    #[error("ordren har ingen linje {line_no}")]
+    UnknownOrderLine { line_no: u32 },
+    #[error("ukjent returårsak «{text}» (angrerett, reklamasjon, transportskade eller feil_vare)")]
+    ReturnReason { text: String },
+    #[error("kan ikke returnere {asked}: kjøpt {bought}, allerede returnert {returned}")]
+    ReturnExceeds { bought: u32, returned: u32, asked: u32 },
+    #[error("linje {line_no} er allerede returnert i sin helhet")]
+    AlreadyReturned { line_no: u32 },
 }
 
 /// One refused field of a form, named by its path (for example `lines[2].quantity`) so a form can put

@@ -15,6 +15,7 @@ pub mod payment;
 pub mod phone;
 pub mod policy;
 pub mod postcode;
+pub mod return_request;
 pub mod returns;
 
 pub use availability::Availability;
@@ -28,3 +29,4 @@ pub use orgnr::OrgNr;
 pub use payment::PaymentMethod;
 pub use phone::PhoneNumber;
 pub use policy::{PaymentPolicy, PickupPolicy, ShopPolicy};
+pub use return_request::{ReturnDraft, ReturnReason, ValidReturn};
