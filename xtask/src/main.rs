@@ -75,7 +75,8 @@ fn run(extra: &[String]) -> Result<()> {
 
 /// Every test, from a fresh machine: system packages, toolchain components, format, lint, boundaries, tests.
 fn test() -> Result<()> {
-    ensure_system_packages(&["build-essential", "pkg-config"])?;
+    // poppler-utils and zbar-tools read the generated PDFs as a reader and a scanner would.
+    ensure_system_packages(&["build-essential", "pkg-config", "poppler-utils", "zbar-tools"])?;
     ensure_rust_components()?;
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--", "--check"]);

@@ -1,0 +1,297 @@
+//! Ordrebekreftelse (S1): the sales document, with the terms and the angreskjema (R3) on its own page.
+
+use skranke_core::delivery::weekday_date;
+use skranke_core::order::ValidOrder;
+
+use crate::canvas::{fit, line_height, Canvas, Style, BOTTOM, LEFT, RIGHT};
+use crate::header::{first_page_header, footers, next_page_header};
+use crate::{date, kr, texts, OrderDocument, PdfError};
+
+const TITLE: &str = "Ordrebekreftelse";
+
+/// Column positions of the order lines (mm from the left edge; amounts are right-aligned there).
+const COL_NAME: f32 = 48.0;
+const COL_QTY: f32 = 134.0;
+const COL_PRICE: f32 = 162.0;
+const ROW: f32 = 10.5;
+
+/// Renders the order confirmation.
+pub fn order_confirmation(d: &OrderDocument<'_>) -> Result<Vec<u8>, PdfError> {
+    let o = d.order;
+    let mut c = Canvas::new(&format!("{TITLE} {}", d.order_number))?;
+    first_page_header(&mut c, d, TITLE, o.placed_at.date())?;
+    parties(&mut c, o);
+    lines_table(&mut c, d);
+    totals(&mut c, d);
+    terms(&mut c, d);
+    c.new_page();
+    withdrawal_form(&mut c, d);
+    footers(&mut c, d);
+    Ok(c.finish())
+}
+
+fn parties(c: &mut Canvas, o: &ValidOrder) {
+    let heading = Style::muted(8.0);
+    let body = Style::regular(9.5);
+    let top = c.y;
+    let mut left = vec![o.customer.name.clone()];
+    left.extend(o.customer.address.lines());
+    left.push(format!("Telefon {}", o.customer.phone));
+    if let Some(email) = &o.customer.email {
+        left.push(email.to_string());
+    }
+    let mut right = vec![o.customer.name.clone()];
+    right.extend(o.delivery_address.lines());
+    right.push(format!("Fraktmåte: {}", o.shipping.name));
+    let column = |c: &mut Canvas, x: f32, title: &str, lines: &[String]| {
+        let mut y = top + 4.0;
+        c.text(x, y, heading, title);
+        y += 1.0;
+        for line in lines {
+            y += line_height(body);
+            c.text(x, y, body, &fit(line, 80.0, body));
+        }
+        y
+    };
+    let a = column(c, LEFT, "KUNDE", &left);
+    let b = column(c, 110.0, "LEVERES TIL", &right);
+    c.y = a.max(b) + 7.0;
+}
+
+fn table_header(c: &mut Canvas) {
+    let style = Style::bold(8.5);
+    c.fill_rect(LEFT, c.y, RIGHT - LEFT, 6.5, 0.9);
+    let base = c.y + 4.6;
+    c.text(LEFT + 1.5, base, style, "Varenr");
+    c.text(COL_NAME, base, style, "Vare");
+    c.text_right(COL_QTY, base, style, "Antall");
+    c.text_right(COL_PRICE, base, style, "Pris");
+    c.text_right(RIGHT - 1.5, base, style, "Sum");
+    c.y += 6.5;
+}
+
+fn lines_table(c: &mut Canvas, d: &OrderDocument<'_>) {
+    table_header(c);
+    for line in &d.order.lines {
+        if c.y + ROW > BOTTOM {
+            c.new_page();
+            next_page_header(c, d, TITLE);
+            table_header(c);
+        }
+        let base = c.y + 4.6;
+        let body = Style::regular(9.0);
+        let sku_style = Style::regular(8.0);
+        c.text(
+            LEFT + 1.5,
+            base,
+            sku_style,
+            &fit(&line.sku, COL_NAME - LEFT - 3.5, sku_style),
+        );
+        c.text(
+            COL_NAME,
+            base,
+            body,
+            &fit(&line.name, COL_QTY - COL_NAME - 16.0, body),
+        );
+        c.text_right(COL_QTY, base, body, &line.quantity.to_string());
+        c.text_right(COL_PRICE, base, body, &kr(line.unit_price));
+        c.text_right(RIGHT - 1.5, base, body, &kr(line.line_total));
+        let note = Style::muted(7.5);
+        let availability = format!(
+            "{}  Levering: {}",
+            line.availability.text(),
+            short_promise(&line.promise)
+        );
+        c.text(
+            COL_NAME,
+            base + 4.0,
+            note,
+            &fit(&availability, RIGHT - COL_NAME - 2.0, note),
+        );
+        c.rule(LEFT, RIGHT, c.y + ROW, 0.3, 0.8);
+        c.y += ROW;
+    }
+}
+
+/// "7.12.–21.12.2026" or "ikke bekreftet": short enough for the line under a product.
+fn short_promise(p: &skranke_core::DeliveryPromise) -> String {
+    match p.window {
+        Some((a, b)) if a == b => a.format("%-d.%-m.%Y").to_string(),
+        Some((a, b)) => format!("{}–{}", a.format("%-d.%-m."), b.format("%-d.%-m.%Y")),
+        None => "ikke bekreftet".to_string(),
+    }
+}
+
+fn totals(c: &mut Canvas, d: &OrderDocument<'_>) {
+    let t = &d.order.totals;
+    let needed = 24.0 + t.mva.len() as f32 * 5.0;
+    if c.y + needed > BOTTOM {
+        c.new_page();
+        next_page_header(c, d, TITLE);
+    }
+    let label_right = 146.0;
+    let body = Style::regular(9.0);
+    c.y += 6.0;
+    c.text_right(label_right, c.y, body, "Varer");
+    c.text_right(RIGHT - 1.5, c.y, body, &kr(t.goods));
+    c.y += 5.0;
+    c.text_right(
+        label_right,
+        c.y,
+        body,
+        &format!("Frakt ({})", d.order.shipping.name),
+    );
+    c.text_right(RIGHT - 1.5, c.y, body, &kr(t.shipping));
+    c.rule(110.0, RIGHT, c.y + 2.0, 0.6, 0.3);
+    c.y += 7.0;
+    let total = Style::bold(11.5);
+    c.text_right(label_right, c.y, total, "Totalt å betale");
+    c.text_right(RIGHT - 1.5, c.y, total, &kr(t.total));
+    let small = Style::muted(8.0);
+    for m in &t.mva {
+        c.y += 4.5;
+        c.text_right(
+            label_right,
+            c.y,
+            small,
+            &format!("herav MVA {} % av {}", m.rate.percent(), kr(m.total_incl)),
+        );
+        c.text_right(RIGHT - 1.5, c.y, small, &kr(m.mva));
+    }
+    c.y += 4.0;
+}
+
+fn section(c: &mut Canvas, d: &OrderDocument<'_>, heading: &str, text: &str) {
+    let body = Style::regular(8.5);
+    let width = RIGHT - LEFT;
+    let needed = 8.0 + Canvas::paragraph_height(width, body, text);
+    if c.y + needed > BOTTOM {
+        c.new_page();
+        next_page_header(c, d, TITLE);
+    }
+    c.y += 6.5;
+    c.text(LEFT, c.y, Style::bold(10.0), heading);
+    c.paragraph(LEFT, width, body, text);
+}
+
+fn terms(c: &mut Canvas, d: &OrderDocument<'_>) {
+    let o = d.order;
+    let p = d.policy;
+    section(
+        c,
+        d,
+        &format!("Betaling: {}", o.payment_method.name()),
+        &texts::payment(o.payment_method, p, d.payment_state),
+    );
+    let promise = match o.promise.window {
+        Some((a, b)) => format!("Forventet levering: {}–{}.", weekday_date(a), weekday_date(b)),
+        None => "Forventet levering: ikke bekreftet – vi gir beskjed så snart vi har en dato.".to_string(),
+    };
+    let reasons: Vec<String> = o.promise.reasons.iter().map(|r| r.text()).collect();
+    section(
+        c,
+        d,
+        "Levering",
+        &format!(
+            "{}: {promise} {} {}",
+            o.shipping.name,
+            reasons.join(" "),
+            p.texts.dispatch
+        ),
+    );
+    section(c, d, "Henting og uavhentede pakker", &texts::pickup(p));
+    section(c, d, "Transportskade", &texts::transport_damage(p));
+    section(c, d, "Reklamasjon", texts::COMPLAINT);
+    section(
+        c,
+        d,
+        "Angrerett",
+        &texts::withdrawal(o.promise.window.map(|(_, latest)| latest)),
+    );
+    section(c, d, "Ordrestatus og kontakt", &texts::contact(p, d.order_number));
+}
+
+/// R3: the standard withdrawal form (angreskjema, Q-0319 B), the seller's details filled in.
+fn withdrawal_form(c: &mut Canvas, d: &OrderDocument<'_>) {
+    let seller = &d.policy.seller;
+    let body = Style::regular(9.5);
+    let width = RIGHT - LEFT;
+    c.y = 24.0;
+    c.text(LEFT, c.y, Style::bold(16.0), "Angreskjema");
+    c.y += 2.0;
+    c.paragraph(
+        LEFT,
+        width,
+        Style::muted(8.5),
+        "Standard angreskjema ved kjøp av varer og tjenester som ikke er finansielle tjenester \
+         (angrerettloven, skjema Q-0319 B).",
+    );
+    c.y += 3.0;
+    c.paragraph(
+        LEFT,
+        width,
+        body,
+        "Fyll ut og returner dette skjemaet dersom du ønsker å gå fra avtalen.",
+    );
+    c.y += 4.0;
+    c.text(LEFT, c.y + 4.0, Style::bold(9.5), "Utfylt skjema sendes til:");
+    c.y += 4.0;
+    let mut to = vec![seller.name.clone()];
+    to.extend(seller.return_address_lines.iter().cloned());
+    to.push(format!("E-post: {}", seller.email));
+    to.push(d.policy.org_nr_line());
+    let box_top = c.y + 2.0;
+    let box_height = to.len() as f32 * line_height(body) + 5.0;
+    c.fill_rect(LEFT, box_top, width, box_height, 0.95);
+    c.y = box_top + 1.0;
+    for line in &to {
+        c.y += line_height(body);
+        c.text(LEFT + 3.0, c.y, body, line);
+    }
+    c.y = box_top + box_height + 4.0;
+    c.paragraph(
+        LEFT,
+        width,
+        body,
+        "Jeg/vi underretter herved om at jeg/vi ønsker å gå fra min/vår avtale om kjøp av følgende:",
+    );
+    c.y += 2.0;
+    c.paragraph(LEFT, width, body, "☐ varer (spesifiser på linjene nedenfor)");
+    c.paragraph(LEFT, width, body, "☐ tjenester (spesifiser på linjene nedenfor)");
+    for _ in 0..4 {
+        c.y += 8.0;
+        c.rule(LEFT, RIGHT, c.y, 0.4, 0.5);
+    }
+    c.y += 4.0;
+    let fields: [(&str, String); 7] = [
+        ("Ordrenummer:", d.order_number.to_string()),
+        (
+            "Avtalen ble inngått den (dato) (*):",
+            date(d.order.placed_at.date()),
+        ),
+        ("Varen ble mottatt den (dato) (**):", String::new()),
+        ("Forbrukerens/forbrukernes navn:", String::new()),
+        ("Forbrukerens/forbrukernes adresse:", String::new()),
+        ("Dato:", String::new()),
+        ("Underskrift (kun dersom papirskjema benyttes):", String::new()),
+    ];
+    let value_x = 104.0;
+    for (label, value) in fields {
+        c.y += 10.0;
+        c.text(LEFT, c.y, body, label);
+        if value.is_empty() {
+            c.rule(value_x, RIGHT, c.y + 0.8, 0.4, 0.5);
+        } else {
+            c.text(value_x, c.y, Style::bold(9.5), &value);
+        }
+    }
+    c.y += 8.0;
+    let note = Style::muted(8.0);
+    c.paragraph(
+        LEFT,
+        width,
+        note,
+        "(*) Dato for avtaleinngåelse ved kjøp av tjenester.",
+    );
+    c.paragraph(LEFT, width, note, "(**) Dato for mottak ved kjøp av varer.");
+}

@@ -1,0 +1,279 @@
+//! The documents as a reader, a scanner and a printer see them: text extracted with pdftotext, the
+//! barcode read with zbarimg, pages rendered with pdftoppm.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+mod fixture;
+mod tools;
+
+use chrono::NaiveDate;
+use skranke_core::{Money, ShopPolicy};
+use skranke_pdf::{order_confirmation, return_slip, OrderDocument, ReturnDocument};
+use tools::Pdf;
+
+fn kr(m: Money) -> String {
+    m.to_string().replace('\u{a0}', " ")
+}
+
+fn confirmation(lines: usize, payment: &str, fnr: &str) -> (skranke_core::ValidOrder, Pdf) {
+    let policy = ShopPolicy::default();
+    let order = fixture::order(lines, payment, fnr);
+    let d = OrderDocument {
+        order_number: fixture::ORDER_NUMBER,
+        order: &order,
+        policy: &policy,
+        payment_state: None,
+    };
+    let pdf = Pdf::new(&order_confirmation(&d).unwrap());
+    (order, pdf)
+}
+
+/// S1: every item of a sales document, and the terms (P1, D9, D10, R1, R2) in Norwegian.
+#[test]
+fn s1_the_confirmation_carries_every_item() {
+    let (order, pdf) = confirmation(4, "klarna_faktura", fixture::FNR);
+    let text = pdf.text();
+    let expected = [
+        // Order number, date, seller, org.nr. with MVA, contact.
+        "Ordrebekreftelse",
+        fixture::ORDER_NUMBER,
+        "23.11.2026",
+        "Terjesen.no",
+        "0150 OSLO",
+        "Org.nr. 936 016 081 MVA",
+        "butikk@terjesen.no",
+        // Buyer and delivery address.
+        "Kari Østby-Nordmann",
+        "Kirkegata 15",
+        "Leilighet H0203",
+        "0153 OSLO",
+        "+47 412 34 567",
+        "kari.ostby@example.no",
+        "Storgata 7",
+        "9008 TROMSØ",
+        // Lines: SKU, name, availability.
+        "KJK-001729",
+        "Moccamaster Kaffetrakter",
+        "FRI-000311",
+        "Åsnes Skarvet BC langrennsski",
+        "Høie ullpledd «Fjellro» 130×170",
+        "Varen er på lager.",
+        "Varen må bestilles fra leverandør.",
+        "Varen er bestilt fra leverandør og leveringsdato er bekreftet.",
+        // Shipping, payment and its terms, delivery promise and reason.
+        "Posten/Bring Servicepakke (hentested)",
+        "Betaling: Klarna faktura",
+        "forfaller 30 dager",
+        "Forventet levering: mandag 7.12.2026–mandag 21.12.2026",
+        "regn med 2–4 uker",
+        // D9, D10, R1, R2.
+        "14 dager på hentestedet",
+        "300,00 kr",
+        "350,00 kr pluss frakt tur/retur",
+        "aldri kjøpere under 18 år",
+        "innen 24 timer",
+        "minst to måneder",
+        "senest to år",
+        "fem år",
+        "forbrukerkjøpsloven § 27",
+        "14 dagers angrerett",
+        "mottar du varene 21.12.2026, er siste frist 04.01.2027",
+    ];
+    // Paragraphs wrap: compare with the whitespace of the page collapsed.
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for item in expected {
+        assert!(flat.contains(item), "missing «{item}» in:\n{text}");
+    }
+    // Quantity, unit price and line total on one line.
+    let line3 = text.lines().find(|l| l.contains("FRI-000311")).unwrap();
+    assert!(
+        line3.contains(" 3 ") && line3.contains("4 299,00 kr") && line3.contains("12 897,00 kr"),
+        "{line3}"
+    );
+    // Totals and MVA per rate in NOK (S2).
+    assert!(text.contains("Totalt å betale") && text.contains(&kr(order.totals.total)));
+    for m in &order.totals.mva {
+        let line = text
+            .lines()
+            .find(|l| l.contains(&format!("herav MVA {} %", m.rate.percent())))
+            .unwrap();
+        assert!(
+            line.contains(&kr(m.total_incl)) && line.contains(&kr(m.mva)),
+            "{line}"
+        );
+    }
+}
+
+/// R3: the angreskjema is on its own last page, the seller's details filled in.
+#[test]
+fn r3_the_angreskjema_has_its_own_page_with_every_field() {
+    let (_, pdf) = confirmation(4, "kort", "");
+    let last = pdf.page_text(pdf.pages());
+    for field in [
+        "Angreskjema",
+        "Fyll ut og returner dette skjemaet dersom du ønsker å gå fra avtalen.",
+        "Utfylt skjema sendes til:",
+        "Terjesen.no – Retur",
+        "E-post: butikk@terjesen.no",
+        "Jeg/vi underretter herved om at jeg/vi ønsker å gå fra min/vår avtale om kjøp av følgende:",
+        "varer (spesifiser på linjene nedenfor)",
+        "Avtalen ble inngått den (dato) (*):",
+        "Varen ble mottatt den (dato) (**):",
+        "Forbrukerens/forbrukernes navn:",
+        "Forbrukerens/forbrukernes adresse:",
+        "Underskrift (kun dersom papirskjema benyttes):",
+        fixture::ORDER_NUMBER,
+    ] {
+        assert!(
+            last.contains(field),
+            "missing «{field}» on the last page:\n{last}"
+        );
+    }
+    assert!(
+        !last.contains("Varenr") && !last.contains("Totalt"),
+        "the form stands alone"
+    );
+}
+
+/// P3: the fødselsnummer never appears, even when the order has one.
+#[test]
+fn p3_no_fodselsnummer_in_any_document() {
+    let (order, pdf) = confirmation(4, "klarna_faktura", fixture::FNR);
+    assert!(order.fodselsnummer.is_some(), "the order does carry one");
+    let policy = ShopPolicy::default();
+    let ret = fixture::a_return(&order);
+    let d = OrderDocument {
+        order_number: fixture::ORDER_NUMBER,
+        order: &order,
+        policy: &policy,
+        payment_state: None,
+    };
+    let slip = Pdf::new(
+        &return_slip(&ReturnDocument {
+            order: d,
+            ret: &ret,
+            registered: NaiveDate::from_ymd_opt(2026, 12, 20).unwrap(),
+        })
+        .unwrap(),
+    );
+    for text in [pdf.text(), slip.text()] {
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        assert!(!digits.contains(fixture::FNR), "fødselsnummer printed");
+        assert!(
+            !text.contains("158396") && !text.contains("49859"),
+            "part of the fødselsnummer printed"
+        );
+    }
+}
+
+/// The order number as Code 128 decodes back with a scanner's software.
+#[test]
+fn the_barcode_decodes_to_the_order_number() {
+    let (_, pdf) = confirmation(4, "kort", "");
+    assert_eq!(pdf.barcodes(), vec![fixture::ORDER_NUMBER.to_string()]);
+}
+
+/// A 250-line order: repeated headers, "Side x av y", no line split, totals once at the end, sum = total.
+#[test]
+fn a_250_line_order_paginates() {
+    let (order, pdf) = confirmation(250, "kort", "");
+    let pages = pdf.pages();
+    assert!(pages >= 10, "{pages} pages");
+    let mut skus_seen = 0;
+    let mut sum = 0i64;
+    let mut totals_on = Vec::new();
+    for p in 1..=pages {
+        let text = pdf.page_text(p);
+        assert!(
+            text.contains(&format!("Side {p} av {pages}")),
+            "page {p} has no page number"
+        );
+        let line_rows: Vec<&str> = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with(['K', 'M', 'F', 'H']) && l.contains("-0"))
+            .collect();
+        let notes = text.lines().filter(|l| l.contains("Levering: ")).count();
+        assert_eq!(
+            line_rows.len(),
+            notes,
+            "page {p}: a line is split from its availability note"
+        );
+        if !line_rows.is_empty() {
+            for header in ["Varenr", "Vare", "Antall", "Pris", "Sum"] {
+                assert!(text.contains(header), "page {p} lacks the column header {header}");
+            }
+        }
+        for row in &line_rows {
+            // The last amount on the row is the line total.
+            let amount = row
+                .rsplit("  ")
+                .find(|s| s.trim().ends_with("kr"))
+                .unwrap()
+                .trim();
+            sum += Money::parse_kroner(amount.trim_end_matches("kr").trim())
+                .unwrap()
+                .ore();
+        }
+        skus_seen += line_rows.len();
+        if text.contains("Totalt å betale") {
+            totals_on.push(p);
+        }
+    }
+    assert_eq!(skus_seen, 250);
+    assert_eq!(
+        sum,
+        order.totals.goods.ore(),
+        "sum of the printed lines = the goods total"
+    );
+    assert_eq!(totals_on.len(), 1, "totals once");
+    assert!(totals_on[0] >= pages - 2, "totals after the last line");
+    assert!(pdf.page_text(pages).contains("Angreskjema"));
+}
+
+/// R3: the return slip carries order number, customer, lines with quantities and reasons, description,
+/// the withdrawal deadline for angrerett, the return address and instructions; its barcode decodes.
+#[test]
+fn r3_the_return_slip_has_every_field() {
+    let policy = ShopPolicy::default();
+    let order = fixture::order(4, "kort", "");
+    let ret = fixture::a_return(&order);
+    let d = OrderDocument {
+        order_number: fixture::ORDER_NUMBER,
+        order: &order,
+        policy: &policy,
+        payment_state: None,
+    };
+    let pdf = Pdf::new(
+        &return_slip(&ReturnDocument {
+            order: d,
+            ret: &ret,
+            registered: NaiveDate::from_ymd_opt(2026, 12, 20).unwrap(),
+        })
+        .unwrap(),
+    );
+    let text = pdf.text();
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for item in [
+        "Returseddel",
+        fixture::ORDER_NUMBER,
+        "Kari Østby-Nordmann",
+        "Kirkegata 15",
+        "0153 OSLO",
+        "+47 412 34 567",
+        "Bestilt 23.11.2026",
+        "Mottatt 17.12.2026",
+        "Angrerett",
+        "Transportskade",
+        "Skiene kom med knekt tupp",
+        "Siste frist for å bruke angreretten er 31.12.2026",
+        "Returadresse",
+        "Terjesen.no – Retur",
+        "Slik returnerer du",
+        "merk pakken med ordrenummer",
+    ] {
+        assert!(flat.contains(item), "missing «{item}» in:\n{text}");
+    }
+    let ski = text.lines().find(|l| l.contains("FRI-000311")).unwrap();
+    assert!(ski.contains(" 1 ") && ski.contains("Transportskade"), "{ski}");
+    assert!(!text.contains("HJM-000777"), "only the lines being returned");
+    assert_eq!(pdf.barcodes(), vec![fixture::ORDER_NUMBER.to_string()]);
+}
