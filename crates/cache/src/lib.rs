@@ -7,6 +7,7 @@ mod device;
 mod error;
 mod orders;
 mod outbox;
+mod returns;
 
 #[cfg(test)]
 mod crash_tests;
@@ -25,6 +26,7 @@ pub use device::DeviceInfo;
 pub use error::CacheError;
 pub use orders::{OrderFilter, OrderSummary, PlacedOrder, StoredOrder};
 pub use outbox::OutboxEntry;
+pub use returns::RecordedReturn;
 
 /// An open cache file. Cheap to clone (a pool of connections).
 #[derive(Debug, Clone)]

@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use chrono::Utc;
 use clap::{Parser, Subcommand};
 use skranke_core::delivery::weekday_date;
-use skranke_core::OrderDraft;
+use skranke_core::return_request::ReturnLineDraft;
+use skranke_core::{OrderDraft, ReturnDraft};
 use skranke_desk::{default_data_dir, Desk, DeskError, MAX_ORDER_FILE_BYTES};
 
 #[derive(Debug, Parser)]
@@ -51,8 +52,45 @@ enum Command {
     /// Ordrer: plasser, list, vis.
     #[command(subcommand)]
     Order(OrderCommand),
+    /// Dokumenter: ordrebekreftelse og returseddel (PDF i datamappen).
+    #[command(subcommand)]
+    Pdf(PdfCommand),
     /// Demo: demokatalog ved tom database, søk og en eksempelordre.
     Demo,
+}
+
+#[derive(Debug, Subcommand)]
+enum PdfCommand {
+    /// Skriver ordrebekreftelsen til datamappen.
+    Confirmation {
+        order: String,
+        /// Åpne PDF-en i systemets PDF-leser.
+        #[arg(long)]
+        open: bool,
+        /// Skriv ut på standardskriveren.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Registrerer en retur og skriver returseddelen.
+    Return {
+        order: String,
+        /// Linje:antall:årsak, for eksempel 1:2:angrerett (årsak: angrerett, reklamasjon, transportskade, feil_vare).
+        #[arg(long = "line", required = true, value_name = "LINJE:ANTALL:ÅRSAK")]
+        lines: Vec<String>,
+        /// Kundens beskrivelse.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Dagen kunden mottok varene (ÅÅÅÅ-MM-DD), for angrefristen.
+        #[arg(long)]
+        received: Option<chrono::NaiveDate>,
+        /// Returens id (UUID): samme id to ganger registrerer returen bare én gang.
+        #[arg(long)]
+        id: Option<uuid::Uuid>,
+        #[arg(long)]
+        open: bool,
+        #[arg(long)]
+        print: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -171,6 +209,40 @@ async fn run(command: Command, data_dir: &Path, now: chrono::DateTime<Utc>) -> R
             }
         }
         Command::Order(OrderCommand::Show { number }) => print_order(&desk.show_order(&number).await?),
+        Command::Pdf(PdfCommand::Confirmation { order, open, print }) => {
+            let path = desk.confirmation_pdf(&order).await?;
+            println!("Ordrebekreftelse skrevet til {}", path.display());
+            show(&path, open, print)?;
+        }
+        Command::Pdf(PdfCommand::Return {
+            order,
+            lines,
+            description,
+            received,
+            id,
+            open,
+            print,
+        }) => {
+            let draft = ReturnDraft {
+                lines: parse_return_lines(&lines)?,
+                description,
+                received,
+            };
+            let registered = desk
+                .register_return(&order, id.unwrap_or_else(uuid::Uuid::now_v7), &draft, now)
+                .await?;
+            let again = if registered.already_recorded {
+                " (var allerede registrert)"
+            } else {
+                ""
+            };
+            println!(
+                "Retur {} av ordre {order} registrert{again}.",
+                registered.return_no
+            );
+            println!("Returseddel skrevet til {}", registered.slip.display());
+            show(&registered.slip, open, print)?;
+        }
         Command::Demo => demo(&desk, now).await?,
     }
     Ok(())
@@ -316,6 +388,42 @@ fn write_demo_catalog(path: &Path, count: usize, now: chrono::DateTime<Utc>) -> 
     out.flush().map_err(write_err)?;
     println!("{count} produkter skrevet til {}", path.display());
     Ok(())
+}
+
+fn show(path: &Path, open: bool, print: bool) -> Result<(), DeskError> {
+    if open {
+        skranke_desk::open_document(path)?;
+    }
+    if print {
+        skranke_desk::print_document(path)?;
+    }
+    Ok(())
+}
+
+/// `1:2:angrerett` → line 1, quantity 2, reason angrerett. Bad parts become field errors like the form's.
+fn parse_return_lines(args: &[String]) -> Result<Vec<ReturnLineDraft>, DeskError> {
+    args.iter()
+        .enumerate()
+        .map(|(i, arg)| {
+            let parts: Vec<&str> = arg.split(':').collect();
+            let bad = || DeskError::Import {
+                line: 0,
+                field: format!("--line {arg}"),
+                message: format!(
+                    "returlinje {} må skrives LINJE:ANTALL:ÅRSAK, for eksempel 1:2:angrerett",
+                    i + 1
+                ),
+            };
+            let [line_no, quantity, reason] = parts[..] else {
+                return Err(bad());
+            };
+            Ok(ReturnLineDraft {
+                line_no: line_no.trim().parse().map_err(|_| bad())?,
+                quantity: quantity.trim().parse().map_err(|_| bad())?,
+                reason: reason.trim().to_string(),
+            })
+        })
+        .collect()
 }
 
 fn progress(done: u64, total: u64) {

@@ -107,10 +107,10 @@ pub fn validate_return(
     let mut errors = Vec::new();
     let mut lines: Vec<ReturnLine> = Vec::new();
     if draft.lines.is_empty() {
-        errors.push(FieldError::new("lines", Invalid::NoLines));
+        errors.push(FieldError::new("return_lines", Invalid::NoLines));
     }
     for (i, l) in draft.lines.iter().enumerate() {
-        let field = |f: &str| format!("lines[{i}].{f}");
+        let field = |f: &str| format!("return_lines[{i}].{f}");
         let index = (l.line_no as usize).checked_sub(1);
         let Some(line) = index.and_then(|i| order_lines.get(i)) else {
             errors.push(FieldError::new(
@@ -249,7 +249,7 @@ mod tests {
         assert_eq!(
             problems(validate_return(&order, &[0, 0], &draft(&[(1, 4, "angrerett")]))),
             vec![(
-                "lines[0].quantity".into(),
+                "return_lines[0].quantity".into(),
                 Invalid::ReturnExceeds {
                     bought: 3,
                     returned: 0,
@@ -259,19 +259,19 @@ mod tests {
         );
         assert_eq!(
             problems(validate_return(&order, &[0, 0], &draft(&[(1, -1, "angrerett")]))),
-            vec![("lines[0].quantity".into(), Invalid::QuantityNotPositive)]
+            vec![("return_lines[0].quantity".into(), Invalid::QuantityNotPositive)]
         );
         assert_eq!(
             problems(validate_return(&order, &[0, 0], &draft(&[(3, 1, "angrerett")]))),
             vec![(
-                "lines[0].line_no".into(),
+                "return_lines[0].line_no".into(),
                 Invalid::UnknownOrderLine { line_no: 3 }
             )]
         );
         assert_eq!(
             problems(validate_return(&order, &[0, 1], &draft(&[(2, 1, "feil_vare")]))),
             vec![(
-                "lines[0].quantity".into(),
+                "return_lines[0].quantity".into(),
                 Invalid::AlreadyReturned { line_no: 2 }
             )]
         );
@@ -283,7 +283,7 @@ mod tests {
                 &draft(&[(1, 1, "angrerett"), (1, 2, "angrerett")])
             )),
             vec![(
-                "lines[1].quantity".into(),
+                "return_lines[1].quantity".into(),
                 Invalid::ReturnExceeds {
                     bought: 3,
                     returned: 2,
@@ -294,7 +294,7 @@ mod tests {
         assert_eq!(
             problems(validate_return(&order, &[0, 0], &draft(&[(1, 1, "angret")]))),
             vec![(
-                "lines[0].reason".into(),
+                "return_lines[0].reason".into(),
                 Invalid::ReturnReason {
                     text: "angret".into()
                 }
@@ -302,7 +302,7 @@ mod tests {
         );
         assert_eq!(
             problems(validate_return(&order, &[0, 0], &draft(&[]))),
-            vec![("lines".into(), Invalid::NoLines)]
+            vec![("return_lines".into(), Invalid::NoLines)]
         );
     }
 }

@@ -25,6 +25,8 @@ pub enum DeskError {
     Storage(#[from] skranke_cache::CacheError),
     #[error("{0}")]
     Policy(#[from] skranke_core::policy::PolicyError),
+    #[error("dokumentet kunne ikke lages: {0}")]
+    Document(#[from] skranke_pdf::PdfError),
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
 }
@@ -38,6 +40,7 @@ pub enum ErrorCode {
     NotFound,
     Storage,
     Policy,
+    Document,
     Io,
 }
 
@@ -49,6 +52,7 @@ impl DeskError {
             DeskError::OrderNotFound(_) => ErrorCode::NotFound,
             DeskError::Storage(_) => ErrorCode::Storage,
             DeskError::Policy(_) => ErrorCode::Policy,
+            DeskError::Document(_) => ErrorCode::Document,
             DeskError::Io { .. } => ErrorCode::Io,
         }
     }

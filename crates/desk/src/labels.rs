@@ -2,15 +2,17 @@
 
 /// `customer.address.postcode` → "Kundens postnummer"; `lines[2].quantity` → "Varelinje 3: antall".
 pub fn field_label(path: &str) -> String {
-    if let Some(rest) = path.strip_prefix("lines[") {
-        if let Some((index, field)) = rest.split_once(']') {
+    for (prefix, noun) in [("lines[", "Varelinje"), ("return_lines[", "Returlinje")] {
+        if let Some((index, field)) = path.strip_prefix(prefix).and_then(|rest| rest.split_once(']')) {
             let n = index.parse::<usize>().map(|i| i + 1).unwrap_or(0);
             let what = match field.trim_start_matches('.') {
                 "quantity" => "antall",
                 "sku" => "varenummer",
+                "line_no" => "ordrelinje",
+                "reason" => "årsak",
                 _ => "vare",
             };
-            return format!("Varelinje {n}: {what}");
+            return format!("{noun} {n}: {what}");
         }
     }
     let label = match path {
@@ -31,6 +33,8 @@ pub fn field_label(path: &str) -> String {
         "payment_method" => "Betalingsmåte",
         "note" => "Merknad",
         "lines" => "Varelinjer",
+        "return_lines" => "Returlinjer",
+        "description" => "Beskrivelse",
         other => other,
     };
     label.to_string()

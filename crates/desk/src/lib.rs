@@ -1,6 +1,7 @@
 //! The use cases the desktop window and the CLI share: open a desk, import a catalog, search, find
 //! customers, validate and place orders, list and show them. Shells stay thin; this crate is tested.
 
+mod documents;
 mod error;
 pub mod import;
 mod labels;
@@ -15,6 +16,7 @@ use skranke_core::order::{validate_customer, validate_order, CustomerDraft};
 use skranke_core::{OrderDraft, ShopPolicy, ValidOrder};
 use uuid::Uuid;
 
+pub use documents::{open_document, print_document, RegisteredReturn};
 pub use error::{describe, DeskError, ErrorCode};
 pub use labels::field_label;
 pub use skranke_cache::{CustomerRecord, OrderSummary, StoredOrder};

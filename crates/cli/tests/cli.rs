@@ -1,6 +1,6 @@
-//! `skranke order place` and `skranke import` through the real binary on a real cache file: good input
-//! places exactly one order; each kind of bad input gets a clear Norwegian message naming the field, a
-//! non-zero exit, and leaves the cache exactly as it was.
+//! `skranke order place`, `import` and `pdf` through the real binary on a real cache file: good input
+//! places exactly one order (or return); each kind of bad input gets a clear Norwegian message naming
+//! the field, a non-zero exit, and leaves the cache exactly as it was.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use std::path::{Path, PathBuf};
@@ -63,8 +63,8 @@ impl Desk {
         p
     }
 
-    /// Orders, lines, outbox entries, customers and the next order number: all that must not move.
-    fn state(&self) -> (i64, i64, i64, usize, i64) {
+    /// Orders, lines, outbox entries, customers, the next order number and returns: all that must not move.
+    fn state(&self) -> (i64, i64, i64, usize, i64, i64) {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -74,16 +74,22 @@ impl Desk {
             let (o, l, x) = cache.counts().await.unwrap();
             let customers = cache.search_customers("a", 1000).await.unwrap().len();
             let next = cache.device().await.unwrap().next_number;
+            let returns = cache.return_count().await.unwrap();
             cache.close().await;
-            (o, l, x, customers, next)
+            (o, l, x, customers, next, returns)
         })
     }
 
     /// Places `body`, expects a refusal whose stderr contains every `expected` text, and no change.
     fn refused(&self, name: &str, body: &[u8], expected: &[&str]) {
-        let before = self.state();
         let file = self.write(name, body);
-        let out = skranke(self.path(), &["order", "place", file.to_str().unwrap()]);
+        self.refused_command(name, &["order", "place", file.to_str().unwrap()], expected);
+    }
+
+    /// Runs `args`, expects a refusal whose stderr contains every `expected` text, and no change.
+    fn refused_command(&self, name: &str, args: &[&str], expected: &[&str]) {
+        let before = self.state();
+        let out = skranke(self.path(), args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
@@ -253,4 +259,97 @@ fn the_readme_example_order_is_placed() {
     let out = skranke(dir.path(), &["order", "place", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8(out.stdout).unwrap().contains("er plassert."));
+}
+
+/// R3: a return is recorded once with its slip; more than bought, a negative quantity, an unknown order
+/// and a second return of the same line are refused in Norwegian and change nothing.
+#[test]
+fn returns_are_recorded_once_and_never_exceed_what_was_bought() {
+    let desk = Desk::new();
+    let file = desk.write("good.json", &serde_json::to_vec(&desk.good_order()).unwrap());
+    let out = skranke(desk.path(), &["order", "place", file.to_str().unwrap()]);
+    let number = String::from_utf8(out.stdout)
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+
+    desk.refused_command(
+        "more than bought",
+        &["pdf", "return", &number, "--line", "1:3:angrerett"],
+        &["Returlinje 1: antall (return_lines[0].quantity): kan ikke returnere 3: kjøpt 2, allerede returnert 0"],
+    );
+    desk.refused_command(
+        "negative",
+        &["pdf", "return", &number, "--line", "1:-1:angrerett"],
+        &["antall må være minst 1"],
+    );
+    desk.refused_command(
+        "unknown order",
+        &["pdf", "return", "FINNES-000001", "--line", "1:1:angrerett"],
+        &["ingen ordre med nummer FINNES-000001"],
+    );
+    desk.refused_command(
+        "unknown line",
+        &["pdf", "return", &number, "--line", "7:1:angrerett"],
+        &["ordren har ingen linje 7"],
+    );
+    desk.refused_command(
+        "unknown reason",
+        &["pdf", "return", &number, "--line", "1:1:angret"],
+        &["ukjent returårsak «angret»"],
+    );
+
+    let before = desk.state();
+    let out = skranke(
+        desk.path(),
+        &[
+            "pdf",
+            "return",
+            &number,
+            "--line",
+            "1:2:angrerett",
+            "--received",
+            "2026-11-26",
+            "--description",
+            "Angret kjøpet",
+        ],
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.contains(&format!("Retur 1 av ordre {number} registrert.")),
+        "{stdout}"
+    );
+    let after = desk.state();
+    assert_eq!(
+        (after.2, after.5),
+        (before.2 + 1, before.5 + 1),
+        "one outbox entry, one return"
+    );
+    let slip = desk
+        .path()
+        .join("dokumenter")
+        .join(format!("{number}-retur-1.pdf"));
+    let text = Command::new("pdftotext").arg(&slip).arg("-").output().unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("Returseddel") && text.contains(&number) && text.contains("Angret kjøpet"),
+        "{text}"
+    );
+
+    desk.refused_command(
+        "second return",
+        &["pdf", "return", &number, "--line", "1:1:angrerett"],
+        &["linje 1 er allerede returnert i sin helhet"],
+    );
+
+    let out = skranke(desk.path(), &["pdf", "confirmation", &number]);
+    assert!(out.status.success());
+    assert!(desk
+        .path()
+        .join("dokumenter")
+        .join(format!("{number}-ordrebekreftelse.pdf"))
+        .exists());
 }

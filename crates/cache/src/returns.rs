@@ -1,0 +1,168 @@
+//! Returns: recorded with their outbox entry in one transaction, never more than was bought.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use skranke_core::ValidReturn;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::{sha256_hex, Cache, CacheError};
+
+/// A return once it is on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordedReturn {
+    pub return_id: Uuid,
+    /// 1 for the order's first return, 2 for the next, ...
+    pub return_no: i64,
+    pub seq: i64,
+    pub already_recorded: bool,
+}
+
+#[derive(Serialize)]
+struct ReturnRegisteredPayload<'a> {
+    kind: &'static str,
+    return_id: String,
+    order_id: &'a str,
+    return_no: i64,
+    created_at_utc: String,
+    #[serde(rename = "return")]
+    ret: &'a ValidReturn,
+}
+
+impl Cache {
+    /// How many of each order line were returned before: index 0 is line 1.
+    pub async fn returned_quantities(&self, order_id: &str) -> Result<Vec<u32>, CacheError> {
+        let rows = sqlx::query(
+            "SELECT l.line_no, coalesce((SELECT sum(rl.quantity) FROM return_lines rl JOIN returns r ON r.id = rl.return_id
+                                          WHERE r.order_id = l.order_id AND rl.line_no = l.line_no), 0) AS returned
+             FROM order_lines l WHERE l.order_id = ? ORDER BY l.line_no",
+        )
+        .bind(order_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let n: i64 = r.try_get("returned")?;
+                Ok(u32::try_from(n).unwrap_or(0))
+            })
+            .collect()
+    }
+
+    /// Records a validated return. Inside the transaction the quantities are checked again against what
+    /// was bought and returned, so two windows cannot return the same item twice.
+    pub async fn record_return(
+        &self,
+        order_id: &str,
+        return_id: Uuid,
+        ret: &ValidReturn,
+        now: DateTime<Utc>,
+    ) -> Result<RecordedReturn, CacheError> {
+        let id = return_id.to_string();
+        let mut tx = self.pool.begin().await?;
+        let seq: i64 = sqlx::query_scalar(
+            "UPDATE device SET next_seq = next_seq + 1 WHERE id = 1 RETURNING next_seq - 1",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let existing = sqlx::query("SELECT r.return_no, x.seq FROM returns r JOIN outbox x ON x.kind = 'return_registered' AND x.mutation_id = r.id WHERE r.id = ?")
+            .bind(&id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(row) = existing {
+            tx.rollback().await?;
+            return Ok(RecordedReturn {
+                return_id,
+                return_no: row.try_get("return_no")?,
+                seq: row.try_get("seq")?,
+                already_recorded: true,
+            });
+        }
+        for line in &ret.lines {
+            let row = sqlx::query(
+                "SELECT l.quantity AS bought,
+                        coalesce((SELECT sum(rl.quantity) FROM return_lines rl JOIN returns r ON r.id = rl.return_id
+                                  WHERE r.order_id = l.order_id AND rl.line_no = l.line_no), 0) AS returned
+                 FROM order_lines l WHERE l.order_id = ? AND l.line_no = ?",
+            )
+            .bind(order_id)
+            .bind(i64::from(line.line_no))
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(CacheError::ReturnExceeds { line_no: line.line_no })?;
+            let (bought, returned): (i64, i64) = (row.try_get("bought")?, row.try_get("returned")?);
+            let asked: i64 = ret
+                .lines
+                .iter()
+                .filter(|l| l.line_no == line.line_no)
+                .map(|l| i64::from(l.quantity))
+                .sum();
+            if returned + asked > bought {
+                return Err(CacheError::ReturnExceeds {
+                    line_no: line.line_no,
+                });
+            }
+        }
+        let return_no: i64 =
+            sqlx::query_scalar("SELECT coalesce(max(return_no), 0) + 1 FROM returns WHERE order_id = ?")
+                .bind(order_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        sqlx::query(
+            "INSERT INTO returns (id, order_id, return_no, created_at_utc, body) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(&id)
+        .bind(order_id)
+        .bind(return_no)
+        .bind(now.to_rfc3339())
+        .bind(serde_json::to_string(ret)?)
+        .execute(&mut *tx)
+        .await?;
+        for line in &ret.lines {
+            sqlx::query(
+                "INSERT INTO return_lines (return_id, line_no, quantity, reason) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (return_id, line_no, reason) DO UPDATE SET quantity = quantity + excluded.quantity",
+            )
+            .bind(&id)
+            .bind(i64::from(line.line_no))
+            .bind(i64::from(line.quantity))
+            .bind(line.reason.code())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let payload = serde_json::to_string(&ReturnRegisteredPayload {
+            kind: "return_registered",
+            return_id: id.clone(),
+            order_id,
+            return_no,
+            created_at_utc: now.to_rfc3339(),
+            ret,
+        })?;
+        // The return's id is its mutation id: a retried registration is recognised above.
+        sqlx::query(
+            "INSERT INTO outbox (seq, mutation_id, kind, order_id, payload, payload_sha256, created_at)
+             VALUES (?, ?, 'return_registered', ?, ?, ?, ?)",
+        )
+        .bind(seq)
+        .bind(&id)
+        .bind(order_id)
+        .bind(&payload)
+        .bind(sha256_hex(payload.as_bytes()))
+        .bind(now.to_rfc3339())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(RecordedReturn {
+            return_id,
+            return_no,
+            seq,
+            already_recorded: false,
+        })
+    }
+
+    /// How many returns the cache holds (tests compare before and after).
+    pub async fn return_count(&self) -> Result<i64, CacheError> {
+        Ok(sqlx::query_scalar("SELECT count(*) FROM returns")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+}
