@@ -100,13 +100,49 @@ fn test() -> Result<()> {
 
 fn bench(which: Option<&str>) -> Result<()> {
     match which {
-        None | Some("cache") => {
-            let mut cmd = cargo();
-            cmd.args(["bench", "--locked", "-p", "skranke-cache", "--bench", "cache"]);
-            status(cmd, "bench cache")
-        }
-        Some(other) => Err(format!("unknown benchmark {other} (known: cache)")),
+        Some("cache") => bench_cache(),
+        None => bench_cache().and_then(|()| bench_pdf()),
+        Some("pdf") => bench_pdf(),
+        Some(other) => Err(format!("unknown benchmark {other} (known: cache, pdf)")),
     }
+}
+
+fn bench_cache() -> Result<()> {
+    let mut cmd = cargo();
+    cmd.args(["bench", "--locked", "-p", "skranke-cache", "--bench", "cache"]);
+    status(cmd, "bench cache")
+}
+
+/// skranke-pdf beside WeasyPrint (from PyPI, in a venv under ~/.cache), in the same run.
+fn bench_pdf() -> Result<()> {
+    ensure_system_packages(&[
+        "python3-venv",
+        "libpango-1.0-0",
+        "libpangoft2-1.0-0",
+        "fonts-dejavu-core",
+    ])?;
+    let home = std::env::var("HOME").map_err(|_| "HOME is not set".to_string())?;
+    let venv = PathBuf::from(home).join(".cache/skranke-weasyprint");
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        let mut cmd = Command::new("python3");
+        cmd.args(["-m", "venv"]).arg(&venv);
+        status(cmd, "python3 -m venv (for WeasyPrint)")?;
+    }
+    let has_weasyprint = Command::new(&python)
+        .args(["-c", "import weasyprint"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !has_weasyprint {
+        let mut cmd = Command::new(&python);
+        cmd.args(["-m", "pip", "install", "--quiet", "weasyprint"]);
+        status(cmd, "pip install weasyprint")?;
+    }
+    let mut cmd = cargo();
+    cmd.args(["bench", "--locked", "-p", "skranke-pdf", "--bench", "pdf"])
+        .env("SKRANKE_WEASYPRINT_PYTHON", &python);
+    status(cmd, "bench pdf")
 }
 
 /// Installs Debian packages that are missing, with apt-get (through sudo when not root).

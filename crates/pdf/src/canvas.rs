@@ -21,6 +21,7 @@ pub const RIGHT: f32 = 192.0;
 pub const BOTTOM: f32 = 278.0;
 
 const PT_PER_MM: f32 = 72.0 / 25.4;
+const OPTIMIZE: bool = false;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Weight {
@@ -287,9 +288,11 @@ impl Canvas {
             .into_iter()
             .map(|ops| printpdf::PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops))
             .collect();
-        self.doc
-            .with_pages(pages)
-            .save(&printpdf::PdfSaveOptions::default(), &mut Vec::new())
+        let options = printpdf::PdfSaveOptions {
+            optimize: OPTIMIZE,
+            ..Default::default()
+        };
+        self.doc.with_pages(pages).save(&options, &mut Vec::new())
     }
 }
 
