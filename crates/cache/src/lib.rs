@@ -4,6 +4,7 @@
 mod catalog;
 mod customers;
 mod device;
+mod draft;
 mod error;
 mod orders;
 mod outbox;

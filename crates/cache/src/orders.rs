@@ -152,6 +152,12 @@ impl Cache {
                 .await?;
         }
 
+        // The draft it was typed in goes with the placing, never before and never without it.
+        sqlx::query("DELETE FROM draft WHERE order_id = ?")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+
         #[cfg(test)]
         crate::crash_tests::pause_if_asked("MID-TRANSACTION");
 

@@ -180,7 +180,7 @@ async fn run(command: Command, data_dir: &Path, now: chrono::DateTime<Utc>) -> R
                 ""
             };
             println!("Ordre {} er plassert{again}.", placed.order_number);
-            println!("Totalt: {}", placed.total.to_string().replace('\u{a0}', " "));
+            println!("Totalt: {}", placed.total_text.replace('\u{a0}', " "));
             println!("Levering: {}", placed.promise_text);
             for reason in placed.promise_reasons {
                 println!("  {reason}");

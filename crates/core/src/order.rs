@@ -38,6 +38,7 @@ pub struct Product {
 /// An order as staff (or a JSON file) fill it in: text, not yet trusted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct OrderDraft {
     pub customer: CustomerDraft,
     /// Where to deliver; the customer's own address when left out.
@@ -50,6 +51,7 @@ pub struct OrderDraft {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct CustomerDraft {
     pub name: String,
     pub phone: String,
@@ -65,6 +67,7 @@ pub struct CustomerDraft {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct AddressDraft {
     pub line1: String,
     pub line2: String,
@@ -75,6 +78,7 @@ pub struct AddressDraft {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LineDraft {
     pub sku: String,
     pub quantity: i64,
@@ -301,25 +305,20 @@ pub fn validate_order(
         return Err(errors);
     }
 
-    let dest = Destination {
-        postcode: &delivery_address.postcode,
-        shipping: shipping.kind,
-    };
-    let lines: Vec<OrderLine> = resolved
-        .into_iter()
-        .map(|(p, quantity)| OrderLine {
-            line_total: p.price * quantity,
-            promise: line_promise(p.availability, placed_at, dest, &policy.delivery),
-            sku: p.sku,
-            name: p.name,
-            quantity,
-            unit_price: p.price,
-            mva_rate: p.mva_rate,
-            availability: p.availability,
-        })
-        .collect();
-    let promise = order_promise(lines.iter().map(|l| &l.promise));
-    let totals = totals(&lines, shipping.price);
+    let Quote {
+        lines,
+        totals,
+        promise,
+    } = quote(
+        resolved,
+        placed_at,
+        Destination {
+            postcode: &delivery_address.postcode,
+            shipping: shipping.kind,
+        },
+        shipping.price,
+        policy,
+    );
     Ok(ValidOrder {
         customer: Customer {
             name,
@@ -381,6 +380,45 @@ fn contact_fields(
     };
     let address = address(errors, "customer.address", &c.address);
     (name, phone, email, address)
+}
+
+/// Lines priced, with their promises and the totals: what a cart shows before the customer is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quote {
+    pub lines: Vec<OrderLine>,
+    pub totals: Totals,
+    /// D5: the slowest line.
+    pub promise: DeliveryPromise,
+}
+
+/// Prices, delivery promises (D1–D5) and totals with MVA (S2) of products and quantities.
+pub fn quote(
+    items: Vec<(Product, u32)>,
+    placed_at: NaiveDateTime,
+    dest: Destination<'_>,
+    shipping_price: Money,
+    policy: &ShopPolicy,
+) -> Quote {
+    let lines: Vec<OrderLine> = items
+        .into_iter()
+        .map(|(p, quantity)| OrderLine {
+            line_total: p.price * quantity,
+            promise: line_promise(p.availability, placed_at, dest, &policy.delivery),
+            sku: p.sku,
+            name: p.name,
+            quantity,
+            unit_price: p.price,
+            mva_rate: p.mva_rate,
+            availability: p.availability,
+        })
+        .collect();
+    let promise = order_promise(lines.iter().map(|l| &l.promise));
+    let totals = totals(&lines, shipping_price);
+    Quote {
+        lines,
+        totals,
+        promise,
+    }
 }
 
 /// Order totals with MVA per rate (S2). Shipping carries the general rate.

@@ -3,6 +3,7 @@
 
 mod documents;
 mod error;
+mod form;
 pub mod import;
 mod labels;
 mod views;
@@ -18,9 +19,13 @@ use uuid::Uuid;
 
 pub use documents::{open_document, print_document, RegisteredReturn};
 pub use error::{describe, DeskError, ErrorCode};
+pub use form::{place_of, SavedDraft};
 pub use labels::field_label;
 pub use skranke_cache::{CustomerRecord, OrderSummary, StoredOrder};
-pub use views::{PlacedOrderView, ProductView};
+pub use views::{
+    CustomerView, FieldErrorView, LineView, OrderDetailView, OrderSummaryView, PaymentOptionView,
+    PlacedOrderView, PreviewView, ProductView, SettingsView, ShippingOptionView, TotalsView,
+};
 
 /// Products per import transaction: big enough to amortise the fsync, small enough to show progress.
 const IMPORT_BATCH: usize = 5_000;
@@ -214,6 +219,22 @@ impl Desk {
                 limit,
             })
             .await?)
+    }
+
+    /// Innstillinger: the policy, the data folder, the catalog and the number series.
+    pub async fn settings(&self, now: DateTime<Utc>) -> Result<SettingsView, DeskError> {
+        let as_of = self.cache.catalog_as_of().await?;
+        let device = self.cache.device().await?;
+        let _ = now;
+        Ok(SettingsView {
+            data_dir: self.data_dir.display().to_string(),
+            products: self.cache.product_count().await?,
+            catalog_as_of_text: as_of.map_or("aldri".to_string(), |t| {
+                oslo_time(t).format("%d.%m.%Y %H:%M").to_string()
+            }),
+            device_series: format!("{}-{:06}", device.series_prefix, device.next_number),
+            facts: SettingsView::facts(&self.policy),
+        })
     }
 
     pub async fn show_order(&self, number: &str) -> Result<StoredOrder, DeskError> {

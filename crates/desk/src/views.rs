@@ -1,24 +1,28 @@
-//! What the desk shows of a product and of a placed order, computed once for every shell.
+//! What the desk shows, computed once for every shell: plain serialisable values with their Norwegian
+//! texts already formatted, so no shell formats money, dates or rules itself.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use skranke_cache::PlacedOrder;
-use skranke_core::{Money, Product, ValidOrder};
+use skranke_cache::{CustomerRecord, OrderSummary, PlacedOrder, StoredOrder};
+use skranke_core::order::{OrderLine, Totals};
+use skranke_core::{FieldError, Product, ShopPolicy, ValidOrder};
 
+use crate::labels::field_label;
 use crate::oslo_time;
 
 /// A product line in a search result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ProductView {
     pub sku: String,
     pub ean: Option<String>,
     pub name: String,
     pub brand: String,
-    pub price: Money,
+    pub price_ore: i64,
     pub price_text: String,
-    pub availability_code: &'static str,
+    pub availability_code: String,
     /// A1: the shop's exact text.
-    pub availability_text: &'static str,
+    pub availability_text: String,
     /// A2: "per 14:02" today, "per 20.11. 14:02" before.
     pub as_of_text: String,
     /// Matched by an exact EAN or SKU.
@@ -41,25 +45,27 @@ impl ProductView {
         ProductView {
             ean: p.eans.first().cloned(),
             price_text: p.price.to_string(),
-            availability_code: p.availability.code(),
-            availability_text: p.availability.text(),
+            availability_code: p.availability.code().to_string(),
+            availability_text: p.availability.text().to_string(),
             as_of_text,
             exact,
             sku: p.sku,
             name: p.name,
             brand: p.brand,
-            price: p.price,
+            price_ore: p.price.ore(),
         }
     }
 }
 
 /// What staff read back once the order is placed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct PlacedOrderView {
     pub order_id: String,
     pub order_number: String,
     pub already_placed: bool,
-    pub total: Money,
+    pub total_ore: i64,
+    pub total_text: String,
     pub promise_text: String,
     pub promise_reasons: Vec<String>,
 }
@@ -70,9 +76,305 @@ impl PlacedOrderView {
             order_id: placed.order_id.to_string(),
             order_number: placed.order_number,
             already_placed: placed.already_placed,
-            total: order.totals.total,
+            total_ore: order.totals.total.ore(),
+            total_text: order.totals.total.to_string(),
             promise_text: order.promise.text(),
             promise_reasons: order.promise.reasons.iter().map(|r| r.text()).collect(),
         }
+    }
+}
+
+/// A refused field: its path (for the form), its Norwegian label and message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct FieldErrorView {
+    pub field: String,
+    pub label: String,
+    pub message: String,
+}
+
+impl From<&FieldError> for FieldErrorView {
+    fn from(e: &FieldError) -> Self {
+        FieldErrorView {
+            field: e.field.clone(),
+            label: field_label(&e.field),
+            message: e.problem.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct LineView {
+    pub sku: String,
+    pub name: String,
+    pub quantity: u32,
+    pub unit_price_text: String,
+    pub line_total_text: String,
+    pub availability_text: String,
+    pub promise_text: String,
+}
+
+impl From<&OrderLine> for LineView {
+    fn from(l: &OrderLine) -> Self {
+        LineView {
+            sku: l.sku.clone(),
+            name: l.name.clone(),
+            quantity: l.quantity,
+            unit_price_text: l.unit_price.to_string(),
+            line_total_text: l.line_total.to_string(),
+            availability_text: l.availability.text().to_string(),
+            promise_text: l.promise.text(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct TotalsView {
+    pub goods_text: String,
+    pub shipping_text: String,
+    pub total_text: String,
+    /// "herav MVA 25 % av 1 349,00 kr" → "269,80 kr"
+    pub mva: Vec<(String, String)>,
+}
+
+impl From<&Totals> for TotalsView {
+    fn from(t: &Totals) -> Self {
+        TotalsView {
+            goods_text: t.goods.to_string(),
+            shipping_text: t.shipping.to_string(),
+            total_text: t.total.to_string(),
+            mva: t
+                .mva
+                .iter()
+                .map(|m| {
+                    (
+                        format!("herav MVA {} % av {}", m.rate.percent(), m.total_incl),
+                        m.mva.to_string(),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A payment method as the form offers it, with the rule that stops it for this buyer (P1–P3, P5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PaymentOptionView {
+    pub code: String,
+    pub name: String,
+    pub terms: String,
+    pub refusal: Option<String>,
+    /// P3: the fødselsnummer field is shown only when this is true.
+    pub needs_fodselsnummer: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ShippingOptionView {
+    pub code: String,
+    pub name: String,
+    pub price_text: String,
+}
+
+/// The order form's live state: the cart priced and promised, every refusal, the payment options.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PreviewView {
+    pub lines: Vec<LineView>,
+    pub totals: TotalsView,
+    pub promise_text: String,
+    pub promise_reasons: Vec<String>,
+    pub errors: Vec<FieldErrorView>,
+    pub payment_options: Vec<PaymentOptionView>,
+    pub shipping_options: Vec<ShippingOptionView>,
+    /// Every rule accepts the order: Plasser ordre may be pressed.
+    pub ready: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CustomerView {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    pub email: String,
+    pub address_line1: String,
+    pub address_line2: String,
+    pub postcode: String,
+    pub place: String,
+}
+
+impl From<CustomerRecord> for CustomerView {
+    fn from(c: CustomerRecord) -> Self {
+        let phone = skranke_core::PhoneNumber::parse(&c.phone)
+            .map(|p| p.display_national())
+            .unwrap_or(c.phone);
+        CustomerView {
+            id: c.id,
+            name: c.name,
+            phone,
+            email: c.email.unwrap_or_default(),
+            address_line1: c.address_line1,
+            address_line2: c.address_line2,
+            postcode: c.postcode,
+            place: c.place,
+        }
+    }
+}
+
+/// D8: what the customer sees of the order's status.
+pub fn status_text(code: &str) -> String {
+    match code {
+        "under_behandling" => "Under behandling".to_string(),
+        "sendt" => "Sendt".to_string(),
+        other => other.to_string(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct OrderSummaryView {
+    pub order_number: String,
+    pub placed_text: String,
+    pub customer_name: String,
+    pub customer_phone: String,
+    pub total_text: String,
+    pub status_text: String,
+    pub synced: bool,
+}
+
+impl From<OrderSummary> for OrderSummaryView {
+    fn from(o: OrderSummary) -> Self {
+        OrderSummaryView {
+            order_number: o.order_number,
+            placed_text: oslo_time(o.placed_at_utc).format("%d.%m.%Y %H:%M").to_string(),
+            customer_name: o.customer_name,
+            customer_phone: o.customer_phone,
+            total_text: o.total.to_string(),
+            status_text: status_text(&o.status),
+            synced: o.synced,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct OrderDetailView {
+    pub order_number: String,
+    pub placed_text: String,
+    pub status_text: String,
+    pub synced: bool,
+    pub customer_lines: Vec<String>,
+    pub delivery_lines: Vec<String>,
+    pub shipping_text: String,
+    pub payment_text: String,
+    pub lines: Vec<LineView>,
+    pub totals: TotalsView,
+    pub promise_text: String,
+}
+
+impl From<StoredOrder> for OrderDetailView {
+    fn from(s: StoredOrder) -> Self {
+        let o = &s.order;
+        let mut customer_lines = vec![o.customer.name.clone(), o.customer.phone.to_string()];
+        if let Some(e) = &o.customer.email {
+            customer_lines.push(e.to_string());
+        }
+        customer_lines.extend(o.customer.address.lines());
+        OrderDetailView {
+            order_number: s.order_number.clone(),
+            placed_text: o.placed_at.format("%d.%m.%Y %H:%M").to_string(),
+            status_text: status_text(&s.status),
+            synced: s.synced,
+            customer_lines,
+            delivery_lines: o.delivery_address.lines(),
+            shipping_text: format!("{} ({})", o.shipping.name, o.shipping.price),
+            payment_text: o.payment_method.name().to_string(),
+            lines: o.lines.iter().map(LineView::from).collect(),
+            totals: TotalsView::from(&o.totals),
+            promise_text: o.promise.text(),
+        }
+    }
+}
+
+/// The shop policy and the desk's own facts, for Innstillinger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SettingsView {
+    pub data_dir: String,
+    pub products: i64,
+    pub catalog_as_of_text: String,
+    pub device_series: String,
+    pub facts: Vec<(String, String)>,
+}
+
+impl SettingsView {
+    pub fn facts(policy: &ShopPolicy) -> Vec<(String, String)> {
+        let s = &policy.seller;
+        let mut facts = vec![
+            ("Selger".to_string(), s.name.clone()),
+            ("Organisasjonsnummer".to_string(), policy.org_nr_line()),
+            (
+                "Adresse".to_string(),
+                format!("{}, {} {}", s.address_lines.join(", "), s.postcode, s.place),
+            ),
+            ("E-post".to_string(), s.email.clone()),
+            ("Returadresse".to_string(), s.return_address_lines.join(", ")),
+            (
+                "Bestillinger etter".to_string(),
+                format!(
+                    "kl. {} behandles neste virkedag",
+                    policy.delivery.cutoff.format("%H:%M")
+                ),
+            ),
+            (
+                "Ekspedering".to_string(),
+                format!("innen {} virkedager", policy.delivery.dispatch_working_days),
+            ),
+            (
+                "Frakttid".to_string(),
+                format!(
+                    "{}–{} virkedager (Nord-Norge {}–{})",
+                    policy.delivery.transit_working_days.0,
+                    policy.delivery.transit_working_days.1,
+                    policy.delivery.transit_working_days_remote.0,
+                    policy.delivery.transit_working_days_remote.1
+                ),
+            ),
+            (
+                "Ikke på lager i Norge".to_string(),
+                format!(
+                    "{}–{} uker",
+                    policy.delivery.not_in_norway_weeks.0, policy.delivery.not_in_norway_weeks.1
+                ),
+            ),
+            (
+                "Hentefrist".to_string(),
+                format!("{} dager", policy.pickup.pickup_days),
+            ),
+            (
+                "Uavhentet, forhåndsbetalt".to_string(),
+                policy.pickup.unclaimed_fee_prepaid.to_string(),
+            ),
+            (
+                "Uavhentet, ikke betalt".to_string(),
+                format!("{} + frakt tur/retur", policy.pickup.unclaimed_fee_unpaid),
+            ),
+            (
+                "Transportskade meldes innen".to_string(),
+                format!("{} timer", policy.pickup.transport_damage_report_hours),
+            ),
+            (
+                "Faktura forfaller".to_string(),
+                format!("{} dager", policy.payment.invoice_due_days),
+            ),
+        ];
+        for m in &policy.shipping_methods {
+            facts.push((format!("Fraktmåte: {}", m.name), m.price.to_string()));
+        }
+        facts
     }
 }

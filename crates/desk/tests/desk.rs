@@ -69,7 +69,7 @@ async fn imports_json_lines_with_progress_and_keeps_leading_zeros() {
     );
     assert_eq!(upc[0].as_of_text, "per 10:00", "A2: how old the availability is");
     let telt = desk.search("fjellh", 5, now()).await.unwrap();
-    assert_eq!(telt[0].price, Money::from_ore(499_950));
+    assert_eq!(telt[0].price_ore, 499_950);
     assert_eq!(
         desk.search("KAF-1", 5, now()).await.unwrap()[0].name,
         "Kaffe Fjellbrent 250 g"
@@ -137,7 +137,7 @@ async fn placed_orders_are_listed_shown_and_keep_the_fodselsnummer_apart() {
     assert!(!placed.already_placed);
     // D5 + D3: supplier date Friday 4 December, Tromsø (3–5 days transit), dispatch within 2.
     assert_eq!(placed.promise_text, "onsdag 9.12.2026–tirsdag 15.12.2026");
-    assert_eq!(placed.total, Money::from_ore(2 * 34_900 + 9_900));
+    assert_eq!(placed.total_ore, 2 * 34_900 + 9_900);
 
     let shown = desk.show_order(&placed.order_number).await.unwrap();
     assert!(shown.has_fodselsnummer);
@@ -218,5 +218,75 @@ async fn customers_are_found_by_phone_name_or_email_and_not_doubled() {
     assert_eq!(
         fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(),
         ["customer.phone", "customer.address.postcode"]
+    );
+}
+
+#[tokio::test]
+async fn the_form_previews_shows_payment_rules_and_keeps_its_draft_until_placed() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    let file = dir.path().join("katalog.jsonl");
+    std::fs::write(&file, JSONL).unwrap();
+    desk.import_file(&file, now(), |_, _| {}).await.unwrap();
+
+    // Half-filled: the cart is priced and promised already; every missing field is listed.
+    let mut d = OrderDraft {
+        lines: vec![LineDraft {
+            sku: "kaf-1".into(),
+            quantity: 3,
+        }],
+        ..Default::default()
+    };
+    let p = desk.preview(&d, now()).await.unwrap();
+    assert_eq!(p.lines[0].line_total_text, "164,70\u{a0}kr");
+    assert_eq!(
+        p.totals.total_text, "263,70\u{a0}kr",
+        "with the first shipping method"
+    );
+    assert!(!p.ready);
+    assert!(p
+        .errors
+        .iter()
+        .any(|e| e.field == "customer.name" && e.label == "Kundens navn"));
+
+    // P2 shown before staff try: a 15-year-old (synthetic number) may not pay by faktura.
+    d.customer.fodselsnummer = "24921099912".into();
+    let p = desk.preview(&d, now()).await.unwrap();
+    let faktura = p
+        .payment_options
+        .iter()
+        .find(|o| o.code == "klarna_faktura")
+        .unwrap();
+    assert_eq!(
+        faktura.refusal.as_deref(),
+        Some("kunden må være fylt 18 år for å betale med Klarna faktura")
+    );
+    assert!(faktura.needs_fodselsnummer);
+    assert!(
+        p.payment_options
+            .iter()
+            .find(|o| o.code == "vipps")
+            .unwrap()
+            .refusal
+            .is_some(),
+        "no mobile yet"
+    );
+
+    let id = uuid::Uuid::new_v4();
+    let mut full = draft("KAF-1");
+    desk.save_draft(id, &full, now()).await.unwrap();
+    let reopened = Desk::open(dir.path()).await.unwrap();
+    let saved = reopened.load_draft().await.unwrap().unwrap();
+    assert_eq!(
+        (saved.order_id, saved.draft.clone()),
+        (id.to_string(), full.clone())
+    );
+    full.customer.email = String::new();
+    assert!(reopened.preview(&full, now()).await.unwrap().ready);
+    reopened.place_order(id, &full, now()).await.unwrap();
+    assert_eq!(
+        reopened.load_draft().await.unwrap(),
+        None,
+        "placing takes the draft with it"
     );
 }

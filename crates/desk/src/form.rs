@@ -1,0 +1,141 @@
+//! The order form as it is typed: a live preview, payment options with their rules, postcode lookup,
+//! and the draft saved on every change.
+
+use chrono::{DateTime, Utc};
+use skranke_core::delivery::Destination;
+use skranke_core::order::{quote, validate_order};
+use skranke_core::payment::{available_methods, Buyer};
+use skranke_core::{postcode, Email, Fodselsnummer, OrderDraft, PhoneNumber};
+use uuid::Uuid;
+
+use crate::views::{
+    FieldErrorView, LineView, PaymentOptionView, PreviewView, ShippingOptionView, TotalsView,
+};
+use crate::{oslo_time, Desk, DeskError};
+
+/// A draft brought back after a restart.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SavedDraft {
+    pub order_id: String,
+    pub draft: OrderDraft,
+}
+
+impl Desk {
+    /// Prices and promises the cart as it stands, lists every refusal, and which payment methods this
+    /// buyer may use (P1–P3 shown before staff try). Never fails on the form's content.
+    pub async fn preview(&self, draft: &OrderDraft, now: DateTime<Utc>) -> Result<PreviewView, DeskError> {
+        let policy = self.policy();
+        let placed_at = oslo_time(now);
+        let skus: Vec<String> = draft.lines.iter().map(|l| l.sku.trim().to_uppercase()).collect();
+        let products = self.cache().products_by_sku(&skus).await?;
+        let items = draft
+            .lines
+            .iter()
+            .filter_map(|l| {
+                let q = u32::try_from(l.quantity)
+                    .ok()
+                    .filter(|q| *q >= 1 && *q <= skranke_core::order::MAX_QUANTITY)?;
+                products.get(&l.sku.trim().to_uppercase()).map(|p| (p.clone(), q))
+            })
+            .collect();
+        let shipping = policy
+            .shipping_method(&draft.shipping_method)
+            .or(policy.shipping_methods.first());
+        let address = draft.delivery_address.as_ref().unwrap_or(&draft.customer.address);
+        let known_postcode = postcode::lookup(&address.postcode)
+            .map(|e| e.code)
+            .unwrap_or("0150");
+        let dest = Destination {
+            postcode: known_postcode,
+            shipping: shipping.map_or(skranke_core::policy::ShippingKind::PickupPoint, |s| s.kind),
+        };
+        let q = quote(
+            items,
+            placed_at,
+            dest,
+            shipping.map_or(skranke_core::Money::ZERO, |s| s.price),
+            policy,
+        );
+
+        let errors = match validate_order(
+            draft,
+            |sku| products.get(&sku.to_uppercase()).cloned(),
+            placed_at,
+            policy,
+        ) {
+            Ok(_) => Vec::new(),
+            Err(errors) => errors.iter().map(FieldErrorView::from).collect(),
+        };
+        let fnr = Fodselsnummer::parse(&draft.customer.fodselsnummer).ok();
+        let phone = PhoneNumber::parse(&draft.customer.phone).ok();
+        let buyer = Buyer {
+            fodselsnummer: fnr.as_ref(),
+            has_mobile: phone.as_ref().is_some_and(PhoneNumber::is_mobile),
+            has_email: Email::parse(&draft.customer.email).is_ok(),
+        };
+        let payment_options = available_methods(buyer, placed_at.date(), &policy.payment)
+            .into_iter()
+            .map(|(m, refusals)| PaymentOptionView {
+                code: m.code().to_string(),
+                name: m.name().to_string(),
+                terms: m.terms(&policy.payment),
+                refusal: refusals.first().map(|e| e.problem.to_string()),
+                needs_fodselsnummer: m.is_credit() && policy.payment.fodselsnummer_for_credit,
+            })
+            .collect();
+        let shipping_options = policy
+            .shipping_methods
+            .iter()
+            .map(|m| ShippingOptionView {
+                code: m.code.clone(),
+                name: m.name.clone(),
+                price_text: m.price.to_string(),
+            })
+            .collect();
+        Ok(PreviewView {
+            lines: q.lines.iter().map(LineView::from).collect(),
+            totals: TotalsView::from(&q.totals),
+            promise_text: q.promise.text(),
+            promise_reasons: q.promise.reasons.iter().map(|r| r.text()).collect(),
+            ready: errors.is_empty(),
+            errors,
+            payment_options,
+            shipping_options,
+        })
+    }
+
+    /// Saves the form as typed; called on every change.
+    pub async fn save_draft(
+        &self,
+        order_id: Uuid,
+        draft: &OrderDraft,
+        now: DateTime<Utc>,
+    ) -> Result<(), DeskError> {
+        let body = serde_json::to_string(draft).map_err(|e| DeskError::Io {
+            context: "utkastet".into(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        Ok(self.cache().save_draft(&order_id.to_string(), &body, now).await?)
+    }
+
+    /// The draft left when the window was closed (or the desk crashed), if any.
+    pub async fn load_draft(&self) -> Result<Option<SavedDraft>, DeskError> {
+        let Some((order_id, body)) = self.cache().load_draft().await? else {
+            return Ok(None);
+        };
+        // A draft written by an older version that no longer parses is not worth failing the start for.
+        Ok(serde_json::from_str(&body)
+            .ok()
+            .map(|draft| SavedDraft { order_id, draft }))
+    }
+
+    pub async fn discard_draft(&self) -> Result<(), DeskError> {
+        Ok(self.cache().discard_draft().await?)
+    }
+}
+
+/// Poststed for a postnummer, offline (D7); `None` when the code does not exist.
+pub fn place_of(code: &str) -> Option<String> {
+    postcode::lookup(code).ok().map(|e| e.place.to_string())
+}
