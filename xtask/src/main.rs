@@ -3,6 +3,7 @@
 //! - `cargo xtask run`: runs the desk (until the window exists: the CLI demo on a demo catalog).
 //! - `cargo xtask test`: installs what is missing, then format, lint, boundary check and every test.
 //! - `cargo xtask bench [cache]`: benchmarks that print tables.
+//! - `cargo xtask codegen`: regenerates the window's TypeScript bindings from Rust.
 //! - `cargo xtask check-boundaries`: the dependency rules of ARCHITECTURE.md.
 
 use std::path::{Path, PathBuf};
@@ -17,7 +18,8 @@ fn main() -> ExitCode {
         Some("test") => test(),
         Some("bench") => bench(args.get(1).map(String::as_str)),
         Some("check-boundaries") => check_boundaries(),
-        _ => Err("usage: cargo xtask <run|test|bench [cache]|check-boundaries>".to_string()),
+        Some("codegen") => codegen(),
+        _ => Err("usage: cargo xtask <run|test|bench [cache|pdf]|codegen|check-boundaries>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -51,33 +53,90 @@ fn status(mut cmd: Command, what: &str) -> Result<()> {
     }
 }
 
-/// Runs the desk with a demo catalog on the embedded SQLite default.
+/// Debian packages the window needs to build and run (Tauri 2 on WebKitGTK).
+const WINDOW_PACKAGES: &[&str] = &[
+    "build-essential",
+    "pkg-config",
+    "libwebkit2gtk-4.1-dev",
+    "libxdo-dev",
+    "libssl-dev",
+    "libayatana-appindicator3-dev",
+    "librsvg2-dev",
+    "file",
+];
+/// What the window's end-to-end tests need besides: a virtual display and WebKit's WebDriver.
+const E2E_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver"];
+
+/// Runs the desk: the window, on the embedded SQLite default, starting with the demo catalog when the
+/// catalog is empty. `cargo xtask run cli ARGS` runs the headless CLI instead.
 fn run(extra: &[String]) -> Result<()> {
-    ensure_system_packages(&["build-essential", "pkg-config"])?;
-    let mut cmd = cargo();
-    cmd.args([
-        "run",
-        "--release",
-        "--quiet",
-        "-p",
-        "skranke-cli",
-        "--bin",
-        "skranke",
-        "--",
-    ]);
-    if extra.is_empty() {
-        cmd.arg("demo");
-    } else {
-        cmd.args(extra);
+    ensure_system_packages(WINDOW_PACKAGES)?;
+    if extra.first().map(String::as_str) == Some("cli") {
+        let mut cmd = cargo();
+        cmd.args([
+            "run",
+            "--release",
+            "--quiet",
+            "-p",
+            "skranke-cli",
+            "--bin",
+            "skranke",
+            "--",
+        ])
+        .args(&extra[1..]);
+        return status(cmd, "skranke");
     }
-    status(cmd, "skranke demo")
+    build_ui()?;
+    let mut cmd = cargo();
+    cmd.args(["run", "--release", "-p", "skranke-desktop"])
+        .env("SKRANKE_DEMO", "1");
+    status(cmd, "skranke-desktop")
 }
 
-/// Every test, from a fresh machine: system packages, toolchain components, format, lint, boundaries, tests.
+/// `npm ci` from the lock file, then the production build Tauri embeds.
+fn build_ui() -> Result<()> {
+    let ui = root().join("ui");
+    if !Command::new("npm")
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+    {
+        return Err("npm is missing: install Node.js 20 and npm".into());
+    }
+    let mut ci = Command::new("npm");
+    ci.args(["ci", "--no-audit", "--no-fund"]).current_dir(&ui);
+    status(ci, "npm ci (ui)")?;
+    let mut build = Command::new("npm");
+    build.args(["run", "build"]).current_dir(&ui);
+    status(build, "npm run build (ui)")
+}
+
+fn codegen() -> Result<()> {
+    build_ui()?;
+    let mut cmd = cargo();
+    cmd.args([
+        "test",
+        "-p",
+        "skranke-desktop",
+        "--lib",
+        "typescript_bindings_are_fresh",
+    ])
+    .env("SKRANKE_UPDATE_BINDINGS", "1");
+    status(cmd, "regenerate ui/src/lib/bindings.ts")
+}
+
+/// Every test, from a fresh machine: system packages, toolchain components, the UI, format, lint,
+/// boundaries, Rust tests, UI component tests, and the window end to end under Xvfb.
 fn test() -> Result<()> {
     // poppler-utils and zbar-tools read the generated PDFs as a reader and a scanner would.
-    ensure_system_packages(&["build-essential", "pkg-config", "poppler-utils", "zbar-tools"])?;
+    let packages: Vec<&str> = [WINDOW_PACKAGES, E2E_PACKAGES, &["poppler-utils", "zbar-tools"]].concat();
+    ensure_system_packages(&packages)?;
     ensure_rust_components()?;
+    build_ui()?;
+    let mut vitest = Command::new("npm");
+    vitest.args(["test"]).current_dir(root().join("ui"));
+    status(vitest, "UI component tests (vitest)")?;
     let mut fmt = cargo();
     fmt.args(["fmt", "--all", "--", "--check"]);
     status(fmt, "cargo fmt --check")?;
@@ -94,8 +153,30 @@ fn test() -> Result<()> {
     status(clippy, "cargo clippy -D warnings")?;
     check_boundaries()?;
     let mut tests = cargo();
-    tests.args(["test", "--workspace", "--locked"]);
-    status(tests, "cargo test --workspace")
+    tests.args(["test", "--workspace", "--locked", "--exclude", "skranke-e2e"]);
+    status(tests, "cargo test --workspace")?;
+    e2e()
+}
+
+/// The real window under Xvfb through tauri-driver and WebKitWebDriver.
+fn e2e() -> Result<()> {
+    let mut build = cargo();
+    build.args(["build", "--locked", "-p", "skranke-desktop"]);
+    status(build, "cargo build -p skranke-desktop")?;
+    let home = std::env::var("HOME").unwrap_or_default();
+    let driver = PathBuf::from(&home).join(".cargo/bin/tauri-driver");
+    if !driver.exists() {
+        let mut install = cargo();
+        install.args(["install", "tauri-driver", "--locked", "--version", "^2"]);
+        status(install, "cargo install tauri-driver")?;
+    }
+    let mut cmd = Command::new("xvfb-run");
+    cmd.args(["-a", "-s", "-screen 0 1366x768x24"])
+        .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["test", "--locked", "-p", "skranke-e2e", "--", "--test-threads=1"])
+        .current_dir(root())
+        .env("TAURI_DRIVER", &driver);
+    status(cmd, "window end to end (xvfb)")
 }
 
 fn bench(which: Option<&str>) -> Result<()> {

@@ -81,6 +81,8 @@ pub struct AddressDraft {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct LineDraft {
     pub sku: String,
+    // Any integer a form may send, so that 0 and −1 are refused with a message, not a parse error.
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub quantity: i64,
 }
 

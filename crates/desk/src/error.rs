@@ -34,6 +34,7 @@ pub enum DeskError {
 /// The closed set of error codes a UI branches on (never on text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum ErrorCode {
     Invalid,
     Import,

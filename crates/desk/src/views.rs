@@ -18,6 +18,8 @@ pub struct ProductView {
     pub ean: Option<String>,
     pub name: String,
     pub brand: String,
+    // Øre and counts fit exactly in a JavaScript number (below 2^53).
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub price_ore: i64,
     pub price_text: String,
     pub availability_code: String,
@@ -64,6 +66,8 @@ pub struct PlacedOrderView {
     pub order_id: String,
     pub order_number: String,
     pub already_placed: bool,
+    // Øre and counts fit exactly in a JavaScript number (below 2^53).
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub total_ore: i64,
     pub total_text: String,
     pub promise_text: String,
@@ -252,7 +256,9 @@ impl From<OrderSummary> for OrderSummaryView {
             order_number: o.order_number,
             placed_text: oslo_time(o.placed_at_utc).format("%d.%m.%Y %H:%M").to_string(),
             customer_name: o.customer_name,
-            customer_phone: o.customer_phone,
+            customer_phone: skranke_core::PhoneNumber::parse(&o.customer_phone)
+                .map(|p| p.display_national())
+                .unwrap_or(o.customer_phone),
             total_text: o.total.to_string(),
             status_text: status_text(&o.status),
             synced: o.synced,
@@ -305,6 +311,8 @@ impl From<StoredOrder> for OrderDetailView {
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct SettingsView {
     pub data_dir: String,
+    // Øre and counts fit exactly in a JavaScript number (below 2^53).
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub products: i64,
     pub catalog_as_of_text: String,
     pub device_series: String,

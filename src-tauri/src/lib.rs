@@ -1,0 +1,220 @@
+//! The Tauri 2 shell of the desk: each command takes the desk and its arguments, calls one function of
+//! `skranke-desk`, and maps the error to `{code, message, fields}`.
+
+use chrono::Utc;
+use serde::Serialize;
+use skranke_core::OrderDraft;
+use skranke_desk::{
+    CustomerView, Desk, DeskError, ErrorCode, FieldErrorView, OrderDetailView, OrderSummaryView,
+    PlacedOrderView, PreviewView, ProductView, SavedDraft, SettingsView,
+};
+use tauri::ipc::Channel;
+use tauri::State;
+
+/// The one error the window sees: `code` from a closed set it branches on, `message` in Norwegian, and
+/// for a refused form every field with its label and message.
+#[derive(Debug, Serialize, specta::Type)]
+pub struct UiError {
+    pub code: ErrorCode,
+    pub message: String,
+    pub fields: Vec<FieldErrorView>,
+}
+
+impl From<DeskError> for UiError {
+    fn from(e: DeskError) -> Self {
+        let fields = match &e {
+            DeskError::Invalid(errors) => errors.iter().map(FieldErrorView::from).collect(),
+            _ => Vec::new(),
+        };
+        UiError {
+            code: e.code(),
+            message: e.to_string(),
+            fields,
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, UiError>;
+
+fn order_id(text: &str) -> Result<uuid::Uuid> {
+    uuid::Uuid::parse_str(text).map_err(|_| UiError {
+        code: ErrorCode::Invalid,
+        message: format!("ugyldig ordre-id «{text}»"),
+        fields: Vec::new(),
+    })
+}
+
+/// Import progress sent to the window while the demo catalog is imported.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct ImportProgress {
+    pub done: u32,
+    pub total: u32,
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn settings(desk: State<'_, Desk>) -> Result<SettingsView> {
+    Ok(desk.settings(Utc::now()).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn import_demo(desk: State<'_, Desk>, count: u32, progress: Channel<ImportProgress>) -> Result<u32> {
+    let n = desk
+        .import_demo(count as usize, Utc::now(), |done, total| {
+            let _ = progress.send(ImportProgress {
+                done: done as u32,
+                total: total as u32,
+            });
+        })
+        .await?;
+    Ok(n as u32)
+}
+
+/// Whether the window was started to show the demo (`SKRANKE_DEMO=1`, as `cargo xtask run` does): the
+/// first-start screen then imports the demo catalog without waiting for a click.
+#[tauri::command]
+#[specta::specta]
+fn demo_mode() -> bool {
+    std::env::var("SKRANKE_DEMO").is_ok_and(|v| v == "1")
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn search_products(desk: State<'_, Desk>, text: String) -> Result<Vec<ProductView>> {
+    Ok(desk.search(&text, 30, Utc::now()).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn find_customers(desk: State<'_, Desk>, text: String) -> Result<Vec<CustomerView>> {
+    Ok(desk
+        .find_customers(&text)
+        .await?
+        .into_iter()
+        .map(CustomerView::from)
+        .collect())
+}
+
+#[tauri::command]
+#[specta::specta]
+fn place_of(postcode: String) -> Option<String> {
+    skranke_desk::place_of(&postcode)
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn preview_order(desk: State<'_, Desk>, draft: OrderDraft) -> Result<PreviewView> {
+    Ok(desk.preview(&draft, Utc::now()).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn save_draft(desk: State<'_, Desk>, order_id: String, draft: OrderDraft) -> Result<()> {
+    Ok(desk
+        .save_draft(self::order_id(&order_id)?, &draft, Utc::now())
+        .await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn load_draft(desk: State<'_, Desk>) -> Result<Option<SavedDraft>> {
+    Ok(desk.load_draft().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn discard_draft(desk: State<'_, Desk>) -> Result<()> {
+    Ok(desk.discard_draft().await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn place_order(desk: State<'_, Desk>, order_id: String, draft: OrderDraft) -> Result<PlacedOrderView> {
+    Ok(desk
+        .place_order(self::order_id(&order_id)?, &draft, Utc::now())
+        .await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn list_orders(desk: State<'_, Desk>, text: Option<String>) -> Result<Vec<OrderSummaryView>> {
+    Ok(desk
+        .list_orders(text.as_deref(), 200)
+        .await?
+        .into_iter()
+        .map(OrderSummaryView::from)
+        .collect())
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn show_order(desk: State<'_, Desk>, number: String) -> Result<OrderDetailView> {
+    Ok(desk.show_order(&number).await?.into())
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn open_confirmation(desk: State<'_, Desk>, number: String) -> Result<String> {
+    let path = desk.confirmation_pdf(&number).await?;
+    skranke_desk::open_document(&path)?;
+    Ok(path.display().to_string())
+}
+
+/// Every command the window may call, for the invoke handler and the generated TypeScript.
+pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
+    tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
+        settings,
+        demo_mode,
+        import_demo,
+        search_products,
+        find_customers,
+        place_of,
+        preview_order,
+        save_draft,
+        load_draft,
+        discard_draft,
+        place_order,
+        list_orders,
+        show_order,
+        open_confirmation,
+    ])
+}
+
+/// Writes the TypeScript bindings (commands and types) to `path`.
+pub fn export_bindings(path: &std::path::Path) -> std::result::Result<(), String> {
+    let ts = specta_typescript::Typescript::default().header(
+        "// Generated from Rust by tauri-specta (src-tauri). Do not edit: run `cargo xtask codegen`.\n",
+    );
+    commands().export(ts, path).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    /// The committed bindings are what the Rust side generates now.
+    #[test]
+    fn typescript_bindings_are_fresh() {
+        let committed = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings.ts");
+        if std::env::var_os("SKRANKE_UPDATE_BINDINGS").is_some() {
+            super::export_bindings(&committed).unwrap();
+        }
+        let dir = tempfile_dir();
+        let fresh = dir.join("bindings.ts");
+        super::export_bindings(&fresh).unwrap();
+        let (a, b) = (
+            std::fs::read_to_string(&fresh).unwrap(),
+            std::fs::read_to_string(&committed).unwrap_or_default(),
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(
+            a == b,
+            "ui/src/lib/bindings.ts is stale: run `cargo xtask codegen` and commit it"
+        );
+    }
+
+    fn tempfile_dir() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("skranke-bindings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+}

@@ -1,0 +1,28 @@
+//! Starts the desk's window.
+// No console window next to the app on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+use std::process::ExitCode;
+
+use tauri::Manager;
+
+fn main() -> ExitCode {
+    let commands = skranke_desktop::commands();
+    let result = tauri::Builder::default()
+        .invoke_handler(commands.invoke_handler())
+        .setup(move |app| {
+            commands.mount_events(app);
+            let dir = skranke_desk::default_data_dir();
+            let desk = tauri::async_runtime::block_on(skranke_desk::Desk::open(&dir))?;
+            app.manage(desk);
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Skranke kunne ikke starte: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! A harness for the desk's real window: starts tauri-driver (which starts WebKitWebDriver and the built
+//! `skranke-desktop` binary) on free ports, with the desk's data in a folder of the test's own, and
+//! gives a WebDriver client. Run under Xvfb: `cargo xtask test` does.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use tokio::process::{Child, Command};
+
+/// How long any one thing in the window may take before the test fails.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+
+/// The built desktop binary: `SKRANKE_DESKTOP_BIN`, else `<target>/debug/skranke-desktop`.
+pub fn app_binary() -> PathBuf {
+    if let Some(p) = std::env::var_os("SKRANKE_DESKTOP_BIN") {
+        return PathBuf::from(p);
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    target.join("debug/skranke-desktop")
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Some(p) = std::env::var_os("TAURI_DRIVER") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let installed = home.join(".cargo/bin/tauri-driver");
+    if installed.exists() {
+        installed
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
+
+fn free_port() -> Result<u16, Error> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// One running window with its driver.
+#[allow(missing_debug_implementations)] // fantoccini's Client is not Debug
+pub struct Window {
+    pub client: Client,
+    driver: Child,
+}
+
+impl Window {
+    /// Starts the window on `data_dir` (extra environment for the app in `env`).
+    pub async fn start(data_dir: &Path, env: &[(&str, &str)]) -> Result<Window, Error> {
+        if std::env::var_os("DISPLAY").is_none() {
+            return Err("no DISPLAY: run the window tests under Xvfb (cargo xtask test does)".into());
+        }
+        let app = app_binary();
+        if !app.exists() {
+            return Err(format!("{} is not built (cargo build -p skranke-desktop)", app.display()).into());
+        }
+        let (port, native) = (free_port()?, free_port()?);
+        let mut cmd = Command::new(tauri_driver());
+        cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
+            .env("SKRANKE_DATA_DIR", data_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let driver = cmd.spawn().map_err(|e| {
+            format!("tauri-driver could not start ({e}): cargo install tauri-driver --locked")
+        })?;
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), "wry".into());
+        caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
+        // tauri-driver needs a moment to listen: try to connect until it answers (or PATIENCE is over).
+        let url = format!("http://127.0.0.1:{port}");
+        let started = std::time::Instant::now();
+        let client = loop {
+            match ClientBuilder::native()
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(c) => break c,
+                Err(e) if started.elapsed() > PATIENCE => {
+                    return Err(format!("no WebDriver session: {e}").into())
+                }
+                Err(_) => tokio::task::yield_now().await,
+            }
+        };
+        Ok(Window { client, driver })
+    }
+
+    /// The element matching `css`, waiting until it exists.
+    pub async fn find(&self, css: &str) -> Result<Element, Error> {
+        Ok(self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await?)
+    }
+
+    /// Waits until an element with `data-testid` holds text containing `text`.
+    pub async fn wait_text(&self, testid: &str, text: &str) -> Result<Element, Error> {
+        let xpath = format!(
+            "//*[@data-testid='{testid}'][contains(normalize-space(.), {})]",
+            xpath_literal(text)
+        );
+        Ok(self
+            .client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::XPath(&xpath))
+            .await?)
+    }
+
+    pub async fn by_id(&self, testid: &str) -> Result<Element, Error> {
+        self.find(&format!("[data-testid='{testid}']")).await
+    }
+
+    /// Types into the field with `data-testid`.
+    pub async fn type_into(&self, testid: &str, text: &str) -> Result<(), Error> {
+        self.by_id(testid).await?.send_keys(text).await?;
+        Ok(())
+    }
+
+    /// Waits until the draft on screen has been saved to disk.
+    pub async fn draft_saved(&self) -> Result<(), Error> {
+        let xpath = "//*[@data-testid='new-order-screen'][@data-saved-version=@data-edit-version][@data-saved-version!='0']";
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::XPath(xpath))
+            .await?;
+        Ok(())
+    }
+
+    /// Saves a screenshot as a test artefact in `<target>/e2e-screenshots/<name>.png`.
+    pub async fn screenshot(&self, name: &str) -> Result<PathBuf, Error> {
+        let dir = app_binary()
+            .parent()
+            .and_then(Path::parent)
+            .map(|t| t.join("e2e-screenshots"))
+            .unwrap_or_default();
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, self.client.screenshot().await?)?;
+        Ok(path)
+    }
+
+    /// Closes the window the way a person does.
+    pub async fn close(mut self) -> Result<(), Error> {
+        self.client.clone().close().await?;
+        stop(&mut self.driver).await;
+        Ok(())
+    }
+
+    /// Kills the desk's process with SIGKILL, as a crash or a power cut would, and ends the driver.
+    pub async fn kill_app(mut self) -> Result<(), Error> {
+        let app = app_binary();
+        let status = std::process::Command::new("pkill")
+            .arg("-KILL")
+            .arg("-f")
+            .arg(app.as_os_str())
+            .status()?;
+        if !status.success() {
+            return Err("the app process was not found to kill".into());
+        }
+        let _ = self.client.clone().close().await;
+        stop(&mut self.driver).await;
+        Ok(())
+    }
+}
+
+/// SIGTERM, then wait: SIGKILL would orphan WebKitWebDriver and hang whoever reads its output.
+async fn stop(driver: &mut Child) {
+    if let Some(pid) = driver.id() {
+        let _ = std::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status();
+    }
+    let _ = tokio::time::timeout(PATIENCE, driver.wait()).await;
+}
+
+fn xpath_literal(text: &str) -> String {
+    if !text.contains('\'') {
+        format!("'{text}'")
+    } else {
+        format!("concat('{}')", text.replace('\'', "', \"'\", '"))
+    }
+}
