@@ -182,9 +182,12 @@ fn e2e() -> Result<()> {
 fn bench(which: Option<&str>) -> Result<()> {
     match which {
         Some("cache") => bench_cache(),
-        None => bench_cache().and_then(|()| bench_pdf()),
+        None => bench_cache()
+            .and_then(|()| bench_pdf())
+            .and_then(|()| bench_window()),
         Some("pdf") => bench_pdf(),
-        Some(other) => Err(format!("unknown benchmark {other} (known: cache, pdf)")),
+        Some("window") => bench_window(),
+        Some(other) => Err(format!("unknown benchmark {other} (known: cache, pdf, window)")),
     }
 }
 
@@ -192,6 +195,44 @@ fn bench_cache() -> Result<()> {
     let mut cmd = cargo();
     cmd.args(["bench", "--locked", "-p", "skranke-cache", "--bench", "cache"]);
     status(cmd, "bench cache")
+}
+
+/// The window in release builds under Xvfb: cold start and memory beside an empty Tauri window.
+fn bench_window() -> Result<()> {
+    ensure_system_packages(&[WINDOW_PACKAGES, E2E_PACKAGES].concat())?;
+    build_ui()?;
+    let mut build = cargo();
+    build.args([
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "skranke-desktop",
+        "--bin",
+        "skranke-desktop",
+        "--example",
+        "empty_window",
+    ]);
+    status(build, "release build of the window and an empty window")?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let home = std::env::var("HOME").unwrap_or_default();
+    let mut cmd = Command::new("xvfb-run");
+    cmd.args(["-a", "-s", "-screen 0 1366x768x24"])
+        .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["bench", "--locked", "-p", "skranke-e2e", "--bench", "window"])
+        .current_dir(root())
+        .env("SKRANKE_DESKTOP_BIN", target.join("release/skranke-desktop"))
+        .env(
+            "SKRANKE_EMPTY_WINDOW_BIN",
+            target.join("release/examples/empty_window"),
+        )
+        .env(
+            "TAURI_DRIVER",
+            PathBuf::from(home).join(".cargo/bin/tauri-driver"),
+        );
+    status(cmd, "bench window")
 }
 
 /// skranke-pdf beside WeasyPrint (from PyPI, in a venv under ~/.cache), in the same run.

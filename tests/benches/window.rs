@@ -1,0 +1,127 @@
+//! `cargo xtask bench window` (release builds, under Xvfb): cold start to an interactive search box,
+//! and resident memory of the desk with all its WebKit processes after placing 10 orders, beside an
+//! empty Tauri 2 window measured in the same run. Prints a table; asserts nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a benchmark binary
+
+use std::time::{Duration, Instant};
+
+use fantoccini::key::Key;
+use skranke_e2e::{Error, Window};
+
+/// Resident set size (KB) of `pid` and every process below it.
+fn tree_rss_kb(pid: u32) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![pid];
+    while let Some(p) = stack.pop() {
+        if let Ok(status) = std::fs::read_to_string(format!("/proc/{p}/status")) {
+            total += status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .unwrap_or(0);
+        }
+        if let Ok(children) = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")) {
+            stack.extend(children.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+        }
+    }
+    total
+}
+
+fn pid_of(binary: &std::path::Path) -> Option<u32> {
+    let out = std::process::Command::new("pgrep")
+        .arg("-n")
+        .arg("-f")
+        .arg(binary.as_os_str())
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+/// Waits until the tree's memory stops growing (WebKit starts its helpers lazily).
+fn settled_rss(pid: u32) -> u64 {
+    let mut last = 0;
+    for _ in 0..40 {
+        std::thread::sleep(Duration::from_millis(250));
+        let now = tree_rss_kb(pid);
+        if now > 0 && now.abs_diff(last) < 512 {
+            return now;
+        }
+        last = now;
+    }
+    last
+}
+
+async fn place_order(w: &Window, i: usize) -> Result<(), Error> {
+    w.type_into("product-search", &format!("kaffetrakter{}", Key::Enter))
+        .await?;
+    w.by_id("cart-line-0").await?;
+    w.type_into("customer.name", &format!("Kunde {i}")).await?;
+    w.type_into("customer.phone", &format!("4{:07}", 1_000_000 + i))
+        .await?;
+    w.type_into("customer.address.line1", "Storgata 1").await?;
+    w.type_into("customer.address.postcode", "0150").await?;
+    w.wait_text("poststed", "OSLO").await?;
+    w.by_id("pay-kort").await?.click().await?;
+    w.wait_text("readback", "Betaling: kort").await?;
+    w.by_id("place-order").await?.click().await?;
+    w.by_id("placed-number").await?;
+    w.by_id("new-order").await?.click().await?;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let app = skranke_e2e::app_binary();
+    let data = tempfile::tempdir()?;
+
+    // Warm the disk cache once, so "cold" means a fresh process, not a fresh disk.
+    let w = Window::start(data.path(), &[("SKRANKE_DEMO", "1")]).await?;
+    w.by_id("product-search").await?;
+    w.close().await?;
+
+    let mut starts = Vec::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let w = Window::start(data.path(), &[]).await?;
+        w.find("[data-testid='product-search']:focus").await?;
+        starts.push(t.elapsed());
+        w.close().await?;
+    }
+    starts.sort();
+
+    let w = Window::start(data.path(), &[]).await?;
+    for i in 0..10 {
+        place_order(&w, i).await?;
+    }
+    let pid = pid_of(&app).ok_or("desk process not found")?;
+    let desk_kb = settled_rss(pid);
+    w.close().await?;
+
+    let empty_bin = std::env::var_os("SKRANKE_EMPTY_WINDOW_BIN")
+        .ok_or("SKRANKE_EMPTY_WINDOW_BIN not set (run cargo xtask bench window)")?;
+    let mut empty = std::process::Command::new(&empty_bin).spawn()?;
+    let empty_kb = settled_rss(empty.id());
+    let _ = empty.kill();
+    let _ = empty.wait();
+
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!();
+    println!("Window benchmark (release, Xvfb 1366×768, WebKitGTK; start = WebDriver session to a focused search box)");
+    println!();
+    println!("| measure | value |");
+    println!("|---|---:|");
+    println!("| cold start, median of 5 | {:.0} ms |", ms(starts[2]));
+    println!("| cold start, worst of 5 | {:.0} ms |", ms(starts[4]));
+    println!(
+        "| desk RSS with WebKit processes, after 10 orders | {:.0} MB |",
+        desk_kb as f64 / 1024.0
+    );
+    println!(
+        "| empty Tauri 2 window RSS, same run | {:.0} MB |",
+        empty_kb as f64 / 1024.0
+    );
+    println!("| ratio | {:.2}× |", desk_kb as f64 / empty_kb.max(1) as f64);
+    println!();
+    println!("Targets: cold start ≤ 1.5 s; memory ≤ 1.3× the empty window.");
+    Ok(())
+}
