@@ -161,6 +161,14 @@ async fn open_confirmation(desk: State<'_, Desk>, number: String) -> Result<Stri
     Ok(path.display().to_string())
 }
 
+#[tauri::command]
+#[specta::specta]
+async fn print_confirmation(desk: State<'_, Desk>, number: String) -> Result<String> {
+    let path = desk.confirmation_pdf(&number).await?;
+    skranke_desk::print_document(&path)?;
+    Ok(path.display().to_string())
+}
+
 /// Every command the window may call, for the invoke handler and the generated TypeScript.
 pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
@@ -178,6 +186,7 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
         list_orders,
         show_order,
         open_confirmation,
+        print_confirmation,
     ])
 }
 

@@ -14,6 +14,15 @@ fn tree_rss_kb(pid: u32) -> u64 {
     let mut stack = vec![pid];
     while let Some(p) = stack.pop() {
         if let Ok(status) = std::fs::read_to_string(format!("/proc/{p}/status")) {
+            if std::env::var_os("SKRANKE_BENCH_VERBOSE").is_some() {
+                let name = status.lines().next().unwrap_or_default().to_string();
+                let rss = status
+                    .lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .unwrap_or_default()
+                    .to_string();
+                eprintln!("  {p} {name} {rss}");
+            }
             total += status
                 .lines()
                 .find_map(|l| l.strip_prefix("VmRSS:"))

@@ -24,6 +24,7 @@ export const commands = {
 	listOrders: (text: string | null) => typedError<OrderSummaryView[], UiError>(__TAURI_INVOKE("list_orders", { text })),
 	showOrder: (number: string) => typedError<OrderDetailView, UiError>(__TAURI_INVOKE("show_order", { number })),
 	openConfirmation: (number: string) => typedError<string, UiError>(__TAURI_INVOKE("open_confirmation", { number })),
+	printConfirmation: (number: string) => typedError<string, UiError>(__TAURI_INVOKE("print_confirmation", { number })),
 };
 
 /* Types */
