@@ -8,7 +8,8 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use uuid::Uuid;
 
 use crate::customers::{like_pattern, phone_pattern, upsert_customer};
-use crate::{sha256_hex, Cache, CacheError};
+use crate::outbox::{enqueue, NewMutation};
+use crate::{Cache, CacheError};
 
 /// What `place_order` gives back once the order is on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,18 +170,15 @@ impl Cache {
             placed_at_utc: now.to_rfc3339(),
             order,
         })?;
-        sqlx::query(
-            "INSERT INTO outbox (seq, mutation_id, kind, order_id, payload, payload_sha256, created_at)
-             VALUES (?, ?, 'order_placed', ?, ?, ?, ?)",
-        )
-        .bind(seq)
-        .bind(Uuid::now_v7().to_string())
-        .bind(&id)
-        .bind(&payload)
-        .bind(sha256_hex(payload.as_bytes()))
-        .bind(now.to_rfc3339())
-        .execute(&mut *tx)
-        .await?;
+        let mutation_id = Uuid::now_v7().to_string();
+        let mutation = NewMutation {
+            seq,
+            mutation_id: &mutation_id,
+            kind: "order_placed",
+            order_id: &id,
+            payload: &payload,
+        };
+        enqueue(&mut tx, mutation, now).await?;
         tx.commit().await?;
         Ok(PlacedOrder {
             order_id,

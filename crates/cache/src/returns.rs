@@ -6,7 +6,8 @@ use skranke_core::ValidReturn;
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::{sha256_hex, Cache, CacheError};
+use crate::outbox::{enqueue, NewMutation};
+use crate::{Cache, CacheError};
 
 /// A return once it is on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,18 +139,14 @@ impl Cache {
             ret,
         })?;
         // The return's id is its mutation id: a retried registration is recognised above.
-        sqlx::query(
-            "INSERT INTO outbox (seq, mutation_id, kind, order_id, payload, payload_sha256, created_at)
-             VALUES (?, ?, 'return_registered', ?, ?, ?, ?)",
-        )
-        .bind(seq)
-        .bind(&id)
-        .bind(order_id)
-        .bind(&payload)
-        .bind(sha256_hex(payload.as_bytes()))
-        .bind(now.to_rfc3339())
-        .execute(&mut *tx)
-        .await?;
+        let mutation = NewMutation {
+            seq,
+            mutation_id: &id,
+            kind: "return_registered",
+            order_id,
+            payload: &payload,
+        };
+        enqueue(&mut tx, mutation, now).await?;
         tx.commit().await?;
         Ok(RecordedReturn {
             return_id,
