@@ -3,10 +3,10 @@
 
 use chrono::Utc;
 use serde::Serialize;
-use skranke_core::OrderDraft;
+use skranke_core::{OrderDraft, ReturnDraft};
 use skranke_desk::{
     CustomerView, Desk, DeskError, ErrorCode, FieldErrorView, OrderDetailView, OrderSummaryView,
-    PlacedOrderView, PreviewView, ProductView, SavedDraft, SettingsView,
+    PlacedOrderView, PreviewView, ProductView, RegisteredReturn, SavedDraft, SettingsView,
 };
 use tauri::ipc::Channel;
 use tauri::State;
@@ -169,6 +169,27 @@ async fn print_confirmation(desk: State<'_, Desk>, number: String) -> Result<Str
     Ok(path.display().to_string())
 }
 
+/// Records a return of an order's lines and opens its slip.
+#[tauri::command]
+#[specta::specta]
+async fn register_return(
+    desk: State<'_, Desk>,
+    number: String,
+    return_id: String,
+    draft: ReturnDraft,
+) -> Result<RegisteredReturn> {
+    let registered = desk
+        .register_return(&number, self::order_id(&return_id)?, &draft, Utc::now())
+        .await?;
+    Ok(registered)
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn open_document(path: String) -> Result<()> {
+    Ok(skranke_desk::open_document(std::path::Path::new(&path))?)
+}
+
 /// Every command the window may call, for the invoke handler and the generated TypeScript.
 pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
@@ -187,6 +208,8 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
         show_order,
         open_confirmation,
         print_confirmation,
+        register_return,
+        open_document,
     ])
 }
 

@@ -79,6 +79,23 @@ async fn a_phone_order_end_to_end() -> Result<(), Error> {
         .click()
         .await?;
     w.wait_text("order-detail", "Kari Nordmann").await?;
+    // R3: more than bought is refused next to the line; one unit is registered with its slip.
+    let qty = w.by_id("return-qty-1").await?;
+    qty.clear().await?;
+    qty.send_keys("5").await?;
+    w.by_id("register-return").await?.click().await?;
+    w.wait_text("return-error-1", "kan ikke returnere 5: kjøpt 1")
+        .await?;
+    qty.clear().await?;
+    qty.send_keys("1").await?;
+    w.type_into("return-description", "Angret kjøpet").await?;
+    w.by_id("register-return").await?.click().await?;
+    w.wait_text("return-result", "Retur 1 er registrert").await?;
+    assert!(data
+        .path()
+        .join("dokumenter")
+        .join(format!("{number}-retur-1.pdf"))
+        .exists());
     w.screenshot("07-order-detail").await?;
     w.by_id("nav-innstillinger").await?.click().await?;
     w.wait_text("data-dir", &data.path().display().to_string())

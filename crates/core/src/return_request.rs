@@ -56,18 +56,22 @@ impl ReturnReason {
 /// What staff fill in for a return.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ReturnDraft {
     pub lines: Vec<ReturnLineDraft>,
     pub description: String,
-    /// When the customer received the goods (for the withdrawal deadline, R2), if known.
+    /// When the customer received the goods (for the withdrawal deadline, R2), if known: `YYYY-MM-DD`.
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
     pub received: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct ReturnLineDraft {
     /// 1-based line number on the order.
     pub line_no: u32,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub quantity: i64,
     pub reason: String,
 }

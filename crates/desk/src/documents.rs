@@ -11,10 +11,13 @@ use uuid::Uuid;
 use crate::{oslo_time, Desk, DeskError};
 
 /// A return once it is recorded and its slip written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
 pub struct RegisteredReturn {
     pub return_id: String,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub return_no: i64,
+    #[cfg_attr(feature = "specta", specta(type = String))]
     pub slip: PathBuf,
     pub already_recorded: bool,
 }

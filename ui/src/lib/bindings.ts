@@ -25,6 +25,9 @@ export const commands = {
 	showOrder: (number: string) => typedError<OrderDetailView, UiError>(__TAURI_INVOKE("show_order", { number })),
 	openConfirmation: (number: string) => typedError<string, UiError>(__TAURI_INVOKE("open_confirmation", { number })),
 	printConfirmation: (number: string) => typedError<string, UiError>(__TAURI_INVOKE("print_confirmation", { number })),
+	/**  Records a return of an order's lines and opens its slip. */
+	registerReturn: (number: string, returnId: string, draft: ReturnDraft_Deserialize) => typedError<RegisteredReturn, UiError>(__TAURI_INVOKE("register_return", { number, returnId, draft })),
+	openDocument: (path: string) => typedError<null, UiError>(__TAURI_INVOKE("open_document", { path })),
 };
 
 /* Types */
@@ -270,6 +273,49 @@ export type ProductView_Serialize = {
 	as_of_text: string,
 	/**  Matched by an exact EAN or SKU. */
 	exact: boolean,
+};
+
+/**  A return once it is recorded and its slip written. */
+export type RegisteredReturn = {
+	return_id: string,
+	return_no: number | null,
+	slip: string,
+	already_recorded: boolean,
+};
+
+/**  What staff fill in for a return. */
+export type ReturnDraft = ReturnDraft_Serialize | ReturnDraft_Deserialize;
+
+/**  What staff fill in for a return. */
+export type ReturnDraft_Deserialize = {
+	lines?: ReturnLineDraft_Deserialize[],
+	description?: string,
+	/**  When the customer received the goods (for the withdrawal deadline, R2), if known: `YYYY-MM-DD`. */
+	received?: string | null,
+};
+
+/**  What staff fill in for a return. */
+export type ReturnDraft_Serialize = {
+	lines: ReturnLineDraft_Serialize[],
+	description: string,
+	/**  When the customer received the goods (for the withdrawal deadline, R2), if known: `YYYY-MM-DD`. */
+	received: string | null,
+};
+
+export type ReturnLineDraft = ReturnLineDraft_Serialize | ReturnLineDraft_Deserialize;
+
+export type ReturnLineDraft_Deserialize = {
+	/**  1-based line number on the order. */
+	line_no?: number,
+	quantity?: number | null,
+	reason?: string,
+};
+
+export type ReturnLineDraft_Serialize = {
+	/**  1-based line number on the order. */
+	line_no: number,
+	quantity: number | null,
+	reason: string,
 };
 
 /**  A draft brought back after a restart. */
