@@ -296,6 +296,28 @@ impl Canvas {
     }
 }
 
+/// A column heading: left-aligned at `x`, or right-aligned ending at `x`.
+#[derive(Debug, Clone, Copy)]
+pub enum Heading {
+    Left(f32, &'static str),
+    Right(f32, &'static str),
+}
+
+/// The grey band with the column headings of a line table; moves the cursor below it. Every page that
+/// continues a table starts with it again.
+pub fn table_header(c: &mut Canvas, headings: &[Heading]) {
+    let style = Style::bold(8.5);
+    c.fill_rect(LEFT, c.y, RIGHT - LEFT, 6.5, 0.9);
+    let base = c.y + 4.6;
+    for h in headings {
+        match *h {
+            Heading::Left(x, text) => c.text(x, base, style, text),
+            Heading::Right(x, text) => c.text_right(x, base, style, text),
+        }
+    }
+    c.y += 6.5;
+}
+
 pub fn line_height(style: Style) -> f32 {
     style.size * 1.35 / PT_PER_MM
 }

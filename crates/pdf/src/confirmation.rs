@@ -3,7 +3,7 @@
 use skranke_core::delivery::weekday_date;
 use skranke_core::order::ValidOrder;
 
-use crate::canvas::{fit, line_height, Canvas, Style, BOTTOM, LEFT, RIGHT};
+use crate::canvas::{fit, line_height, table_header, Canvas, Heading, Style, BOTTOM, LEFT, RIGHT};
 use crate::header::{first_page_header, footers, next_page_header};
 use crate::{date, kr, texts, OrderDocument, PdfError};
 
@@ -58,25 +58,21 @@ fn parties(c: &mut Canvas, o: &ValidOrder) {
     c.y = a.max(b) + 7.0;
 }
 
-fn table_header(c: &mut Canvas) {
-    let style = Style::bold(8.5);
-    c.fill_rect(LEFT, c.y, RIGHT - LEFT, 6.5, 0.9);
-    let base = c.y + 4.6;
-    c.text(LEFT + 1.5, base, style, "Varenr");
-    c.text(COL_NAME, base, style, "Vare");
-    c.text_right(COL_QTY, base, style, "Antall");
-    c.text_right(COL_PRICE, base, style, "Pris");
-    c.text_right(RIGHT - 1.5, base, style, "Sum");
-    c.y += 6.5;
-}
+const HEADINGS: [Heading; 5] = [
+    Heading::Left(LEFT + 1.5, "Varenr"),
+    Heading::Left(COL_NAME, "Vare"),
+    Heading::Right(COL_QTY, "Antall"),
+    Heading::Right(COL_PRICE, "Pris"),
+    Heading::Right(RIGHT - 1.5, "Sum"),
+];
 
 fn lines_table(c: &mut Canvas, d: &OrderDocument<'_>) {
-    table_header(c);
+    table_header(c, &HEADINGS);
     for line in &d.order.lines {
         if c.y + ROW > BOTTOM {
             c.new_page();
             next_page_header(c, d, TITLE);
-            table_header(c);
+            table_header(c, &HEADINGS);
         }
         let base = c.y + 4.6;
         let body = Style::regular(9.0);

@@ -3,7 +3,7 @@
 use skranke_core::returns::withdrawal_deadline;
 use skranke_core::ReturnReason;
 
-use crate::canvas::{fit, line_height, Canvas, Style, BOTTOM, LEFT, RIGHT};
+use crate::canvas::{fit, line_height, table_header, Canvas, Heading, Style, BOTTOM, LEFT, RIGHT};
 use crate::header::{first_page_header, footers, next_page_header};
 use crate::{date, PdfError, ReturnDocument};
 
@@ -46,22 +46,18 @@ pub fn return_slip(r: &ReturnDocument<'_>) -> Result<Vec<u8>, PdfError> {
     }
     c.y = y.max(y2) + 8.0;
 
-    let header = |c: &mut Canvas| {
-        let style = Style::bold(8.5);
-        c.fill_rect(LEFT, c.y, RIGHT - LEFT, 6.5, 0.9);
-        let base = c.y + 4.6;
-        c.text(LEFT + 1.5, base, style, "Varenr");
-        c.text(COL_NAME, base, style, "Vare");
-        c.text_right(COL_QTY, base, style, "Antall");
-        c.text(COL_REASON, base, style, "Årsak");
-        c.y += 6.5;
-    };
-    header(&mut c);
+    let headings = [
+        Heading::Left(LEFT + 1.5, "Varenr"),
+        Heading::Left(COL_NAME, "Vare"),
+        Heading::Right(COL_QTY, "Antall"),
+        Heading::Left(COL_REASON, "Årsak"),
+    ];
+    table_header(&mut c, &headings);
     for line in &r.ret.lines {
         if c.y + ROW > BOTTOM {
             c.new_page();
             next_page_header(&mut c, d, TITLE);
-            header(&mut c);
+            table_header(&mut c, &headings);
         }
         let base = c.y + 5.0;
         let style = Style::regular(9.0);
