@@ -169,7 +169,7 @@ async fn print_confirmation(desk: State<'_, Desk>, number: String) -> Result<Str
     Ok(path.display().to_string())
 }
 
-/// Records a return of an order's lines and opens its slip.
+/// Records a return of an order's lines and writes its slip (the window opens it on request).
 #[tauri::command]
 #[specta::specta]
 async fn register_return(

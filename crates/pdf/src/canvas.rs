@@ -318,6 +318,34 @@ pub fn table_header(c: &mut Canvas, headings: &[Heading]) {
     c.y += 6.5;
 }
 
+/// Starts a table row `height` mm tall: when it would not fit, a new page begins, `continued` draws that
+/// page's header and the table's headings come again (no row is split across pages). Draws the SKU in
+/// the first column and returns the row's text baseline, `baseline` mm below the row's top.
+pub fn table_row(
+    c: &mut Canvas,
+    height: f32,
+    baseline: f32,
+    headings: &[Heading],
+    continued: impl FnOnce(&mut Canvas),
+    sku: &str,
+    name_column: f32,
+) -> f32 {
+    if c.y + height > BOTTOM {
+        c.new_page();
+        continued(c);
+        table_header(c, headings);
+    }
+    let base = c.y + baseline;
+    let sku_style = Style::regular(8.0);
+    c.text(
+        LEFT + 1.5,
+        base,
+        sku_style,
+        &fit(sku, name_column - LEFT - 3.5, sku_style),
+    );
+    base
+}
+
 pub fn line_height(style: Style) -> f32 {
     style.size * 1.35 / PT_PER_MM
 }

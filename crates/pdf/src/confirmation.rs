@@ -3,7 +3,7 @@
 use skranke_core::delivery::weekday_date;
 use skranke_core::order::ValidOrder;
 
-use crate::canvas::{fit, line_height, table_header, Canvas, Heading, Style, BOTTOM, LEFT, RIGHT};
+use crate::canvas::{fit, line_height, table_header, table_row, Canvas, Heading, Style, BOTTOM, LEFT, RIGHT};
 use crate::header::{first_page_header, footers, next_page_header};
 use crate::{date, kr, texts, OrderDocument, PdfError};
 
@@ -69,20 +69,16 @@ const HEADINGS: [Heading; 5] = [
 fn lines_table(c: &mut Canvas, d: &OrderDocument<'_>) {
     table_header(c, &HEADINGS);
     for line in &d.order.lines {
-        if c.y + ROW > BOTTOM {
-            c.new_page();
-            next_page_header(c, d, TITLE);
-            table_header(c, &HEADINGS);
-        }
-        let base = c.y + 4.6;
-        let body = Style::regular(9.0);
-        let sku_style = Style::regular(8.0);
-        c.text(
-            LEFT + 1.5,
-            base,
-            sku_style,
-            &fit(&line.sku, COL_NAME - LEFT - 3.5, sku_style),
+        let base = table_row(
+            c,
+            ROW,
+            4.6,
+            &HEADINGS,
+            |c| next_page_header(c, d, TITLE),
+            &line.sku,
+            COL_NAME,
         );
+        let body = Style::regular(9.0);
         c.text(
             COL_NAME,
             base,

@@ -3,7 +3,7 @@
 use skranke_core::returns::withdrawal_deadline;
 use skranke_core::ReturnReason;
 
-use crate::canvas::{fit, line_height, table_header, Canvas, Heading, Style, BOTTOM, LEFT, RIGHT};
+use crate::canvas::{fit, line_height, table_header, table_row, Canvas, Heading, Style, BOTTOM, LEFT, RIGHT};
 use crate::header::{first_page_header, footers, next_page_header};
 use crate::{date, PdfError, ReturnDocument};
 
@@ -54,20 +54,16 @@ pub fn return_slip(r: &ReturnDocument<'_>) -> Result<Vec<u8>, PdfError> {
     ];
     table_header(&mut c, &headings);
     for line in &r.ret.lines {
-        if c.y + ROW > BOTTOM {
-            c.new_page();
-            next_page_header(&mut c, d, TITLE);
-            table_header(&mut c, &headings);
-        }
-        let base = c.y + 5.0;
-        let style = Style::regular(9.0);
-        let sku_style = Style::regular(8.0);
-        c.text(
-            LEFT + 1.5,
-            base,
-            sku_style,
-            &fit(&line.sku, COL_NAME - LEFT - 3.5, sku_style),
+        let base = table_row(
+            &mut c,
+            ROW,
+            5.0,
+            &headings,
+            |c| next_page_header(c, d, TITLE),
+            &line.sku,
+            COL_NAME,
         );
+        let style = Style::regular(9.0);
         c.text(
             COL_NAME,
             base,

@@ -25,7 +25,7 @@ export const commands = {
 	showOrder: (number: string) => typedError<OrderDetailView, UiError>(__TAURI_INVOKE("show_order", { number })),
 	openConfirmation: (number: string) => typedError<string, UiError>(__TAURI_INVOKE("open_confirmation", { number })),
 	printConfirmation: (number: string) => typedError<string, UiError>(__TAURI_INVOKE("print_confirmation", { number })),
-	/**  Records a return of an order's lines and opens its slip. */
+	/**  Records a return of an order's lines and writes its slip (the window opens it on request). */
 	registerReturn: (number: string, returnId: string, draft: ReturnDraft_Deserialize) => typedError<RegisteredReturn, UiError>(__TAURI_INVOKE("register_return", { number, returnId, draft })),
 	openDocument: (path: string) => typedError<null, UiError>(__TAURI_INVOKE("open_document", { path })),
 };
