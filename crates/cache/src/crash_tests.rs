@@ -139,7 +139,18 @@ fn order_survives_sigkill_right_after_place_order_returned() {
             .expect("the order is on disk");
         assert_eq!(stored.order.lines.len(), 3);
         assert_eq!(cache.counts().await.unwrap(), (1, 3, 1));
-        assert_eq!(cache.outbox_pending().await.unwrap().len(), 1);
+        let pending = cache.outbox_pending().await.unwrap();
+        assert_eq!(pending.len(), 1);
+        // What the desk queued is what the central store reads, under the hash both compute.
+        let entry = &pending[0];
+        let placed: skranke_protocol::OrderPlaced = serde_json::from_str(&entry.payload).unwrap();
+        assert_eq!(placed.order_number, number);
+        assert_eq!(placed.order, stored.order);
+        assert_eq!(entry.kind, skranke_protocol::MutationKind::OrderPlaced.code());
+        assert_eq!(
+            entry.payload_sha256,
+            skranke_protocol::payload_sha256(entry.payload.as_bytes())
+        );
     });
 }
 

@@ -1,8 +1,8 @@
 //! Placing orders durably, and reading them back.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use skranke_core::{Money, ValidOrder};
+use skranke_protocol::{MutationKind, OrderPlaced};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 use uuid::Uuid;
@@ -53,16 +53,6 @@ pub struct StoredOrder {
 pub struct OrderFilter {
     pub text: Option<String>,
     pub limit: u32,
-}
-
-#[derive(Serialize)]
-struct OrderPlacedPayload<'a> {
-    kind: &'static str,
-    order_id: String,
-    order_number: &'a str,
-    customer_id: &'a str,
-    placed_at_utc: String,
-    order: &'a ValidOrder,
 }
 
 impl Cache {
@@ -162,19 +152,18 @@ impl Cache {
         #[cfg(test)]
         crate::crash_tests::pause_if_asked("MID-TRANSACTION");
 
-        let payload = serde_json::to_string(&OrderPlacedPayload {
-            kind: "order_placed",
-            order_id: id.clone(),
-            order_number: &order_number,
-            customer_id: &customer_id,
-            placed_at_utc: now.to_rfc3339(),
-            order,
+        let payload = serde_json::to_string(&OrderPlaced {
+            order_id,
+            order_number: order_number.clone(),
+            customer_id: Uuid::parse_str(&customer_id).map_err(|e| CacheError::Corrupt(e.to_string()))?,
+            placed_at_utc: now,
+            order: order.clone(),
         })?;
         let mutation_id = Uuid::now_v7().to_string();
         let mutation = NewMutation {
             seq,
             mutation_id: &mutation_id,
-            kind: "order_placed",
+            kind: MutationKind::OrderPlaced,
             order_id: &id,
             payload: &payload,
         };

@@ -1,6 +1,7 @@
 //! The outbox: mutations waiting for the central store, in the device's gap-free `seq` order.
 
 use chrono::{DateTime, Utc};
+use skranke_protocol::MutationKind;
 use sqlx::{Row, Sqlite, Transaction};
 
 use crate::{sha256_hex, Cache, CacheError};
@@ -10,7 +11,7 @@ pub(crate) struct NewMutation<'a> {
     /// From the device's counter, taken in the same transaction (gap-free).
     pub seq: i64,
     pub mutation_id: &'a str,
-    pub kind: &'static str,
+    pub kind: MutationKind,
     pub order_id: &'a str,
     /// JSON; its SHA-256 travels with it so a replay can be told from a different mutation.
     pub payload: &'a str,
@@ -28,7 +29,7 @@ pub(crate) async fn enqueue(
     )
     .bind(m.seq)
     .bind(m.mutation_id)
-    .bind(m.kind)
+    .bind(m.kind.code())
     .bind(m.order_id)
     .bind(m.payload)
     .bind(sha256_hex(m.payload.as_bytes()))

@@ -1,8 +1,8 @@
 //! Returns: recorded with their outbox entry in one transaction, never more than was bought.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use skranke_core::ValidReturn;
+use skranke_protocol::{MutationKind, ReturnRegistered};
 use sqlx::Row;
 use uuid::Uuid;
 
@@ -17,17 +17,6 @@ pub struct RecordedReturn {
     pub return_no: i64,
     pub seq: i64,
     pub already_recorded: bool,
-}
-
-#[derive(Serialize)]
-struct ReturnRegisteredPayload<'a> {
-    kind: &'static str,
-    return_id: String,
-    order_id: &'a str,
-    return_no: i64,
-    created_at_utc: String,
-    #[serde(rename = "return")]
-    ret: &'a ValidReturn,
 }
 
 impl Cache {
@@ -130,19 +119,18 @@ impl Cache {
             .execute(&mut *tx)
             .await?;
         }
-        let payload = serde_json::to_string(&ReturnRegisteredPayload {
-            kind: "return_registered",
-            return_id: id.clone(),
-            order_id,
+        let payload = serde_json::to_string(&ReturnRegistered {
+            return_id,
+            order_id: Uuid::parse_str(order_id).map_err(|e| CacheError::Corrupt(e.to_string()))?,
             return_no,
-            created_at_utc: now.to_rfc3339(),
-            ret,
+            created_at_utc: now,
+            ret: ret.clone(),
         })?;
         // The return's id is its mutation id: a retried registration is recognised above.
         let mutation = NewMutation {
             seq,
             mutation_id: &id,
-            kind: "return_registered",
+            kind: MutationKind::ReturnRegistered,
             order_id,
             payload: &payload,
         };

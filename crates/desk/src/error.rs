@@ -64,6 +64,17 @@ impl DeskError {
     }
 }
 
+impl From<skranke_catalog::CatalogError> for DeskError {
+    fn from(e: skranke_catalog::CatalogError) -> DeskError {
+        match e {
+            skranke_catalog::CatalogError::Io { context, source } => DeskError::Io { context, source },
+            skranke_catalog::CatalogError::Row { line, field, message } => {
+                DeskError::Import { line, field, message }
+            }
+        }
+    }
+}
+
 fn import_message(line: u64, field: &str, message: &str) -> String {
     if line == 0 {
         format!("{field}: {message}")

@@ -106,9 +106,9 @@ impl Desk {
         let cache = self.cache.clone();
         let handle = tokio::runtime::Handle::current();
         let total = tokio::task::spawn_blocking(move || -> Result<u64, DeskError> {
-            let total = import::read_catalog(&path, now, IMPORT_BATCH, |_| Ok(()))?;
+            let total = import::read_catalog(&path, now, IMPORT_BATCH, |_| Ok::<(), DeskError>(()))?;
             let mut done = 0;
-            import::read_catalog(&path, now, IMPORT_BATCH, |batch| {
+            import::read_catalog::<DeskError>(&path, now, IMPORT_BATCH, |batch| {
                 handle.block_on(cache.import_products(&batch))?;
                 done += batch.len() as u64;
                 progress(done, total);

@@ -1,0 +1,32 @@
+//! The versioned wire types between desk and central store: pairing, push, pull, admin, and the error body.
+//!
+//! Requests are strict (unknown fields are refused: a typo must not silently drop data); responses are
+//! lenient (a newer server may add fields an older desk ignores).
+
+mod admin;
+mod error;
+mod pairing;
+mod payload;
+mod pull;
+mod push;
+
+pub use admin::SetStatusRequest;
+pub use error::{ErrorBody, ErrorCode};
+pub use pairing::{PairRequest, PairResponse};
+pub use payload::{CustomerUpserted, OrderCancelled, OrderPlaced, ReturnRegistered};
+pub use pull::{AvailabilityRow, Change, Cursor, OrderStatusRow, ProductRow, PullResponse, Stream};
+pub use push::{
+    payload_sha256, Flag, Mutation, MutationKind, MutationResult, Outcome, PushRequest, PushResponse,
+    QueueReport, Rejection, RejectionCode,
+};
+
+/// The protocol version this build speaks; sent in [`PROTOCOL_HEADER`] on every request.
+pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_HEADER: &str = "x-skranke-protocol";
+
+/// Largest request body the central store reads (a push of 100 orders fits many times over).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Most mutations in one push.
+pub const MAX_MUTATIONS_PER_PUSH: usize = 100;
+/// Most changes in one pull page.
+pub const MAX_PULL_LIMIT: u32 = 5000;

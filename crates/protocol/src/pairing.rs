@@ -1,0 +1,26 @@
+//! Pairing: a one-time code from the central store's operator turns a desk into a known device.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PairRequest {
+    /// As printed by `skranke-central pairing-code`; spaces, dashes and case are ignored.
+    pub code: String,
+    /// What staff call this desk ("Kasse 2"), for the operator's device list.
+    pub device_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PairResponse {
+    pub device_id: Uuid,
+    pub store_id: String,
+    pub store_name: String,
+    /// The bearer token for every later request. Shown once: the server keeps only its hash.
+    pub token: String,
+    /// The device's order-number series: its orders are numbered `<series>-000001`, ...
+    pub series: String,
+}

@@ -1,0 +1,49 @@
+//! The payloads of the mutation kinds, as the desk writes them into its outbox.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use skranke_core::order::Customer;
+use skranke_core::{ValidOrder, ValidReturn};
+use uuid::Uuid;
+
+/// `order_placed`: the order exactly as validated at the desk (never the fødselsnummer, P3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderPlaced {
+    pub order_id: Uuid,
+    /// From the device's series, final: printed on the confirmation before the server saw it.
+    pub order_number: String,
+    pub customer_id: Uuid,
+    pub placed_at_utc: DateTime<Utc>,
+    pub order: ValidOrder,
+}
+
+/// `return_registered`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnRegistered {
+    pub return_id: Uuid,
+    pub order_id: Uuid,
+    pub return_no: i64,
+    pub created_at_utc: DateTime<Utc>,
+    #[serde(rename = "return")]
+    pub ret: ValidReturn,
+}
+
+/// `customer_upserted`: a customer saved at the desk without an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerUpserted {
+    pub customer_id: Uuid,
+    pub customer: Customer,
+    pub updated_at_utc: DateTime<Utc>,
+}
+
+/// `order_cancelled`: the customer called to cancel. Refused once the order is sent (D8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderCancelled {
+    pub order_id: Uuid,
+    pub reason: String,
+    pub cancelled_at_utc: DateTime<Utc>,
+}

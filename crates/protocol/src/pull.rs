@@ -1,0 +1,115 @@
+//! Pull: per stream, the rows changed since a cursor, in commit-safe order, with tombstones.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::Flag;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Stream {
+    /// Products, EANs and prices: the same for every store.
+    Catalog,
+    /// Availability per product, and per store where the store's differs.
+    Availability,
+    /// Status of the orders of the device's own store.
+    Orders,
+}
+
+impl Stream {
+    pub const ALL: [Stream; 3] = [Stream::Catalog, Stream::Availability, Stream::Orders];
+
+    pub const fn code(self) -> &'static str {
+        match self {
+            Stream::Catalog => "catalog",
+            Stream::Availability => "availability",
+            Stream::Orders => "orders",
+        }
+    }
+}
+
+/// Where a reader is in a stream. Opaque to the desk: store it and send it back. [`Cursor::START`]
+/// reads from the beginning.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Cursor(pub String);
+
+impl Cursor {
+    pub const START: &'static str = "0.0";
+
+    pub fn start() -> Cursor {
+        Cursor(Cursor::START.to_string())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PullResponse {
+    pub stream: Stream,
+    /// Oldest first. Apply every page up to `has_more == false` in one transaction.
+    pub changes: Vec<Change>,
+    /// Send this with the next pull. Unchanged when there was nothing new.
+    pub cursor: Cursor,
+    pub has_more: bool,
+}
+
+/// One changed row. `deleted` rows carry only their key (a tombstone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Change {
+    /// The SKU; for a store's own availability `<store>/<sku>`; for an order its id.
+    pub key: String,
+    #[serde(default)]
+    pub deleted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub product: Option<ProductRow>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability: Option<AvailabilityRow>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<OrderStatusRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProductRow {
+    pub sku: String,
+    pub name: String,
+    pub brand: String,
+    pub category: String,
+    /// Incl. MVA, in øre.
+    pub price_ore: i64,
+    pub mva_percent: u8,
+    pub eans: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AvailabilityRow {
+    pub sku: String,
+    /// `None`: every store; a store id: that store's own status, which wins over the general one.
+    pub store_id: Option<String>,
+    /// An A1 code, for example `in_stock`.
+    pub status: String,
+    /// The supplier's confirmed date, with `ordered_confirmed`.
+    pub supplier_date: Option<NaiveDate>,
+    /// When the central store last confirmed it (A2).
+    pub as_of: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrderStatusRow {
+    pub order_id: Uuid,
+    pub order_number: String,
+    /// `under_behandling`, `sendt`, `levert` or `kansellert` (D8).
+    pub status: String,
+    /// The Norwegian text the customer sees (D8).
+    pub status_text: String,
+    pub tracking_number: Option<String>,
+    /// What the central store flagged when it accepted the order.
+    pub flags: Vec<Flag>,
+    pub updated_at: DateTime<Utc>,
+}

@@ -1,0 +1,186 @@
+//! Push: the desk's outbox, in its gap-free `seq` order, and what the central store made of each entry.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushRequest {
+    /// Must be the device the bearer token belongs to.
+    pub device_id: Uuid,
+    /// Consecutive `seq`s, oldest first.
+    pub mutations: Vec<Mutation>,
+    /// How far behind the desk is, for the operator's monitoring.
+    #[serde(default)]
+    pub queue: Option<QueueReport>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct QueueReport {
+    pub pending: u32,
+    pub oldest_pending_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// One outbox entry. `payload` travels as the exact JSON text the desk stored, so its hash can be checked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Mutation {
+    /// Gap-free per device, from 1.
+    pub seq: i64,
+    pub mutation_id: Uuid,
+    pub kind: MutationKind,
+    /// [`crate::OrderPlaced`], [`crate::ReturnRegistered`], [`crate::CustomerUpserted`] or
+    /// [`crate::OrderCancelled`], by `kind`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: Box<RawValue>,
+    /// Lower-case hex SHA-256 of `payload`'s text.
+    pub payload_sha256: String,
+}
+
+impl Mutation {
+    /// Builds a mutation from the payload text as stored, computing its hash.
+    pub fn new(
+        seq: i64,
+        mutation_id: Uuid,
+        kind: MutationKind,
+        payload: String,
+    ) -> Result<Mutation, serde_json::Error> {
+        let payload_sha256 = payload_sha256(payload.as_bytes());
+        Ok(Mutation {
+            seq,
+            mutation_id,
+            kind,
+            payload: RawValue::from_string(payload)?,
+            payload_sha256,
+        })
+    }
+}
+
+/// Lower-case hex SHA-256: how a payload is identified on both sides.
+pub fn payload_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum MutationKind {
+    OrderPlaced,
+    ReturnRegistered,
+    CustomerUpserted,
+    OrderCancelled,
+}
+
+impl MutationKind {
+    pub const fn code(self) -> &'static str {
+        match self {
+            MutationKind::OrderPlaced => "order_placed",
+            MutationKind::ReturnRegistered => "return_registered",
+            MutationKind::CustomerUpserted => "customer_upserted",
+            MutationKind::OrderCancelled => "order_cancelled",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<MutationKind> {
+        [
+            MutationKind::OrderPlaced,
+            MutationKind::ReturnRegistered,
+            MutationKind::CustomerUpserted,
+            MutationKind::OrderCancelled,
+        ]
+        .into_iter()
+        .find(|k| k.code() == code)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushResponse {
+    /// One per mutation of the request, in order.
+    pub results: Vec<MutationResult>,
+    /// The highest `seq` the server has processed for this device: every entry up to it is acknowledged.
+    pub last_seq: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MutationResult {
+    pub seq: i64,
+    pub mutation_id: Uuid,
+    pub outcome: Outcome,
+    /// This `seq` had been processed before; the stored result is repeated.
+    #[serde(default)]
+    pub replayed: bool,
+    #[serde(default)]
+    pub flags: Vec<Flag>,
+    #[serde(default)]
+    pub rejection: Option<Rejection>,
+}
+
+/// A business rejection is an outcome, not an error: the `seq` still advances and the queue never jams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Outcome {
+    Applied,
+    /// Accepted, with something staff should know (see `flags`).
+    AppliedWithFlags,
+    Rejected,
+}
+
+/// What changed between the quote and the central store's decision (DESIGN.md "Conflicts").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Flag {
+    /// The price changed after the quote: the order stands at the quoted price (a contract).
+    PriceChanged {
+        line_no: u32,
+        sku: String,
+        quoted_ore: i64,
+        current_ore: i64,
+    },
+    /// In stock when quoted, not any more: the line is back-ordered with the product's status now.
+    BackOrdered {
+        line_no: u32,
+        sku: String,
+        /// An availability code (A1), for example `must_order`.
+        availability: String,
+    },
+    /// The product left the catalog after the quote; the order stands.
+    Discontinued { line_no: u32, sku: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Rejection {
+    pub code: RejectionCode,
+    /// Norwegian, for staff.
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum RejectionCode {
+    /// The payload is not what its `kind` says, or breaks a rule.
+    InvalidPayload,
+    /// The order number is not from this device's series.
+    WrongSeries,
+    /// Another order already has this number.
+    OrderNumberTaken,
+    UnknownOrder,
+    /// D8: an order that has been sent cannot be cancelled; it can be returned.
+    CancelAfterDispatch,
+    AlreadyCancelled,
+    /// More returned than bought.
+    ReturnExceedsOrder,
+    #[serde(other)]
+    Unknown,
+}
