@@ -129,8 +129,14 @@ fn codegen() -> Result<()> {
 /// Every test, from a fresh machine: system packages, toolchain components, the UI, format, lint,
 /// boundaries, Rust tests, UI component tests, and the window end to end under Xvfb.
 fn test() -> Result<()> {
-    // poppler-utils and zbar-tools read the generated PDFs as a reader and a scanner would.
-    let packages: Vec<&str> = [WINDOW_PACKAGES, E2E_PACKAGES, &["poppler-utils", "zbar-tools"]].concat();
+    // poppler-utils and zbar-tools read the generated PDFs as a reader and a scanner would;
+    // postgresql gives the central store's tests their throwaway clusters (skranke-testpg).
+    let packages: Vec<&str> = [
+        WINDOW_PACKAGES,
+        E2E_PACKAGES,
+        &["poppler-utils", "zbar-tools", "postgresql"],
+    ]
+    .concat();
     ensure_system_packages(&packages)?;
     ensure_rust_components()?;
     build_ui()?;
@@ -184,11 +190,23 @@ fn bench(which: Option<&str>) -> Result<()> {
         Some("cache") => bench_cache(),
         None => bench_cache()
             .and_then(|()| bench_pdf())
+            .and_then(|()| bench_central())
             .and_then(|()| bench_window()),
         Some("pdf") => bench_pdf(),
+        Some("central") => bench_central(),
         Some("window") => bench_window(),
-        Some(other) => Err(format!("unknown benchmark {other} (known: cache, pdf, window)")),
+        Some(other) => Err(format!(
+            "unknown benchmark {other} (known: cache, pdf, central, window)"
+        )),
     }
+}
+
+/// The central store and a throwaway PostgreSQL under 200 simulated desks (release build).
+fn bench_central() -> Result<()> {
+    ensure_system_packages(&["postgresql"])?;
+    let mut cmd = cargo();
+    cmd.args(["bench", "--locked", "-p", "skranke-central", "--bench", "central"]);
+    status(cmd, "bench central")
 }
 
 fn bench_cache() -> Result<()> {

@@ -31,7 +31,6 @@ pub enum ErrorCode {
     PayloadHashMismatch,
     InvalidCursor,
     InvalidStatusChange,
-    UnsupportedProtocol,
     /// Try again later (honour `Retry-After`).
     Unavailable,
     Internal,

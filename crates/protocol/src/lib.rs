@@ -1,6 +1,7 @@
 //! The versioned wire types between desk and central store: pairing, push, pull, admin, and the error body.
 //!
-//! Requests are strict (unknown fields are refused: a typo must not silently drop data); responses are
+//! The version is in the path (`/v1/...`): a change an older desk cannot read gets a new prefix, and the
+//! server keeps answering the old one. Requests are strict (unknown fields are refused: a typo must not silently drop data); responses are
 //! lenient (a newer server may add fields an older desk ignores).
 
 mod admin;
@@ -19,10 +20,6 @@ pub use push::{
     payload_sha256, Flag, Mutation, MutationKind, MutationResult, Outcome, PushRequest, PushResponse,
     QueueReport, Rejection, RejectionCode,
 };
-
-/// The protocol version this build speaks; sent in [`PROTOCOL_HEADER`] on every request.
-pub const PROTOCOL_VERSION: u32 = 1;
-pub const PROTOCOL_HEADER: &str = "x-skranke-protocol";
 
 /// Largest request body the central store reads (a push of 100 orders fits many times over).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

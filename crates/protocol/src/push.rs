@@ -178,7 +178,6 @@ pub enum RejectionCode {
     UnknownOrder,
     /// D8: an order that has been sent cannot be cancelled; it can be returned.
     CancelAfterDispatch,
-    AlreadyCancelled,
     /// More returned than bought.
     ReturnExceedsOrder,
     #[serde(other)]

@@ -1,0 +1,338 @@
+//! `cargo xtask bench central`: the server and a throwaway PostgreSQL, 200 simulated desks that pull
+//! every few seconds and push orders, while the warehouse sends orders. Prints requests/s, push and
+//! pull latency, and the size of an idle pull. A benchmark, not a test: it asserts nothing about time.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use rand::Rng;
+use skranke_core::order::{AddressDraft, CustomerDraft, LineDraft};
+use skranke_core::{OrderDraft, Product, ShopPolicy};
+use skranke_protocol::{Mutation, MutationKind, OrderPlaced, PairRequest, PairResponse, PushRequest, Stream};
+use uuid::Uuid;
+
+const DESKS: usize = 200;
+const PRODUCTS: usize = 100_000;
+const PULL_EVERY: Duration = Duration::from_secs(3);
+const PUSH_EVERY: Duration = Duration::from_secs(5);
+
+#[derive(Default)]
+struct Samples {
+    push: Vec<Duration>,
+    pull: Vec<Duration>,
+    errors: u64,
+}
+
+fn main() {
+    let seconds: u64 = std::env::var("SKRANKE_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let postgres = skranke_testpg::TestServer::start().expect("PostgreSQL");
+    // The server gets its own runtime (its own threads), as a separate process would.
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (base, pool) = server_rt.block_on(async {
+        let admin = sqlx::PgPool::connect(&postgres.url).await.unwrap();
+        let name = format!("bench_{}", Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        let url = skranke_testpg::with_database(&postgres.url, &name);
+        let pool = skranke_central::connect(&url, 40).await.unwrap();
+        skranke_central::migrate(&pool).await.unwrap();
+        skranke_central::pairing::add_store(&pool, "OSL", "Skranke Oslo")
+            .await
+            .unwrap();
+        let products: Vec<Product> = skranke_demo::products(PRODUCTS, 3, Utc::now(), today()).collect();
+        let t = Instant::now();
+        skranke_central::feed_import::import_products(
+            &pool,
+            &products,
+            skranke_central::feed_import::Completeness::Complete,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        eprintln!(
+            "imported {PRODUCTS} products in {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+        let app = skranke_central::router(skranke_central::AppState {
+            pool: pool.clone(),
+            admin_token_sha256: Some(skranke_protocol::payload_sha256(b"bench-admin")),
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (base, pool)
+    });
+
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    client_rt.block_on(async {
+        let products: Vec<Product> = skranke_demo::products(200, 3, Utc::now(), today()).collect();
+        let http = reqwest::Client::new();
+        let mut desks = Vec::new();
+        for i in 0..DESKS {
+            let code = skranke_central::pairing::create_code(&pool, "OSL", chrono::Duration::minutes(5), Utc::now())
+                .await
+                .unwrap();
+            let r = http
+                .post(format!("{base}/v1/pair"))
+                .json(&PairRequest { code, device_name: format!("Kasse {i}") })
+                .send()
+                .await
+                .unwrap();
+            desks.push(r.json::<PairResponse>().await.unwrap());
+        }
+        // Every desk starts with the catalog already loaded: its cursors are the current heads.
+        let mut heads = Vec::new();
+        for stream in Stream::ALL {
+            heads.push(head(&http, &base, &desks[0].token, stream).await);
+        }
+
+        // An idle pull, measured on the wire (body and headers).
+        let idle = http
+            .get(format!("{base}/v1/pull?stream=catalog&cursor={}", heads[0]))
+            .bearer_auth(&desks[0].token)
+            .send()
+            .await
+            .unwrap();
+        let header_bytes: usize = idle.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
+        let idle_body = idle.bytes().await.unwrap().len();
+
+        let samples = Arc::new(Mutex::new(Samples::default()));
+        let stop = Instant::now() + Duration::from_secs(seconds);
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for desk in desks {
+            let (http, base, samples, heads, products) =
+                (reqwest::Client::new(), base.clone(), samples.clone(), heads.clone(), products.clone());
+            tasks.push(tokio::spawn(async move {
+                run_desk(http, base, desk, heads, products, samples, stop).await;
+            }));
+        }
+        // The warehouse sends an order every 100 ms, so the orders stream is never quiet.
+        let warehouse = {
+            let (http, base, pool) = (http.clone(), base.clone(), pool.clone());
+            tokio::spawn(async move {
+                while Instant::now() < stop {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    let number: Option<String> = sqlx::query_scalar(
+                        "SELECT number FROM orders WHERE status = 'under_behandling' ORDER BY random() LIMIT 1",
+                    )
+                    .fetch_optional(&pool)
+                    .await
+                    .unwrap();
+                    if let Some(n) = number {
+                        let _ = http
+                            .post(format!("{base}/v1/admin/orders/{n}/status"))
+                            .bearer_auth("bench-admin")
+                            .json(&serde_json::json!({"status": "sendt", "tracking_number": "70700000001"}))
+                            .send()
+                            .await;
+                    }
+                }
+            })
+        };
+        for t in tasks {
+            t.await.unwrap();
+        }
+        warehouse.await.unwrap();
+        let elapsed = started.elapsed().as_secs_f64();
+        let mut s = std::mem::take(&mut *samples.lock().unwrap());
+        s.push.sort();
+        s.pull.sort();
+        let total = s.push.len() + s.pull.len();
+        let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders").fetch_one(&pool).await.unwrap();
+        println!();
+        println!("| desks | seconds | requests/s | pushes | push p50 ms | push p99 ms | pulls | pull p50 ms | pull p99 ms | errors | idle pull bytes (body + headers) |");
+        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        println!(
+            "| {DESKS} | {elapsed:.0} | {:.0} | {} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {} | {idle_body} + {header_bytes} |",
+            total as f64 / elapsed,
+            s.push.len(),
+            ms(pct(&s.push, 0.50)),
+            ms(pct(&s.push, 0.99)),
+            s.pull.len(),
+            ms(pct(&s.pull, 0.50)),
+            ms(pct(&s.pull, 0.99)),
+            s.errors,
+        );
+        println!("orders on the server: {orders}; catalog {PRODUCTS} products; each desk pulls 3 streams every {}s and pushes an order every {}s",
+            PULL_EVERY.as_secs(), PUSH_EVERY.as_secs());
+    });
+    drop(server_rt);
+}
+
+async fn head(http: &reqwest::Client, base: &str, token: &str, stream: Stream) -> String {
+    let mut cursor = "0.0".to_string();
+    loop {
+        let r: serde_json::Value = http
+            .get(format!(
+                "{base}/v1/pull?stream={}&cursor={cursor}&limit=5000",
+                stream.code()
+            ))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        cursor = r["cursor"].as_str().unwrap().to_string();
+        if r["has_more"] == false {
+            return cursor;
+        }
+    }
+}
+
+async fn run_desk(
+    http: reqwest::Client,
+    base: String,
+    desk: PairResponse,
+    mut cursors: Vec<String>,
+    products: Vec<Product>,
+    samples: Arc<Mutex<Samples>>,
+    stop: Instant,
+) {
+    let mut seq = 0i64;
+    let (mut next_pull, mut next_push) = {
+        let mut rng = rand::thread_rng();
+        (
+            Instant::now() + PULL_EVERY.mul_f64(rng.gen()),
+            Instant::now() + PUSH_EVERY.mul_f64(rng.gen()),
+        )
+    };
+    while Instant::now() < stop {
+        let wake = next_pull.min(next_push);
+        tokio::time::sleep_until(wake.into()).await;
+        if Instant::now() >= stop {
+            break;
+        }
+        if next_pull <= Instant::now() {
+            for (i, stream) in Stream::ALL.iter().enumerate() {
+                let t = Instant::now();
+                let r = http
+                    .get(format!(
+                        "{base}/v1/pull?stream={}&cursor={}",
+                        stream.code(),
+                        cursors[i]
+                    ))
+                    .bearer_auth(&desk.token)
+                    .send()
+                    .await;
+                let ok = match r {
+                    Ok(r) if r.status().is_success() => match r.json::<serde_json::Value>().await {
+                        Ok(v) => {
+                            cursors[i] = v["cursor"].as_str().unwrap_or(&cursors[i]).to_string();
+                            true
+                        }
+                        Err(_) => false,
+                    },
+                    _ => false,
+                };
+                let mut s = samples.lock().unwrap();
+                s.pull.push(t.elapsed());
+                s.errors += u64::from(!ok);
+            }
+            next_pull += PULL_EVERY;
+        }
+        if next_push <= Instant::now() {
+            seq += 1;
+            let lines: Vec<Product> = {
+                let mut rng = rand::thread_rng();
+                (0..rng.gen_range(1..4))
+                    .map(|_| products[rng.gen_range(0..products.len())].clone())
+                    .collect()
+            };
+            let body = PushRequest {
+                device_id: desk.device_id,
+                mutations: vec![order_mutation(seq, &desk.series, &lines)],
+                queue: None,
+            };
+            let t = Instant::now();
+            let r = http
+                .post(format!("{base}/v1/push"))
+                .bearer_auth(&desk.token)
+                .json(&body)
+                .send()
+                .await;
+            let ok = matches!(&r, Ok(r) if r.status().is_success());
+            let mut s = samples.lock().unwrap();
+            s.push.push(t.elapsed());
+            s.errors += u64::from(!ok);
+            next_push += PUSH_EVERY;
+        }
+    }
+}
+
+fn order_mutation(seq: i64, series: &str, lines: &[Product]) -> Mutation {
+    let draft = OrderDraft {
+        customer: CustomerDraft {
+            name: "Kari Nordmann".into(),
+            phone: "41234567".into(),
+            address: AddressDraft {
+                line1: "Storgata 1".into(),
+                postcode: "0150".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        lines: lines
+            .iter()
+            .map(|p| LineDraft {
+                sku: p.sku.clone(),
+                quantity: 1,
+            })
+            .collect(),
+        shipping_method: "servicepakke".into(),
+        payment_method: "kort".into(),
+        ..Default::default()
+    };
+    let order = skranke_core::order::validate_order(
+        &draft,
+        |sku| lines.iter().find(|p| p.sku == sku).cloned(),
+        today().and_hms_opt(10, 0, 0).unwrap(),
+        &ShopPolicy::default(),
+    )
+    .unwrap();
+    let payload = OrderPlaced {
+        order_id: Uuid::now_v7(),
+        order_number: format!("{series}-{seq:06}"),
+        customer_id: Uuid::now_v7(),
+        placed_at_utc: Utc::now(),
+        order,
+    };
+    Mutation::new(
+        seq,
+        Uuid::now_v7(),
+        MutationKind::OrderPlaced,
+        serde_json::to_string(&payload).unwrap(),
+    )
+    .unwrap()
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+fn pct(v: &[Duration], p: f64) -> Duration {
+    if v.is_empty() {
+        return Duration::ZERO;
+    }
+    v[((v.len() as f64 * p) as usize).min(v.len() - 1)]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}

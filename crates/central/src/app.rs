@@ -1,0 +1,184 @@
+//! The HTTP routes and the layers around them. Handlers are thin: they extract, call, and answer.
+
+use std::time::Duration;
+
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::Utc;
+use skranke_protocol::{
+    ErrorBody, ErrorCode, OrderStatusRow, PairRequest, PairResponse, PullResponse, PushRequest, PushResponse,
+    SetStatusRequest, MAX_BODY_BYTES,
+};
+use sqlx::PgPool;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::extract::{Admin, ApiJson, Device};
+use crate::pull::PullQuery;
+use crate::ApiError;
+
+/// What every request can reach: the pool, and the admin token's hash.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub admin_token_sha256: Option<String>,
+}
+
+/// Requests served at once per instance; more are refused at once with 503 and `Retry-After`, so a
+/// herd of desks coming back after an outage backs off instead of queueing into timeouts.
+const MAX_IN_FLIGHT: usize = 512;
+
+/// The whole API, ready for `axum::serve`.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/pair", post(pair))
+        .route("/v1/push", post(push))
+        .route("/v1/pull", get(pull))
+        .route("/v1/admin/orders/{number}/status", post(set_status))
+        .route("/v1/openapi.json", get(openapi))
+        .route("/v1/health", get(health))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(|_: tower::BoxError| async {
+                    ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        ErrorCode::Unavailable,
+                        "Sentralen er opptatt. Prøv igjen om litt.",
+                    )
+                }))
+                .load_shed()
+                .concurrency_limit(MAX_IN_FLIGHT),
+        )
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::Internal,
+        "Intern feil i sentralen. Ingenting ble lagret.",
+    )
+    .into_response()
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("Ukjent adresse.")
+}
+
+/// Pairs a desk with a one-time code.
+#[utoipa::path(post, path = "/v1/pair", tag = "pairing", request_body = PairRequest,
+    responses(
+        (status = 201, description = "Paired; the token is shown only now", body = PairResponse),
+        (status = 401, description = "Unknown code", body = ErrorBody),
+        (status = 410, description = "Code used or expired", body = ErrorBody),
+        (status = 422, description = "Invalid body", body = ErrorBody),
+    ))]
+pub(crate) async fn pair(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<PairRequest>,
+) -> Result<(StatusCode, Json<PairResponse>), ApiError> {
+    let paired = crate::pairing::pair(&state.pool, &req, Utc::now()).await?;
+    Ok((StatusCode::CREATED, Json(paired)))
+}
+
+/// Sends the device's outbox; every result (applied, flagged or rejected) acknowledges its `seq`.
+#[utoipa::path(post, path = "/v1/push", tag = "sync", request_body = PushRequest,
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "One result per mutation", body = PushResponse),
+        (status = 401, description = "Missing or unknown token", body = ErrorBody),
+        (status = 403, description = "Another device's mutations", body = ErrorBody),
+        (status = 409, description = "seq_gap (see expected_seq) or seq_reused", body = ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = ErrorBody),
+        (status = 422, description = "Invalid body, batch or hash", body = ErrorBody),
+    ))]
+pub(crate) async fn push(
+    State(state): State<AppState>,
+    device: Device,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> Result<Json<PushResponse>, ApiError> {
+    crate::push::push(&state.pool, &device, req, Utc::now())
+        .await
+        .map(Json)
+}
+
+/// Changes of one stream since a cursor. An idle pull answers an empty page with the same cursor.
+#[utoipa::path(get, path = "/v1/pull", tag = "sync", params(PullQuery),
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "A page of changes", body = PullResponse),
+        (status = 400, description = "Invalid cursor or query", body = ErrorBody),
+        (status = 401, description = "Missing or unknown token", body = ErrorBody),
+        (status = 403, description = "Another store", body = ErrorBody),
+    ))]
+pub(crate) async fn pull(
+    State(state): State<AppState>,
+    device: Device,
+    query: Result<Query<PullQuery>, QueryRejection>,
+) -> Result<Json<PullResponse>, ApiError> {
+    let Query(query) = query.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidBody,
+            format!("Ugyldig forespørsel: {}", e.body_text()),
+        )
+    })?;
+    crate::pull::pull(&state.pool, &device, query).await.map(Json)
+}
+
+/// Sets an order's status (D8): `sendt` needs a tracking number.
+#[utoipa::path(post, path = "/v1/admin/orders/{number}/status", tag = "admin", request_body = SetStatusRequest,
+    params(("number" = String, Path, description = "The order number, e.g. OSL1-000042")),
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The order's new status", body = OrderStatusRow),
+        (status = 401, description = "Missing or wrong admin token", body = ErrorBody),
+        (status = 404, description = "No such order", body = ErrorBody),
+        (status = 409, description = "Not allowed from the current status", body = ErrorBody),
+        (status = 422, description = "Invalid body or tracking number", body = ErrorBody),
+    ))]
+pub(crate) async fn set_status(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Path(number): Path<String>,
+    ApiJson(req): ApiJson<SetStatusRequest>,
+) -> Result<Json<OrderStatusRow>, ApiError> {
+    crate::order_status::set_status(&state.pool, &number, &req, "admin-http", Utc::now())
+        .await
+        .map(Json)
+}
+
+/// This document.
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "OpenAPI 3.1", content_type = "application/json")))]
+pub(crate) async fn openapi() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        crate::openapi_json(),
+    )
+}
+
+/// Whether the server reaches its database.
+#[utoipa::path(get, path = "/v1/health", tag = "meta",
+    responses((status = 200, description = "Up"), (status = 503, description = "No database", body = ErrorBody)))]
+pub(crate) async fn health(State(state): State<AppState>) -> Result<&'static str, ApiError> {
+    sqlx::query("SELECT 1").execute(&state.pool).await?;
+    Ok("ok")
+}

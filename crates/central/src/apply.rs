@@ -1,0 +1,363 @@
+//! Applying one mutation inside the push transaction (under a savepoint): the business decisions and
+//! conflict outcomes of DESIGN.md "Sync with the central store".
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use skranke_core::{Availability, OrderStatus};
+use skranke_protocol::{
+    CustomerUpserted, Flag, Mutation, MutationKind, OrderCancelled, OrderPlaced, Rejection, RejectionCode,
+    ReturnRegistered,
+};
+use sqlx::types::Json;
+use sqlx::PgConnection;
+
+use crate::extract::Device;
+use crate::order_check::{check_order, check_return};
+
+/// Why a mutation was not applied: a business rejection is recorded and the queue moves on; a database
+/// failure stops the push, and the desk retries the same mutation.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    Rejected(Rejection),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for Failure {
+    fn from(e: sqlx::Error) -> Failure {
+        // A value PostgreSQL cannot store (class 22) or a broken constraint (class 23) is the payload's
+        // fault: retrying would fail forever and jam the queue, so it is a rejection.
+        if let sqlx::Error::Database(db) = &e {
+            if let Some(code) = db.code() {
+                if code.starts_with("22") || code.starts_with("23") {
+                    return reject(
+                        RejectionCode::InvalidPayload,
+                        format!("Sentralen kunne ikke lagre endringen: {}", db.message()),
+                    );
+                }
+            }
+        }
+        Failure::Database(e)
+    }
+}
+
+fn reject(code: RejectionCode, message: impl Into<String>) -> Failure {
+    Failure::Rejected(Rejection {
+        code,
+        message: message.into(),
+    })
+}
+
+fn parse<T: serde::de::DeserializeOwned>(m: &Mutation) -> Result<T, Failure> {
+    serde_json::from_str(m.payload.get()).map_err(|e| {
+        reject(
+            RejectionCode::InvalidPayload,
+            format!("Endringen kunne ikke leses ({}): {e}", m.kind.code()),
+        )
+    })
+}
+
+/// Applies `m` for `device`; returns the flags of an accepted mutation.
+pub(crate) async fn apply(
+    tx: &mut PgConnection,
+    device: &Device,
+    m: &Mutation,
+    now: DateTime<Utc>,
+) -> Result<Vec<Flag>, Failure> {
+    match m.kind {
+        MutationKind::OrderPlaced => order_placed(tx, device, parse(m)?, now).await,
+        MutationKind::ReturnRegistered => return_registered(tx, device, parse(m)?, now).await,
+        MutationKind::CustomerUpserted => customer_upserted(tx, device, parse(m)?)
+            .await
+            .map(|()| Vec::new()),
+        MutationKind::OrderCancelled => order_cancelled(tx, device, parse(m)?, now)
+            .await
+            .map(|()| Vec::new()),
+    }
+}
+
+async fn order_placed(
+    tx: &mut PgConnection,
+    device: &Device,
+    p: OrderPlaced,
+    now: DateTime<Utc>,
+) -> Result<Vec<Flag>, Failure> {
+    let prefix = format!("{}-", device.series);
+    if !p.order_number.starts_with(&prefix) {
+        return Err(reject(
+            RejectionCode::WrongSeries,
+            format!(
+                "Ordrenummeret {} er ikke fra denne skrankens serie ({}).",
+                p.order_number.chars().take(40).collect::<String>(),
+                device.series
+            ),
+        ));
+    }
+    check_order(&p.order).map_err(|m| reject(RejectionCode::InvalidPayload, m))?;
+
+    // The order's own id is the second line of defence against duplicates (a desk paired again
+    // resends under new seqs): the same order is acknowledged with what was decided the first time.
+    let existing: Option<(String, Json<Vec<Flag>>)> =
+        sqlx::query_as("SELECT number, flags FROM orders WHERE id = $1")
+            .bind(p.order_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some((number, flags)) = existing {
+        if number == p.order_number {
+            return Ok(flags.0);
+        }
+        return Err(reject(
+            RejectionCode::InvalidPayload,
+            "En annen ordre med samme id finnes allerede.",
+        ));
+    }
+    let taken: Option<i32> = sqlx::query_scalar("SELECT 1 FROM orders WHERE number = $1")
+        .bind(&p.order_number)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if taken.is_some() {
+        return Err(reject(
+            RejectionCode::OrderNumberTaken,
+            format!("Ordrenummeret {} er allerede brukt.", p.order_number),
+        ));
+    }
+
+    let flags = conflicts(tx, &device.store_id, &p).await?;
+    upsert_customer(tx, device, p.customer_id, &p.order.customer, p.placed_at_utc).await?;
+    sqlx::query(
+        "INSERT INTO orders (id, number, store_id, device_id, customer_id, placed_at, received_at, total_ore, body, flags, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $7)",
+    )
+    .bind(p.order_id)
+    .bind(&p.order_number)
+    .bind(&device.store_id)
+    .bind(device.id)
+    .bind(p.customer_id)
+    .bind(p.placed_at_utc)
+    .bind(now)
+    .bind(p.order.totals.total.ore())
+    .bind(Json(&p.order))
+    .bind(Json(&flags))
+    .execute(&mut *tx)
+    .await?;
+    record_status(tx, p.order_id, OrderStatus::UnderBehandling, None, "desk", now).await?;
+    Ok(flags)
+}
+
+/// DESIGN.md conflicts: the quoted price stands (flagged when it changed); a line quoted in stock that
+/// no longer is gets back-ordered with the product's status now; a product gone from the catalog is
+/// flagged. None of these refuses the order: the sale happened.
+async fn conflicts(tx: &mut PgConnection, store: &str, p: &OrderPlaced) -> Result<Vec<Flag>, Failure> {
+    let skus: Vec<String> = p.order.lines.iter().map(|l| l.sku.clone()).collect();
+    let rows: Vec<(String, i64, bool, Option<String>)> = sqlx::query_as(
+        "SELECT p.sku, p.price_ore, p.deleted, coalesce(sa.status, a.status)
+         FROM products p
+         LEFT JOIN availability a ON a.sku = p.sku AND NOT a.deleted
+         LEFT JOIN store_availability sa ON sa.sku = p.sku AND sa.store_id = $2 AND NOT sa.deleted
+         WHERE p.sku = ANY($1)",
+    )
+    .bind(&skus)
+    .bind(store)
+    .fetch_all(&mut *tx)
+    .await?;
+    let current: HashMap<String, (i64, bool, Option<String>)> =
+        rows.into_iter().map(|(s, p, d, a)| (s, (p, d, a))).collect();
+    let mut flags = Vec::new();
+    for (i, line) in p.order.lines.iter().enumerate() {
+        let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let sku = line.sku.clone();
+        match current.get(&line.sku) {
+            None | Some((_, true, _)) => flags.push(Flag::Discontinued { line_no, sku }),
+            Some((price, false, status)) => {
+                if *price != line.unit_price.ore() {
+                    flags.push(Flag::PriceChanged {
+                        line_no,
+                        sku: sku.clone(),
+                        quoted_ore: line.unit_price.ore(),
+                        current_ore: *price,
+                    });
+                }
+                if let Some(status) = status {
+                    if line.availability == Availability::InStock && status != "in_stock" {
+                        flags.push(Flag::BackOrdered {
+                            line_no,
+                            sku,
+                            availability: status.clone(),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(flags)
+}
+
+async fn upsert_customer(
+    tx: &mut PgConnection,
+    device: &Device,
+    id: uuid::Uuid,
+    customer: &skranke_core::order::Customer,
+    at: DateTime<Utc>,
+) -> Result<(), Failure> {
+    let done = sqlx::query(
+        "INSERT INTO customers (id, store_id, body, updated_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (id) DO UPDATE SET body = excluded.body, updated_at = excluded.updated_at
+         WHERE customers.store_id = excluded.store_id AND customers.updated_at <= excluded.updated_at",
+    )
+    .bind(id)
+    .bind(&device.store_id)
+    .bind(Json(customer))
+    .bind(at)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        // Either a newer version is already stored (fine) or the id belongs to another store (not fine).
+        let owner: Option<String> = sqlx::query_scalar("SELECT store_id FROM customers WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if owner.as_deref() != Some(device.store_id.as_str()) {
+            return Err(reject(
+                RejectionCode::InvalidPayload,
+                "Kunden tilhører en annen butikk.",
+            ));
+        }
+    }
+    Ok(())
+}
+
+async fn customer_upserted(
+    tx: &mut PgConnection,
+    device: &Device,
+    p: CustomerUpserted,
+) -> Result<(), Failure> {
+    let c = &p.customer;
+    if c.name.trim().is_empty() || c.name.chars().nth(skranke_core::order::MAX_NAME).is_some() {
+        return Err(reject(
+            RejectionCode::InvalidPayload,
+            "Kundens navn mangler eller er for langt.",
+        ));
+    }
+    upsert_customer(tx, device, p.customer_id, c, p.updated_at_utc).await
+}
+
+/// The order of the device's own store, or a rejection: a desk sees only its store's orders.
+async fn own_order(
+    tx: &mut PgConnection,
+    device: &Device,
+    order_id: uuid::Uuid,
+) -> Result<(String, Json<skranke_core::ValidOrder>), Failure> {
+    let row: Option<(String, Json<skranke_core::ValidOrder>)> =
+        sqlx::query_as("SELECT status, body FROM orders WHERE id = $1 AND store_id = $2 FOR UPDATE")
+            .bind(order_id)
+            .bind(&device.store_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    row.ok_or_else(|| {
+        reject(
+            RejectionCode::UnknownOrder,
+            "Sentralen kjenner ikke denne ordren.",
+        )
+    })
+}
+
+async fn return_registered(
+    tx: &mut PgConnection,
+    device: &Device,
+    p: ReturnRegistered,
+    now: DateTime<Utc>,
+) -> Result<Vec<Flag>, Failure> {
+    check_return(&p.ret).map_err(|m| reject(RejectionCode::InvalidPayload, m))?;
+    let (_, order) = own_order(tx, device, p.order_id).await?;
+    let known: Option<i32> = sqlx::query_scalar("SELECT 1 FROM returns WHERE id = $1")
+        .bind(p.return_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if known.is_some() {
+        return Ok(Vec::new());
+    }
+    let earlier: Vec<Json<skranke_core::ValidReturn>> =
+        sqlx::query_scalar("SELECT body FROM returns WHERE order_id = $1")
+            .bind(p.order_id)
+            .fetch_all(&mut *tx)
+            .await?;
+    for line in &p.ret.lines {
+        let bought = usize::try_from(line.line_no)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|i| order.0.lines.get(i))
+            .map_or(0, |l| l.quantity);
+        let returned: u32 = earlier
+            .iter()
+            .flat_map(|r| r.0.lines.iter())
+            .filter(|l| l.line_no == line.line_no)
+            .map(|l| l.quantity)
+            .sum();
+        if returned.saturating_add(line.quantity) > bought {
+            return Err(reject(
+                RejectionCode::ReturnExceedsOrder,
+                format!("Linje {}: mer returnert enn kjøpt.", line.line_no),
+            ));
+        }
+    }
+    sqlx::query(
+        "INSERT INTO returns (id, order_id, return_no, body, received_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(p.return_id)
+    .bind(p.order_id)
+    .bind(p.return_no)
+    .bind(Json(&p.ret))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(Vec::new())
+}
+
+async fn order_cancelled(
+    tx: &mut PgConnection,
+    device: &Device,
+    p: OrderCancelled,
+    now: DateTime<Utc>,
+) -> Result<(), Failure> {
+    let (status, _) = own_order(tx, device, p.order_id).await?;
+    match OrderStatus::from_code(&status) {
+        Some(OrderStatus::Kansellert) => Ok(()),
+        Some(s) if s.may_become(OrderStatus::Kansellert) => {
+            sqlx::query("UPDATE orders SET status = 'kansellert', updated_at = $2 WHERE id = $1")
+                .bind(p.order_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            record_status(tx, p.order_id, OrderStatus::Kansellert, None, "desk", now).await?;
+            Ok(())
+        }
+        _ => Err(reject(
+            RejectionCode::CancelAfterDispatch,
+            format!(
+                "Ordren kan ikke kanselleres: den har status «{}». Registrer en retur i stedet.",
+                OrderStatus::from_code(&status).map_or_else(|| status.clone(), |s| s.text().to_string())
+            ),
+        )),
+    }
+}
+
+pub(crate) async fn record_status(
+    tx: &mut PgConnection,
+    order_id: uuid::Uuid,
+    status: OrderStatus,
+    tracking: Option<&str>,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO order_status_history (order_id, at, status, tracking_number, set_by) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(order_id)
+    .bind(now)
+    .bind(status.code())
+    .bind(tracking)
+    .bind(by)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! Request extractors that refuse with the protocol's typed body: JSON bodies, device and admin tokens.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use serde::de::DeserializeOwned;
+use skranke_protocol::ErrorCode;
+use uuid::Uuid;
+
+use crate::{sha256_hex, ApiError, AppState};
+
+/// A JSON body: too large → 413, not JSON → 400, the wrong shape (unknown field, wrong type) → 422.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                format!(
+                    "Forespørselen er for stor (høyst {} kB).",
+                    skranke_protocol::MAX_BODY_BYTES / 1024
+                ),
+            )
+        })?;
+        serde_json::from_slice(&bytes).map(ApiJson).map_err(|e| {
+            use serde_json::error::Category;
+            let detail = e.to_string();
+            let detail = detail.split(" at line ").next().unwrap_or_default().to_string();
+            match e.classify() {
+                Category::Data => ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorCode::InvalidBody,
+                    format!("Feil innhold i forespørselen: {detail}"),
+                ),
+                _ => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::MalformedJson,
+                    format!("Forespørselen er ikke gyldig JSON: {detail}"),
+                ),
+            }
+        })
+    }
+}
+
+/// The paired device a bearer token belongs to.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub id: Uuid,
+    pub store_id: String,
+    pub series: String,
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let token = value.strip_prefix("Bearer ")?.trim();
+    (!token.is_empty() && token.len() <= 256).then_some(token)
+}
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
+        let row: Option<(Uuid, String, String)> =
+            sqlx::query_as("SELECT id, store_id, series FROM devices WHERE token_sha256 = $1")
+                .bind(sha256_hex(token))
+                .fetch_optional(&state.pool)
+                .await?;
+        let (id, store_id, series) = row.ok_or_else(ApiError::unauthorized)?;
+        Ok(Device { id, store_id, series })
+    }
+}
+
+/// The operator, by the admin token (SKRANKE_ADMIN_TOKEN). Without a configured token no one is.
+#[derive(Debug, Clone, Copy)]
+pub struct Admin;
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
+        match &state.admin_token_sha256 {
+            Some(expected) if *expected == sha256_hex(token) => Ok(Admin),
+            Some(_) => Err(ApiError::unauthorized()),
+            None => Err(ApiError::forbidden(
+                "Administrasjon over HTTP er slått av (ingen admin-nøkkel satt).",
+            )),
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! `skranke-central`: the central store's server and its operator commands.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+use skranke_central::config::Config;
+use skranke_central::feed_import::{import_file, Completeness};
+use skranke_core::OrderStatus;
+use skranke_protocol::SetStatusRequest;
+
+#[derive(Parser)]
+#[command(
+    name = "skranke-central",
+    version,
+    about = "Skrankes sentral: katalog, ordrer og synkronisering"
+)]
+struct Cli {
+    /// Configuration file (TOML); default skranke-central.toml when it exists.
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Migrates the database, then serves the API.
+    Serve,
+    /// Brings the database schema up to date.
+    Migrate,
+    /// Imports a Google Merchant feed (TSV/XML), a local inventory feed, or the desk's CSV/JSON lines.
+    ImportFeed {
+        file: PathBuf,
+        /// The file updates some products only: do not delete the ones missing from it.
+        #[arg(long)]
+        partial: bool,
+    },
+    /// Stores (shops) the desks belong to.
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
+    /// Prints a one-time code that pairs a desk with a store.
+    PairingCode {
+        #[arg(long)]
+        store: String,
+        /// Minutes the code stays valid (default from the configuration, 60).
+        #[arg(long)]
+        minutes: Option<i64>,
+    },
+    /// Orders.
+    Order {
+        #[command(subcommand)]
+        command: OrderCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StoreCommand {
+    /// Adds a store (or renames it): `store add OSL "Skranke Oslo"`.
+    Add { id: String, name: String },
+}
+
+#[derive(Subcommand)]
+enum OrderCommand {
+    /// Sets an order's status: under_behandling, sendt (with --tracking), levert or kansellert.
+    SetStatus {
+        order: String,
+        status: String,
+        #[arg(long)]
+        tracking: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("feil: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("feil: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    let config = Config::load(cli.config.as_deref())?;
+    let pool = skranke_central::connect(config.database_url()?, config.max_connections)
+        .await
+        .map_err(|e| format!("kan ikke koble til databasen: {e}"))?;
+    let api = |e: skranke_central::ApiError| e.body.message;
+    match cli.command {
+        Command::Serve => {
+            skranke_central::migrate(&pool).await.map_err(|e| e.to_string())?;
+            serve(&config, pool).await
+        }
+        Command::Migrate => {
+            skranke_central::migrate(&pool).await.map_err(|e| e.to_string())?;
+            println!("Databasen er oppdatert.");
+            Ok(())
+        }
+        Command::ImportFeed { file, partial } => {
+            let completeness = if partial {
+                Completeness::Partial
+            } else {
+                Completeness::Complete
+            };
+            let r = import_file(&pool, &file, completeness, Utc::now())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "Lest {} varer: {} nye, {} endret, {} uendret, {} slettet; tilgjengelighet endret for {}.",
+                r.products_read, r.inserted, r.updated, r.unchanged, r.deleted, r.availability_changed
+            );
+            Ok(())
+        }
+        Command::Store {
+            command: StoreCommand::Add { id, name },
+        } => {
+            skranke_central::pairing::add_store(&pool, &id, &name)
+                .await
+                .map_err(api)?;
+            println!("Butikken {} er lagret.", id.to_uppercase());
+            Ok(())
+        }
+        Command::PairingCode { store, minutes } => {
+            let minutes = minutes.unwrap_or(config.pairing_code_minutes);
+            let code = skranke_central::pairing::create_code(
+                &pool,
+                &store,
+                chrono::Duration::minutes(minutes),
+                Utc::now(),
+            )
+            .await
+            .map_err(api)?;
+            println!("{code}");
+            eprintln!("Koden gjelder i {minutes} minutter og kan brukes én gang.");
+            Ok(())
+        }
+        Command::Order {
+            command:
+                OrderCommand::SetStatus {
+                    order,
+                    status,
+                    tracking,
+                },
+        } => {
+            let status = OrderStatus::from_code(status.trim()).ok_or_else(|| {
+                format!("ukjent status «{status}»: bruk under_behandling, sendt, levert eller kansellert")
+            })?;
+            let req = SetStatusRequest {
+                status,
+                tracking_number: tracking,
+            };
+            let row = skranke_central::order_status::set_status(&pool, &order, &req, "cli", Utc::now())
+                .await
+                .map_err(api)?;
+            println!(
+                "{}: {}{}",
+                row.order_number,
+                row.status_text,
+                row.tracking_number
+                    .map(|t| format!(" (sporing {t})"))
+                    .unwrap_or_default()
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: &Config, pool: sqlx::PgPool) -> Result<(), String> {
+    let state = skranke_central::AppState {
+        pool,
+        admin_token_sha256: config.admin_token_sha256.clone(),
+    };
+    let app = skranke_central::router(state);
+    if let Some(tls) = &config.tls {
+        return serve_tls(config, tls, app).await;
+    }
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| format!("kan ikke lytte på {}: {e}", config.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    eprintln!("skranke-central lytter på http://{addr}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| e.to_string())
+}
+
+/// HTTPS with the configured certificate chain and key (PEM), through rustls.
+async fn serve_tls(
+    config: &Config,
+    tls: &skranke_central::config::TlsConfig,
+    app: axum::Router,
+) -> Result<(), String> {
+    // Only ring is compiled in; installing it fails only when a provider is already installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let rustls_config =
+        axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.certificate, &tls.private_key)
+            .await
+            .map_err(|e| {
+                format!(
+                    "kan ikke lese sertifikatet {} eller nøkkelen {}: {e}",
+                    tls.certificate.display(),
+                    tls.private_key.display()
+                )
+            })?;
+    let handle = axum_server::Handle::new();
+    let announce = handle.clone();
+    tokio::spawn(async move {
+        if let Some(addr) = announce.listening().await {
+            eprintln!("skranke-central lytter på https://{addr}");
+        }
+    });
+    let stop = handle.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        stop.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+    });
+    axum_server::bind_rustls(config.listen, rustls_config)
+        .handle(handle)
+        .serve(app.into_make_service())
+        .await
+        .map_err(|e| format!("kan ikke lytte på {}: {e}", config.listen))
+}

@@ -1,0 +1,79 @@
+//! Moving an order along "Under behandling" → "Sendt" → "Levert" (D8), by the operator.
+
+use chrono::{DateTime, Utc};
+use skranke_core::OrderStatus;
+use skranke_protocol::{ErrorCode, Flag, OrderStatusRow, SetStatusRequest};
+use sqlx::types::Json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::apply::record_status;
+use crate::ApiError;
+
+/// Sets the status of the order numbered `number`; `set_by` is recorded in its history.
+pub async fn set_status(
+    pool: &PgPool,
+    number: &str,
+    req: &SetStatusRequest,
+    set_by: &str,
+    now: DateTime<Utc>,
+) -> Result<OrderStatusRow, ApiError> {
+    let tracking = req
+        .tracking_number
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    if let Some(t) = tracking {
+        if t.chars().count() > 64 || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(ApiError::invalid_value(
+                "Sporingsnummeret kan ha høyst 64 tegn: bokstaver, tall og bindestrek.",
+            ));
+        }
+    }
+    if req.status.needs_tracking() && tracking.is_none() {
+        return Err(ApiError::invalid_value(
+            "En sendt ordre må ha sporingsnummer (--tracking).",
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    let row: Option<(Uuid, String)> =
+        sqlx::query_as("SELECT id, status FROM orders WHERE number = $1 FOR UPDATE")
+            .bind(number.trim())
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (id, current) =
+        row.ok_or_else(|| ApiError::not_found(format!("Fant ingen ordre {}.", number.trim())))?;
+    let current = OrderStatus::from_code(&current).unwrap_or(OrderStatus::UnderBehandling);
+    if !current.may_become(req.status) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            ErrorCode::InvalidStatusChange,
+            format!(
+                "Ordren har status «{}» og kan ikke få status «{}».",
+                current.text(),
+                req.status.text()
+            ),
+        ));
+    }
+    let updated: (String, String, Option<String>, Json<Vec<Flag>>, DateTime<Utc>) = sqlx::query_as(
+        "UPDATE orders SET status = $2, tracking_number = coalesce($3, tracking_number), updated_at = $4
+         WHERE id = $1 RETURNING number, status, tracking_number, flags, updated_at",
+    )
+    .bind(id)
+    .bind(req.status.code())
+    .bind(tracking)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    record_status(&mut tx, id, req.status, tracking, set_by, now).await?;
+    tx.commit().await?;
+    Ok(OrderStatusRow {
+        order_id: id,
+        order_number: updated.0,
+        status: updated.1,
+        status_text: req.status.text().to_string(),
+        tracking_number: updated.2,
+        flags: updated.3 .0,
+        updated_at: updated.4,
+    })
+}

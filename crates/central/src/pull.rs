@@ -1,0 +1,199 @@
+//! Pull: the rows of a stream changed after a cursor, oldest first, never skipping a row whose
+//! transaction commits late.
+//!
+//! Each row carries the id of the transaction that last wrote it (`sync_txid`) and a sequence number
+//! (`sync_seq`); the cursor is that pair. A reader only returns rows whose transaction id is below
+//! `pg_snapshot_xmin(pg_current_snapshot())`, the oldest transaction still running: every transaction
+//! below it has ended, so no row can later appear behind the cursor. A plain sequence cursor would skip
+//! a row whose transaction took its number first and committed last.
+
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Deserialize;
+use skranke_core::OrderStatus;
+use skranke_protocol::{
+    AvailabilityRow, Change, Cursor, ErrorCode, Flag, OrderStatusRow, ProductRow, PullResponse, Stream,
+    MAX_PULL_LIMIT,
+};
+use sqlx::postgres::PgRow;
+use sqlx::types::Json;
+use sqlx::{PgPool, Row};
+
+use crate::extract::Device;
+use crate::ApiError;
+
+/// The query string of `GET /v1/pull`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct PullQuery {
+    /// `catalog`, `availability` or `orders`.
+    #[param(value_type = String)]
+    pub stream: Stream,
+    /// From the previous answer; leave out (or `0.0`) to start from the beginning.
+    pub cursor: Option<String>,
+    /// Changes per page, 1–5000 (default 1000).
+    pub limit: Option<u32>,
+    /// The store to read; must be the device's own. Defaults to it.
+    pub store: Option<String>,
+}
+
+/// (transaction id, sequence number): compared as a pair.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Position {
+    txid: u64,
+    seq: i64,
+}
+
+fn parse_cursor(text: Option<&str>) -> Result<Position, ApiError> {
+    let text = text.unwrap_or(Cursor::START);
+    let bad = || {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidCursor,
+            "Ugyldig markør: start på nytt uten markør.",
+        )
+    };
+    let (txid, seq) = text.split_once('.').ok_or_else(bad)?;
+    Ok(Position {
+        txid: txid.parse().map_err(|_| bad())?,
+        seq: seq.parse().map_err(|_| bad())?,
+    })
+}
+
+fn format_cursor(p: &Position) -> Cursor {
+    Cursor(format!("{}.{}", p.txid, p.seq))
+}
+
+pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result<PullResponse, ApiError> {
+    if let Some(store) = &q.store {
+        if !store.eq_ignore_ascii_case(&device.store_id) {
+            return Err(ApiError::forbidden("En skranke kan bare lese sin egen butikk."));
+        }
+    }
+    let from = parse_cursor(q.cursor.as_deref())?;
+    let limit = q.limit.unwrap_or(1000).clamp(1, MAX_PULL_LIMIT);
+    let fetch = i64::from(limit) + 1;
+    // The xid8 travels as text: sqlx has no xid8 type, PostgreSQL casts text to xid8.
+    let txid = from.txid.to_string();
+    let rows: Vec<PgRow> = match q.stream {
+        Stream::Catalog => sqlx::query(
+            "SELECT sku AS key, deleted, sync_txid::text AS txid, sync_seq, name, brand, category, price_ore,
+                        mva_percent, eans
+                 FROM products
+                 WHERE (sync_txid, sync_seq) > ($1::xid8, $2)
+                   AND sync_txid < pg_snapshot_xmin(pg_current_snapshot())
+                 ORDER BY sync_txid, sync_seq LIMIT $3",
+        )
+        .bind(&txid)
+        .bind(from.seq)
+        .bind(fetch)
+        .fetch_all(pool)
+        .await?,
+        Stream::Availability => {
+            sqlx::query(
+                "SELECT c.*, c.sync_txid::text AS txid FROM (
+                     SELECT sku AS key, sku, NULL::text AS store_id, status, supplier_date, as_of, deleted,
+                            sync_txid, sync_seq
+                     FROM availability WHERE (sync_txid, sync_seq) > ($1::xid8, $2)
+                     UNION ALL
+                     SELECT store_id || '/' || sku, sku, store_id, status, supplier_date, as_of, deleted,
+                            sync_txid, sync_seq
+                     FROM store_availability WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
+                 ) c
+                 WHERE sync_txid < pg_snapshot_xmin(pg_current_snapshot())
+                 ORDER BY sync_txid, sync_seq LIMIT $3",
+            )
+            .bind(&txid)
+            .bind(from.seq)
+            .bind(fetch)
+            .bind(&device.store_id)
+            .fetch_all(pool)
+            .await?
+        }
+        Stream::Orders => sqlx::query(
+            "SELECT id::text AS key, false AS deleted, sync_txid::text AS txid, sync_seq, id, number, status,
+                        tracking_number, flags, updated_at
+                 FROM orders
+                 WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
+                   AND sync_txid < pg_snapshot_xmin(pg_current_snapshot())
+                 ORDER BY sync_txid, sync_seq LIMIT $3",
+        )
+        .bind(&txid)
+        .bind(from.seq)
+        .bind(fetch)
+        .bind(&device.store_id)
+        .fetch_all(pool)
+        .await?,
+    };
+    let has_more = rows.len() > limit as usize;
+    let mut cursor = from;
+    let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
+    for row in rows.iter().take(limit as usize) {
+        let txid: String = row.try_get("txid")?;
+        cursor = Position {
+            txid: txid.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+            seq: row.try_get("sync_seq")?,
+        };
+        changes.push(change(q.stream, row)?);
+    }
+    Ok(PullResponse {
+        stream: q.stream,
+        changes,
+        cursor: format_cursor(&cursor),
+        has_more,
+    })
+}
+
+fn change(stream: Stream, row: &PgRow) -> Result<Change, sqlx::Error> {
+    let key: String = row.try_get("key")?;
+    let deleted: bool = row.try_get("deleted")?;
+    let mut change = Change {
+        key,
+        deleted,
+        product: None,
+        availability: None,
+        order: None,
+    };
+    if deleted {
+        return Ok(change);
+    }
+    match stream {
+        Stream::Catalog => {
+            let mva: i16 = row.try_get("mva_percent")?;
+            change.product = Some(ProductRow {
+                sku: change.key.clone(),
+                name: row.try_get("name")?,
+                brand: row.try_get("brand")?,
+                category: row.try_get("category")?,
+                price_ore: row.try_get("price_ore")?,
+                mva_percent: u8::try_from(mva).unwrap_or(25),
+                eans: row.try_get("eans")?,
+            });
+        }
+        Stream::Availability => {
+            change.availability = Some(AvailabilityRow {
+                sku: row.try_get("sku")?,
+                store_id: row.try_get("store_id")?,
+                status: row.try_get("status")?,
+                supplier_date: row.try_get::<Option<NaiveDate>, _>("supplier_date")?,
+                as_of: row.try_get::<DateTime<Utc>, _>("as_of")?,
+            });
+        }
+        Stream::Orders => {
+            let status: String = row.try_get("status")?;
+            let flags: Json<Vec<Flag>> = row.try_get("flags")?;
+            change.order = Some(OrderStatusRow {
+                order_id: row.try_get("id")?,
+                order_number: row.try_get("number")?,
+                status_text: OrderStatus::from_code(&status)
+                    .map_or_else(|| status.clone(), |s| s.text().to_string()),
+                status,
+                tracking_number: row.try_get("tracking_number")?,
+                flags: flags.0,
+                updated_at: row.try_get("updated_at")?,
+            });
+        }
+    }
+    Ok(change)
+}

@@ -1,0 +1,104 @@
+use skranke_protocol::MutationKind;
+
+use crate::support::{catalog, mutation, order_placed, push_body, valid_order, TestServer, ADMIN_TOKEN};
+
+#[tokio::test]
+async fn a_device_pushes_and_pulls_only_for_itself_and_its_store() {
+    let s = TestServer::start().await;
+    let products = catalog(5);
+    s.import(&products).await;
+    let oslo = s.pair("OSL").await;
+    let bergen = s.pair("BRG").await;
+    let order = valid_order(&products[..1]);
+    let bergen_order = order_placed("BRG1-000001", &order);
+    let r = s
+        .post_json(
+            "/v1/push",
+            Some(&bergen.token),
+            &push_body(
+                &bergen,
+                vec![mutation(1, MutationKind::OrderPlaced, &bergen_order)],
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let before = s.counts().await;
+
+    // Oslo's token, Bergen's device id.
+    let forged = push_body(
+        &bergen,
+        vec![mutation(
+            2,
+            MutationKind::OrderPlaced,
+            &order_placed("BRG1-000002", &order),
+        )],
+    );
+    let r = s.post_json("/v1/push", Some(&oslo.token), &forged).await;
+    assert_eq!((r.status, r.code()), (403, "forbidden"), "{}", r.body);
+    assert_eq!(s.counts().await, before);
+
+    // Oslo asks for Bergen's orders.
+    let r = s.get("/v1/pull?stream=orders&store=BRG", Some(&oslo.token)).await;
+    assert_eq!((r.status, r.code()), (403, "forbidden"));
+    // Its own stream does not contain them either.
+    let r = s.get("/v1/pull?stream=orders", Some(&oslo.token)).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["changes"].as_array().unwrap().len(), 0);
+    let r = s.get("/v1/pull?stream=orders", Some(&bergen.token)).await;
+    assert_eq!(r.body["changes"].as_array().unwrap().len(), 1);
+
+    // Oslo cancels Bergen's order by id: the order is unknown to Oslo.
+    let cancel = skranke_protocol::OrderCancelled {
+        order_id: bergen_order.order_id,
+        reason: "x".into(),
+        cancelled_at_utc: chrono::Utc::now(),
+    };
+    let r = s
+        .post_json(
+            "/v1/push",
+            Some(&oslo.token),
+            &push_body(&oslo, vec![mutation(1, MutationKind::OrderCancelled, &cancel)]),
+        )
+        .await;
+    assert_eq!(r.body["results"][0]["rejection"]["code"], "unknown_order");
+    let status: String = sqlx::query_scalar("SELECT status FROM orders")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "under_behandling");
+}
+
+#[tokio::test]
+async fn missing_and_forged_tokens_get_401_and_write_nothing() {
+    let s = TestServer::start().await;
+    let products = catalog(5);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let body = push_body(
+        &desk,
+        vec![mutation(
+            1,
+            MutationKind::OrderPlaced,
+            &order_placed("OSL1-000001", &valid_order(&products[..1])),
+        )],
+    );
+    let before = s.counts().await;
+    let forged = format!("{}0", &desk.token[..desk.token.len() - 1]);
+    for token in [None, Some(""), Some(forged.as_str()), Some(ADMIN_TOKEN)] {
+        let r = s.post_json("/v1/push", token, &body).await;
+        assert_eq!((r.status, r.code()), (401, "unauthorized"), "{token:?}");
+        assert!(r.body["message"].as_str().unwrap().contains("paret"));
+        let r = s.get("/v1/pull?stream=catalog", token).await;
+        assert_eq!((r.status, r.code()), (401, "unauthorized"));
+    }
+    // A device token is not an admin token.
+    let r = s
+        .post_json(
+            "/v1/admin/orders/OSL1-000001/status",
+            Some(&desk.token),
+            &serde_json::json!({"status": "levert"}),
+        )
+        .await;
+    assert_eq!((r.status, r.code()), (401, "unauthorized"));
+    assert_eq!(s.counts().await, before);
+}

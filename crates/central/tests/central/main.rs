@@ -1,0 +1,14 @@
+//! The central store against a real PostgreSQL, through its HTTP API with a plain client.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+mod auth;
+mod cli;
+mod feed;
+mod hostile;
+mod openapi;
+mod pairing;
+mod pull;
+mod push;
+mod support;
+mod tls;

@@ -1,0 +1,95 @@
+use chrono::{Duration, Utc};
+use skranke_protocol::PairRequest;
+
+use crate::support::TestServer;
+
+fn req(code: &str) -> PairRequest {
+    PairRequest {
+        code: code.to_string(),
+        device_name: "Kasse 2".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_code_pairs_once_and_gives_a_token_store_and_series() {
+    let s = TestServer::start().await;
+    let code = s.code("OSL").await;
+    // Staff may type it in lower case without the dash.
+    let typed = code.replace('-', "").to_lowercase();
+    let first = s.post_json("/v1/pair", None, &req(&typed)).await;
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(first.body["store_id"], "OSL");
+    assert_eq!(first.body["store_name"], "Skranke Oslo");
+    assert_eq!(first.body["series"], "OSL1");
+    let token = first.body["token"].as_str().unwrap().to_string();
+
+    // The token is stored hashed only.
+    let stored: String = sqlx::query_scalar("SELECT token_sha256 FROM devices")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    assert_ne!(stored, token);
+    assert_eq!(stored, skranke_protocol::payload_sha256(token.as_bytes()));
+
+    // The token works.
+    let body = serde_json::json!({"device_id": first.body["device_id"], "mutations": []});
+    let pushed = s.post_json("/v1/push", Some(&token), &body).await;
+    assert_eq!(pushed.status, 200, "{}", pushed.body);
+    assert_eq!(pushed.body["last_seq"], 0);
+
+    let before = s.counts().await;
+    let again = s.post_json("/v1/pair", None, &req(&code)).await;
+    assert_eq!((again.status, again.code()), (410, "pairing_code_used"));
+    assert_eq!(s.counts().await, before, "a reused code writes nothing");
+
+    let second = s.pair("OSL").await;
+    assert_eq!(
+        second.series, "OSL2",
+        "each device of a store gets its own series"
+    );
+    let bergen = s.pair("BRG").await;
+    assert_eq!(bergen.series, "BRG1");
+}
+
+#[tokio::test]
+async fn bad_and_expired_codes_are_refused_and_write_nothing() {
+    let s = TestServer::start().await;
+    let expired = skranke_central::pairing::create_code(
+        &s.pool,
+        "OSL",
+        Duration::minutes(60),
+        Utc::now() - Duration::minutes(61),
+    )
+    .await
+    .unwrap();
+    let before = s.counts().await;
+
+    let r = s.post_json("/v1/pair", None, &req(&expired)).await;
+    assert_eq!((r.status, r.code()), (410, "pairing_code_expired"), "{}", r.body);
+    assert!(r.body["message"].as_str().unwrap().contains("utløpt"));
+
+    for bad in ["ABCDE-FGHJK", "", "x".repeat(10_000).as_str()] {
+        let r = s.post_json("/v1/pair", None, &req(bad)).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (401, "pairing_code_invalid"),
+            "{bad:.20}: {}",
+            r.body
+        );
+    }
+    assert_eq!(s.counts().await, before);
+
+    // An unknown store gets no code.
+    let err = s.code_result("TRD").await;
+    assert!(err.contains("TRD"), "{err}");
+}
+
+impl TestServer {
+    async fn code_result(&self, store: &str) -> String {
+        match skranke_central::pairing::create_code(&self.pool, store, Duration::minutes(5), Utc::now()).await
+        {
+            Ok(code) => code,
+            Err(e) => e.body.message,
+        }
+    }
+}

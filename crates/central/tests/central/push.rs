@@ -1,0 +1,413 @@
+use chrono::Utc;
+use skranke_protocol::{MutationKind, OrderCancelled, PushResponse, ReturnRegistered};
+use uuid::Uuid;
+
+use crate::support::{at, catalog, mutation, order_placed, push_body, valid_order, TestServer, ADMIN_TOKEN};
+
+#[tokio::test]
+async fn the_same_mutation_three_times_makes_one_order() {
+    let s = TestServer::start().await;
+    let products = catalog(20);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let order = valid_order(&products[..2]);
+    let m = mutation(1, MutationKind::OrderPlaced, &order_placed("OSL1-000001", &order));
+    let body = push_body(&desk, vec![m]);
+
+    let mut replies = Vec::new();
+    for _ in 0..3 {
+        let r = s.post_json("/v1/push", Some(&desk.token), &body).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        replies.push(serde_json::from_value::<PushResponse>(r.body).unwrap());
+    }
+    assert_eq!(s.count("orders").await, 1);
+    assert_eq!(s.count("mutations").await, 1);
+    assert_eq!(replies[0].results[0].outcome, skranke_protocol::Outcome::Applied);
+    assert!(!replies[0].results[0].replayed);
+    for r in &replies[1..] {
+        assert!(r.results[0].replayed, "a replay answers the stored result");
+        assert_eq!(r.results[0].outcome, replies[0].results[0].outcome);
+        assert_eq!(r.last_seq, 1);
+    }
+    // The stored order is the quoted one, under the desk's number.
+    let (number, total, status): (String, i64, String) =
+        sqlx::query_as("SELECT number, total_ore, status FROM orders")
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+    assert_eq!(number, "OSL1-000001");
+    assert_eq!(total, order.totals.total.ore());
+    assert_eq!(status, "under_behandling");
+}
+
+#[tokio::test]
+async fn a_gap_is_refused_with_the_expected_seq_and_writes_nothing() {
+    let s = TestServer::start().await;
+    let products = catalog(5);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let order = valid_order(&products[..1]);
+    let before = s.counts().await;
+
+    let gap = push_body(
+        &desk,
+        vec![mutation(
+            2,
+            MutationKind::OrderPlaced,
+            &order_placed("OSL1-000002", &order),
+        )],
+    );
+    let r = s.post_json("/v1/push", Some(&desk.token), &gap).await;
+    assert_eq!((r.status, r.code()), (409, "seq_gap"), "{}", r.body);
+    assert_eq!(r.body["expected_seq"], 1);
+    assert_eq!(s.counts().await, before);
+
+    let holes = push_body(
+        &desk,
+        vec![
+            mutation(1, MutationKind::OrderPlaced, &order_placed("OSL1-000001", &order)),
+            mutation(3, MutationKind::OrderPlaced, &order_placed("OSL1-000003", &order)),
+        ],
+    );
+    let r = s.post_json("/v1/push", Some(&desk.token), &holes).await;
+    assert_eq!((r.status, r.code()), (422, "batch_not_contiguous"));
+    assert_eq!(s.counts().await, before);
+
+    // Resending from the expected seq works, and the gap closes.
+    let ok = push_body(
+        &desk,
+        vec![
+            mutation(1, MutationKind::OrderPlaced, &order_placed("OSL1-000001", &order)),
+            mutation(2, MutationKind::OrderPlaced, &order_placed("OSL1-000002", &order)),
+        ],
+    );
+    let r = s.post_json("/v1/push", Some(&desk.token), &ok).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["last_seq"], 2);
+    assert_eq!(s.count("orders").await, 2);
+}
+
+#[tokio::test]
+async fn a_seq_reused_with_other_content_is_refused() {
+    let s = TestServer::start().await;
+    let products = catalog(5);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let order = valid_order(&products[..1]);
+    let first = push_body(
+        &desk,
+        vec![mutation(
+            1,
+            MutationKind::OrderPlaced,
+            &order_placed("OSL1-000001", &order),
+        )],
+    );
+    assert_eq!(
+        s.post_json("/v1/push", Some(&desk.token), &first).await.status,
+        200
+    );
+    let before = s.counts().await;
+    // A desk restored from an old copy numbers a different order 1 again.
+    let other = push_body(
+        &desk,
+        vec![mutation(
+            1,
+            MutationKind::OrderPlaced,
+            &order_placed("OSL1-000001", &order),
+        )],
+    );
+    let r = s.post_json("/v1/push", Some(&desk.token), &other).await;
+    assert_eq!((r.status, r.code()), (409, "seq_reused"), "{}", r.body);
+    assert_eq!(s.counts().await, before);
+
+    // A payload changed on the way does not match its hash.
+    let mut bent = mutation(2, MutationKind::OrderPlaced, &order_placed("OSL1-000002", &order));
+    bent.payload_sha256 = "0".repeat(64);
+    let r = s
+        .post_json("/v1/push", Some(&desk.token), &push_body(&desk, vec![bent]))
+        .await;
+    assert_eq!((r.status, r.code()), (422, "payload_hash_mismatch"));
+    assert_eq!(s.counts().await, before);
+}
+
+#[tokio::test]
+async fn business_rejections_are_recorded_and_still_advance_seq() {
+    let s = TestServer::start().await;
+    let products = catalog(5);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let order = valid_order(&products[..1]);
+    let mut tampered = order.clone();
+    tampered.totals.total = skranke_core::Money::from_ore(1);
+    let body = push_body(
+        &desk,
+        vec![
+            // Not this device's series.
+            mutation(1, MutationKind::OrderPlaced, &order_placed("BRG1-000001", &order)),
+            // Totals that do not add up.
+            mutation(
+                2,
+                MutationKind::OrderPlaced,
+                &order_placed("OSL1-000002", &tampered),
+            ),
+            // Not an order at all.
+            mutation(
+                3,
+                MutationKind::OrderPlaced,
+                &serde_json::json!({"hello": "world"}),
+            ),
+            mutation(4, MutationKind::OrderPlaced, &order_placed("OSL1-000004", &order)),
+        ],
+    );
+    let r = s.post_json("/v1/push", Some(&desk.token), &body).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let reply: PushResponse = serde_json::from_value(r.body).unwrap();
+    let codes: Vec<_> = reply
+        .results
+        .iter()
+        .map(|r| (r.outcome, r.rejection.as_ref().map(|j| j.code)))
+        .collect();
+    use skranke_protocol::{Outcome::*, RejectionCode::*};
+    assert_eq!(
+        codes,
+        vec![
+            (Rejected, Some(WrongSeries)),
+            (Rejected, Some(InvalidPayload)),
+            (Rejected, Some(InvalidPayload)),
+            (Applied, None)
+        ]
+    );
+    assert!(reply.results[1]
+        .rejection
+        .as_ref()
+        .unwrap()
+        .message
+        .contains("Ordresummen"));
+    assert_eq!(reply.last_seq, 4, "the queue never jams");
+    assert_eq!(s.count("orders").await, 1);
+    assert_eq!(s.count("mutations").await, 4);
+}
+
+#[tokio::test]
+async fn price_change_and_sell_out_are_accepted_and_flagged_at_the_quoted_price() {
+    let s = TestServer::start().await;
+    let mut products = catalog(30);
+    // Two products in stock when the desk quotes.
+    let in_stock: Vec<usize> = products
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.availability == skranke_core::Availability::InStock)
+        .map(|(i, _)| i)
+        .take(2)
+        .collect();
+    s.import(&products).await;
+    let quoted = vec![products[in_stock[0]].clone(), products[in_stock[1]].clone()];
+    let order = valid_order(&quoted);
+
+    // Meanwhile the central store raises one price and sells the other out.
+    let (a, b) = (in_stock[0], in_stock[1]);
+    let old_price = products[a].price;
+    products[a].price = skranke_core::Money::from_ore(old_price.ore() + 10_000);
+    products[b].availability = skranke_core::Availability::MustOrder;
+    s.import(&products).await;
+
+    let desk = s.pair("OSL").await;
+    let r = s
+        .post_json(
+            "/v1/push",
+            Some(&desk.token),
+            &push_body(
+                &desk,
+                vec![mutation(
+                    1,
+                    MutationKind::OrderPlaced,
+                    &order_placed("OSL1-000001", &order),
+                )],
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let reply: PushResponse = serde_json::from_value(r.body).unwrap();
+    let result = &reply.results[0];
+    assert_eq!(result.outcome, skranke_protocol::Outcome::AppliedWithFlags);
+    assert_eq!(
+        result.flags,
+        vec![
+            skranke_protocol::Flag::PriceChanged {
+                line_no: 1,
+                sku: products[a].sku.clone(),
+                quoted_ore: old_price.ore(),
+                current_ore: old_price.ore() + 10_000,
+            },
+            skranke_protocol::Flag::BackOrdered {
+                line_no: 2,
+                sku: products[b].sku.clone(),
+                availability: "must_order".into(),
+            },
+        ]
+    );
+    let total: i64 = sqlx::query_scalar("SELECT total_ore FROM orders")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        total,
+        order.totals.total.ore(),
+        "the quoted price is the contract"
+    );
+
+    // The flags travel to the desk with the order's status.
+    let pulled = s.get("/v1/pull?stream=orders", Some(&desk.token)).await;
+    assert_eq!(
+        pulled.body["changes"][0]["order"]["flags"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        pulled.body["changes"][0]["order"]["status_text"],
+        "Under behandling"
+    );
+}
+
+#[tokio::test]
+async fn cancellation_before_dispatch_is_applied_and_after_dispatch_refused() {
+    let s = TestServer::start().await;
+    let products = catalog(5);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let order = valid_order(&products[..1]);
+    let first = order_placed("OSL1-000001", &order);
+    let second = order_placed("OSL1-000002", &order);
+    let cancel = |id: Uuid| OrderCancelled {
+        order_id: id,
+        reason: "Kunden ringte".into(),
+        cancelled_at_utc: Utc::now(),
+    };
+    let r = s
+        .post_json(
+            "/v1/push",
+            Some(&desk.token),
+            &push_body(
+                &desk,
+                vec![
+                    mutation(1, MutationKind::OrderPlaced, &first),
+                    mutation(2, MutationKind::OrderPlaced, &second),
+                    mutation(3, MutationKind::OrderCancelled, &cancel(first.order_id)),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["results"][2]["outcome"], "applied");
+
+    // The second order is sent, with tracking, through the admin endpoint.
+    let sent = s
+        .post_json(
+            "/v1/admin/orders/OSL1-000002/status",
+            Some(ADMIN_TOKEN),
+            &serde_json::json!({"status": "sendt", "tracking_number": "70712345678901234"}),
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    assert_eq!(sent.body["status_text"], "Sendt");
+
+    let r = s
+        .post_json(
+            "/v1/push",
+            Some(&desk.token),
+            &push_body(
+                &desk,
+                vec![mutation(
+                    4,
+                    MutationKind::OrderCancelled,
+                    &cancel(second.order_id),
+                )],
+            ),
+        )
+        .await;
+    assert_eq!(r.body["results"][0]["outcome"], "rejected");
+    assert_eq!(r.body["results"][0]["rejection"]["code"], "cancel_after_dispatch");
+    assert_eq!(r.body["last_seq"], 4);
+    let statuses: Vec<(String, String)> = sqlx::query_as("SELECT number, status FROM orders ORDER BY number")
+        .fetch_all(&s.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        statuses,
+        vec![
+            ("OSL1-000001".into(), "kansellert".into()),
+            ("OSL1-000002".into(), "sendt".into())
+        ]
+    );
+
+    // A sent order can be delivered, never go back.
+    let back = s
+        .post_json(
+            "/v1/admin/orders/OSL1-000002/status",
+            Some(ADMIN_TOKEN),
+            &serde_json::json!({"status": "under_behandling"}),
+        )
+        .await;
+    assert_eq!((back.status, back.code()), (409, "invalid_status_change"));
+    let cancelled = s
+        .post_json(
+            "/v1/admin/orders/OSL1-000001/status",
+            Some(ADMIN_TOKEN),
+            &serde_json::json!({"status": "sendt", "tracking_number": "123"}),
+        )
+        .await;
+    assert_eq!(
+        cancelled.status, 409,
+        "a cancelled order is not sent: {}",
+        cancelled.body
+    );
+}
+
+#[tokio::test]
+async fn returns_are_checked_against_what_was_bought() {
+    let s = TestServer::start().await;
+    let products = catalog(5);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let order = valid_order(&products[..1]); // quantity 2
+    let placed = order_placed("OSL1-000001", &order);
+    let ret = |qty: u32| ReturnRegistered {
+        return_id: Uuid::now_v7(),
+        order_id: placed.order_id,
+        return_no: 1,
+        created_at_utc: at(),
+        ret: skranke_core::ValidReturn {
+            lines: vec![skranke_core::return_request::ReturnLine {
+                line_no: 1,
+                sku: products[0].sku.clone(),
+                name: products[0].name.clone(),
+                quantity: qty,
+                reason: skranke_core::ReturnReason::Angrerett,
+            }],
+            description: String::new(),
+            received: None,
+        },
+    };
+    let mut second = ret(2);
+    second.return_no = 2;
+    let r = s
+        .post_json(
+            "/v1/push",
+            Some(&desk.token),
+            &push_body(
+                &desk,
+                vec![
+                    mutation(1, MutationKind::OrderPlaced, &placed),
+                    mutation(2, MutationKind::ReturnRegistered, &ret(1)),
+                    mutation(3, MutationKind::ReturnRegistered, &second),
+                ],
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["results"][1]["outcome"], "applied");
+    assert_eq!(r.body["results"][2]["rejection"]["code"], "return_exceeds_order");
+    assert_eq!(s.count("returns").await, 1);
+}
