@@ -16,8 +16,16 @@ use uuid::Uuid;
 
 const DESKS: usize = 200;
 const PRODUCTS: usize = 100_000;
-const PULL_EVERY: Duration = Duration::from_secs(3);
-const PUSH_EVERY: Duration = Duration::from_secs(5);
+/// (name, pull every, push every, share of the run): a shop's ordinary day, then ten times the load.
+const SCENARIOS: [(&str, Duration, Duration, f64); 2] = [
+    ("normal", Duration::from_secs(3), Duration::from_secs(5), 1.0),
+    (
+        "heavy",
+        Duration::from_millis(1000),
+        Duration::from_millis(500),
+        0.5,
+    ),
+];
 
 #[derive(Default)]
 struct Samples {
@@ -79,99 +87,146 @@ fn main() {
         .build()
         .unwrap();
     client_rt.block_on(async {
-        let products: Vec<Product> = skranke_demo::products(200, 3, Utc::now(), today()).collect();
-        let http = reqwest::Client::new();
-        let mut desks = Vec::new();
-        for i in 0..DESKS {
-            let code = skranke_central::pairing::create_code(&pool, "OSL", chrono::Duration::minutes(5), Utc::now())
-                .await
-                .unwrap();
-            let r = http
-                .post(format!("{base}/v1/pair"))
-                .json(&PairRequest { code, device_name: format!("Kasse {i}") })
-                .send()
-                .await
-                .unwrap();
-            desks.push(r.json::<PairResponse>().await.unwrap());
+        println!();
+        println!("| load | desks | pull every s | push every s | seconds | requests/s | pushes | push p50 ms | push p99 ms | pulls | pull p50 ms | pull p99 ms | errors |");
+        println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        let mut idle = (0, 0);
+        for (name, pull_every, push_every, share) in SCENARIOS {
+            let secs = (seconds as f64 * share).round().max(5.0) as u64;
+            idle = scenario(&base, &pool, name, pull_every, push_every, secs).await;
         }
-        // Every desk starts with the catalog already loaded: its cursors are the current heads.
-        let mut heads = Vec::new();
-        for stream in Stream::ALL {
-            heads.push(head(&http, &base, &desks[0].token, stream).await);
-        }
+        let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders").fetch_one(&pool).await.unwrap();
+        println!();
+        println!("| idle pull (nothing changed) | bytes |");
+        println!("|---|---:|");
+        println!("| body | {} |", idle.0);
+        println!("| response headers | {} |", idle.1);
+        println!();
+        println!("orders on the server: {orders}; catalog {PRODUCTS} products; each pull round reads 3 streams; the warehouse sends an order every 100 ms");
+    });
+    drop(server_rt);
+}
 
-        // An idle pull, measured on the wire (body and headers).
-        let idle = http
-            .get(format!("{base}/v1/pull?stream=catalog&cursor={}", heads[0]))
-            .bearer_auth(&desks[0].token)
+/// One load level with freshly paired desks; returns the idle pull's (body, header) bytes.
+async fn scenario(
+    base: &str,
+    pool: &sqlx::PgPool,
+    name: &str,
+    pull_every: Duration,
+    push_every: Duration,
+    seconds: u64,
+) -> (usize, usize) {
+    let base = base.to_string();
+    let products: Vec<Product> = skranke_demo::products(200, 3, Utc::now(), today()).collect();
+    let http = reqwest::Client::new();
+    let mut desks = Vec::new();
+    for i in 0..DESKS {
+        let code =
+            skranke_central::pairing::create_code(pool, "OSL", chrono::Duration::minutes(5), Utc::now())
+                .await
+                .unwrap();
+        let r = http
+            .post(format!("{base}/v1/pair"))
+            .json(&PairRequest {
+                code,
+                device_name: format!("Kasse {i}"),
+            })
             .send()
             .await
             .unwrap();
-        let header_bytes: usize = idle.headers().iter().map(|(k, v)| k.as_str().len() + v.len() + 4).sum();
-        let idle_body = idle.bytes().await.unwrap().len();
+        desks.push(r.json::<PairResponse>().await.unwrap());
+    }
+    // Every desk starts with the catalog already loaded: its cursors are the current heads.
+    let mut heads = Vec::new();
+    for stream in Stream::ALL {
+        heads.push(head(&http, &base, &desks[0].token, stream).await);
+    }
+    // An idle pull, measured on the wire (body and headers).
+    let idle = http
+        .get(format!("{base}/v1/pull?stream=catalog&cursor={}", heads[0]))
+        .bearer_auth(&desks[0].token)
+        .send()
+        .await
+        .unwrap();
+    let header_bytes: usize = idle
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    let idle_body = idle.bytes().await.unwrap().len();
 
-        let samples = Arc::new(Mutex::new(Samples::default()));
-        let stop = Instant::now() + Duration::from_secs(seconds);
-        let started = Instant::now();
-        let mut tasks = Vec::new();
-        for desk in desks {
-            let (http, base, samples, heads, products) =
-                (reqwest::Client::new(), base.clone(), samples.clone(), heads.clone(), products.clone());
-            tasks.push(tokio::spawn(async move {
-                run_desk(http, base, desk, heads, products, samples, stop).await;
-            }));
-        }
-        // The warehouse sends an order every 100 ms, so the orders stream is never quiet.
-        let warehouse = {
-            let (http, base, pool) = (http.clone(), base.clone(), pool.clone());
-            tokio::spawn(async move {
-                while Instant::now() < stop {
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    let number: Option<String> = sqlx::query_scalar(
-                        "SELECT number FROM orders WHERE status = 'under_behandling' ORDER BY random() LIMIT 1",
-                    )
-                    .fetch_optional(&pool)
-                    .await
-                    .unwrap();
-                    if let Some(n) = number {
-                        let _ = http
-                            .post(format!("{base}/v1/admin/orders/{n}/status"))
-                            .bearer_auth("bench-admin")
-                            .json(&serde_json::json!({"status": "sendt", "tracking_number": "70700000001"}))
-                            .send()
-                            .await;
-                    }
-                }
-            })
-        };
-        for t in tasks {
-            t.await.unwrap();
-        }
-        warehouse.await.unwrap();
-        let elapsed = started.elapsed().as_secs_f64();
-        let mut s = std::mem::take(&mut *samples.lock().unwrap());
-        s.push.sort();
-        s.pull.sort();
-        let total = s.push.len() + s.pull.len();
-        let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders").fetch_one(&pool).await.unwrap();
-        println!();
-        println!("| desks | seconds | requests/s | pushes | push p50 ms | push p99 ms | pulls | pull p50 ms | pull p99 ms | errors | idle pull bytes (body + headers) |");
-        println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        println!(
-            "| {DESKS} | {elapsed:.0} | {:.0} | {} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {} | {idle_body} + {header_bytes} |",
-            total as f64 / elapsed,
-            s.push.len(),
-            ms(pct(&s.push, 0.50)),
-            ms(pct(&s.push, 0.99)),
-            s.pull.len(),
-            ms(pct(&s.pull, 0.50)),
-            ms(pct(&s.pull, 0.99)),
-            s.errors,
+    let samples = Arc::new(Mutex::new(Samples::default()));
+    let stop = Instant::now() + Duration::from_secs(seconds);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for desk in desks {
+        let (http, base, samples, heads, products) = (
+            reqwest::Client::new(),
+            base.clone(),
+            samples.clone(),
+            heads.clone(),
+            products.clone(),
         );
-        println!("orders on the server: {orders}; catalog {PRODUCTS} products; each desk pulls 3 streams every {}s and pushes an order every {}s",
-            PULL_EVERY.as_secs(), PUSH_EVERY.as_secs());
-    });
-    drop(server_rt);
+        tasks.push(tokio::spawn(async move {
+            run_desk(
+                http,
+                base,
+                desk,
+                heads,
+                products,
+                samples,
+                stop,
+                (pull_every, push_every),
+            )
+            .await;
+        }));
+    }
+    // The warehouse sends an order every 100 ms, so the orders stream is never quiet.
+    let warehouse = {
+        let (http, base, pool) = (http.clone(), base.clone(), pool.clone());
+        tokio::spawn(async move {
+            while Instant::now() < stop {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                let number: Option<String> = sqlx::query_scalar(
+                    "SELECT number FROM orders WHERE status = 'under_behandling' ORDER BY random() LIMIT 1",
+                )
+                .fetch_optional(&pool)
+                .await
+                .unwrap();
+                if let Some(n) = number {
+                    let _ = http
+                        .post(format!("{base}/v1/admin/orders/{n}/status"))
+                        .bearer_auth("bench-admin")
+                        .json(&serde_json::json!({"status": "sendt", "tracking_number": "70700000001"}))
+                        .send()
+                        .await;
+                }
+            }
+        })
+    };
+    for t in tasks {
+        t.await.unwrap();
+    }
+    warehouse.await.unwrap();
+    let elapsed = started.elapsed().as_secs_f64();
+    let mut s = std::mem::take(&mut *samples.lock().unwrap());
+    s.push.sort();
+    s.pull.sort();
+    let total = s.push.len() + s.pull.len();
+    println!(
+        "| {name} | {DESKS} | {:.1} | {:.1} | {elapsed:.0} | {:.0} | {} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {} |",
+        pull_every.as_secs_f64(),
+        push_every.as_secs_f64(),
+        total as f64 / elapsed,
+        s.push.len(),
+        ms(pct(&s.push, 0.50)),
+        ms(pct(&s.push, 0.99)),
+        s.pull.len(),
+        ms(pct(&s.pull, 0.50)),
+        ms(pct(&s.pull, 0.99)),
+        s.errors,
+    );
+    (idle_body, header_bytes)
 }
 
 async fn head(http: &reqwest::Client, base: &str, token: &str, stream: Stream) -> String {
@@ -196,6 +251,7 @@ async fn head(http: &reqwest::Client, base: &str, token: &str, stream: Stream) -
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run_desk(
     http: reqwest::Client,
     base: String,
@@ -204,13 +260,14 @@ async fn run_desk(
     products: Vec<Product>,
     samples: Arc<Mutex<Samples>>,
     stop: Instant,
+    (pull_every, push_every): (Duration, Duration),
 ) {
     let mut seq = 0i64;
     let (mut next_pull, mut next_push) = {
         let mut rng = rand::thread_rng();
         (
-            Instant::now() + PULL_EVERY.mul_f64(rng.gen()),
-            Instant::now() + PUSH_EVERY.mul_f64(rng.gen()),
+            Instant::now() + pull_every.mul_f64(rng.gen()),
+            Instant::now() + push_every.mul_f64(rng.gen()),
         )
     };
     while Instant::now() < stop {
@@ -245,7 +302,7 @@ async fn run_desk(
                 s.pull.push(t.elapsed());
                 s.errors += u64::from(!ok);
             }
-            next_pull += PULL_EVERY;
+            next_pull += pull_every;
         }
         if next_push <= Instant::now() {
             seq += 1;
@@ -271,7 +328,7 @@ async fn run_desk(
             let mut s = samples.lock().unwrap();
             s.push.push(t.elapsed());
             s.errors += u64::from(!ok);
-            next_push += PUSH_EVERY;
+            next_push += push_every;
         }
     }
 }
