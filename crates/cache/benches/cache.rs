@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 use skranke_cache::Cache;
-use skranke_core::order::{validate_order, AddressDraft, CustomerDraft, LineDraft};
-use skranke_core::{OrderDraft, Product, ShopPolicy};
+use skranke_core::order::validate_order;
+use skranke_core::{Product, ShopPolicy};
 
 const BATCH: usize = 5_000;
 
@@ -149,28 +149,9 @@ async fn run(n: usize) -> Row {
     let mut place = Vec::new();
     for i in 0..200 {
         let lines: Vec<&Product> = (0..3).map(|k| &sample[(i * 3 + k) % sample.len()]).collect();
-        let draft = OrderDraft {
-            customer: CustomerDraft {
-                name: format!("Kunde {i}"),
-                phone: format!("4{:07}", 1_000_000 + i),
-                address: AddressDraft {
-                    line1: "Storgata 1".into(),
-                    postcode: "0150".into(),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
-            lines: lines
-                .iter()
-                .map(|p| LineDraft {
-                    sku: p.sku.clone(),
-                    quantity: 1,
-                })
-                .collect(),
-            shipping_method: "servicepakke".into(),
-            payment_method: "kort".into(),
-            ..Default::default()
-        };
+        let mut draft = skranke_demo::phone_order(lines.iter().copied(), 1);
+        draft.customer.name = format!("Kunde {i}");
+        draft.customer.phone = format!("4{:07}", 1_000_000 + i);
         let order = validate_order(
             &draft,
             |s| lines.iter().find(|p| p.sku == s).map(|p| (*p).clone()),

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use chrono::{NaiveDate, Utc};
-use skranke_core::order::{validate_order, AddressDraft, CustomerDraft, LineDraft};
-use skranke_core::{OrderDraft, ShopPolicy};
+use skranke_core::order::validate_order;
+use skranke_core::ShopPolicy;
 
 use crate::Cache;
 
@@ -35,29 +35,7 @@ async fn place_one(cache: &Cache) -> String {
     let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let products: Vec<_> = skranke_demo::products(50, 1, Utc::now(), today).collect();
     cache.import_products(&products).await.unwrap();
-    let draft = OrderDraft {
-        customer: CustomerDraft {
-            name: "Kari Nordmann".into(),
-            phone: "41234567".into(),
-            address: AddressDraft {
-                line1: "Storgata 1".into(),
-                postcode: "0150".into(),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        lines: products
-            .iter()
-            .take(3)
-            .map(|p| LineDraft {
-                sku: p.sku.clone(),
-                quantity: 2,
-            })
-            .collect(),
-        shipping_method: "servicepakke".into(),
-        payment_method: "kort".into(),
-        ..Default::default()
-    };
+    let draft = skranke_demo::phone_order(products.iter().take(3), 2);
     let placed_at = today.and_hms_opt(10, 0, 0).unwrap();
     let order = validate_order(
         &draft,

@@ -9,8 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
 use rand::Rng;
-use skranke_core::order::{AddressDraft, CustomerDraft, LineDraft};
-use skranke_core::{OrderDraft, Product, ShopPolicy};
+use skranke_core::{Product, ShopPolicy};
 use skranke_protocol::{Mutation, MutationKind, OrderPlaced, PairRequest, PairResponse, PushRequest, Stream};
 use uuid::Uuid;
 
@@ -334,28 +333,7 @@ async fn run_desk(
 }
 
 fn order_mutation(seq: i64, series: &str, lines: &[Product]) -> Mutation {
-    let draft = OrderDraft {
-        customer: CustomerDraft {
-            name: "Kari Nordmann".into(),
-            phone: "41234567".into(),
-            address: AddressDraft {
-                line1: "Storgata 1".into(),
-                postcode: "0150".into(),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        lines: lines
-            .iter()
-            .map(|p| LineDraft {
-                sku: p.sku.clone(),
-                quantity: 1,
-            })
-            .collect(),
-        shipping_method: "servicepakke".into(),
-        payment_method: "kort".into(),
-        ..Default::default()
-    };
+    let draft = skranke_demo::phone_order(lines, 1);
     let order = skranke_core::order::validate_order(
         &draft,
         |sku| lines.iter().find(|p| p.sku == sku).cloned(),

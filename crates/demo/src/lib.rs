@@ -1,11 +1,12 @@
-//! Generates realistic Norwegian demo catalogs (deterministic from a seed) for the demo, tests and
-//! benchmarks.
+//! Generates realistic Norwegian demo catalogs (deterministic from a seed), and a phone order over them,
+//! for the demo, tests and benchmarks.
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use skranke_core::ean::gs1_check_digit;
-use skranke_core::{Availability, Money, MvaRate, Product};
+use skranke_core::order::{AddressDraft, CustomerDraft, LineDraft};
+use skranke_core::{Availability, Money, MvaRate, OrderDraft, Product};
 
 struct Category {
     name: &'static str,
@@ -296,6 +297,33 @@ pub fn ean13(n: usize) -> String {
     let body = format!("70{:010}", n);
     let digits: Vec<u32> = body.bytes().map(|b| u32::from(b - b'0')).collect();
     format!("{body}{}", gs1_check_digit(&digits))
+}
+
+/// A phone order the rules accept: Kari Nordmann in Oslo buys `quantity` of each product, pays by card,
+/// and gets it as a parcel. Tests and benchmarks change what they need on the result.
+pub fn phone_order<'a>(products: impl IntoIterator<Item = &'a Product>, quantity: i64) -> OrderDraft {
+    OrderDraft {
+        customer: CustomerDraft {
+            name: "Kari Nordmann".into(),
+            phone: "41234567".into(),
+            address: AddressDraft {
+                line1: "Storgata 1".into(),
+                postcode: "0150".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        lines: products
+            .into_iter()
+            .map(|p| LineDraft {
+                sku: p.sku.clone(),
+                quantity,
+            })
+            .collect(),
+        shipping_method: "servicepakke".into(),
+        payment_method: "kort".into(),
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use skranke_central::feed_import::{import_products, Completeness};
-use skranke_core::order::{AddressDraft, CustomerDraft, LineDraft};
-use skranke_core::{OrderDraft, Product, ShopPolicy, ValidOrder};
+use skranke_core::{Product, ShopPolicy, ValidOrder};
 use skranke_protocol::{Mutation, MutationKind, OrderPlaced, PairRequest, PairResponse, PushRequest};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -170,28 +169,7 @@ pub fn catalog(n: usize) -> Vec<Product> {
 
 /// An order the desk rules accept, for the given catalog lines (quantity 2 each).
 pub fn valid_order(products: &[Product]) -> ValidOrder {
-    let draft = OrderDraft {
-        customer: CustomerDraft {
-            name: "Kari Nordmann".into(),
-            phone: "41234567".into(),
-            address: AddressDraft {
-                line1: "Storgata 1".into(),
-                postcode: "0150".into(),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        lines: products
-            .iter()
-            .map(|p| LineDraft {
-                sku: p.sku.clone(),
-                quantity: 2,
-            })
-            .collect(),
-        shipping_method: "servicepakke".into(),
-        payment_method: "kort".into(),
-        ..Default::default()
-    };
+    let draft = skranke_demo::phone_order(products, 2);
     skranke_core::order::validate_order(
         &draft,
         |sku| products.iter().find(|p| p.sku == sku).cloned(),
