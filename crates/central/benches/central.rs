@@ -129,6 +129,7 @@ async fn scenario(
             .json(&PairRequest {
                 code,
                 device_name: format!("Kasse {i}"),
+                previous_series: None,
             })
             .send()
             .await

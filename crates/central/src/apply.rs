@@ -82,8 +82,7 @@ async fn order_placed(
     p: OrderPlaced,
     now: DateTime<Utc>,
 ) -> Result<Vec<Flag>, Failure> {
-    let prefix = format!("{}-", device.series);
-    if !p.order_number.starts_with(&prefix) {
+    if !device.owns_number(&p.order_number) {
         return Err(reject(
             RejectionCode::WrongSeries,
             format!(

@@ -54,6 +54,21 @@ pub struct Device {
     pub id: Uuid,
     pub store_id: String,
     pub series: String,
+    /// The series the desk used before this pairing, if it brought one.
+    pub former_series: Option<String>,
+}
+
+impl Device {
+    /// Whether `number` is from one of this device's series.
+    pub fn owns_number(&self, number: &str) -> bool {
+        std::iter::once(&self.series)
+            .chain(self.former_series.as_ref())
+            .any(|s| {
+                number
+                    .strip_prefix(s.as_str())
+                    .is_some_and(|rest| rest.starts_with('-'))
+            })
+    }
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
@@ -67,13 +82,19 @@ impl FromRequestParts<AppState> for Device {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
-        let row: Option<(Uuid, String, String)> =
-            sqlx::query_as("SELECT id, store_id, series FROM devices WHERE token_sha256 = $1")
-                .bind(sha256_hex(token))
-                .fetch_optional(&state.pool)
-                .await?;
-        let (id, store_id, series) = row.ok_or_else(ApiError::unauthorized)?;
-        Ok(Device { id, store_id, series })
+        let row: Option<(Uuid, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT id, store_id, series, former_series FROM devices WHERE token_sha256 = $1",
+        )
+        .bind(sha256_hex(token))
+        .fetch_optional(&state.pool)
+        .await?;
+        let (id, store_id, series, former_series) = row.ok_or_else(ApiError::unauthorized)?;
+        Ok(Device {
+            id,
+            store_id,
+            series,
+            former_series,
+        })
     }
 }
 

@@ -86,6 +86,19 @@ pub async fn pair(pool: &PgPool, req: &PairRequest, now: DateTime<Utc>) -> Resul
     if req.code.len() > 64 {
         return Err(invalid_code());
     }
+    let previous = req
+        .previous_series
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty());
+    if let Some(p) = previous {
+        let valid = p.len() <= 12
+            && p.starts_with(|c: char| c.is_ascii_uppercase())
+            && p.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if !valid {
+            return Err(ApiError::invalid_value("Ugyldig tidligere ordreserie."));
+        }
+    }
     let mut tx = pool.begin().await?;
     let row: Option<CodeRow> = sqlx::query_as(
         "SELECT p.store_id, p.expires_at, p.used_at, s.name AS store_name
@@ -122,10 +135,28 @@ pub async fn pair(pool: &PgPool, req: &PairRequest, now: DateTime<Utc>) -> Resul
     .fetch_one(&mut *tx)
     .await?;
     let series = format!("{store_id}{device_no}");
+    if let Some(p) = previous {
+        // Another store's series, or one another desk already brought along, is not this desk's.
+        let taken: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM devices WHERE (series = $1 AND store_id <> $2) OR former_series = $1",
+        )
+        .bind(p)
+        .bind(&store_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if taken.is_some() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                ErrorCode::InvalidValue,
+                format!("Ordreserien {p} tilhører en annen skranke. Kontakt sentralen."),
+            ));
+        }
+    }
     let device_id = Uuid::now_v7();
     let token = hex::encode(rand::random::<[u8; 32]>());
     sqlx::query(
-        "INSERT INTO devices (id, store_id, name, series, token_sha256, paired_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO devices (id, store_id, name, series, token_sha256, paired_at, former_series)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(device_id)
     .bind(&store_id)
@@ -133,6 +164,7 @@ pub async fn pair(pool: &PgPool, req: &PairRequest, now: DateTime<Utc>) -> Resul
     .bind(&series)
     .bind(sha256_hex(&token))
     .bind(now)
+    .bind(previous)
     .execute(&mut *tx)
     .await?;
     sqlx::query("UPDATE pairing_codes SET used_at = $2, device_id = $3 WHERE code_sha256 = $1")

@@ -11,6 +11,10 @@ pub struct PairRequest {
     pub code: String,
     /// What staff call this desk ("Kasse 2"), for the operator's device list.
     pub device_name: String,
+    /// The series the desk numbered orders from before this pairing: orders still in its outbox carry
+    /// it, and the central store accepts them from this device.
+    #[serde(default)]
+    pub previous_series: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

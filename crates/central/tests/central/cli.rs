@@ -35,6 +35,7 @@ async fn operator_commands_pair_import_and_set_status() {
             &PairRequest {
                 code: code.trim().into(),
                 device_name: "Kasse 1".into(),
+                previous_series: None,
             },
         )
         .await;

@@ -7,6 +7,7 @@ fn req(code: &str) -> PairRequest {
     PairRequest {
         code: code.to_string(),
         device_name: "Kasse 2".into(),
+        previous_series: None,
     }
 }
 
@@ -92,4 +93,55 @@ impl TestServer {
             Err(e) => e.body.message,
         }
     }
+}
+
+/// Orders placed before pairing carry the desk's unpaired series; pairing brings it along, and only
+/// that desk may use it.
+#[tokio::test]
+async fn the_series_used_before_pairing_stays_the_desks_own() {
+    use skranke_protocol::MutationKind;
+
+    use crate::support::{catalog, mutation, order_placed, push_body, valid_order};
+
+    let s = TestServer::start().await;
+    let products = catalog(3);
+    s.import(&products).await;
+    let mut r = req(&s.code("OSL").await);
+    r.previous_series = Some("DAB12C".into());
+    let paired = s.post_json("/v1/pair", None, &r).await;
+    assert_eq!(paired.status, 201, "{}", paired.body);
+    let desk: skranke_protocol::PairResponse = serde_json::from_value(paired.body).unwrap();
+
+    let order = valid_order(&products[..1]);
+    let body = push_body(
+        &desk,
+        vec![
+            mutation(
+                1,
+                MutationKind::OrderPlaced,
+                &order_placed("DAB12C-000001", &order),
+            ),
+            mutation(2, MutationKind::OrderPlaced, &order_placed("OSL1-000001", &order)),
+            mutation(
+                3,
+                MutationKind::OrderPlaced,
+                &order_placed("DAB12-000001", &order),
+            ),
+        ],
+    );
+    let pushed = s.post_json("/v1/push", Some(&desk.token), &body).await;
+    assert_eq!(pushed.body["results"][0]["outcome"], "applied", "{}", pushed.body);
+    assert_eq!(pushed.body["results"][1]["outcome"], "applied");
+    assert_eq!(pushed.body["results"][2]["rejection"]["code"], "wrong_series");
+
+    // Another desk cannot bring the same series, nor another store's.
+    let before = s.counts().await;
+    for previous in ["DAB12C", "OSL1"] {
+        let mut r = req(&s.code("BRG").await);
+        r.previous_series = Some(previous.into());
+        let refused = s.post_json("/v1/pair", None, &r).await;
+        assert_eq!(refused.status, 409, "{previous}: {}", refused.body);
+    }
+    let after = s.counts().await;
+    assert_eq!(after[0], before[0], "no device was added");
 }

@@ -81,6 +81,7 @@ impl TestServer {
                 &PairRequest {
                     code,
                     device_name: "Kasse 1".into(),
+                    previous_series: None,
                 },
             )
             .await;
