@@ -1,6 +1,10 @@
-//! A harness for the desk's real window: starts tauri-driver (which starts WebKitWebDriver and the built
+//! Harnesses for tests across processes: the fault proxy and the central store as a process
+//! (`fault_proxy`, `central_process`), and below, the desk's real window: starts tauri-driver (which starts WebKitWebDriver and the built
 //! `skranke-desktop` binary) on free ports, with the desk's data in a folder of the test's own, and
 //! gives a WebDriver client. Run under Xvfb: `cargo xtask test` does.
+
+pub mod central_process;
+pub mod fault_proxy;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};

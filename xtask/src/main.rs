@@ -167,8 +167,18 @@ fn test() -> Result<()> {
 /// The real window under Xvfb through tauri-driver and WebKitWebDriver.
 fn e2e() -> Result<()> {
     let mut build = cargo();
-    build.args(["build", "--locked", "-p", "skranke-desktop"]);
-    status(build, "cargo build -p skranke-desktop")?;
+    // The window's binary, and the central store and CLI the sync tests run as processes.
+    build.args([
+        "build",
+        "--locked",
+        "-p",
+        "skranke-desktop",
+        "-p",
+        "skranke-central",
+        "-p",
+        "skranke-cli",
+    ]);
+    status(build, "cargo build -p skranke-desktop -p skranke-central -p skranke-cli")?;
     let home = std::env::var("HOME").unwrap_or_default();
     let driver = PathBuf::from(&home).join(".cargo/bin/tauri-driver");
     if !driver.exists() {

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use skranke_core::{Availability, Money, MvaRate, Product};
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 
 use crate::{Cache, CacheError};
 
@@ -39,88 +39,7 @@ impl Cache {
     /// An EAN that moved to another product moves with it.
     pub async fn import_products(&self, batch: &[Product]) -> Result<ImportStats, CacheError> {
         let mut tx = self.pool.begin().await?;
-        let mut stats = ImportStats::default();
-        for chunk in batch.chunks(ROWS_PER_STATEMENT) {
-            // Products already present lose their old index entries and EANs first.
-            let mut existing = QueryBuilder::<Sqlite>::new("SELECT id FROM products WHERE sku IN (");
-            let mut sep = existing.separated(", ");
-            for p in chunk {
-                sep.push_bind(&p.sku);
-            }
-            existing.push(")");
-            let old_ids: Vec<i64> = existing.build_query_scalar().fetch_all(&mut *tx).await?;
-            if !old_ids.is_empty() {
-                for table in [
-                    "DELETE FROM products_fts WHERE rowid IN (",
-                    "DELETE FROM product_eans WHERE product_id IN (",
-                ] {
-                    let mut q = QueryBuilder::<Sqlite>::new(table);
-                    let mut sep = q.separated(", ");
-                    for id in &old_ids {
-                        sep.push_bind(id);
-                    }
-                    q.push(")");
-                    q.build().execute(&mut *tx).await?;
-                }
-            }
-
-            let mut upsert = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO products (sku, name, brand, category, price_ore, mva_percent, availability, supplier_date, availability_as_of) ",
-            );
-            upsert.push_values(chunk, |mut row, p| {
-                row.push_bind(&p.sku)
-                    .push_bind(&p.name)
-                    .push_bind(&p.brand)
-                    .push_bind(&p.category)
-                    .push_bind(p.price.ore())
-                    .push_bind(i64::from(p.mva_rate.percent()))
-                    .push_bind(p.availability.code())
-                    .push_bind(p.availability.supplier_date().map(|d| d.to_string()))
-                    .push_bind(p.availability_as_of.map(|t| t.to_rfc3339()));
-            });
-            upsert.push(
-                " ON CONFLICT (sku) DO UPDATE SET name = excluded.name, brand = excluded.brand,
-                  category = excluded.category, price_ore = excluded.price_ore, mva_percent = excluded.mva_percent,
-                  availability = excluded.availability, supplier_date = excluded.supplier_date,
-                  availability_as_of = excluded.availability_as_of
-                 RETURNING id, sku",
-            );
-            let rows = upsert.build().fetch_all(&mut *tx).await?;
-            let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
-            for row in rows {
-                ids.insert(row.try_get("sku")?, row.try_get("id")?);
-            }
-            let with_id: Vec<(i64, &Product)> = chunk
-                .iter()
-                .filter_map(|p| ids.get(&p.sku).map(|id| (*id, p)))
-                .collect();
-
-            let eans: Vec<(i64, &str)> = with_id
-                .iter()
-                .flat_map(|(id, p)| p.eans.iter().map(move |e| (*id, e.as_str())))
-                .collect();
-            for ean_chunk in eans.chunks(ROWS_PER_STATEMENT * 3) {
-                let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO product_eans (ean, product_id) ");
-                q.push_values(ean_chunk, |mut row, (id, ean)| {
-                    row.push_bind(*ean).push_bind(*id);
-                });
-                q.push(" ON CONFLICT (ean) DO UPDATE SET product_id = excluded.product_id");
-                q.build().execute(&mut *tx).await?;
-                stats.eans += ean_chunk.len() as u64;
-            }
-
-            let mut fts =
-                QueryBuilder::<Sqlite>::new("INSERT INTO products_fts (rowid, sku, name, brand, eans) ");
-            fts.push_values(&with_id, |mut row, (id, p)| {
-                row.push_bind(*id)
-                    .push_bind(&p.sku)
-                    .push_bind(&p.name)
-                    .push_bind(&p.brand)
-                    .push_bind(p.eans.join(" "));
-            });
-            fts.build().execute(&mut *tx).await?;
-            stats.products += with_id.len() as u64;
-        }
+        let stats = upsert_products(&mut tx, batch).await?;
         tx.commit().await?;
         Ok(stats)
     }
@@ -258,6 +177,129 @@ impl Cache {
         hits.truncate(limit as usize);
         Ok(hits)
     }
+}
+
+/// Inserts or replaces products with their EANs and search index, in the caller's transaction.
+pub(crate) async fn upsert_products(
+    tx: &mut Transaction<'_, Sqlite>,
+    batch: &[Product],
+) -> Result<ImportStats, CacheError> {
+    let mut stats = ImportStats::default();
+    for chunk in batch.chunks(ROWS_PER_STATEMENT) {
+        // Products already present lose their old index entries and EANs first.
+        let mut existing = QueryBuilder::<Sqlite>::new("SELECT id FROM products WHERE sku IN (");
+        let mut sep = existing.separated(", ");
+        for p in chunk {
+            sep.push_bind(&p.sku);
+        }
+        existing.push(")");
+        let old_ids: Vec<i64> = existing.build_query_scalar().fetch_all(&mut **tx).await?;
+        if !old_ids.is_empty() {
+            for table in [
+                "DELETE FROM products_fts WHERE rowid IN (",
+                "DELETE FROM product_eans WHERE product_id IN (",
+            ] {
+                let mut q = QueryBuilder::<Sqlite>::new(table);
+                let mut sep = q.separated(", ");
+                for id in &old_ids {
+                    sep.push_bind(id);
+                }
+                q.push(")");
+                q.build().execute(&mut **tx).await?;
+            }
+        }
+
+        let mut upsert = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO products (sku, name, brand, category, price_ore, mva_percent, availability, supplier_date, availability_as_of) ",
+        );
+        upsert.push_values(chunk, |mut row, p| {
+            row.push_bind(&p.sku)
+                .push_bind(&p.name)
+                .push_bind(&p.brand)
+                .push_bind(&p.category)
+                .push_bind(p.price.ore())
+                .push_bind(i64::from(p.mva_rate.percent()))
+                .push_bind(p.availability.code())
+                .push_bind(p.availability.supplier_date().map(|d| d.to_string()))
+                .push_bind(p.availability_as_of.map(|t| t.to_rfc3339()));
+        });
+        upsert.push(
+            " ON CONFLICT (sku) DO UPDATE SET name = excluded.name, brand = excluded.brand,
+              category = excluded.category, price_ore = excluded.price_ore, mva_percent = excluded.mva_percent,
+              availability = excluded.availability, supplier_date = excluded.supplier_date,
+              availability_as_of = excluded.availability_as_of
+             RETURNING id, sku",
+        );
+        let rows = upsert.build().fetch_all(&mut **tx).await?;
+        let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
+        for row in rows {
+            ids.insert(row.try_get("sku")?, row.try_get("id")?);
+        }
+        let with_id: Vec<(i64, &Product)> = chunk
+            .iter()
+            .filter_map(|p| ids.get(&p.sku).map(|id| (*id, p)))
+            .collect();
+
+        let eans: Vec<(i64, &str)> = with_id
+            .iter()
+            .flat_map(|(id, p)| p.eans.iter().map(move |e| (*id, e.as_str())))
+            .collect();
+        for ean_chunk in eans.chunks(ROWS_PER_STATEMENT * 3) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO product_eans (ean, product_id) ");
+            q.push_values(ean_chunk, |mut row, (id, ean)| {
+                row.push_bind(*ean).push_bind(*id);
+            });
+            q.push(" ON CONFLICT (ean) DO UPDATE SET product_id = excluded.product_id");
+            q.build().execute(&mut **tx).await?;
+            stats.eans += ean_chunk.len() as u64;
+        }
+
+        let mut fts =
+            QueryBuilder::<Sqlite>::new("INSERT INTO products_fts (rowid, sku, name, brand, eans) ");
+        fts.push_values(&with_id, |mut row, (id, p)| {
+            row.push_bind(*id)
+                .push_bind(&p.sku)
+                .push_bind(&p.name)
+                .push_bind(&p.brand)
+                .push_bind(p.eans.join(" "));
+        });
+        fts.build().execute(&mut **tx).await?;
+        stats.products += with_id.len() as u64;
+    }
+    Ok(stats)
+}
+
+/// Deletes products (a tombstone from the central store) with their EANs and search entries.
+pub(crate) async fn delete_products(
+    tx: &mut Transaction<'_, Sqlite>,
+    skus: &[String],
+) -> Result<(), CacheError> {
+    for chunk in skus.chunks(ROWS_PER_STATEMENT) {
+        let mut q = QueryBuilder::<Sqlite>::new("SELECT id FROM products WHERE sku IN (");
+        let mut sep = q.separated(", ");
+        for s in chunk {
+            sep.push_bind(s);
+        }
+        q.push(")");
+        let ids: Vec<i64> = q.build_query_scalar().fetch_all(&mut **tx).await?;
+        for table in [
+            "DELETE FROM products_fts WHERE rowid IN (",
+            "DELETE FROM product_eans WHERE product_id IN (",
+            "DELETE FROM products WHERE id IN (",
+        ] {
+            if ids.is_empty() {
+                break;
+            }
+            let mut q = QueryBuilder::<Sqlite>::new(table);
+            let mut sep = q.separated(", ");
+            for id in &ids {
+                sep.push_bind(id);
+            }
+            q.push(")");
+            q.build().execute(&mut **tx).await?;
+        }
+    }
+    Ok(())
 }
 
 /// One word of letters and digits joined by `-` (`HAG-18`, `vrk-0001`): the start of an article number.

@@ -1,5 +1,5 @@
-//! The desk's local SQLite cache: catalog and search, customers, orders, the outbox and the device's
-//! order-number series. Durable: when `place_order` returns, the order survives a crash or a power cut.
+//! The desk's local SQLite cache: catalog and search, customers, orders, the outbox, the device's
+//! order-number series and what sync keeps (pairing, acknowledgements, cursors, staged pages). Durable: when `place_order` returns, the order survives a crash or a power cut.
 
 mod catalog;
 mod customers;
@@ -8,6 +8,8 @@ mod draft;
 mod error;
 mod orders;
 mod outbox;
+mod pairing;
+mod pull_apply;
 mod returns;
 
 #[cfg(test)]
@@ -26,7 +28,9 @@ pub use customers::CustomerRecord;
 pub use device::DeviceInfo;
 pub use error::CacheError;
 pub use orders::{OrderFilter, OrderSummary, PlacedOrder, StoredOrder};
-pub use outbox::OutboxEntry;
+pub use outbox::{AckReport, OutboxEntry};
+pub use pairing::{Pairing, SyncState};
+pub use pull_apply::StreamPosition;
 pub use returns::RecordedReturn;
 
 /// An open cache file. Cheap to clone (a pool of connections).

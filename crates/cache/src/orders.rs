@@ -46,6 +46,14 @@ pub struct StoredOrder {
     pub order: ValidOrder,
     pub has_fodselsnummer: bool,
     pub synced: bool,
+    /// From the central store once it has the order: the parcel's tracking number once sent.
+    pub tracking_number: Option<String>,
+    /// `applied`, `applied_with_flags` or `rejected`; `None` until the central store answered.
+    pub central_outcome: Option<String>,
+    /// What the central store flagged (price changed, back-ordered line, ...).
+    pub central_flags: Vec<skranke_protocol::Flag>,
+    /// Why the central store refused the order.
+    pub central_message: Option<String>,
 }
 
 /// Which orders to list: free text matches the order number, the phone or the name.
@@ -227,7 +235,8 @@ impl Cache {
     /// One order by its number.
     pub async fn order_by_number(&self, number: &str) -> Result<Option<StoredOrder>, CacheError> {
         let row = sqlx::query(
-            "SELECT o.id, o.order_number, o.status, o.placed_at_utc, o.body,
+            "SELECT o.id, o.order_number, o.status, o.placed_at_utc, o.body, o.tracking_number,
+                    o.central_outcome, o.central_flags, o.central_message,
                     EXISTS (SELECT 1 FROM order_identity i WHERE i.order_id = o.id) AS has_fnr,
                     EXISTS (SELECT 1 FROM outbox x WHERE x.order_id = o.id AND x.acked_at IS NOT NULL) AS synced
              FROM orders o WHERE o.order_number = ?",
@@ -245,6 +254,13 @@ impl Cache {
             order: serde_json::from_str(&body)?,
             has_fodselsnummer: row.try_get("has_fnr")?,
             synced: row.try_get("synced")?,
+            tracking_number: row.try_get("tracking_number")?,
+            central_outcome: row.try_get("central_outcome")?,
+            central_flags: match row.try_get::<Option<String>, _>("central_flags")? {
+                Some(json) => serde_json::from_str(&json)?,
+                None => Vec::new(),
+            },
+            central_message: row.try_get("central_message")?,
         }))
     }
 

@@ -43,6 +43,8 @@ pub(crate) async fn enqueue(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxEntry {
     pub seq: i64,
+    /// The seq the central store knows it by (the outbox's seq less the pairing's offset).
+    pub wire_seq: i64,
     pub mutation_id: String,
     pub kind: String,
     pub payload: String,
@@ -52,15 +54,24 @@ pub struct OutboxEntry {
 impl Cache {
     /// Every unacknowledged mutation, oldest first.
     pub async fn outbox_pending(&self) -> Result<Vec<OutboxEntry>, CacheError> {
+        self.outbox_batch(u32::MAX).await
+    }
+
+    /// The oldest `limit` unacknowledged mutations, in seq order.
+    pub async fn outbox_batch(&self, limit: u32) -> Result<Vec<OutboxEntry>, CacheError> {
         let rows = sqlx::query(
-            "SELECT seq, mutation_id, kind, payload, payload_sha256 FROM outbox WHERE acked_at IS NULL ORDER BY seq",
+            "SELECT seq, seq - (SELECT seq_offset FROM device WHERE id = 1) AS wire_seq, mutation_id, kind,
+                    payload, payload_sha256
+             FROM outbox WHERE acked_at IS NULL ORDER BY seq LIMIT ?",
         )
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
             .map(|r| {
                 Ok(OutboxEntry {
                     seq: r.try_get("seq")?,
+                    wire_seq: r.try_get("wire_seq")?,
                     mutation_id: r.try_get("mutation_id")?,
                     kind: r.try_get("kind")?,
                     payload: r.try_get("payload")?,
@@ -68,5 +79,86 @@ impl Cache {
                 })
             })
             .collect()
+    }
+}
+
+/// What acknowledging a push changed on the desk.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AckReport {
+    pub acknowledged: u32,
+    /// Order numbers the central store refused or flagged: a person must look at them.
+    pub needs_attention: Vec<String>,
+}
+
+impl Cache {
+    /// Records the central store's answer to a push, in one transaction: each entry is acknowledged
+    /// with its result; an order gets the outcome, flags or refusal; an acknowledged order's
+    /// fødselsnummer is deleted (P3). An entry is never deleted.
+    pub async fn record_push(
+        &self,
+        results: &[skranke_protocol::MutationResult],
+        now: DateTime<Utc>,
+    ) -> Result<AckReport, CacheError> {
+        use skranke_protocol::Outcome;
+        let mut tx = self.pool.begin().await?;
+        let offset: i64 = sqlx::query_scalar("SELECT seq_offset FROM device WHERE id = 1")
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut report = AckReport::default();
+        for r in results {
+            let row = sqlx::query(
+                "UPDATE outbox SET acked_at = ?, result = ? WHERE seq = ? AND mutation_id = ? AND acked_at IS NULL
+                 RETURNING kind, order_id",
+            )
+            .bind(now.to_rfc3339())
+            .bind(serde_json::to_string(r)?)
+            .bind(r.seq + offset)
+            .bind(r.mutation_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(row) = row else { continue };
+            report.acknowledged += 1;
+            let kind: String = row.try_get("kind")?;
+            let order_id: Option<String> = row.try_get("order_id")?;
+            let (Some(order_id), true) = (order_id, kind == MutationKind::OrderPlaced.code()) else {
+                continue;
+            };
+            let outcome = match r.outcome {
+                Outcome::Applied => "applied",
+                Outcome::AppliedWithFlags => "applied_with_flags",
+                Outcome::Rejected => "rejected",
+            };
+            let number: Option<String> = sqlx::query_scalar(
+                "UPDATE orders SET central_outcome = ?, central_flags = ?, central_message = ? WHERE id = ?
+                 RETURNING order_number",
+            )
+            .bind(outcome)
+            .bind(serde_json::to_string(&r.flags)?)
+            .bind(r.rejection.as_ref().map(|j| j.message.clone()))
+            .bind(&order_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if r.outcome != Outcome::Applied {
+                report.needs_attention.extend(number);
+            }
+            sqlx::query("DELETE FROM order_identity WHERE order_id = ?")
+                .bind(&order_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// The central store lost what it had acknowledged (restored from a backup) and expects `wire_seq`
+    /// next: every entry from there is sent again.
+    pub async fn reopen_outbox_from(&self, wire_seq: i64) -> Result<u64, CacheError> {
+        let done = sqlx::query(
+            "UPDATE outbox SET acked_at = NULL WHERE seq >= ? + (SELECT seq_offset FROM device WHERE id = 1)",
+        )
+        .bind(wire_seq)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 }

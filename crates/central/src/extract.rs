@@ -82,12 +82,11 @@ impl FromRequestParts<AppState> for Device {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
-        let row: Option<(Uuid, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT id, store_id, series, former_series FROM devices WHERE token_sha256 = $1",
-        )
-        .bind(sha256_hex(token))
-        .fetch_optional(&state.pool)
-        .await?;
+        let row: Option<(Uuid, String, String, Option<String>)> =
+            sqlx::query_as("SELECT id, store_id, series, former_series FROM devices WHERE token_sha256 = $1")
+                .bind(sha256_hex(token))
+                .fetch_optional(&state.pool)
+                .await?;
         let (id, store_id, series, former_series) = row.ok_or_else(ApiError::unauthorized)?;
         Ok(Device {
             id,

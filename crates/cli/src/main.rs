@@ -57,6 +57,25 @@ enum Command {
     Pdf(PdfCommand),
     /// Demo: demokatalog ved tom database, søk og en eksempelordre.
     Demo,
+    /// Synkronisering med sentralen: par, synk nå, status.
+    #[command(subcommand)]
+    Sync(SyncCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum SyncCommand {
+    /// Parer skranken med sentralen: adressen og engangskoden fra sentralen.
+    Pair {
+        url: String,
+        code: String,
+        /// Skrankens navn i sentralens liste.
+        #[arg(long, default_value = "Skranke")]
+        name: String,
+    },
+    /// Sender ordrer som ikke er sendt, og henter katalog, tilgjengelighet og ordrestatus.
+    Now,
+    /// Viser paring, ordrer som ikke er sendt, og siste synkronisering.
+    Status,
 }
 
 #[derive(Debug, Subcommand)]
@@ -244,8 +263,65 @@ async fn run(command: Command, data_dir: &Path, now: chrono::DateTime<Utc>) -> R
             show(&registered.slip, open, print)?;
         }
         Command::Demo => demo(&desk, now).await?,
+        Command::Sync(c) => sync(&desk, c, now).await?,
     }
     Ok(())
+}
+
+async fn sync(desk: &Desk, command: SyncCommand, now: chrono::DateTime<Utc>) -> Result<(), DeskError> {
+    let local = |t: chrono::DateTime<Utc>| skranke_desk::oslo_time(t).format("%d.%m.%Y %H:%M").to_string();
+    match command {
+        SyncCommand::Pair { url, code, name } => {
+            let p = desk.pair(&url, &code, &name, now).await?;
+            println!(
+                "Paret med {} ({}). Nye ordrer nummereres {}-000001 og videre.",
+                p.store_name, p.store_id, p.series
+            );
+        }
+        SyncCommand::Now => {
+            let r = desk.sync_now().await?;
+            let pulled: Vec<String> = r
+                .pulled
+                .iter()
+                .map(|(s, n)| format!("{} {n}", stream_name(*s)))
+                .collect();
+            println!(
+                "Kvittert av sentralen: {}. Hentet: {}.",
+                r.acknowledged,
+                pulled.join(", ")
+            );
+            for number in &r.needs_attention {
+                println!("Må følges opp: {number}");
+            }
+        }
+        SyncCommand::Status => {
+            let s = desk.sync_state().await?;
+            match &s.paired {
+                Some(p) => println!(
+                    "Paret med {} ({}, serie {}) på {}",
+                    p.store_name, p.store_id, p.series, p.central_url
+                ),
+                None => println!("Ikke paret med en sentral."),
+            }
+            match s.oldest_pending_at {
+                Some(t) => println!("Ikke sendt: {} (eldste fra {})", s.pending, local(t)),
+                None => println!("Ikke sendt: 0"),
+            }
+            match s.last_good_sync_at {
+                Some(t) => println!("Sist synkronisert: {}", local(t)),
+                None => println!("Sist synkronisert: aldri"),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn stream_name(stream: skranke_protocol::Stream) -> &'static str {
+    match stream {
+        skranke_protocol::Stream::Catalog => "katalog",
+        skranke_protocol::Stream::Availability => "tilgjengelighet",
+        skranke_protocol::Stream::Orders => "ordrestatus",
+    }
 }
 
 fn print_order(stored: &skranke_desk::StoredOrder) {
@@ -261,6 +337,18 @@ fn print_order(stored: &skranke_desk::StoredOrder) {
         }
     );
     println!("Dato: {}", o.placed_at.format("%d.%m.%Y %H:%M"));
+    let status =
+        skranke_core::OrderStatus::from_code(&stored.status).map_or(stored.status.as_str(), |s| s.text());
+    match &stored.tracking_number {
+        Some(t) => println!("Status: {status} (sporingsnummer {t})"),
+        None => println!("Status: {status}"),
+    }
+    if let Some(message) = &stored.central_message {
+        println!("Avvist av sentralen: {message}");
+    }
+    for flag in &stored.central_flags {
+        println!("Merknad fra sentralen: {}", skranke_desk::flag_text(flag));
+    }
     println!(
         "Kunde: {}, {}{}",
         o.customer.name,

@@ -29,6 +29,8 @@ pub enum DeskError {
     Document(#[from] skranke_pdf::PdfError),
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
+    #[error("{0}")]
+    Sync(#[from] skranke_sync::SyncError),
 }
 
 /// The closed set of error codes a UI branches on (never on text).
@@ -42,6 +44,7 @@ pub enum ErrorCode {
     Storage,
     Policy,
     Document,
+    Sync,
     Io,
 }
 
@@ -55,6 +58,7 @@ impl DeskError {
             DeskError::Policy(_) => ErrorCode::Policy,
             DeskError::Document(_) => ErrorCode::Document,
             DeskError::Io { .. } => ErrorCode::Io,
+            DeskError::Sync(_) => ErrorCode::Sync,
         }
     }
 

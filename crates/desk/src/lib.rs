@@ -3,6 +3,7 @@
 
 mod documents;
 mod error;
+mod flags;
 mod form;
 pub mod import;
 mod labels;
@@ -19,6 +20,7 @@ use uuid::Uuid;
 
 pub use documents::{open_document, print_document, RegisteredReturn};
 pub use error::{describe, DeskError, ErrorCode};
+pub use flags::flag_text;
 pub use form::{place_of, SavedDraft};
 pub use labels::field_label;
 pub use skranke_cache::{CustomerRecord, OrderSummary, StoredOrder};
@@ -235,6 +237,26 @@ impl Desk {
             device_series: format!("{}-{:06}", device.series_prefix, device.next_number),
             facts: SettingsView::facts(&self.policy),
         })
+    }
+
+    /// Pairs this desk with the central store at `url` with a one-time code.
+    pub async fn pair(
+        &self,
+        url: &str,
+        code: &str,
+        device_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<skranke_cache::Pairing, DeskError> {
+        Ok(skranke_sync::pair(&self.cache, url, code, device_name, now).await?)
+    }
+
+    /// One round of sync: push the outbox, pull every stream.
+    pub async fn sync_now(&self) -> Result<skranke_sync::SyncReport, DeskError> {
+        Ok(skranke_sync::sync_once(&self.cache).await?)
+    }
+
+    pub async fn sync_state(&self) -> Result<skranke_cache::SyncState, DeskError> {
+        Ok(self.cache.sync_state().await?)
     }
 
     pub async fn show_order(&self, number: &str) -> Result<StoredOrder, DeskError> {

@@ -209,9 +209,9 @@ impl TestServer {
         })
     }
 
-    /// Whether this is a throwaway cluster (not DATABASE_URL's server).
-    pub fn is_throwaway(&self) -> bool {
-        self.cluster.is_some()
+    /// The throwaway cluster (none with DATABASE_URL's server).
+    pub fn cluster(&self) -> Option<&Cluster> {
+        self.cluster.as_ref()
     }
 }
 

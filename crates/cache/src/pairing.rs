@@ -1,0 +1,126 @@
+//! The desk's pairing with a central store, and the sync state the desk shows.
+
+use chrono::{DateTime, Utc};
+use skranke_protocol::PairResponse;
+use sqlx::Row;
+
+use crate::{Cache, CacheError};
+
+/// Who this desk is to the central store.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Pairing {
+    pub central_url: String,
+    pub token: String,
+    pub device_id: String,
+    pub store_id: String,
+    pub store_name: String,
+    pub series: String,
+}
+
+impl std::fmt::Debug for Pairing {
+    // The token is a secret: never in a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pairing")
+            .field("central_url", &self.central_url)
+            .field("device_id", &self.device_id)
+            .field("store_id", &self.store_id)
+            .field("series", &self.series)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the desk knows about its sync, from its own file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncState {
+    pub paired: Option<Pairing>,
+    /// Outbox entries the central store has not acknowledged.
+    pub pending: u32,
+    pub oldest_pending_at: Option<DateTime<Utc>>,
+    pub last_good_sync_at: Option<DateTime<Utc>>,
+}
+
+fn parse_time(text: Option<String>) -> Option<DateTime<Utc>> {
+    text.and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+impl Cache {
+    pub async fn pairing(&self) -> Result<Option<Pairing>, CacheError> {
+        let row = sqlx::query(
+            "SELECT central_url, token, device_id, store_id, store_name, series_prefix FROM device
+             WHERE id = 1 AND token IS NOT NULL",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(Pairing {
+                central_url: r.try_get("central_url")?,
+                token: r.try_get("token")?,
+                device_id: r.try_get("device_id")?,
+                store_id: r.try_get("store_id")?,
+                store_name: r.try_get("store_name")?,
+                series: r.try_get("series_prefix")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Records a pairing. New orders take the central store's series from 1; the outbox keeps its
+    /// entries, and the first one not yet acknowledged becomes the new device's mutation 1.
+    pub async fn set_pairing(
+        &self,
+        central_url: &str,
+        paired: &PairResponse,
+        now: DateTime<Utc>,
+    ) -> Result<(), CacheError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE device SET
+                 seq_offset = coalesce((SELECT min(seq) FROM outbox WHERE acked_at IS NULL), next_seq) - 1,
+                 device_id = ?, series_prefix = ?, next_number = 1, central_url = ?, token = ?,
+                 store_id = ?, store_name = ?, paired_at = ?
+             WHERE id = 1",
+        )
+        .bind(paired.device_id.to_string())
+        .bind(&paired.series)
+        .bind(central_url.trim_end_matches('/'))
+        .bind(&paired.token)
+        .bind(&paired.store_id)
+        .bind(&paired.store_name)
+        .bind(now.to_rfc3339())
+        .execute(&mut *tx)
+        .await?;
+        // The streams start over: the central store is the truth from now on.
+        sqlx::query("DELETE FROM sync_staging").execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sync_cursor").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn sync_state(&self) -> Result<SyncState, CacheError> {
+        let row = sqlx::query(
+            "SELECT (SELECT count(*) FROM outbox WHERE acked_at IS NULL) AS pending,
+                    (SELECT min(created_at) FROM outbox WHERE acked_at IS NULL) AS oldest,
+                    last_good_sync_at
+             FROM device WHERE id = 1",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let pending: i64 = row.try_get("pending")?;
+        Ok(SyncState {
+            paired: self.pairing().await?,
+            pending: u32::try_from(pending).unwrap_or(u32::MAX),
+            oldest_pending_at: parse_time(row.try_get("oldest")?),
+            last_good_sync_at: parse_time(row.try_get("last_good_sync_at")?),
+        })
+    }
+
+    /// A push and a pull of every stream went through.
+    pub async fn set_last_good_sync(&self, at: DateTime<Utc>) -> Result<(), CacheError> {
+        sqlx::query("UPDATE device SET last_good_sync_at = ? WHERE id = 1")
+            .bind(at.to_rfc3339())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}

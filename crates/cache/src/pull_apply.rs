@@ -1,0 +1,233 @@
+//! Pulled changes: pages are staged as they arrive, and a complete set is applied in one transaction,
+//! so the desk never shows half a price import. A cut mid-set resumes from the staged cursor.
+
+use chrono::{DateTime, Utc};
+use skranke_core::{Availability, MvaRate, Product};
+use skranke_protocol::{Change, Cursor, PullResponse, Stream};
+use sqlx::{Row, Sqlite, Transaction};
+
+use crate::catalog::{delete_products, upsert_products};
+use crate::{Cache, CacheError};
+
+/// Where a stream stands on the desk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamPosition {
+    /// What is applied.
+    pub cursor: Cursor,
+    /// Where to pull from next: past the staged pages, when there are any.
+    pub resume_from: Cursor,
+    pub staged_pages: u32,
+    pub staged_changes: u64,
+}
+
+impl Cache {
+    pub async fn stream_position(&self, stream: Stream) -> Result<StreamPosition, CacheError> {
+        let row = sqlx::query(
+            "SELECT c.cursor, c.staged_cursor,
+                    (SELECT count(*) FROM sync_staging s WHERE s.stream = c.stream) AS pages,
+                    (SELECT coalesce(sum(json_array_length(body)), 0) FROM sync_staging s WHERE s.stream = c.stream) AS changes
+             FROM sync_cursor c WHERE c.stream = ?",
+        )
+        .bind(stream.code())
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(StreamPosition {
+                cursor: Cursor::start(),
+                resume_from: Cursor::start(),
+                staged_pages: 0,
+                staged_changes: 0,
+            });
+        };
+        let cursor: String = row.try_get("cursor")?;
+        let staged: Option<String> = row.try_get("staged_cursor")?;
+        let pages: i64 = row.try_get("pages")?;
+        let changes: i64 = row.try_get("changes")?;
+        Ok(StreamPosition {
+            resume_from: Cursor(staged.unwrap_or_else(|| cursor.clone())),
+            cursor: Cursor(cursor),
+            staged_pages: u32::try_from(pages).unwrap_or(u32::MAX),
+            staged_changes: u64::try_from(changes).unwrap_or(0),
+        })
+    }
+
+    /// Keeps a pulled page until its set is complete; the staged cursor moves past it in the same
+    /// transaction.
+    pub async fn stage_page(&self, page: &PullResponse) -> Result<(), CacheError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO sync_cursor (stream, cursor, staged_cursor) VALUES (?, ?, ?)
+             ON CONFLICT (stream) DO UPDATE SET staged_cursor = excluded.staged_cursor",
+        )
+        .bind(page.stream.code())
+        .bind(Cursor::START)
+        .bind(&page.cursor.0)
+        .execute(&mut *tx)
+        .await?;
+        if !page.changes.is_empty() {
+            sqlx::query(
+                "INSERT INTO sync_staging (stream, page, body)
+                 VALUES (?1, (SELECT coalesce(max(page), 0) + 1 FROM sync_staging WHERE stream = ?1), ?2)",
+            )
+            .bind(page.stream.code())
+            .bind(serde_json::to_string(&page.changes)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Applies every staged page of `stream` and moves its cursor, in one transaction. Returns how many
+    /// changes were applied.
+    pub async fn apply_staged(&self, stream: Stream, now: DateTime<Utc>) -> Result<u64, CacheError> {
+        let mut tx = self.pool.begin().await?;
+        let pages: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM sync_staging WHERE stream = ? ORDER BY page")
+                .bind(stream.code())
+                .fetch_all(&mut *tx)
+                .await?;
+        let mut changes: Vec<Change> = Vec::new();
+        for body in &pages {
+            changes.extend(serde_json::from_str::<Vec<Change>>(body)?);
+        }
+        match stream {
+            Stream::Catalog => apply_catalog(&mut tx, &changes, now).await?,
+            Stream::Availability => apply_availability(&mut tx, &changes).await?,
+            Stream::Orders => apply_orders(&mut tx, &changes).await?,
+        }
+        sqlx::query("DELETE FROM sync_staging WHERE stream = ?")
+            .bind(stream.code())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE sync_cursor SET cursor = coalesce(staged_cursor, cursor), staged_cursor = NULL, applied_at = ?
+             WHERE stream = ?",
+        )
+        .bind(now.to_rfc3339())
+        .bind(stream.code())
+        .execute(&mut *tx)
+        .await?;
+        if !changes.is_empty() && stream != Stream::Orders {
+            sqlx::query("INSERT INTO catalog_meta (key, value) VALUES ('as_of', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                .bind(now.to_rfc3339())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(changes.len() as u64)
+    }
+}
+
+async fn apply_catalog(
+    tx: &mut Transaction<'_, Sqlite>,
+    changes: &[Change],
+    now: DateTime<Utc>,
+) -> Result<(), CacheError> {
+    // A product pulled twice in one set: the later row wins.
+    let mut latest: std::collections::HashMap<&str, &Change> = std::collections::HashMap::new();
+    for c in changes {
+        latest.insert(c.key.as_str(), c);
+    }
+    let mut deleted = Vec::new();
+    let mut products = Vec::new();
+    for c in latest.values() {
+        match (&c.product, c.deleted) {
+            (Some(p), false) => products.push(Product {
+                sku: p.sku.clone(),
+                eans: p.eans.clone(),
+                name: p.name.clone(),
+                brand: p.brand.clone(),
+                category: p.category.clone(),
+                price: skranke_core::Money::from_ore(p.price_ore),
+                mva_rate: MvaRate::from_percent(u32::from(p.mva_percent)).unwrap_or(MvaRate::General),
+                // Until the availability stream says otherwise (set below from what is known).
+                availability: Availability::Unconfirmed,
+                availability_as_of: Some(now),
+            }),
+            _ => deleted.push(c.key.clone()),
+        }
+    }
+    delete_products(tx, &deleted).await?;
+    upsert_products(tx, &products).await?;
+    let skus: Vec<&str> = products.iter().map(|p| p.sku.as_str()).collect();
+    refresh_availability(tx, &skus).await
+}
+
+async fn apply_availability(tx: &mut Transaction<'_, Sqlite>, changes: &[Change]) -> Result<(), CacheError> {
+    let mut skus = Vec::new();
+    for c in changes {
+        // `<store>/<sku>` is this store's own row; a plain SKU the general one.
+        let (table, sku) = match c.key.split_once('/') {
+            Some((_, sku)) => ("availability_store", sku),
+            None => ("availability_general", c.key.as_str()),
+        };
+        match (&c.availability, c.deleted) {
+            (Some(a), false) => {
+                sqlx::query(&format!(
+                    "INSERT INTO {table} (sku, status, supplier_date, as_of) VALUES (?, ?, ?, ?)
+                     ON CONFLICT (sku) DO UPDATE SET status = excluded.status,
+                         supplier_date = excluded.supplier_date, as_of = excluded.as_of"
+                ))
+                .bind(sku)
+                .bind(&a.status)
+                .bind(a.supplier_date.map(|d| d.to_string()))
+                .bind(a.as_of.to_rfc3339())
+                .execute(&mut **tx)
+                .await?;
+            }
+            _ => {
+                sqlx::query(&format!("DELETE FROM {table} WHERE sku = ?"))
+                    .bind(sku)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+        skus.push(sku);
+    }
+    refresh_availability(tx, &skus).await
+}
+
+/// Sets each product's availability from the store's own row, else the general one, else
+/// "Ubekreftet" (A1): the desk never shows a status the central store did not give.
+async fn refresh_availability(tx: &mut Transaction<'_, Sqlite>, skus: &[&str]) -> Result<(), CacheError> {
+    for chunk in skus.chunks(5_000) {
+        sqlx::query(
+            "UPDATE products SET
+                 availability = coalesce((SELECT status FROM availability_store s WHERE s.sku = products.sku),
+                                         (SELECT status FROM availability_general g WHERE g.sku = products.sku),
+                                         'unconfirmed'),
+                 supplier_date = CASE WHEN EXISTS (SELECT 1 FROM availability_store s WHERE s.sku = products.sku)
+                                      THEN (SELECT supplier_date FROM availability_store s WHERE s.sku = products.sku)
+                                      ELSE (SELECT supplier_date FROM availability_general g WHERE g.sku = products.sku) END,
+                 availability_as_of = coalesce((SELECT as_of FROM availability_store s WHERE s.sku = products.sku),
+                                               (SELECT as_of FROM availability_general g WHERE g.sku = products.sku),
+                                               availability_as_of)
+             WHERE sku IN (SELECT value FROM json_each(?))",
+        )
+        .bind(serde_json::to_string(chunk)?)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn apply_orders(tx: &mut Transaction<'_, Sqlite>, changes: &[Change]) -> Result<(), CacheError> {
+    for c in changes {
+        let Some(o) = &c.order else { continue };
+        // Orders of the store's other desks are not on this desk: only its own are updated.
+        sqlx::query(
+            "UPDATE orders SET status = ?, tracking_number = ?, central_flags = ?,
+                 central_outcome = coalesce(central_outcome, CASE WHEN ? = '[]' THEN 'applied' ELSE 'applied_with_flags' END)
+             WHERE id = ?",
+        )
+        .bind(&o.status)
+        .bind(&o.tracking_number)
+        .bind(serde_json::to_string(&o.flags)?)
+        .bind(serde_json::to_string(&o.flags)?)
+        .bind(o.order_id.to_string())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! HTTP to the central store: one client, explicit timeouts, typed refusals.
+
+use std::time::Duration;
+
+use reqwest::header::RETRY_AFTER;
+use serde::de::DeserializeOwned;
+use skranke_protocol::{
+    Cursor, ErrorBody, PairRequest, PairResponse, PullResponse, PushRequest, PushResponse, Stream,
+};
+
+use crate::SyncError;
+
+/// The central store at one base URL, as one device (or unpaired, for pairing).
+#[derive(Debug, Clone)]
+pub struct CentralClient {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl CentralClient {
+    pub fn new(base: &str, token: Option<String>) -> Result<CentralClient, SyncError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("skranke-desk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SyncError::Offline(e.to_string()))?;
+        Ok(CentralClient {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token,
+        })
+    }
+
+    pub async fn pair(&self, req: &PairRequest) -> Result<PairResponse, SyncError> {
+        let r = self.http.post(format!("{}/v1/pair", self.base)).json(req);
+        answer(r.send().await).await
+    }
+
+    pub async fn push(&self, req: &PushRequest) -> Result<PushResponse, SyncError> {
+        let r = self.authed(self.http.post(format!("{}/v1/push", self.base)).json(req))?;
+        answer(r.send().await).await
+    }
+
+    pub async fn pull(&self, stream: Stream, cursor: &Cursor, limit: u32) -> Result<PullResponse, SyncError> {
+        let r = self.http.get(format!("{}/v1/pull", self.base)).query(&[
+            ("stream", stream.code()),
+            ("cursor", cursor.0.as_str()),
+            ("limit", &limit.to_string()),
+        ]);
+        answer(self.authed(r)?.send().await).await
+    }
+
+    fn authed(&self, r: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, SyncError> {
+        let token = self.token.as_deref().ok_or(SyncError::NotPaired)?;
+        Ok(r.bearer_auth(token))
+    }
+}
+
+async fn answer<T: DeserializeOwned>(
+    sent: Result<reqwest::Response, reqwest::Error>,
+) -> Result<T, SyncError> {
+    let response = sent.map_err(|e| SyncError::Offline(e.to_string()))?;
+    let status = response.status();
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    // A body cut off mid-way is the network's fault, not the server's: the same request goes again.
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| SyncError::Offline(e.to_string()))?;
+    if status.is_success() {
+        serde_json::from_slice(&bytes).map_err(|e| {
+            if bytes.is_empty() {
+                SyncError::Offline("tomt svar".into())
+            } else {
+                SyncError::Protocol(e.to_string())
+            }
+        })
+    } else {
+        Err(SyncError::Refused {
+            status: status.as_u16(),
+            body: ErrorBody::from_response(status.as_u16(), &bytes),
+            retry_after,
+        })
+    }
+}

@@ -1,0 +1,256 @@
+//! Pairing, one push of the outbox, one pull of a stream, and the background loop around them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use backon::BackoffBuilder;
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use serde_json::value::RawValue;
+use skranke_cache::{Cache, Pairing};
+use skranke_protocol::{ErrorCode, Mutation, MutationKind, PairRequest, PushRequest, QueueReport, Stream};
+use tokio::sync::{watch, Notify};
+
+use crate::{CentralClient, SyncError};
+
+/// Mutations per push; the central store takes up to 100.
+const PUSH_BATCH: u32 = 100;
+/// Changes per pull page.
+const PULL_PAGE: u32 = 5_000;
+/// How often a healthy desk syncs when nothing wakes it.
+const INTERVAL: Duration = Duration::from_secs(10);
+
+/// What one round of sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncReport {
+    pub acknowledged: u32,
+    /// Orders the central store refused or flagged.
+    pub needs_attention: Vec<String>,
+    pub pulled: Vec<(Stream, u64)>,
+}
+
+/// Pairs the desk: the code is used once; the desk's earlier series travels along so its orders
+/// placed before pairing are accepted.
+pub async fn pair(
+    cache: &Cache,
+    central_url: &str,
+    code: &str,
+    device_name: &str,
+    now: DateTime<Utc>,
+) -> Result<Pairing, SyncError> {
+    let client = CentralClient::new(central_url, None)?;
+    let previous = cache.device().await?.series_prefix;
+    let paired = client
+        .pair(&PairRequest {
+            code: code.to_string(),
+            device_name: device_name.to_string(),
+            previous_series: Some(previous),
+        })
+        .await?;
+    cache.set_pairing(central_url, &paired, now).await?;
+    cache.pairing().await?.ok_or(SyncError::NotPaired)
+}
+
+/// Pushes the outbox until it is empty; every answer is recorded before the next batch goes.
+pub async fn push_outbox(
+    cache: &Cache,
+    client: &CentralClient,
+    device_id: uuid::Uuid,
+) -> Result<SyncReport, SyncError> {
+    let mut report = SyncReport::default();
+    loop {
+        let batch = cache.outbox_batch(PUSH_BATCH).await?;
+        let Some(first) = batch.first() else {
+            return Ok(report);
+        };
+        let first_seq = first.wire_seq;
+        let state = cache.sync_state().await?;
+        let mutations = batch
+            .iter()
+            .map(|e| {
+                let kind = MutationKind::from_code(&e.kind)
+                    .ok_or_else(|| SyncError::Protocol(format!("ukjent endring {}", e.kind)))?;
+                Ok(Mutation {
+                    seq: e.wire_seq,
+                    mutation_id: uuid::Uuid::parse_str(&e.mutation_id)
+                        .map_err(|err| SyncError::Protocol(err.to_string()))?,
+                    kind,
+                    payload: RawValue::from_string(e.payload.clone())
+                        .map_err(|err| SyncError::Protocol(err.to_string()))?,
+                    payload_sha256: e.payload_sha256.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, SyncError>>()?;
+        let request = PushRequest {
+            device_id,
+            mutations,
+            queue: Some(QueueReport {
+                pending: state.pending,
+                oldest_pending_at: state.oldest_pending_at,
+            }),
+        };
+        match client.push(&request).await {
+            Ok(answer) => {
+                let ack = cache.record_push(&answer.results, Utc::now()).await?;
+                report.acknowledged += ack.acknowledged;
+                report.needs_attention.extend(ack.needs_attention);
+                if ack.acknowledged == 0 {
+                    return Err(SyncError::Protocol("sentralen kvitterte ikke for noe".into()));
+                }
+            }
+            Err(SyncError::Refused { body, .. })
+                if body.code == ErrorCode::SeqGap && body.expected_seq.is_some_and(|e| e < first_seq) =>
+            {
+                // The central store lost entries it had acknowledged (restored from a backup):
+                // send them again from where it stands.
+                cache
+                    .reopen_outbox_from(body.expected_seq.unwrap_or(first_seq))
+                    .await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Pulls `stream` to its end, staging each page; applies the whole set in one transaction. A cut
+/// resumes from the last staged page. Returns the changes applied.
+pub async fn pull_stream(
+    cache: &Cache,
+    client: &CentralClient,
+    stream: Stream,
+    mut progress: impl FnMut(u64),
+) -> Result<u64, SyncError> {
+    loop {
+        let position = cache.stream_position(stream).await?;
+        let page = client.pull(stream, &position.resume_from, PULL_PAGE).await?;
+        if page.changes.is_empty() && position.staged_pages == 0 && page.cursor == position.cursor {
+            return Ok(0);
+        }
+        cache.stage_page(&page).await?;
+        progress(position.staged_changes + page.changes.len() as u64);
+        if !page.has_more {
+            return Ok(cache.apply_staged(stream, Utc::now()).await?);
+        }
+    }
+}
+
+/// One round: push everything, pull every stream, remember the time.
+pub async fn sync_once(cache: &Cache) -> Result<SyncReport, SyncError> {
+    let pairing = cache.pairing().await?.ok_or(SyncError::NotPaired)?;
+    let client = CentralClient::new(&pairing.central_url, Some(pairing.token.clone()))?;
+    let device_id =
+        uuid::Uuid::parse_str(&pairing.device_id).map_err(|e| SyncError::Protocol(e.to_string()))?;
+    let mut report = push_outbox(cache, &client, device_id).await?;
+    for stream in Stream::ALL {
+        let n = pull_stream(cache, &client, stream, |_| {}).await?;
+        report.pulled.push((stream, n));
+    }
+    cache.set_last_good_sync(Utc::now()).await?;
+    Ok(report)
+}
+
+/// What the desk shows about its sync.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncStatus {
+    pub paired: bool,
+    pub store_name: Option<String>,
+    /// The last round reached the central store.
+    pub online: bool,
+    pub pending: u32,
+    pub oldest_pending_at: Option<DateTime<Utc>>,
+    pub last_good_sync_at: Option<DateTime<Utc>>,
+    /// Why the last round failed, in Norwegian.
+    pub last_error: Option<String>,
+    pub needs_pairing: bool,
+}
+
+/// The running loop: wake it after placing an order, read its status.
+#[derive(Debug, Clone)]
+pub struct SyncHandle {
+    wake: Arc<Notify>,
+    status: watch::Receiver<SyncStatus>,
+}
+
+impl SyncHandle {
+    /// Sync now (an order was placed, or staff asked).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    pub fn status(&self) -> SyncStatus {
+        self.status.borrow().clone()
+    }
+
+    /// Waits until the status changes.
+    pub async fn changed(&mut self) -> Option<SyncStatus> {
+        self.status.changed().await.ok()?;
+        Some(self.status.borrow().clone())
+    }
+}
+
+/// Starts the loop on the current tokio runtime. It syncs every 10 s and whenever woken; after a
+/// failure it waits with exponential backoff and full jitter (1 s doubling to 5 min, without end),
+/// or what the central store's `Retry-After` says, whichever is longer. It never gives up while
+/// anything is pending: that is the watchdog.
+pub fn spawn(cache: Cache) -> SyncHandle {
+    let wake = Arc::new(Notify::new());
+    let (tx, rx) = watch::channel(SyncStatus::default());
+    let handle = SyncHandle {
+        wake: wake.clone(),
+        status: rx,
+    };
+    tokio::spawn(async move {
+        let schedule = || {
+            backon::ExponentialBuilder::default()
+                .with_min_delay(Duration::from_secs(1))
+                .with_max_delay(Duration::from_secs(300))
+                .without_max_times()
+                .build()
+        };
+        let mut backoff = schedule();
+        loop {
+            let result = sync_once(&cache).await;
+            let state = cache.sync_state().await.ok();
+            let mut status = SyncStatus {
+                paired: state.as_ref().is_some_and(|s| s.paired.is_some()),
+                store_name: state
+                    .as_ref()
+                    .and_then(|s| s.paired.as_ref().map(|p| p.store_name.clone())),
+                pending: state.as_ref().map_or(0, |s| s.pending),
+                oldest_pending_at: state.as_ref().and_then(|s| s.oldest_pending_at),
+                last_good_sync_at: state.as_ref().and_then(|s| s.last_good_sync_at),
+                ..SyncStatus::default()
+            };
+            let delay = match &result {
+                Ok(_) => {
+                    backoff = schedule();
+                    status.online = true;
+                    INTERVAL
+                }
+                Err(e) => {
+                    status.last_error = Some(e.to_string());
+                    status.needs_pairing = e.needs_pairing();
+                    let exponential = backoff.next().unwrap_or(Duration::from_secs(300));
+                    // Full jitter: anywhere between nothing and the exponential delay, so desks that
+                    // lost the central store together do not come back together.
+                    let jittered = exponential.mul_f64(rand::thread_rng().gen::<f64>());
+                    let asked = match e {
+                        SyncError::Refused { retry_after, .. } => retry_after.unwrap_or_default(),
+                        _ => Duration::ZERO,
+                    };
+                    if matches!(e, SyncError::NotPaired) {
+                        INTERVAL
+                    } else {
+                        jittered.max(asked)
+                    }
+                }
+            };
+            tx.send_replace(status);
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = wake.notified() => {}
+            }
+        }
+    });
+    handle
+}

@@ -1,0 +1,12 @@
+//! The desk's sync with the central store: pairing, pushing the outbox, pulling the streams, and the
+//! loop that keeps doing both, offline first.
+//!
+//! Nothing here decides business outcomes: the central store does, and the cache records its answers.
+
+mod client;
+mod engine;
+mod error;
+
+pub use client::CentralClient;
+pub use engine::{pair, pull_stream, push_outbox, spawn, sync_once, SyncHandle, SyncReport, SyncStatus};
+pub use error::SyncError;

@@ -1,0 +1,155 @@
+//! The central store as its own process on a throwaway PostgreSQL, with the operator's commands, for
+//! tests that kill and restart it.
+
+// A harness for tests: a panic is the failure report.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+/// A built binary of this workspace: `<target>/debug/<name>`.
+pub fn workspace_binary(name: &str) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let path = target.join("debug").join(name);
+    assert!(
+        path.exists(),
+        "{} is not built: cargo build -p skranke-central -p skranke-cli (cargo xtask test does)",
+        path.display()
+    );
+    path
+}
+
+/// PostgreSQL, a database, and `skranke-central serve` on a fixed port.
+#[derive(Debug)]
+pub struct CentralProcess {
+    pub postgres: skranke_testpg::TestServer,
+    pub database_url: String,
+    pub addr: SocketAddr,
+    server: Option<Child>,
+    /// How many times the server was started.
+    pub starts: u32,
+}
+
+impl CentralProcess {
+    /// Starts PostgreSQL, migrates a fresh database, adds store OSL, and starts the server.
+    pub fn start() -> CentralProcess {
+        let postgres = skranke_testpg::TestServer::start().expect("PostgreSQL");
+        let name = format!("central_{}", std::process::id());
+        let psql = Command::new("psql")
+            .args([&postgres.url, "-q", "-c", &format!("CREATE DATABASE {name}")])
+            .output()
+            .expect("psql");
+        assert!(psql.status.success(), "{}", String::from_utf8_lossy(&psql.stderr));
+        let database_url = skranke_testpg::with_database(&postgres.url, &name);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let mut central = CentralProcess {
+            postgres,
+            database_url,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            server: None,
+            starts: 0,
+        };
+        central.ok(&["migrate"]);
+        central.ok(&["store", "add", "OSL", "Skranke Oslo"]);
+        central.start_server();
+        central
+    }
+
+    /// Runs an operator command; returns its output.
+    pub fn command(&self, args: &[&str]) -> Output {
+        Command::new(workspace_binary("skranke-central"))
+            .args(args)
+            .env("DATABASE_URL", &self.database_url)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("skranke-central")
+    }
+
+    /// Runs an operator command that must succeed; returns its standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.command(args);
+        assert!(
+            out.status.success(),
+            "skranke-central {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Starts `serve` and returns once it listens.
+    pub fn start_server(&mut self) {
+        use std::io::BufRead;
+        let mut child = Command::new(workspace_binary("skranke-central"))
+            .arg("serve")
+            .env("DATABASE_URL", &self.database_url)
+            .env("SKRANKE_LISTEN", self.addr.to_string())
+            .env("SKRANKE_ADMIN_TOKEN", "admin")
+            .env("RUST_LOG", "error")
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("skranke-central serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = std::io::BufReader::new(stderr).lines();
+        loop {
+            match lines.next() {
+                Some(Ok(line)) if line.contains("lytter på") => break,
+                Some(Ok(_)) => {}
+                _ => panic!("skranke-central serve stopped before listening"),
+            }
+        }
+        // Keep draining its stderr so it never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        self.server = Some(child);
+        self.starts += 1;
+    }
+
+    /// SIGKILL, as a crash would.
+    pub fn kill_server(&mut self) {
+        if let Some(mut c) = self.server.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for CentralProcess {
+    fn drop(&mut self) {
+        self.kill_server();
+    }
+}
+
+/// The desk's CLI on a data folder of its own.
+#[derive(Debug, Clone)]
+pub struct DeskProcess {
+    pub data_dir: PathBuf,
+}
+
+impl DeskProcess {
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(workspace_binary("skranke"));
+        cmd.arg("--data-dir").arg(&self.data_dir).args(args);
+        cmd
+    }
+
+    /// Runs a command that must succeed; returns its standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.command(args).output().expect("skranke");
+        assert!(
+            out.status.success(),
+            "skranke {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}

@@ -1,0 +1,163 @@
+//! The desk's sync against the real central store and PostgreSQL, each in its own process, with the
+//! network between them in a fault proxy.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use std::path::Path;
+
+use skranke_e2e::central_process::{CentralProcess, DeskProcess};
+use skranke_e2e::fault_proxy::{Fault, FaultProxy};
+
+/// A catalog on the central store and an order file over its first products.
+fn catalog_and_order(
+    central: &CentralProcess,
+    dir: &Path,
+) -> (Vec<skranke_core::Product>, std::path::PathBuf) {
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let products: Vec<_> = skranke_demo::products(200, 11, chrono::Utc::now(), today).collect();
+    let feed = dir.join("katalog.jsonl");
+    let lines: Vec<String> = products
+        .iter()
+        .map(|p| {
+            serde_json::json!({
+                "sku": p.sku, "eans": p.eans, "name": p.name, "brand": p.brand, "category": p.category,
+                "price": format!("{}.{:02}", p.price.ore() / 100, p.price.ore() % 100),
+                "mva": p.mva_rate.percent().to_string(), "availability": p.availability.code(),
+                "supplier_date": p.availability.supplier_date().map(|d| d.to_string()),
+            })
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&feed, lines.join("\n")).unwrap();
+    central.ok(&["import-feed", feed.to_str().unwrap()]);
+    let order = dir.join("ordre.json");
+    let draft = skranke_demo::phone_order(products.iter().take(2), 1);
+    std::fs::write(&order, serde_json::to_string(&draft).unwrap()).unwrap();
+    (products, order)
+}
+
+fn desk(dir: &Path, name: &str) -> DeskProcess {
+    DeskProcess {
+        data_dir: dir.join(name),
+    }
+}
+
+fn pair(central: &CentralProcess, desk: &DeskProcess, url: &str) -> String {
+    let code = central.ok(&["pairing-code", "--store", "OSL"]);
+    desk.ok(&["sync", "pair", url, code.trim()])
+}
+
+async fn central_orders(central: &CentralProcess) -> Vec<(String, serde_json::Value)> {
+    let pool = sqlx::PgPool::connect(&central.database_url).await.unwrap();
+    let rows: Vec<(String, serde_json::Value)> =
+        sqlx::query_as("SELECT number, body FROM orders ORDER BY number")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    rows
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_offline_order_arrives_a_status_comes_back_and_a_price_change_pulls_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = CentralProcess::start();
+    let (products, order_file) = catalog_and_order(&central, dir.path());
+    let proxy = FaultProxy::start(central.addr).await.unwrap();
+    let desk = desk(dir.path(), "desk");
+    let paired = pair(&central, &desk, &proxy.url());
+    assert!(
+        paired.contains("Skranke Oslo") && paired.contains("OSL1"),
+        "{paired}"
+    );
+    let first = desk.ok(&["sync", "now"]);
+    assert!(first.contains("katalog 200"), "{first}");
+
+    // The network goes; the order is still placed, and waits.
+    proxy.set(Fault::Refuse);
+    let placed = desk.ok(&["order", "place", order_file.to_str().unwrap()]);
+    assert!(placed.contains("OSL1-000001"), "{placed}");
+    let refused = desk.command(&["sync", "now"]).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("Ingen kontakt med sentralen"));
+    assert!(desk.ok(&["sync", "status"]).contains("Ikke sendt: 1"));
+    assert!(central_orders(&central).await.is_empty());
+
+    // The network returns.
+    proxy.set(Fault::None);
+    let synced = desk.ok(&["sync", "now"]);
+    assert!(synced.contains("Kvittert av sentralen: 1"), "{synced}");
+    assert!(desk.ok(&["sync", "status"]).contains("Ikke sendt: 0"));
+    let on_central = central_orders(&central).await;
+    assert_eq!(on_central.len(), 1);
+    assert_eq!(on_central[0].0, "OSL1-000001");
+
+    // Sent centrally; the desk sees it.
+    central.ok(&[
+        "order",
+        "set-status",
+        "OSL1-000001",
+        "sendt",
+        "--tracking",
+        "70712345678",
+    ]);
+    desk.ok(&["sync", "now"]);
+    let shown = desk.ok(&["order", "show", "OSL1-000001"]);
+    assert!(shown.contains("Sendt"), "{shown}");
+    assert!(shown.contains("70712345678"), "{shown}");
+
+    // A new price on the central store reaches the desk's search.
+    let sku = &products[5].sku;
+    let feed = dir.path().join("pris.jsonl");
+    std::fs::write(
+        &feed,
+        serde_json::json!({"sku": sku, "name": products[5].name, "price": "12345.00", "availability": "in_stock"})
+            .to_string(),
+    )
+    .unwrap();
+    central.ok(&["import-feed", "--partial", feed.to_str().unwrap()]);
+    desk.ok(&["sync", "now"]);
+    let found = desk.ok(&["search", sku]);
+    assert!(found.contains("12 345,00"), "{found}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn two_desks_of_one_store_take_orders_offline_and_nothing_collides() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = CentralProcess::start();
+    let (_, order_file) = catalog_and_order(&central, dir.path());
+    let proxy = FaultProxy::start(central.addr).await.unwrap();
+    let desks = [desk(dir.path(), "a"), desk(dir.path(), "b")];
+    for d in &desks {
+        pair(&central, d, &proxy.url());
+        d.ok(&["sync", "now"]);
+    }
+    proxy.set(Fault::Refuse);
+    // Both place ten orders at the same time, offline.
+    let handles: Vec<_> = desks
+        .iter()
+        .cloned()
+        .map(|d| {
+            let file = order_file.clone();
+            std::thread::spawn(move || {
+                (0..10)
+                    .map(|_| d.ok(&["order", "place", file.to_str().unwrap()]))
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let outputs: Vec<String> = handles.into_iter().flat_map(|h| h.join().unwrap()).collect();
+    assert_eq!(outputs.len(), 20);
+    proxy.set(Fault::None);
+    for d in &desks {
+        d.ok(&["sync", "now"]);
+    }
+    let on_central = central_orders(&central).await;
+    let numbers: Vec<&str> = on_central.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(numbers.len(), 20, "{numbers:?}");
+    let mut unique = numbers.clone();
+    unique.dedup();
+    assert_eq!(unique.len(), 20, "no number twice");
+    assert_eq!(numbers.iter().filter(|n| n.starts_with("OSL1-")).count(), 10);
+    assert_eq!(numbers.iter().filter(|n| n.starts_with("OSL2-")).count(), 10);
+}
