@@ -178,7 +178,10 @@ fn e2e() -> Result<()> {
         "-p",
         "skranke-cli",
     ]);
-    status(build, "cargo build -p skranke-desktop -p skranke-central -p skranke-cli")?;
+    status(
+        build,
+        "cargo build -p skranke-desktop -p skranke-central -p skranke-cli",
+    )?;
     let home = std::env::var("HOME").unwrap_or_default();
     let driver = PathBuf::from(&home).join(".cargo/bin/tauri-driver");
     if !driver.exists() {

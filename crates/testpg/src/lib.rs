@@ -77,25 +77,7 @@ impl Cluster {
         let mut last = StartError("no attempt".into());
         for _ in 0..5 {
             cluster.port = free_port()?;
-            let options = format!(
-                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400 -c shared_buffers=128MB",
-                cluster.port,
-                path_str(&sock)?
-            );
-            let log = cluster.dir.path().join("log/server.log");
-            match cluster.run(
-                "pg_ctl",
-                &[
-                    "-D",
-                    path_str(&data)?,
-                    "-l",
-                    path_str(&log)?,
-                    "-o",
-                    &options,
-                    "-w",
-                    "start",
-                ],
-            ) {
+            match cluster.pg_start() {
                 Ok(()) => {
                     cluster.watch_owner()?;
                     return Ok(cluster);
@@ -104,6 +86,40 @@ impl Cluster {
             }
         }
         Err(last)
+    }
+
+    fn pg_start(&self) -> Result<(), StartError> {
+        let data = self.dir.path().join("data");
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400 -c shared_buffers=128MB",
+            self.port,
+            path_str(&self.dir.path().join("sock"))?
+        );
+        let log = self.dir.path().join("log/server.log");
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                path_str(&data)?,
+                "-l",
+                path_str(&log)?,
+                "-o",
+                &options,
+                "-w",
+                "start",
+            ],
+        )
+    }
+
+    /// Stops the server as a power cut would (`-m immediate`: no checkpoint, crash recovery on the
+    /// next start) and starts it again on the same port.
+    pub fn crash_and_restart(&self) -> Result<(), StartError> {
+        let data = self.dir.path().join("data");
+        self.run(
+            "pg_ctl",
+            &["-D", path_str(&data)?, "-m", "immediate", "-w", "stop"],
+        )?;
+        self.pg_start()
     }
 
     pub fn port(&self) -> u16 {

@@ -89,7 +89,7 @@ export type CustomerView = {
 };
 
 /**  The closed set of error codes a UI branches on (never on text). */
-export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "io";
+export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io";
 
 /**  A refused field: its path (for the form), its Norwegian label and message. */
 export type FieldErrorView = {
