@@ -6,7 +6,8 @@ use serde::Serialize;
 use skranke_core::{OrderDraft, ReturnDraft};
 use skranke_desk::{
     CustomerView, Desk, DeskError, ErrorCode, FieldErrorView, OrderDetailView, OrderSummaryView,
-    PlacedOrderView, PreviewView, ProductView, RegisteredReturn, SavedDraft, SettingsView,
+    PlacedOrderView, PreviewView, ProductView, RegisteredReturn, SavedDraft, SettingsView, SyncHandle,
+    SyncStatusView,
 };
 use tauri::ipc::Channel;
 use tauri::State;
@@ -130,10 +131,55 @@ async fn discard_draft(desk: State<'_, Desk>) -> Result<()> {
 
 #[tauri::command]
 #[specta::specta]
-async fn place_order(desk: State<'_, Desk>, order_id: String, draft: OrderDraft) -> Result<PlacedOrderView> {
-    Ok(desk
+async fn place_order(
+    desk: State<'_, Desk>,
+    sync: State<'_, SyncHandle>,
+    order_id: String,
+    draft: OrderDraft,
+) -> Result<PlacedOrderView> {
+    let placed = desk
         .place_order(self::order_id(&order_id)?, &draft, Utc::now())
-        .await?)
+        .await?;
+    // The order is on disk; now try to get it to the central store straight away.
+    sync.wake();
+    Ok(placed)
+}
+
+/// The header's sync indicator and the orders that need a person.
+#[tauri::command]
+#[specta::specta]
+async fn sync_status(desk: State<'_, Desk>, sync: State<'_, SyncHandle>) -> Result<SyncStatusView> {
+    Ok(desk.sync_view(Some(&sync.status()), Utc::now()).await?)
+}
+
+/// Pairs the desk with the central store (URL and one-time code), then syncs.
+#[tauri::command]
+#[specta::specta]
+async fn pair_desk(
+    desk: State<'_, Desk>,
+    sync: State<'_, SyncHandle>,
+    url: String,
+    code: String,
+    device_name: String,
+) -> Result<SyncStatusView> {
+    desk.pair(url.trim(), code.trim(), device_name.trim(), Utc::now())
+        .await?;
+    sync.wake();
+    Ok(desk.sync_view(Some(&sync.status()), Utc::now()).await?)
+}
+
+/// Syncs now instead of at the next round.
+#[tauri::command]
+#[specta::specta]
+fn sync_now(sync: State<'_, SyncHandle>) {
+    sync.wake();
+}
+
+/// Staff have told the customer about what the central store flagged or refused.
+#[tauri::command]
+#[specta::specta]
+async fn mark_attention_done(desk: State<'_, Desk>, number: String) -> Result<()> {
+    Ok(desk.mark_attention_done(&number, Utc::now()).await?)
 }
 
 #[tauri::command]
@@ -210,6 +256,10 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
         print_confirmation,
         register_return,
         open_document,
+        sync_status,
+        pair_desk,
+        sync_now,
+        mark_attention_done,
     ])
 }
 

@@ -14,7 +14,11 @@ fn main() -> ExitCode {
             commands.mount_events(app);
             let dir = skranke_desk::default_data_dir();
             let desk = tauri::async_runtime::block_on(skranke_desk::Desk::open(&dir))?;
+            // The sync loop runs on Tauri's runtime for as long as the window is open.
+            let cache = desk.cache().clone();
+            let sync = tauri::async_runtime::block_on(async move { skranke_sync::spawn(cache) });
             app.manage(desk);
+            app.manage(sync);
             Ok(())
         })
         .run(tauri::generate_context!());

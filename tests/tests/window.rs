@@ -134,3 +134,90 @@ async fn a_draft_survives_a_kill() -> Result<(), Error> {
     w.close().await?;
     Ok(())
 }
+
+/// Pairing from Innstillinger, the header's sync indicator offline and online, and an order the
+/// central store flagged listed with what to tell the customer.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_window_pairs_shows_sync_and_lists_what_needs_a_person() -> Result<(), Error> {
+    use skranke_e2e::central_process::{CentralProcess, DeskProcess};
+    use skranke_e2e::fault_proxy::{Fault, FaultProxy};
+
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir()?;
+    let central = CentralProcess::start();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let products: Vec<_> = skranke_demo::products(50, 5, chrono::Utc::now(), today)
+        .map(|mut p| {
+            p.availability = skranke_core::Availability::InStock;
+            p
+        })
+        .collect();
+    let feed = dir.path().join("katalog.jsonl");
+    let line = |p: &skranke_core::Product, ore: i64| {
+        serde_json::json!({"sku": p.sku, "eans": p.eans, "name": p.name, "brand": p.brand,
+            "category": p.category, "price": format!("{}.{:02}", ore / 100, ore % 100), "availability": "in_stock"})
+        .to_string()
+    };
+    let all: Vec<String> = products.iter().map(|p| line(p, p.price.ore())).collect();
+    std::fs::write(&feed, all.join("\n"))?;
+    central.ok(&["import-feed", feed.to_str().unwrap()]);
+    let proxy = FaultProxy::start(central.addr).await?;
+    let data = dir.path().join("desk");
+    std::fs::create_dir_all(&data)?;
+
+    let w = Window::start(&data, &[]).await?;
+    w.by_id("first-pair").await?.click().await?;
+    let code = central.ok(&["pairing-code", "--store", "OSL"]);
+    w.type_into("pair-url", &proxy.url()).await?;
+    w.type_into("pair-code", "FEIL-KODE").await?;
+    w.by_id("pair-submit").await?.click().await?;
+    w.wait_text("pair-error", "Ukjent kode").await?;
+    let field = w.by_id("pair-code").await?;
+    field.clear().await?;
+    field.send_keys(code.trim()).await?;
+    w.by_id("pair-submit").await?.click().await?;
+    w.wait_text("pairing-text", "Skranke Oslo (OSL), serie OSL1")
+        .await?;
+    w.wait_text("sync-headline", "Tilkoblet · alle ordrer er sendt")
+        .await?;
+    w.screenshot("10-paired").await?;
+
+    // The network goes; an order is placed at this desk (through its CLI, on the same file).
+    proxy.set(Fault::Refuse);
+    let order = dir.path().join("ordre.json");
+    std::fs::write(
+        &order,
+        serde_json::to_string(&skranke_demo::phone_order(products.iter().take(2), 1))?,
+    )?;
+    let desk = DeskProcess {
+        data_dir: data.clone(),
+    };
+    desk.ok(&["order", "place", order.to_str().unwrap()]);
+    w.wait_text("sync-headline", "Frakoblet · 1 ordre ikke sendt")
+        .await?;
+    w.screenshot("11-offline-pending").await?;
+
+    // Meanwhile the central store raised the price of the first line; the network returns.
+    std::fs::write(&feed, line(&products[0], products[0].price.ore() + 10_000))?;
+    central.ok(&["import-feed", "--partial", feed.to_str().unwrap()]);
+    proxy.set(Fault::None);
+    w.by_id("nav-innstillinger").await?.click().await?;
+    w.by_id("sync-now").await?.click().await?;
+    w.wait_text("sync-headline", "Tilkoblet · alle ordrer er sendt")
+        .await?;
+    w.wait_text("sync-attention", "1 må følges opp").await?;
+    w.by_id("sync-indicator").await?.click().await?;
+    w.wait_text("attention", "OSL1-000001").await?;
+    w.wait_text("attention", "kunden betaler prisen som ble oppgitt")
+        .await?;
+    w.screenshot("12-needs-attention").await?;
+    w.by_id("attention-done").await?.click().await?;
+    w.by_id("orders-table").await?;
+    w.close().await?;
+    let cache = skranke_cache::Cache::open(&data.join("desk.sqlite3")).await?;
+    assert!(
+        cache.orders_needing_attention(10).await?.is_empty(),
+        "dealt with: the order left the list"
+    );
+    Ok(())
+}

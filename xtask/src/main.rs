@@ -204,12 +204,14 @@ fn bench(which: Option<&str>) -> Result<()> {
         None => bench_cache()
             .and_then(|()| bench_pdf())
             .and_then(|()| bench_central())
+            .and_then(|()| bench_sync())
             .and_then(|()| bench_window()),
         Some("pdf") => bench_pdf(),
         Some("central") => bench_central(),
+        Some("sync") => bench_sync(),
         Some("window") => bench_window(),
         Some(other) => Err(format!(
-            "unknown benchmark {other} (known: cache, pdf, central, window)"
+            "unknown benchmark {other} (known: cache, pdf, central, sync, window)"
         )),
     }
 }
@@ -220,6 +222,14 @@ fn bench_central() -> Result<()> {
     let mut cmd = cargo();
     cmd.args(["bench", "--locked", "-p", "skranke-central", "--bench", "central"]);
     status(cmd, "bench central")
+}
+
+/// A fresh desk's first sync of 100k products, a push of 1,000 queued orders, an idle poll.
+fn bench_sync() -> Result<()> {
+    ensure_system_packages(&["postgresql"])?;
+    let mut cmd = cargo();
+    cmd.args(["bench", "--locked", "-p", "skranke-sync", "--bench", "sync"]);
+    status(cmd, "bench sync")
 }
 
 fn bench_cache() -> Result<()> {

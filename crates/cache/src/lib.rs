@@ -29,7 +29,7 @@ pub use device::DeviceInfo;
 pub use error::CacheError;
 pub use orders::{OrderFilter, OrderSummary, PlacedOrder, StoredOrder};
 pub use outbox::{AckReport, OutboxEntry};
-pub use pairing::{Pairing, SyncState};
+pub use pairing::{AttentionRow, Pairing, SyncState};
 pub use pull_apply::StreamPosition;
 pub use returns::RecordedReturn;
 

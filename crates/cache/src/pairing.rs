@@ -124,3 +124,61 @@ impl Cache {
         Ok(())
     }
 }
+
+/// An order the central store refused or flagged, not yet dealt with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttentionRow {
+    pub order_number: String,
+    pub customer_name: String,
+    pub customer_phone: String,
+    pub rejected: bool,
+    pub message: Option<String>,
+    pub flags: Vec<skranke_protocol::Flag>,
+}
+
+impl Cache {
+    /// Orders refused or flagged by the central store that staff have not marked as dealt with,
+    /// newest first.
+    pub async fn orders_needing_attention(&self, limit: u32) -> Result<Vec<AttentionRow>, CacheError> {
+        let rows = sqlx::query(
+            "SELECT order_number, customer_name, customer_phone, central_outcome, central_message, central_flags
+             FROM orders
+             WHERE central_outcome IN ('rejected', 'applied_with_flags') AND attention_done_at IS NULL
+             ORDER BY placed_at_utc DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let outcome: String = r.try_get("central_outcome")?;
+                let flags: Option<String> = r.try_get("central_flags")?;
+                Ok(AttentionRow {
+                    order_number: r.try_get("order_number")?,
+                    customer_name: r.try_get("customer_name")?,
+                    customer_phone: r.try_get("customer_phone")?,
+                    rejected: outcome == "rejected",
+                    message: r.try_get("central_message")?,
+                    flags: match flags {
+                        Some(json) => serde_json::from_str(&json)?,
+                        None => Vec::new(),
+                    },
+                })
+            })
+            .collect()
+    }
+
+    /// Staff have told the customer: the order leaves the list.
+    pub async fn mark_attention_done(
+        &self,
+        order_number: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, CacheError> {
+        let done = sqlx::query("UPDATE orders SET attention_done_at = ? WHERE order_number = ?")
+            .bind(at.to_rfc3339())
+            .bind(order_number)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}

@@ -11,8 +11,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use skranke_protocol::{
-    ErrorBody, ErrorCode, OrderStatusRow, PairRequest, PairResponse, PullResponse, PushRequest, PushResponse,
-    SetStatusRequest, MAX_BODY_BYTES,
+    ChangesResponse, ErrorBody, ErrorCode, OrderStatusRow, PairRequest, PairResponse, PullResponse,
+    PushRequest, PushResponse, SetStatusRequest, MAX_BODY_BYTES,
 };
 use sqlx::PgPool;
 use tower::ServiceBuilder;
@@ -22,7 +22,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::extract::{Admin, ApiJson, Device};
-use crate::pull::PullQuery;
+use crate::pull::{ChangesQuery, PullQuery};
 use crate::ApiError;
 
 /// What every request can reach: the pool, and the admin token's hash.
@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/pair", post(pair))
         .route("/v1/push", post(push))
         .route("/v1/pull", get(pull))
+        .route("/v1/changes", get(changes))
         .route("/v1/admin/orders/{number}/status", post(set_status))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/health", get(health))
@@ -141,6 +142,29 @@ pub(crate) async fn pull(
         )
     })?;
     crate::pull::pull(&state.pool, &device, query).await.map(Json)
+}
+
+/// One page of every stream since the desk's cursors: an idle desk's poll is this one request.
+#[utoipa::path(get, path = "/v1/changes", tag = "sync", params(ChangesQuery),
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "One page per stream (catalog, availability, orders)", body = ChangesResponse),
+        (status = 400, description = "Invalid cursor or query", body = ErrorBody),
+        (status = 401, description = "Missing or unknown token", body = ErrorBody),
+    ))]
+pub(crate) async fn changes(
+    State(state): State<AppState>,
+    device: Device,
+    query: Result<Query<ChangesQuery>, QueryRejection>,
+) -> Result<Json<ChangesResponse>, ApiError> {
+    let Query(query) = query.map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidBody,
+            format!("Ugyldig forespørsel: {}", e.body_text()),
+        )
+    })?;
+    crate::pull::changes(&state.pool, &device, query).await.map(Json)
 }
 
 /// Sets an order's status (D8): `sendt` needs a tracking number.

@@ -11,6 +11,7 @@ use utoipa::{Modify, OpenApi};
         crate::app::pair,
         crate::app::push,
         crate::app::pull,
+        crate::app::changes,
         crate::app::set_status,
         crate::app::openapi,
         crate::app::health

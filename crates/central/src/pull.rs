@@ -12,8 +12,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use skranke_core::OrderStatus;
 use skranke_protocol::{
-    AvailabilityRow, Change, Cursor, ErrorCode, Flag, OrderStatusRow, ProductRow, PullResponse, Stream,
-    MAX_PULL_LIMIT,
+    AvailabilityRow, Change, ChangesResponse, Cursor, ErrorCode, Flag, OrderStatusRow, ProductRow,
+    PullResponse, Stream, MAX_PULL_LIMIT,
 };
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
@@ -36,6 +36,41 @@ pub(crate) struct PullQuery {
     pub limit: Option<u32>,
     /// The store to read; must be the device's own. Defaults to it.
     pub store: Option<String>,
+}
+
+/// The query string of `GET /v1/changes`: each stream's cursor (absent: from the beginning).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct ChangesQuery {
+    pub catalog: Option<String>,
+    pub availability: Option<String>,
+    pub orders: Option<String>,
+    /// Changes per stream page, 1–5000 (default 1000).
+    pub limit: Option<u32>,
+}
+
+/// One page of each stream: an idle desk polls with one request.
+pub(crate) async fn changes(
+    pool: &PgPool,
+    device: &Device,
+    q: ChangesQuery,
+) -> Result<ChangesResponse, ApiError> {
+    let mut pages = Vec::with_capacity(3);
+    for (stream, cursor) in [
+        (Stream::Catalog, q.catalog),
+        (Stream::Availability, q.availability),
+        (Stream::Orders, q.orders),
+    ] {
+        let one = PullQuery {
+            stream,
+            cursor,
+            limit: q.limit,
+            store: None,
+        };
+        pages.push(pull(pool, device, one).await?);
+    }
+    Ok(ChangesResponse { pages })
 }
 
 /// (transaction id, sequence number): compared as a pair.

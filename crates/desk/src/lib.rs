@@ -7,6 +7,7 @@ mod flags;
 mod form;
 pub mod import;
 mod labels;
+mod sync_view;
 mod views;
 
 use std::path::{Path, PathBuf};
@@ -24,6 +25,8 @@ pub use flags::flag_text;
 pub use form::{place_of, SavedDraft};
 pub use labels::field_label;
 pub use skranke_cache::{CustomerRecord, OrderSummary, StoredOrder};
+pub use skranke_sync::{SyncHandle, SyncReport, SyncStatus};
+pub use sync_view::{AttentionView, SyncStatusView};
 pub use views::{
     CustomerView, FieldErrorView, LineView, OrderDetailView, OrderSummaryView, PaymentOptionView,
     PlacedOrderView, PreviewView, ProductView, SettingsView, ShippingOptionView, TotalsView,

@@ -15,7 +15,9 @@ pub use admin::SetStatusRequest;
 pub use error::{ErrorBody, ErrorCode};
 pub use pairing::{PairRequest, PairResponse};
 pub use payload::{CustomerUpserted, OrderCancelled, OrderPlaced, ReturnRegistered};
-pub use pull::{AvailabilityRow, Change, Cursor, OrderStatusRow, ProductRow, PullResponse, Stream};
+pub use pull::{
+    AvailabilityRow, Change, ChangesResponse, Cursor, OrderStatusRow, ProductRow, PullResponse, Stream,
+};
 pub use push::{
     payload_sha256, Flag, Mutation, MutationKind, MutationResult, Outcome, PushRequest, PushResponse,
     QueueReport, Rejection, RejectionCode,

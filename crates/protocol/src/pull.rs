@@ -56,6 +56,14 @@ pub struct PullResponse {
     pub has_more: bool,
 }
 
+/// `GET /v1/changes`: one page of every stream in one round trip; an idle desk's whole poll.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ChangesResponse {
+    /// One page per stream, in [`Stream::ALL`] order.
+    pub pages: Vec<PullResponse>,
+}
+
 /// One changed row. `deleted` rows carry only their key (a tombstone).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -5,7 +5,8 @@ use std::time::Duration;
 use reqwest::header::RETRY_AFTER;
 use serde::de::DeserializeOwned;
 use skranke_protocol::{
-    Cursor, ErrorBody, PairRequest, PairResponse, PullResponse, PushRequest, PushResponse, Stream,
+    ChangesResponse, Cursor, ErrorBody, PairRequest, PairResponse, PullResponse, PushRequest, PushResponse,
+    Stream,
 };
 
 use crate::SyncError;
@@ -47,6 +48,17 @@ impl CentralClient {
         let r = self.http.get(format!("{}/v1/pull", self.base)).query(&[
             ("stream", stream.code()),
             ("cursor", cursor.0.as_str()),
+            ("limit", &limit.to_string()),
+        ]);
+        answer(self.authed(r)?.send().await).await
+    }
+
+    /// One page of every stream from its cursor (in [`Stream::ALL`] order): an idle poll is one request.
+    pub async fn changes(&self, cursors: &[Cursor; 3], limit: u32) -> Result<ChangesResponse, SyncError> {
+        let r = self.http.get(format!("{}/v1/changes", self.base)).query(&[
+            ("catalog", cursors[0].0.as_str()),
+            ("availability", cursors[1].0.as_str()),
+            ("orders", cursors[2].0.as_str()),
             ("limit", &limit.to_string()),
         ]);
         answer(self.authed(r)?.send().await).await

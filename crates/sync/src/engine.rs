@@ -134,6 +134,49 @@ pub async fn pull_stream(
     }
 }
 
+/// Pulls every stream: first one page of each in one request (all an idle desk needs), then the
+/// streams with more, page by page. Returns the changes applied per stream.
+pub async fn pull_all(
+    cache: &Cache,
+    client: &CentralClient,
+    mut progress: impl FnMut(Stream, u64),
+) -> Result<Vec<(Stream, u64)>, SyncError> {
+    let mut positions = Vec::with_capacity(3);
+    for stream in Stream::ALL {
+        positions.push(cache.stream_position(stream).await?);
+    }
+    let cursors = [
+        positions[0].resume_from.clone(),
+        positions[1].resume_from.clone(),
+        positions[2].resume_from.clone(),
+    ];
+    let answer = client.changes(&cursors, PULL_PAGE).await?;
+    if answer.pages.len() != Stream::ALL.len() {
+        return Err(SyncError::Protocol(
+            "sentralen svarte ikke for alle strømmer".into(),
+        ));
+    }
+    let mut pulled = Vec::with_capacity(3);
+    for ((stream, position), page) in Stream::ALL.into_iter().zip(&positions).zip(&answer.pages) {
+        if page.stream != stream {
+            return Err(SyncError::Protocol("strømmene kom i feil rekkefølge".into()));
+        }
+        if page.changes.is_empty() && position.staged_pages == 0 && page.cursor == position.cursor {
+            pulled.push((stream, 0));
+            continue;
+        }
+        cache.stage_page(page).await?;
+        progress(stream, position.staged_changes + page.changes.len() as u64);
+        let n = if page.has_more {
+            pull_stream(cache, client, stream, |n| progress(stream, n)).await?
+        } else {
+            cache.apply_staged(stream, Utc::now()).await?
+        };
+        pulled.push((stream, n));
+    }
+    Ok(pulled)
+}
+
 /// One round: push everything, pull every stream, remember the time.
 pub async fn sync_once(cache: &Cache) -> Result<SyncReport, SyncError> {
     let pairing = cache.pairing().await?.ok_or(SyncError::NotPaired)?;
@@ -141,10 +184,7 @@ pub async fn sync_once(cache: &Cache) -> Result<SyncReport, SyncError> {
     let device_id =
         uuid::Uuid::parse_str(&pairing.device_id).map_err(|e| SyncError::Protocol(e.to_string()))?;
     let mut report = push_outbox(cache, &client, device_id).await?;
-    for stream in Stream::ALL {
-        let n = pull_stream(cache, &client, stream, |_| {}).await?;
-        report.pulled.push((stream, n));
-    }
+    report.pulled = pull_all(cache, &client, |_, _| {}).await?;
     cache.set_last_good_sync(Utc::now()).await?;
     Ok(report)
 }

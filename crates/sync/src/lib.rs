@@ -8,5 +8,7 @@ mod engine;
 mod error;
 
 pub use client::CentralClient;
-pub use engine::{pair, pull_stream, push_outbox, spawn, sync_once, SyncHandle, SyncReport, SyncStatus};
+pub use engine::{
+    pair, pull_all, pull_stream, push_outbox, spawn, sync_once, SyncHandle, SyncReport, SyncStatus,
+};
 pub use error::SyncError;

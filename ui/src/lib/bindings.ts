@@ -28,6 +28,14 @@ export const commands = {
 	/**  Records a return of an order's lines and writes its slip (the window opens it on request). */
 	registerReturn: (number: string, returnId: string, draft: ReturnDraft_Deserialize) => typedError<RegisteredReturn, UiError>(__TAURI_INVOKE("register_return", { number, returnId, draft })),
 	openDocument: (path: string) => typedError<null, UiError>(__TAURI_INVOKE("open_document", { path })),
+	/**  The header's sync indicator and the orders that need a person. */
+	syncStatus: () => typedError<SyncStatusView_Serialize, UiError>(__TAURI_INVOKE("sync_status")),
+	/**  Pairs the desk with the central store (URL and one-time code), then syncs. */
+	pairDesk: (url: string, code: string, deviceName: string) => typedError<SyncStatusView_Serialize, UiError>(__TAURI_INVOKE("pair_desk", { url, code, deviceName })),
+	/**  Syncs now instead of at the next round. */
+	syncNow: () => __TAURI_INVOKE<void>("sync_now"),
+	/**  Staff have told the customer about what the central store flagged or refused. */
+	markAttentionDone: (number: string) => typedError<null, UiError>(__TAURI_INVOKE("mark_attention_done", { number })),
 };
 
 /* Types */
@@ -47,6 +55,14 @@ export type AddressDraft_Serialize = {
 	postcode: string,
 	/**  Left empty for Norway; anything else is refused (D7, P4). */
 	country: string,
+};
+
+/**  An order the central store refused or flagged: who to call and what to say. */
+export type AttentionView = {
+	order_number: string,
+	customer: string,
+	rejected: boolean,
+	lines: string[],
 };
 
 export type CustomerDraft = CustomerDraft_Serialize | CustomerDraft_Deserialize;
@@ -346,6 +362,45 @@ export type ShippingOptionView = {
 	code: string,
 	name: string,
 	price_text: string,
+};
+
+/**  The header's sync indicator, and the pairing as Innstillinger shows it. */
+export type SyncStatusView = SyncStatusView_Serialize | SyncStatusView_Deserialize;
+
+/**  The header's sync indicator, and the pairing as Innstillinger shows it. */
+export type SyncStatusView_Deserialize = {
+	paired: boolean,
+	/**  "Skranke Oslo (OSL), serie OSL1, http://…". */
+	pairing_text: string,
+	online: boolean,
+	pending: number,
+	/**  One line for the header: "Tilkoblet · alle ordrer sendt", "Frakoblet · 3 ordrer ikke sendt (eldste 12 min)". */
+	headline: string,
+	/**  "Sist synkronisert 10:42" or "Aldri synkronisert". */
+	last_sync_text: string,
+	error?: string | null,
+	needs_pairing: boolean,
+	/**  Waiting an hour or more: the header turns red. */
+	overdue: boolean,
+	attention: AttentionView[],
+};
+
+/**  The header's sync indicator, and the pairing as Innstillinger shows it. */
+export type SyncStatusView_Serialize = {
+	paired: boolean,
+	/**  "Skranke Oslo (OSL), serie OSL1, http://…". */
+	pairing_text: string,
+	online: boolean,
+	pending: number,
+	/**  One line for the header: "Tilkoblet · alle ordrer sendt", "Frakoblet · 3 ordrer ikke sendt (eldste 12 min)". */
+	headline: string,
+	/**  "Sist synkronisert 10:42" or "Aldri synkronisert". */
+	last_sync_text: string,
+	error: string | null,
+	needs_pairing: boolean,
+	/**  Waiting an hour or more: the header turns red. */
+	overdue: boolean,
+	attention: AttentionView[],
 };
 
 export type TotalsView = {

@@ -140,6 +140,36 @@ async fn pages_follow_the_cursor_and_an_idle_pull_is_tiny() {
     assert!(idle.changes.is_empty() && !idle.has_more);
     assert_eq!(idle.cursor.0, cursor);
     assert!(bytes.len() < 1024, "{} bytes", bytes.len());
+
+    // The whole idle poll of all three streams is one request, still under a kilobyte.
+    let heads: Vec<String> = {
+        let mut v = vec![cursor.clone()];
+        for stream in ["availability", "orders"] {
+            let r = s
+                .get(&format!("/v1/pull?stream={stream}&limit=5000"), Some(&desk.token))
+                .await;
+            v.push(r.body["cursor"].as_str().unwrap().to_string());
+        }
+        v
+    };
+    let url = format!(
+        "{}/v1/changes?catalog={}&availability={}&orders={}",
+        s.base, heads[0], heads[1], heads[2]
+    );
+    let bytes = s
+        .http
+        .get(&url)
+        .bearer_auth(&desk.token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let all: skranke_protocol::ChangesResponse = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(all.pages.len(), 3);
+    assert!(all.pages.iter().all(|p| p.changes.is_empty() && !p.has_more));
+    assert!(bytes.len() < 1024, "{} bytes", bytes.len());
 }
 
 #[tokio::test]

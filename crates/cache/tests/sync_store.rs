@@ -1,0 +1,190 @@
+//! What sync keeps in the desk's file: the pairing's seq offset, acknowledgements (and P3's deletion
+//! of the fødselsnummer), reopening after the central store lost entries, and staged pulls that
+//! survive a restart and apply as one set.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use chrono::{NaiveDate, Utc};
+use skranke_cache::Cache;
+use skranke_core::{Fodselsnummer, ShopPolicy};
+use skranke_protocol::{
+    Change, Cursor, MutationResult, Outcome, PairResponse, ProductRow, PullResponse, Stream,
+};
+
+async fn open(dir: &std::path::Path) -> Cache {
+    Cache::open(&dir.join("desk.sqlite3")).await.unwrap()
+}
+
+async fn place(cache: &Cache, with_fnr: bool) -> String {
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let products: Vec<_> = skranke_demo::products(10, 1, Utc::now(), today).collect();
+    cache.import_products(&products).await.unwrap();
+    let draft = skranke_demo::phone_order(products.iter().take(1), 1);
+    let mut order = skranke_core::order::validate_order(
+        &draft,
+        |sku| products.iter().find(|p| p.sku == sku).cloned(),
+        today.and_hms_opt(10, 0, 0).unwrap(),
+        &ShopPolicy::default(),
+    )
+    .unwrap();
+    if with_fnr {
+        order.fodselsnummer = Some(Fodselsnummer::parse("24921099912").unwrap());
+    }
+    cache
+        .place_order(uuid::Uuid::new_v4(), &order, Utc::now())
+        .await
+        .unwrap()
+        .order_number
+}
+
+fn paired(series: &str) -> PairResponse {
+    PairResponse {
+        device_id: uuid::Uuid::now_v7(),
+        store_id: "OSL".into(),
+        store_name: "Skranke Oslo".into(),
+        token: "t".repeat(64),
+        series: series.into(),
+    }
+}
+
+fn applied(seq: i64, mutation_id: &str) -> MutationResult {
+    MutationResult {
+        seq,
+        mutation_id: uuid::Uuid::parse_str(mutation_id).unwrap(),
+        outcome: Outcome::Applied,
+        replayed: false,
+        flags: Vec::new(),
+        rejection: None,
+    }
+}
+
+#[tokio::test]
+async fn pairing_counts_pending_entries_from_one_and_an_ack_deletes_the_fodselsnummer() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = open(dir.path()).await;
+    let before = place(&cache, false).await;
+    let first = cache.outbox_pending().await.unwrap();
+    cache
+        .record_push(&[applied(1, &first[0].mutation_id)], Utc::now())
+        .await
+        .unwrap();
+
+    // Placed before pairing: numbered from the unpaired series, still pending.
+    let offline = place(&cache, true).await;
+    assert!(offline.starts_with('D') && before.starts_with('D'));
+    cache
+        .set_pairing("http://sentral:8080/", &paired("OSL1"), Utc::now())
+        .await
+        .unwrap();
+    let pending = cache.outbox_pending().await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(
+        (pending[0].seq, pending[0].wire_seq),
+        (2, 1),
+        "the new device's mutation 1"
+    );
+    let after = place(&cache, false).await;
+    assert_eq!(after, "OSL1-000001");
+
+    let stored = cache.order_by_number(&offline).await.unwrap().unwrap();
+    assert!(stored.has_fodselsnummer);
+    let pending = cache.outbox_pending().await.unwrap();
+    let acks: Vec<_> = pending
+        .iter()
+        .map(|e| applied(e.wire_seq, &e.mutation_id))
+        .collect();
+    let report = cache.record_push(&acks, Utc::now()).await.unwrap();
+    assert_eq!(report.acknowledged, 2);
+    let stored = cache.order_by_number(&offline).await.unwrap().unwrap();
+    assert!(
+        !stored.has_fodselsnummer,
+        "P3: gone once the central store has the order"
+    );
+    assert!(stored.synced);
+    assert_eq!(stored.central_outcome.as_deref(), Some("applied"));
+    assert_eq!(cache.sync_state().await.unwrap().pending, 0);
+
+    // The central store was restored from a backup and expects mutation 2 again.
+    assert_eq!(cache.reopen_outbox_from(2).await.unwrap(), 1);
+    let again = cache.outbox_pending().await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].wire_seq, 2);
+}
+
+fn product_page(skus: std::ops::Range<u32>, cursor: &str, has_more: bool) -> PullResponse {
+    PullResponse {
+        stream: Stream::Catalog,
+        changes: skus
+            .map(|i| Change {
+                key: format!("SKU-{i:05}"),
+                deleted: false,
+                product: Some(ProductRow {
+                    sku: format!("SKU-{i:05}"),
+                    name: format!("Vare {i}"),
+                    brand: "Merke".into(),
+                    category: "Hage".into(),
+                    price_ore: 10_000 + i64::from(i),
+                    mva_percent: 25,
+                    eans: Vec::new(),
+                }),
+                availability: None,
+                order: None,
+            })
+            .collect(),
+        cursor: Cursor(cursor.into()),
+        has_more,
+    }
+}
+
+#[tokio::test]
+async fn a_pulled_set_survives_a_restart_and_is_applied_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let cache = open(dir.path()).await;
+        cache
+            .stage_page(&product_page(0..100, "7.100", true))
+            .await
+            .unwrap();
+        cache
+            .stage_page(&product_page(100..200, "7.200", true))
+            .await
+            .unwrap();
+        // Nothing shows before the set is complete.
+        assert_eq!(cache.product_count().await.unwrap(), 0);
+        cache.close().await;
+    }
+    // After a restart the pull resumes past the staged pages.
+    let cache = open(dir.path()).await;
+    let position = cache.stream_position(Stream::Catalog).await.unwrap();
+    assert_eq!(position.resume_from, Cursor("7.200".into()));
+    assert_eq!(position.cursor, Cursor::start());
+    assert_eq!((position.staged_pages, position.staged_changes), (2, 200));
+    cache
+        .stage_page(&product_page(200..250, "8.3", false))
+        .await
+        .unwrap();
+    assert_eq!(
+        cache.apply_staged(Stream::Catalog, Utc::now()).await.unwrap(),
+        250
+    );
+    assert_eq!(cache.product_count().await.unwrap(), 250);
+    let position = cache.stream_position(Stream::Catalog).await.unwrap();
+    assert_eq!((position.cursor.0.as_str(), position.staged_pages), ("8.3", 0));
+    // Pulled without availability yet: "Ubekreftet" (A1), never a guess.
+    let p = cache.product_by_code("SKU-00001").await.unwrap().unwrap();
+    assert_eq!(p.availability.code(), "unconfirmed");
+
+    // A tombstone removes the product from search.
+    let mut tomb = product_page(1..2, "9.1", false);
+    tomb.changes[0].deleted = true;
+    tomb.changes[0].product = None;
+    cache.stage_page(&tomb).await.unwrap();
+    cache.apply_staged(Stream::Catalog, Utc::now()).await.unwrap();
+    assert!(cache.product_by_code("SKU-00001").await.unwrap().is_none());
+    assert!(cache
+        .search_products("Vare 1", 5)
+        .await
+        .unwrap()
+        .iter()
+        .all(|h| h.product.sku != "SKU-00001"));
+}

@@ -1,0 +1,121 @@
+//! What the window shows about sync: the indicator in the header and the orders that need a person.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use skranke_cache::SyncState;
+use skranke_sync::SyncStatus;
+
+use crate::{flag_text, oslo_time, Desk, DeskError};
+
+/// The header's sync indicator, and the pairing as Innstillinger shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SyncStatusView {
+    pub paired: bool,
+    /// "Skranke Oslo (OSL), serie OSL1, http://…".
+    pub pairing_text: String,
+    pub online: bool,
+    pub pending: u32,
+    /// One line for the header: "Tilkoblet · alle ordrer sendt", "Frakoblet · 3 ordrer ikke sendt (eldste 12 min)".
+    pub headline: String,
+    /// "Sist synkronisert 10:42" or "Aldri synkronisert".
+    pub last_sync_text: String,
+    pub error: Option<String>,
+    pub needs_pairing: bool,
+    /// Waiting an hour or more: the header turns red.
+    pub overdue: bool,
+    pub attention: Vec<AttentionView>,
+}
+
+/// An order the central store refused or flagged: who to call and what to say.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct AttentionView {
+    pub order_number: String,
+    pub customer: String,
+    pub rejected: bool,
+    pub lines: Vec<String>,
+}
+
+fn minutes_text(minutes: i64) -> String {
+    match minutes {
+        m if m < 1 => "under ett minutt".into(),
+        m if m < 60 => format!("{m} min"),
+        m if m < 48 * 60 => format!("{} t", m / 60),
+        m => format!("{} døgn", m / (24 * 60)),
+    }
+}
+
+impl Desk {
+    /// The sync status from the desk's file, with what the running loop (if any) knows.
+    pub async fn sync_view(
+        &self,
+        live: Option<&SyncStatus>,
+        now: DateTime<Utc>,
+    ) -> Result<SyncStatusView, DeskError> {
+        let state: SyncState = self.cache.sync_state().await?;
+        let attention = self
+            .cache
+            .orders_needing_attention(20)
+            .await?
+            .into_iter()
+            .map(|a| AttentionView {
+                customer: format!("{}, {}", a.customer_name, a.customer_phone),
+                lines: a
+                    .message
+                    .iter()
+                    .map(|m| format!("Avvist av sentralen: {m}"))
+                    .chain(a.flags.iter().map(flag_text))
+                    .collect(),
+                order_number: a.order_number,
+                rejected: a.rejected,
+            })
+            .collect();
+        let online = live.is_some_and(|l| l.online);
+        let oldest_minutes = state.oldest_pending_at.map(|t| (now - t).num_minutes());
+        let waiting = match (state.pending, oldest_minutes) {
+            (0, _) => "alle ordrer er sendt".to_string(),
+            (1, Some(m)) => format!("1 ordre ikke sendt ({})", minutes_text(m)),
+            (n, Some(m)) => format!("{n} ordrer ikke sendt (eldste {})", minutes_text(m)),
+            (n, None) => format!("{n} ikke sendt"),
+        };
+        let headline = match (&state.paired, online) {
+            (None, _) => format!("Ikke koblet til sentralen · {waiting}"),
+            (Some(_), true) => format!("Tilkoblet · {waiting}"),
+            (Some(_), false) if live.is_none() => format!("Kobler til … · {waiting}"),
+            (Some(_), false) => format!("Frakoblet · {waiting}"),
+        };
+        Ok(SyncStatusView {
+            paired: state.paired.is_some(),
+            pairing_text: state.paired.as_ref().map_or_else(
+                || "Ikke paret".to_string(),
+                |p| {
+                    format!(
+                        "{} ({}), serie {}, {}",
+                        p.store_name, p.store_id, p.series, p.central_url
+                    )
+                },
+            ),
+            online,
+            pending: state.pending,
+            headline,
+            last_sync_text: state.last_good_sync_at.map_or_else(
+                || "Aldri synkronisert".to_string(),
+                |t| format!("Sist synkronisert {}", oslo_time(t).format("%d.%m. %H:%M")),
+            ),
+            error: live.and_then(|l| l.last_error.clone()),
+            needs_pairing: live.is_some_and(|l| l.needs_pairing),
+            overdue: oldest_minutes.is_some_and(|m| m >= 60),
+            attention,
+        })
+    }
+
+    /// Staff have told the customer about the order's flags or refusal.
+    pub async fn mark_attention_done(&self, order_number: &str, now: DateTime<Utc>) -> Result<(), DeskError> {
+        if self.cache.mark_attention_done(order_number, now).await? {
+            Ok(())
+        } else {
+            Err(DeskError::OrderNotFound(order_number.to_string()))
+        }
+    }
+}
