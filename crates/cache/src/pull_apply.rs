@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use skranke_core::{Availability, MvaRate, Product};
 use skranke_protocol::{Change, Cursor, PullResponse, Stream};
-use sqlx::{Row, Sqlite, Transaction};
+use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 
 use crate::catalog::{delete_products, upsert_products};
 use crate::{Cache, CacheError};
@@ -25,7 +25,7 @@ impl Cache {
         let row = sqlx::query(
             "SELECT c.cursor, c.staged_cursor,
                     (SELECT count(*) FROM sync_staging s WHERE s.stream = c.stream) AS pages,
-                    (SELECT coalesce(sum(json_array_length(body)), 0) FROM sync_staging s WHERE s.stream = c.stream) AS changes
+                    (SELECT coalesce(sum(json_array_length(body, '$.changes')), 0) FROM sync_staging s WHERE s.stream = c.stream) AS changes
              FROM sync_cursor c WHERE c.stream = ?",
         )
         .bind(stream.code())
@@ -52,8 +52,9 @@ impl Cache {
     }
 
     /// Keeps a pulled page until its set is complete; the staged cursor moves past it in the same
-    /// transaction.
-    pub async fn stage_page(&self, page: &PullResponse) -> Result<(), CacheError> {
+    /// transaction. `raw` is the page's JSON as received, when the caller has it (saves writing it
+    /// again).
+    pub async fn stage_page(&self, page: &PullResponse, raw: Option<&str>) -> Result<(), CacheError> {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO sync_cursor (stream, cursor, staged_cursor) VALUES (?, ?, ?)
@@ -70,7 +71,10 @@ impl Cache {
                  VALUES (?1, (SELECT coalesce(max(page), 0) + 1 FROM sync_staging WHERE stream = ?1), ?2)",
             )
             .bind(page.stream.code())
-            .bind(serde_json::to_string(&page.changes)?)
+            .bind(match raw {
+                Some(text) => text.to_string(),
+                None => serde_json::to_string(page)?,
+            })
             .execute(&mut *tx)
             .await?;
         }
@@ -89,7 +93,7 @@ impl Cache {
                 .await?;
         let mut changes: Vec<Change> = Vec::new();
         for body in &pages {
-            changes.extend(serde_json::from_str::<Vec<Change>>(body)?);
+            changes.extend(serde_json::from_str::<PullResponse>(body)?.changes);
         }
         match stream {
             Stream::Catalog => apply_catalog(&mut tx, &changes, now).await?,
@@ -155,55 +159,75 @@ async fn apply_catalog(
 }
 
 async fn apply_availability(tx: &mut Transaction<'_, Sqlite>, changes: &[Change]) -> Result<(), CacheError> {
-    let mut skus = Vec::new();
+    // `<store>/<sku>` is this store's own row; a plain SKU the general one. The last change of a key wins.
+    let mut latest: std::collections::HashMap<&str, &Change> = std::collections::HashMap::new();
     for c in changes {
-        // `<store>/<sku>` is this store's own row; a plain SKU the general one.
-        let (table, sku) = match c.key.split_once('/') {
-            Some((_, sku)) => ("availability_store", sku),
-            None => ("availability_general", c.key.as_str()),
-        };
-        match (&c.availability, c.deleted) {
-            (Some(a), false) => {
-                sqlx::query(&format!(
-                    "INSERT INTO {table} (sku, status, supplier_date, as_of) VALUES (?, ?, ?, ?)
-                     ON CONFLICT (sku) DO UPDATE SET status = excluded.status,
-                         supplier_date = excluded.supplier_date, as_of = excluded.as_of"
-                ))
-                .bind(sku)
-                .bind(&a.status)
-                .bind(a.supplier_date.map(|d| d.to_string()))
-                .bind(a.as_of.to_rfc3339())
-                .execute(&mut **tx)
-                .await?;
-            }
-            _ => {
-                sqlx::query(&format!("DELETE FROM {table} WHERE sku = ?"))
-                    .bind(sku)
-                    .execute(&mut **tx)
-                    .await?;
-            }
-        }
-        skus.push(sku);
+        latest.insert(c.key.as_str(), c);
     }
+    let mut skus = Vec::with_capacity(latest.len());
+    for table in ["availability_general", "availability_store"] {
+        let own = table == "availability_store";
+        let in_table: Vec<&Change> = latest
+            .values()
+            .copied()
+            .filter(|c| c.key.contains('/') == own)
+            .collect();
+        let sku_of = |c: &Change| c.key.rsplit('/').next().unwrap_or_default().to_string();
+        let rows: Vec<(&Change, &skranke_protocol::AvailabilityRow)> = in_table
+            .iter()
+            .filter_map(|c| c.availability.as_ref().filter(|_| !c.deleted).map(|a| (*c, a)))
+            .collect();
+        for chunk in rows.chunks(200) {
+            let mut q = QueryBuilder::<Sqlite>::new(format!(
+                "INSERT INTO {table} (sku, status, supplier_date, as_of) "
+            ));
+            q.push_values(chunk, |mut row, (c, a)| {
+                row.push_bind(sku_of(c))
+                    .push_bind(&a.status)
+                    .push_bind(a.supplier_date.map(|d| d.to_string()))
+                    .push_bind(a.as_of.to_rfc3339());
+            });
+            q.push(
+                " ON CONFLICT (sku) DO UPDATE SET status = excluded.status,
+                  supplier_date = excluded.supplier_date, as_of = excluded.as_of",
+            );
+            q.build().execute(&mut **tx).await?;
+        }
+        let gone: Vec<String> = in_table
+            .iter()
+            .filter(|c| c.deleted || c.availability.is_none())
+            .map(|c| sku_of(c))
+            .collect();
+        for chunk in gone.chunks(500) {
+            let mut q = QueryBuilder::<Sqlite>::new(format!("DELETE FROM {table} WHERE sku IN ("));
+            let mut sep = q.separated(", ");
+            for sku in chunk {
+                sep.push_bind(sku);
+            }
+            q.push(")");
+            q.build().execute(&mut **tx).await?;
+        }
+        skus.extend(in_table.iter().map(|c| sku_of(c)));
+    }
+    let skus: Vec<&str> = skus.iter().map(String::as_str).collect();
     refresh_availability(tx, &skus).await
 }
 
 /// Sets each product's availability from the store's own row, else the general one, else
 /// "Ubekreftet" (A1): the desk never shows a status the central store did not give.
 async fn refresh_availability(tx: &mut Transaction<'_, Sqlite>, skus: &[&str]) -> Result<(), CacheError> {
-    for chunk in skus.chunks(5_000) {
+    for chunk in skus.chunks(20_000) {
         sqlx::query(
-            "UPDATE products SET
-                 availability = coalesce((SELECT status FROM availability_store s WHERE s.sku = products.sku),
-                                         (SELECT status FROM availability_general g WHERE g.sku = products.sku),
-                                         'unconfirmed'),
-                 supplier_date = CASE WHEN EXISTS (SELECT 1 FROM availability_store s WHERE s.sku = products.sku)
-                                      THEN (SELECT supplier_date FROM availability_store s WHERE s.sku = products.sku)
-                                      ELSE (SELECT supplier_date FROM availability_general g WHERE g.sku = products.sku) END,
-                 availability_as_of = coalesce((SELECT as_of FROM availability_store s WHERE s.sku = products.sku),
-                                               (SELECT as_of FROM availability_general g WHERE g.sku = products.sku),
-                                               availability_as_of)
-             WHERE sku IN (SELECT value FROM json_each(?))",
+            "UPDATE products SET availability = a.status, supplier_date = a.supplier_date,
+                                 availability_as_of = coalesce(a.as_of, products.availability_as_of)
+             FROM (SELECT j.value AS sku,
+                          coalesce(s.status, g.status, 'unconfirmed') AS status,
+                          CASE WHEN s.sku IS NOT NULL THEN s.supplier_date ELSE g.supplier_date END AS supplier_date,
+                          coalesce(s.as_of, g.as_of) AS as_of
+                   FROM json_each(?) j
+                   LEFT JOIN availability_store s ON s.sku = j.value
+                   LEFT JOIN availability_general g ON g.sku = j.value) a
+             WHERE products.sku = a.sku",
         )
         .bind(serde_json::to_string(chunk)?)
         .execute(&mut **tx)

@@ -142,11 +142,11 @@ async fn a_pulled_set_survives_a_restart_and_is_applied_whole() {
     {
         let cache = open(dir.path()).await;
         cache
-            .stage_page(&product_page(0..100, "7.100", true))
+            .stage_page(&product_page(0..100, "7.100", true), None)
             .await
             .unwrap();
         cache
-            .stage_page(&product_page(100..200, "7.200", true))
+            .stage_page(&product_page(100..200, "7.200", true), None)
             .await
             .unwrap();
         // Nothing shows before the set is complete.
@@ -160,7 +160,7 @@ async fn a_pulled_set_survives_a_restart_and_is_applied_whole() {
     assert_eq!(position.cursor, Cursor::start());
     assert_eq!((position.staged_pages, position.staged_changes), (2, 200));
     cache
-        .stage_page(&product_page(200..250, "8.3", false))
+        .stage_page(&product_page(200..250, "8.3", false), None)
         .await
         .unwrap();
     assert_eq!(
@@ -178,7 +178,7 @@ async fn a_pulled_set_survives_a_restart_and_is_applied_whole() {
     let mut tomb = product_page(1..2, "9.1", false);
     tomb.changes[0].deleted = true;
     tomb.changes[0].product = None;
-    cache.stage_page(&tomb).await.unwrap();
+    cache.stage_page(&tomb, None).await.unwrap();
     cache.apply_staged(Stream::Catalog, Utc::now()).await.unwrap();
     assert!(cache.product_by_code("SKU-00001").await.unwrap().is_none());
     assert!(cache

@@ -32,7 +32,7 @@ pub(crate) struct PullQuery {
     pub stream: Stream,
     /// From the previous answer; leave out (or `0.0`) to start from the beginning.
     pub cursor: Option<String>,
-    /// Changes per page, 1–5000 (default 1000).
+    /// Changes per page, 1–10000 (default 1000).
     pub limit: Option<u32>,
     /// The store to read; must be the device's own. Defaults to it.
     pub store: Option<String>,
@@ -46,7 +46,7 @@ pub(crate) struct ChangesQuery {
     pub catalog: Option<String>,
     pub availability: Option<String>,
     pub orders: Option<String>,
-    /// Changes per stream page, 1–5000 (default 1000).
+    /// Changes per stream page, 1–10000 (default 1000).
     pub limit: Option<u32>,
 }
 

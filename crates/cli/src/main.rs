@@ -279,7 +279,13 @@ async fn sync(desk: &Desk, command: SyncCommand, now: chrono::DateTime<Utc>) -> 
             );
         }
         SyncCommand::Now => {
-            let r = desk.sync_now().await?;
+            let r = desk
+                .sync_now(|stream, n| {
+                    if n >= 5_000 {
+                        eprintln!("Henter {}: {n} endringer …", stream_name(stream));
+                    }
+                })
+                .await?;
             let pulled: Vec<String> = r
                 .pulled
                 .iter()

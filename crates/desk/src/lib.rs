@@ -254,8 +254,11 @@ impl Desk {
     }
 
     /// One round of sync: push the outbox, pull every stream.
-    pub async fn sync_now(&self) -> Result<skranke_sync::SyncReport, DeskError> {
-        Ok(skranke_sync::sync_once(&self.cache).await?)
+    pub async fn sync_now(
+        &self,
+        progress: impl FnMut(skranke_protocol::Stream, u64),
+    ) -> Result<skranke_sync::SyncReport, DeskError> {
+        Ok(skranke_sync::sync_once_with_progress(&self.cache, progress).await?)
     }
 
     pub async fn sync_state(&self) -> Result<skranke_cache::SyncState, DeskError> {

@@ -22,6 +22,8 @@ pub struct SyncStatusView {
     pub last_sync_text: String,
     pub error: Option<String>,
     pub needs_pairing: bool,
+    /// While a big pull is under way, what is coming in ("Henter katalog: 15 000 endringer").
+    pub progress: Option<String>,
     /// Waiting an hour or more: the header turns red.
     pub overdue: bool,
     pub attention: Vec<AttentionView>,
@@ -85,7 +87,16 @@ impl Desk {
             (Some(_), false) if live.is_none() => format!("Kobler til … · {waiting}"),
             (Some(_), false) => format!("Frakoblet · {waiting}"),
         };
+        let progress = live.and_then(|l| l.progress).map(|(stream, n)| {
+            let what = match stream {
+                skranke_protocol::Stream::Catalog => "katalog",
+                skranke_protocol::Stream::Availability => "tilgjengelighet",
+                skranke_protocol::Stream::Orders => "ordrestatus",
+            };
+            format!("Henter {what}: {n} endringer …")
+        });
         Ok(SyncStatusView {
+            progress,
             paired: state.paired.is_some(),
             pairing_text: state.paired.as_ref().map_or_else(
                 || "Ikke paret".to_string(),

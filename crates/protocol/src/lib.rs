@@ -28,4 +28,4 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// Most mutations in one push.
 pub const MAX_MUTATIONS_PER_PUSH: usize = 100;
 /// Most changes in one pull page.
-pub const MAX_PULL_LIMIT: u32 = 5000;
+pub const MAX_PULL_LIMIT: u32 = 10_000;

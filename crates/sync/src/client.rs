@@ -44,13 +44,21 @@ impl CentralClient {
         answer(r.send().await).await
     }
 
-    pub async fn pull(&self, stream: Stream, cursor: &Cursor, limit: u32) -> Result<PullResponse, SyncError> {
+    /// One page of `stream`, with its JSON text as received (kept as is in the desk's staging).
+    pub async fn pull(
+        &self,
+        stream: Stream,
+        cursor: &Cursor,
+        limit: u32,
+    ) -> Result<(PullResponse, String), SyncError> {
         let r = self.http.get(format!("{}/v1/pull", self.base)).query(&[
             ("stream", stream.code()),
             ("cursor", cursor.0.as_str()),
             ("limit", &limit.to_string()),
         ]);
-        answer(self.authed(r)?.send().await).await
+        let text: RawText = answer(self.authed(r)?.send().await).await?;
+        let page = serde_json::from_str(&text.0).map_err(|e| SyncError::Protocol(e.to_string()))?;
+        Ok((page, text.0))
     }
 
     /// One page of every stream from its cursor (in [`Stream::ALL`] order): an idle poll is one request.
@@ -67,6 +75,16 @@ impl CentralClient {
     fn authed(&self, r: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, SyncError> {
         let token = self.token.as_deref().ok_or(SyncError::NotPaired)?;
         Ok(r.bearer_auth(token))
+    }
+}
+
+/// A success body kept as text.
+struct RawText(String);
+
+impl<'de> serde::Deserialize<'de> for RawText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        Ok(RawText(raw.get().to_string()))
     }
 }
 

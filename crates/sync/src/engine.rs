@@ -16,7 +16,7 @@ use crate::{CentralClient, SyncError};
 /// Mutations per push; the central store takes up to 100.
 const PUSH_BATCH: u32 = 100;
 /// Changes per pull page.
-const PULL_PAGE: u32 = 5_000;
+const PULL_PAGE: u32 = 10_000;
 /// How often a healthy desk syncs when nothing wakes it.
 const INTERVAL: Duration = Duration::from_secs(10);
 
@@ -122,11 +122,11 @@ pub async fn pull_stream(
 ) -> Result<u64, SyncError> {
     loop {
         let position = cache.stream_position(stream).await?;
-        let page = client.pull(stream, &position.resume_from, PULL_PAGE).await?;
+        let (page, raw) = client.pull(stream, &position.resume_from, PULL_PAGE).await?;
         if page.changes.is_empty() && position.staged_pages == 0 && page.cursor == position.cursor {
             return Ok(0);
         }
-        cache.stage_page(&page).await?;
+        cache.stage_page(&page, Some(&raw)).await?;
         progress(position.staged_changes + page.changes.len() as u64);
         if !page.has_more {
             return Ok(cache.apply_staged(stream, Utc::now()).await?);
@@ -165,7 +165,7 @@ pub async fn pull_all(
             pulled.push((stream, 0));
             continue;
         }
-        cache.stage_page(page).await?;
+        cache.stage_page(page, None).await?;
         progress(stream, position.staged_changes + page.changes.len() as u64);
         let n = if page.has_more {
             pull_stream(cache, client, stream, |n| progress(stream, n)).await?
@@ -179,12 +179,21 @@ pub async fn pull_all(
 
 /// One round: push everything, pull every stream, remember the time.
 pub async fn sync_once(cache: &Cache) -> Result<SyncReport, SyncError> {
+    sync_once_with_progress(cache, |_, _| {}).await
+}
+
+/// [`sync_once`], telling `progress` how many changes of a stream are in so far (a fresh desk's first
+/// catalog takes a while).
+pub async fn sync_once_with_progress(
+    cache: &Cache,
+    progress: impl FnMut(Stream, u64),
+) -> Result<SyncReport, SyncError> {
     let pairing = cache.pairing().await?.ok_or(SyncError::NotPaired)?;
     let client = CentralClient::new(&pairing.central_url, Some(pairing.token.clone()))?;
     let device_id =
         uuid::Uuid::parse_str(&pairing.device_id).map_err(|e| SyncError::Protocol(e.to_string()))?;
     let mut report = push_outbox(cache, &client, device_id).await?;
-    report.pulled = pull_all(cache, &client, |_, _| {}).await?;
+    report.pulled = pull_all(cache, &client, progress).await?;
     cache.set_last_good_sync(Utc::now()).await?;
     Ok(report)
 }
@@ -202,6 +211,8 @@ pub struct SyncStatus {
     /// Why the last round failed, in Norwegian.
     pub last_error: Option<String>,
     pub needs_pairing: bool,
+    /// While a big pull is under way: the stream and how many changes are in.
+    pub progress: Option<(Stream, u64)>,
 }
 
 /// The running loop: wake it after placing an order, read its status.
@@ -249,7 +260,10 @@ pub fn spawn(cache: Cache) -> SyncHandle {
         };
         let mut backoff = schedule();
         loop {
-            let result = sync_once(&cache).await;
+            let result = sync_once_with_progress(&cache, |stream, n| {
+                tx.send_modify(|s| s.progress = Some((stream, n)));
+            })
+            .await;
             let state = cache.sync_state().await.ok();
             let mut status = SyncStatus {
                 paired: state.as_ref().is_some_and(|s| s.paired.is_some()),

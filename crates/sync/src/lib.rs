@@ -9,6 +9,7 @@ mod error;
 
 pub use client::CentralClient;
 pub use engine::{
-    pair, pull_all, pull_stream, push_outbox, spawn, sync_once, SyncHandle, SyncReport, SyncStatus,
+    pair, pull_all, pull_stream, push_outbox, spawn, sync_once, sync_once_with_progress, SyncHandle,
+    SyncReport, SyncStatus,
 };
 pub use error::SyncError;

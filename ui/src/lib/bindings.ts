@@ -380,6 +380,8 @@ export type SyncStatusView_Deserialize = {
 	last_sync_text: string,
 	error?: string | null,
 	needs_pairing: boolean,
+	/**  While a big pull is under way, what is coming in ("Henter katalog: 15 000 endringer"). */
+	progress?: string | null,
 	/**  Waiting an hour or more: the header turns red. */
 	overdue: boolean,
 	attention: AttentionView[],
@@ -398,6 +400,8 @@ export type SyncStatusView_Serialize = {
 	last_sync_text: string,
 	error: string | null,
 	needs_pairing: boolean,
+	/**  While a big pull is under way, what is coming in ("Henter katalog: 15 000 endringer"). */
+	progress: string | null,
 	/**  Waiting an hour or more: the header turns red. */
 	overdue: boolean,
 	attention: AttentionView[],
