@@ -122,6 +122,17 @@ pub(crate) async fn push(
         .map(Json)
 }
 
+/// A query string of the wrong shape is refused with the protocol's body, like a JSON body is.
+fn query_or_refusal<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    query.map(|Query(q)| q).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidBody,
+            format!("Ugyldig forespørsel: {}", e.body_text()),
+        )
+    })
+}
+
 /// Changes of one stream since a cursor. An idle pull answers an empty page with the same cursor.
 #[utoipa::path(get, path = "/v1/pull", tag = "sync", params(PullQuery),
     security(("device_token" = [])),
@@ -136,13 +147,7 @@ pub(crate) async fn pull(
     device: Device,
     query: Result<Query<PullQuery>, QueryRejection>,
 ) -> Result<Json<PullResponse>, ApiError> {
-    let Query(query) = query.map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::InvalidBody,
-            format!("Ugyldig forespørsel: {}", e.body_text()),
-        )
-    })?;
+    let query = query_or_refusal(query)?;
     crate::pull::pull(&state.pool, &device, query).await.map(Json)
 }
 
@@ -159,13 +164,7 @@ pub(crate) async fn changes(
     device: Device,
     query: Result<Query<ChangesQuery>, QueryRejection>,
 ) -> Result<Json<ChangesResponse>, ApiError> {
-    let Query(query) = query.map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::InvalidBody,
-            format!("Ugyldig forespørsel: {}", e.body_text()),
-        )
-    })?;
+    let query = query_or_refusal(query)?;
     crate::pull::changes(&state.pool, &device, query).await.map(Json)
 }
 
