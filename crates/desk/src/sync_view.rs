@@ -56,6 +56,8 @@ impl Desk {
         now: DateTime<Utc>,
     ) -> Result<SyncStatusView, DeskError> {
         let state: SyncState = self.cache.sync_state().await?;
+        // A round that ran before the desk was paired says nothing about the pairing made since.
+        let live = live.filter(|l| !(l.not_paired && state.paired.is_some()));
         let attention = self
             .cache
             .orders_needing_attention(20)

@@ -211,6 +211,8 @@ pub struct SyncStatus {
     /// Why the last round failed, in Norwegian.
     pub last_error: Option<String>,
     pub needs_pairing: bool,
+    /// The last round found the desk not paired (it may have been paired since).
+    pub not_paired: bool,
     /// While a big pull is under way: the stream and how many changes are in.
     pub progress: Option<(Stream, u64)>,
 }
@@ -284,6 +286,7 @@ pub fn spawn(cache: Cache) -> SyncHandle {
                 Err(e) => {
                     status.last_error = Some(e.to_string());
                     status.needs_pairing = e.needs_pairing();
+                    status.not_paired = matches!(e, SyncError::NotPaired);
                     let exponential = backoff.next().unwrap_or(Duration::from_secs(300));
                     // Full jitter: anywhere between nothing and the exponential delay, so desks that
                     // lost the central store together do not come back together.
