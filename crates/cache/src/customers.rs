@@ -50,7 +50,28 @@ impl Cache {
         now: DateTime<Utc>,
     ) -> Result<CustomerRecord, CacheError> {
         let mut tx = self.pool.begin().await?;
+        // The first statement writes: the device's counter gives the gap-free seq of the mutation.
+        let seq: i64 = sqlx::query_scalar(
+            "UPDATE device SET next_seq = next_seq + 1 WHERE id = 1 RETURNING next_seq - 1",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
         let id = upsert_customer(&mut tx, customer, now).await?;
+        // Saved on its own (no order yet): the central store learns of the customer too.
+        let payload = serde_json::to_string(&skranke_protocol::CustomerUpserted {
+            customer_id: uuid::Uuid::parse_str(&id).map_err(|e| CacheError::Corrupt(e.to_string()))?,
+            customer: customer.clone(),
+            updated_at_utc: now,
+        })?;
+        let mutation_id = uuid::Uuid::now_v7().to_string();
+        let mutation = crate::outbox::NewMutation {
+            seq,
+            mutation_id: &mutation_id,
+            kind: skranke_protocol::MutationKind::CustomerUpserted,
+            order_id: None,
+            payload: &payload,
+        };
+        crate::outbox::enqueue(&mut tx, mutation, now).await?;
         tx.commit().await?;
         self.customer(&id)
             .await?

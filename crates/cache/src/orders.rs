@@ -172,7 +172,7 @@ impl Cache {
             seq,
             mutation_id: &mutation_id,
             kind: MutationKind::OrderPlaced,
-            order_id: &id,
+            order_id: Some(&id),
             payload: &payload,
         };
         enqueue(&mut tx, mutation, now).await?;

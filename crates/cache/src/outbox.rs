@@ -12,7 +12,8 @@ pub(crate) struct NewMutation<'a> {
     pub seq: i64,
     pub mutation_id: &'a str,
     pub kind: MutationKind,
-    pub order_id: &'a str,
+    /// The order the mutation is about, if any (a customer saved on its own has none).
+    pub order_id: Option<&'a str>,
     /// JSON; its SHA-256 travels with it so a replay can be told from a different mutation.
     pub payload: &'a str,
 }

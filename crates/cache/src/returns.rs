@@ -131,7 +131,7 @@ impl Cache {
             seq,
             mutation_id: &id,
             kind: MutationKind::ReturnRegistered,
-            order_id,
+            order_id: Some(order_id),
             payload: &payload,
         };
         enqueue(&mut tx, mutation, now).await?;

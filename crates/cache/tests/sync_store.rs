@@ -188,3 +188,28 @@ async fn a_pulled_set_survives_a_restart_and_is_applied_whole() {
         .iter()
         .all(|h| h.product.sku != "SKU-00001"));
 }
+
+#[tokio::test]
+async fn a_customer_saved_on_its_own_is_queued_for_the_central_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = open(dir.path()).await;
+    let draft = skranke_demo::phone_order(std::iter::empty(), 1).customer;
+    let customer = skranke_core::order::validate_customer(&draft).unwrap();
+    let saved = cache.save_customer(&customer, Utc::now()).await.unwrap();
+    let pending = cache.outbox_pending().await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].kind, "customer_upserted");
+    let payload: skranke_protocol::CustomerUpserted = serde_json::from_str(&pending[0].payload).unwrap();
+    assert_eq!(payload.customer_id.to_string(), saved.id);
+    assert_eq!(payload.customer, customer);
+    // The next order takes the next seq: no gap, no reuse.
+    place(&cache, false).await;
+    let seqs: Vec<i64> = cache
+        .outbox_pending()
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(seqs, vec![1, 2]);
+}

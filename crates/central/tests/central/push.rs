@@ -411,3 +411,47 @@ async fn returns_are_checked_against_what_was_bought() {
     assert_eq!(r.body["results"][2]["rejection"]["code"], "return_exceeds_order");
     assert_eq!(s.count("returns").await, 1);
 }
+
+#[tokio::test]
+async fn a_customer_saved_at_the_desk_is_stored_for_its_store() {
+    let s = TestServer::start().await;
+    let desk = s.pair("OSL").await;
+    let customer =
+        skranke_core::order::validate_customer(&skranke_demo::phone_order(std::iter::empty(), 1).customer)
+            .unwrap();
+    let id = Uuid::now_v7();
+    let upsert = skranke_protocol::CustomerUpserted {
+        customer_id: id,
+        customer: customer.clone(),
+        updated_at_utc: Utc::now(),
+    };
+    let r = s
+        .post_json(
+            "/v1/push",
+            Some(&desk.token),
+            &push_body(&desk, vec![mutation(1, MutationKind::CustomerUpserted, &upsert)]),
+        )
+        .await;
+    assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
+    let (store, name): (String, String) =
+        sqlx::query_as("SELECT store_id, body->>'name' FROM customers WHERE id = $1")
+            .bind(id)
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+    assert_eq!((store.as_str(), name.as_str()), ("OSL", customer.name.as_str()));
+
+    // Another store's desk cannot overwrite it.
+    let bergen = s.pair("BRG").await;
+    let r = s
+        .post_json(
+            "/v1/push",
+            Some(&bergen.token),
+            &push_body(
+                &bergen,
+                vec![mutation(1, MutationKind::CustomerUpserted, &upsert)],
+            ),
+        )
+        .await;
+    assert_eq!(r.body["results"][0]["outcome"], "rejected", "{}", r.body);
+}
