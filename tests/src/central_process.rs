@@ -1,12 +1,11 @@
 //! The central store as its own process on a throwaway PostgreSQL, with the operator's commands, for
 //! tests that kill and restart it.
 
-// A harness for tests: a panic is the failure report.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
-
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+
+use crate::Error;
 
 /// A built binary of this workspace: `<target>/debug/<name>`.
 pub fn workspace_binary(name: &str) -> PathBuf {
@@ -35,18 +34,18 @@ pub struct CentralProcess {
 
 impl CentralProcess {
     /// Starts PostgreSQL, migrates a fresh database, adds store OSL, and starts the server.
-    pub fn start() -> CentralProcess {
-        let postgres = skranke_testpg::TestServer::start().expect("PostgreSQL");
+    pub fn start() -> Result<CentralProcess, Error> {
+        let postgres = skranke_testpg::TestServer::start()?;
         let name = format!("central_{}", std::process::id());
         let psql = Command::new("psql")
             .args([&postgres.url, "-q", "-c", &format!("CREATE DATABASE {name}")])
-            .output()
-            .expect("psql");
-        assert!(psql.status.success(), "{}", String::from_utf8_lossy(&psql.stderr));
+            .output()?;
+        if !psql.status.success() {
+            return Err(format!("psql: {}", String::from_utf8_lossy(&psql.stderr)).into());
+        }
         let database_url = skranke_testpg::with_database(&postgres.url, &name);
         let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
+            .and_then(|l| l.local_addr())?
             .port();
         let mut central = CentralProcess {
             postgres,
@@ -55,35 +54,28 @@ impl CentralProcess {
             server: None,
             starts: 0,
         };
-        central.ok(&["migrate"]);
-        central.ok(&["store", "add", "OSL", "Skranke Oslo"]);
-        central.start_server();
-        central
+        central.ok(&["migrate"])?;
+        central.ok(&["store", "add", "OSL", "Skranke Oslo"])?;
+        central.start_server()?;
+        Ok(central)
     }
 
     /// Runs an operator command; returns its output.
-    pub fn command(&self, args: &[&str]) -> Output {
-        Command::new(workspace_binary("skranke-central"))
+    pub fn command(&self, args: &[&str]) -> Result<Output, Error> {
+        Ok(Command::new(workspace_binary("skranke-central"))
             .args(args)
             .env("DATABASE_URL", &self.database_url)
             .env("RUST_LOG", "error")
-            .output()
-            .expect("skranke-central")
+            .output()?)
     }
 
     /// Runs an operator command that must succeed; returns its standard output.
-    pub fn ok(&self, args: &[&str]) -> String {
-        let out = self.command(args);
-        assert!(
-            out.status.success(),
-            "skranke-central {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+    pub fn ok(&self, args: &[&str]) -> Result<String, Error> {
+        succeeded(&format!("skranke-central {args:?}"), self.command(args)?)
     }
 
     /// Starts `serve` and returns once it listens.
-    pub fn start_server(&mut self) {
+    pub fn start_server(&mut self) -> Result<(), Error> {
         use std::io::BufRead;
         let mut child = Command::new(workspace_binary("skranke-central"))
             .arg("serve")
@@ -92,21 +84,21 @@ impl CentralProcess {
             .env("SKRANKE_ADMIN_TOKEN", "admin")
             .env("RUST_LOG", "error")
             .stderr(Stdio::piped())
-            .spawn()
-            .expect("skranke-central serve");
-        let stderr = child.stderr.take().expect("stderr");
+            .spawn()?;
+        let stderr = child.stderr.take().ok_or("skranke-central serve has no stderr")?;
         let mut lines = std::io::BufReader::new(stderr).lines();
         loop {
             match lines.next() {
                 Some(Ok(line)) if line.contains("lytter på") => break,
                 Some(Ok(_)) => {}
-                _ => panic!("skranke-central serve stopped before listening"),
+                _ => return Err("skranke-central serve stopped before listening".into()),
             }
         }
         // Keep draining its stderr so it never blocks on a full pipe.
         std::thread::spawn(move || for _ in lines {});
         self.server = Some(child);
         self.starts += 1;
+        Ok(())
     }
 
     /// SIGKILL, as a crash would.
@@ -142,14 +134,21 @@ impl DeskProcess {
     }
 
     /// Runs a command that must succeed; returns its standard output.
-    pub fn ok(&self, args: &[&str]) -> String {
-        let out = self.command(args).output().expect("skranke");
-        assert!(
-            out.status.success(),
-            "skranke {args:?}: {}{}",
+    pub fn ok(&self, args: &[&str]) -> Result<String, Error> {
+        succeeded(&format!("skranke {args:?}"), self.command(args).output()?)
+    }
+}
+
+/// The standard output of a command that succeeded; otherwise an error with everything it said.
+fn succeeded(what: &str, out: Output) -> Result<String, Error> {
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!(
+            "{what}: {}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        )
+        .into())
     }
 }

@@ -1,13 +1,15 @@
 //! A fault-injecting TCP proxy between the desk and the central store (Toxiproxy is not in Debian).
-//! The fault is chosen when a connection opens; the one that matters most is [`Fault::DropResponse`]:
+//! The fault is chosen when a connection opens, and a change of fault cuts every open connection, as a
+//! network that goes down does (a client's kept-alive connection must not outlive the cut). The
+//! fault that matters most is [`Fault::DropResponse`]:
 //! the request reaches the server, the server commits and answers, and the desk never hears it.
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 
 /// What the proxy does to the next connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +32,7 @@ pub enum Fault {
 #[derive(Debug)]
 pub struct FaultProxy {
     addr: SocketAddr,
-    fault: Arc<Mutex<Fault>>,
+    fault: watch::Sender<Fault>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -39,13 +41,17 @@ impl FaultProxy {
     pub async fn start(upstream: SocketAddr) -> std::io::Result<FaultProxy> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let fault = Arc::new(Mutex::new(Fault::None));
-        let shared = fault.clone();
+        let (fault, watching) = watch::channel(Fault::None);
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let fault = shared.lock().map(|f| *f).unwrap_or(Fault::None);
+                let mut changes = watching.clone();
+                let now = *changes.borrow_and_update();
                 tokio::spawn(async move {
-                    let _ = handle(client, upstream, fault).await;
+                    tokio::select! {
+                        _ = handle(client, upstream, now) => {}
+                        // The fault changed: this connection is cut.
+                        _ = changes.changed() => {}
+                    }
                 });
             }
         });
@@ -56,10 +62,9 @@ impl FaultProxy {
         format!("http://{}", self.addr)
     }
 
+    /// Sets the fault for new connections and cuts the open ones.
     pub fn set(&self, fault: Fault) {
-        if let Ok(mut f) = self.fault.lock() {
-            *f = fault;
-        }
+        self.fault.send_replace(fault);
     }
 }
 

@@ -30,13 +30,13 @@ async fn nothing_is_lost_or_duplicated_under_faults_kills_and_restarts() {
     println!("fault campaign seed {seed} (SKRANKE_FAULT_SEED={seed} repeats it)");
     let mut rng = StdRng::seed_from_u64(seed);
     let dir = tempfile::tempdir().unwrap();
-    let mut central = CentralProcess::start();
+    let mut central = CentralProcess::start().unwrap();
     let (products, order_file) = catalog_and_order(&central, dir.path());
     let price_feed = dir.path().join("priser.jsonl");
     let proxy = FaultProxy::start(central.addr).await.unwrap();
     let desk = desk(dir.path(), "desk");
     pair(&central, &desk, &proxy.url());
-    desk.ok(&["sync", "now"]);
+    desk.ok(&["sync", "now"]).unwrap();
 
     let mut placed: Vec<String> = Vec::new();
     let mut faults: BTreeMap<&str, u32> = BTreeMap::new();
@@ -56,7 +56,9 @@ async fn nothing_is_lost_or_duplicated_under_faults_kills_and_restarts() {
         *faults.entry(name).or_default() += 1;
         proxy.set(fault);
 
-        let out = desk.ok(&["order", "place", order_file.to_str().unwrap()]);
+        let out = desk
+            .ok(&["order", "place", order_file.to_str().unwrap()])
+            .unwrap();
         let number = out
             .split_whitespace()
             .nth(1)
@@ -97,7 +99,7 @@ async fn nothing_is_lost_or_duplicated_under_faults_kills_and_restarts() {
         }
         if cycle % CENTRAL_RESTART_EVERY == 0 {
             central.kill_server();
-            central.start_server();
+            central.start_server().unwrap();
         }
         if cycle % POSTGRES_CRASH_EVERY == POSTGRES_CRASH_EVERY / 2 {
             central
@@ -117,11 +119,11 @@ async fn nothing_is_lost_or_duplicated_under_faults_kills_and_restarts() {
         rounds += 1;
         assert!(rounds <= 20, "the desk did not converge in 20 rounds");
         let out = desk.command(&["sync", "now"]).output().unwrap();
-        if out.status.success() && desk.ok(&["sync", "status"]).contains("Ikke sendt: 0") {
+        if out.status.success() && desk.ok(&["sync", "status"]).unwrap().contains("Ikke sendt: 0") {
             break;
         }
     }
-    let last = desk.ok(&["sync", "now"]);
+    let last = desk.ok(&["sync", "now"]).unwrap();
     assert!(
         last.contains("Kvittert av sentralen: 0. Hentet: katalog 0, tilgjengelighet 0, ordrestatus 0."),
         "every stream has converged: {last}"

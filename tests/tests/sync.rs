@@ -12,7 +12,7 @@ use skranke_e2e::fault_proxy::{Fault, FaultProxy};
 #[tokio::test(flavor = "multi_thread")]
 async fn an_offline_order_arrives_a_status_comes_back_and_a_price_change_pulls_in() {
     let dir = tempfile::tempdir().unwrap();
-    let central = CentralProcess::start();
+    let central = CentralProcess::start().unwrap();
     let (products, order_file) = catalog_and_order(&central, dir.path());
     let proxy = FaultProxy::start(central.addr).await.unwrap();
     let desk = desk(dir.path(), "desk");
@@ -21,39 +21,43 @@ async fn an_offline_order_arrives_a_status_comes_back_and_a_price_change_pulls_i
         paired.contains("Skranke Oslo") && paired.contains("OSL1"),
         "{paired}"
     );
-    let first = desk.ok(&["sync", "now"]);
+    let first = desk.ok(&["sync", "now"]).unwrap();
     assert!(first.contains("katalog 200"), "{first}");
 
     // The network goes; the order is still placed, and waits.
     proxy.set(Fault::Refuse);
-    let placed = desk.ok(&["order", "place", order_file.to_str().unwrap()]);
+    let placed = desk
+        .ok(&["order", "place", order_file.to_str().unwrap()])
+        .unwrap();
     assert!(placed.contains("OSL1-000001"), "{placed}");
     let refused = desk.command(&["sync", "now"]).output().unwrap();
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("Ingen kontakt med sentralen"));
-    assert!(desk.ok(&["sync", "status"]).contains("Ikke sendt: 1"));
+    assert!(desk.ok(&["sync", "status"]).unwrap().contains("Ikke sendt: 1"));
     assert!(central_orders(&central).await.is_empty());
 
     // The network returns.
     proxy.set(Fault::None);
-    let synced = desk.ok(&["sync", "now"]);
+    let synced = desk.ok(&["sync", "now"]).unwrap();
     assert!(synced.contains("Kvittert av sentralen: 1"), "{synced}");
-    assert!(desk.ok(&["sync", "status"]).contains("Ikke sendt: 0"));
+    assert!(desk.ok(&["sync", "status"]).unwrap().contains("Ikke sendt: 0"));
     let on_central = central_orders(&central).await;
     assert_eq!(on_central.len(), 1);
     assert_eq!(on_central[0].0, "OSL1-000001");
 
     // Sent centrally; the desk sees it.
-    central.ok(&[
-        "order",
-        "set-status",
-        "OSL1-000001",
-        "sendt",
-        "--tracking",
-        "70712345678",
-    ]);
-    desk.ok(&["sync", "now"]);
-    let shown = desk.ok(&["order", "show", "OSL1-000001"]);
+    central
+        .ok(&[
+            "order",
+            "set-status",
+            "OSL1-000001",
+            "sendt",
+            "--tracking",
+            "70712345678",
+        ])
+        .unwrap();
+    desk.ok(&["sync", "now"]).unwrap();
+    let shown = desk.ok(&["order", "show", "OSL1-000001"]).unwrap();
     assert!(shown.contains("Sendt"), "{shown}");
     assert!(shown.contains("70712345678"), "{shown}");
 
@@ -66,22 +70,24 @@ async fn an_offline_order_arrives_a_status_comes_back_and_a_price_change_pulls_i
             .to_string(),
     )
     .unwrap();
-    central.ok(&["import-feed", "--partial", feed.to_str().unwrap()]);
-    desk.ok(&["sync", "now"]);
-    let found = desk.ok(&["search", sku]);
+    central
+        .ok(&["import-feed", "--partial", feed.to_str().unwrap()])
+        .unwrap();
+    desk.ok(&["sync", "now"]).unwrap();
+    let found = desk.ok(&["search", sku]).unwrap();
     assert!(found.contains("12 345,00"), "{found}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_desks_of_one_store_take_orders_offline_and_nothing_collides() {
     let dir = tempfile::tempdir().unwrap();
-    let central = CentralProcess::start();
+    let central = CentralProcess::start().unwrap();
     let (_, order_file) = catalog_and_order(&central, dir.path());
     let proxy = FaultProxy::start(central.addr).await.unwrap();
     let desks = [desk(dir.path(), "a"), desk(dir.path(), "b")];
     for d in &desks {
         pair(&central, d, &proxy.url());
-        d.ok(&["sync", "now"]);
+        d.ok(&["sync", "now"]).unwrap();
     }
     proxy.set(Fault::Refuse);
     // Both place ten orders at the same time, offline.
@@ -92,7 +98,7 @@ async fn two_desks_of_one_store_take_orders_offline_and_nothing_collides() {
             let file = order_file.clone();
             std::thread::spawn(move || {
                 (0..10)
-                    .map(|_| d.ok(&["order", "place", file.to_str().unwrap()]))
+                    .map(|_| d.ok(&["order", "place", file.to_str().unwrap()]).unwrap())
                     .collect::<Vec<_>>()
             })
         })
@@ -101,7 +107,7 @@ async fn two_desks_of_one_store_take_orders_offline_and_nothing_collides() {
     assert_eq!(outputs.len(), 20);
     proxy.set(Fault::None);
     for d in &desks {
-        d.ok(&["sync", "now"]);
+        d.ok(&["sync", "now"]).unwrap();
     }
     let on_central = central_orders(&central).await;
     let numbers: Vec<&str> = on_central.iter().map(|(n, _)| n.as_str()).collect();

@@ -144,7 +144,7 @@ async fn the_window_pairs_shows_sync_and_lists_what_needs_a_person() -> Result<(
 
     let _one = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir()?;
-    let central = CentralProcess::start();
+    let central = CentralProcess::start()?;
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let products: Vec<_> = skranke_demo::products(50, 5, chrono::Utc::now(), today)
         .map(|mut p| {
@@ -160,14 +160,14 @@ async fn the_window_pairs_shows_sync_and_lists_what_needs_a_person() -> Result<(
     };
     let all: Vec<String> = products.iter().map(|p| line(p, p.price.ore())).collect();
     std::fs::write(&feed, all.join("\n"))?;
-    central.ok(&["import-feed", feed.to_str().unwrap()]);
+    central.ok(&["import-feed", feed.to_str().unwrap()])?;
     let proxy = FaultProxy::start(central.addr).await?;
     let data = dir.path().join("desk");
     std::fs::create_dir_all(&data)?;
 
     let w = Window::start(&data, &[]).await?;
     w.by_id("first-pair").await?.click().await?;
-    let code = central.ok(&["pairing-code", "--store", "OSL"]);
+    let code = central.ok(&["pairing-code", "--store", "OSL"])?;
     w.type_into("pair-url", &proxy.url()).await?;
     w.type_into("pair-code", "FEIL-KODE").await?;
     w.by_id("pair-submit").await?.click().await?;
@@ -192,14 +192,14 @@ async fn the_window_pairs_shows_sync_and_lists_what_needs_a_person() -> Result<(
     let desk = DeskProcess {
         data_dir: data.clone(),
     };
-    desk.ok(&["order", "place", order.to_str().unwrap()]);
+    desk.ok(&["order", "place", order.to_str().unwrap()])?;
     w.wait_text("sync-headline", "Frakoblet · 1 ordre ikke sendt")
         .await?;
     w.screenshot("11-offline-pending").await?;
 
     // Meanwhile the central store raised the price of the first line; the network returns.
     std::fs::write(&feed, line(&products[0], products[0].price.ore() + 10_000))?;
-    central.ok(&["import-feed", "--partial", feed.to_str().unwrap()]);
+    central.ok(&["import-feed", "--partial", feed.to_str().unwrap()])?;
     proxy.set(Fault::None);
     w.by_id("nav-innstillinger").await?.click().await?;
     w.by_id("sync-now").await?.click().await?;

@@ -124,16 +124,11 @@ impl Cache {
             let (Some(order_id), true) = (order_id, kind == MutationKind::OrderPlaced.code()) else {
                 continue;
             };
-            let outcome = match r.outcome {
-                Outcome::Applied => "applied",
-                Outcome::AppliedWithFlags => "applied_with_flags",
-                Outcome::Rejected => "rejected",
-            };
             let number: Option<String> = sqlx::query_scalar(
                 "UPDATE orders SET central_outcome = ?, central_flags = ?, central_message = ? WHERE id = ?
                  RETURNING order_number",
             )
-            .bind(outcome)
+            .bind(r.outcome.code())
             .bind(serde_json::to_string(&r.flags)?)
             .bind(r.rejection.as_ref().map(|j| j.message.clone()))
             .bind(&order_id)

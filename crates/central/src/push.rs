@@ -130,7 +130,7 @@ pub(crate) async fn push(
         .bind(m.mutation_id)
         .bind(m.kind.code())
         .bind(&m.payload_sha256)
-        .bind(outcome_code(result.outcome))
+        .bind(result.outcome.code())
         .bind(Json(&result))
         .bind(now)
         .execute(&mut *tx)
@@ -182,12 +182,4 @@ fn check_batch(req: &PushRequest) -> Result<(), ApiError> {
         }
     }
     Ok(())
-}
-
-fn outcome_code(o: Outcome) -> &'static str {
-    match o {
-        Outcome::Applied => "applied",
-        Outcome::AppliedWithFlags => "applied_with_flags",
-        Outcome::Rejected => "rejected",
-    }
 }

@@ -282,14 +282,14 @@ async fn sync(desk: &Desk, command: SyncCommand, now: chrono::DateTime<Utc>) -> 
             let r = desk
                 .sync_now(|stream, n| {
                     if n >= 5_000 {
-                        eprintln!("Henter {}: {n} endringer …", stream_name(stream));
+                        eprintln!("Henter {}: {n} endringer …", skranke_desk::stream_name(stream));
                     }
                 })
                 .await?;
             let pulled: Vec<String> = r
                 .pulled
                 .iter()
-                .map(|(s, n)| format!("{} {n}", stream_name(*s)))
+                .map(|(s, n)| format!("{} {n}", skranke_desk::stream_name(*s)))
                 .collect();
             println!(
                 "Kvittert av sentralen: {}. Hentet: {}.",
@@ -320,14 +320,6 @@ async fn sync(desk: &Desk, command: SyncCommand, now: chrono::DateTime<Utc>) -> 
         }
     }
     Ok(())
-}
-
-fn stream_name(stream: skranke_protocol::Stream) -> &'static str {
-    match stream {
-        skranke_protocol::Stream::Catalog => "katalog",
-        skranke_protocol::Stream::Availability => "tilgjengelighet",
-        skranke_protocol::Stream::Orders => "ordrestatus",
-    }
 }
 
 fn print_order(stored: &skranke_desk::StoredOrder) {

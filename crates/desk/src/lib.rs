@@ -26,7 +26,7 @@ pub use form::{place_of, SavedDraft};
 pub use labels::field_label;
 pub use skranke_cache::{CustomerRecord, OrderSummary, StoredOrder};
 pub use skranke_sync::{SyncHandle, SyncReport, SyncStatus};
-pub use sync_view::{AttentionView, SyncStatusView};
+pub use sync_view::{stream_name, AttentionView, SyncStatusView};
 pub use views::{
     CustomerView, FieldErrorView, LineView, OrderDetailView, OrderSummaryView, PaymentOptionView,
     PlacedOrderView, PreviewView, ProductView, SettingsView, ShippingOptionView, TotalsView,

@@ -39,6 +39,15 @@ pub struct AttentionView {
     pub lines: Vec<String>,
 }
 
+/// What staff call a stream.
+pub fn stream_name(stream: skranke_protocol::Stream) -> &'static str {
+    match stream {
+        skranke_protocol::Stream::Catalog => "katalog",
+        skranke_protocol::Stream::Availability => "tilgjengelighet",
+        skranke_protocol::Stream::Orders => "ordrestatus",
+    }
+}
+
 fn minutes_text(minutes: i64) -> String {
     match minutes {
         m if m < 1 => "under ett minutt".into(),
@@ -89,14 +98,9 @@ impl Desk {
             (Some(_), false) if live.is_none() => format!("Kobler til … · {waiting}"),
             (Some(_), false) => format!("Frakoblet · {waiting}"),
         };
-        let progress = live.and_then(|l| l.progress).map(|(stream, n)| {
-            let what = match stream {
-                skranke_protocol::Stream::Catalog => "katalog",
-                skranke_protocol::Stream::Availability => "tilgjengelighet",
-                skranke_protocol::Stream::Orders => "ordrestatus",
-            };
-            format!("Henter {what}: {n} endringer …")
-        });
+        let progress = live
+            .and_then(|l| l.progress)
+            .map(|(stream, n)| format!("Henter {}: {n} endringer …", stream_name(stream)));
         Ok(SyncStatusView {
             progress,
             paired: state.paired.is_some(),

@@ -134,6 +134,17 @@ pub enum Outcome {
     Rejected,
 }
 
+impl Outcome {
+    /// The code as it travels and as both sides store it.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Outcome::Applied => "applied",
+            Outcome::AppliedWithFlags => "applied_with_flags",
+            Outcome::Rejected => "rejected",
+        }
+    }
+}
+
 /// What changed between the quote and the central store's decision (DESIGN.md "Conflicts").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "code", rename_all = "snake_case")]

@@ -188,8 +188,27 @@ pub async fn sync_once_with_progress(
     cache: &Cache,
     progress: impl FnMut(Stream, u64),
 ) -> Result<SyncReport, SyncError> {
+    round(cache, &mut None, progress).await
+}
+
+/// The client of the pairing, made once and kept while the pairing stays the same (its connections
+/// are reused from round to round).
+type KeptClient = Option<(Pairing, CentralClient)>;
+
+async fn round(
+    cache: &Cache,
+    kept: &mut KeptClient,
+    progress: impl FnMut(Stream, u64),
+) -> Result<SyncReport, SyncError> {
     let pairing = cache.pairing().await?.ok_or(SyncError::NotPaired)?;
-    let client = CentralClient::new(&pairing.central_url, Some(pairing.token.clone()))?;
+    if kept.as_ref().is_none_or(|(p, _)| *p != pairing) {
+        let client = CentralClient::new(&pairing.central_url, Some(pairing.token.clone()))?;
+        *kept = Some((pairing.clone(), client));
+    }
+    let client = match kept {
+        Some((_, client)) => client.clone(),
+        None => return Err(SyncError::NotPaired),
+    };
     let device_id =
         uuid::Uuid::parse_str(&pairing.device_id).map_err(|e| SyncError::Protocol(e.to_string()))?;
     let mut report = push_outbox(cache, &client, device_id).await?;
@@ -261,8 +280,9 @@ pub fn spawn(cache: Cache) -> SyncHandle {
                 .build()
         };
         let mut backoff = schedule();
+        let mut kept: KeptClient = None;
         loop {
-            let result = sync_once_with_progress(&cache, |stream, n| {
+            let result = round(&cache, &mut kept, |stream, n| {
                 tx.send_modify(|s| s.progress = Some((stream, n)));
             })
             .await;

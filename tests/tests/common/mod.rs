@@ -27,7 +27,7 @@ pub fn catalog_and_order(
         })
         .collect();
     std::fs::write(&feed, lines.join("\n")).unwrap();
-    central.ok(&["import-feed", feed.to_str().unwrap()]);
+    central.ok(&["import-feed", feed.to_str().unwrap()]).unwrap();
     let order = dir.join("ordre.json");
     let draft = skranke_demo::phone_order(products.iter().take(2), 1);
     std::fs::write(&order, serde_json::to_string(&draft).unwrap()).unwrap();
@@ -41,8 +41,8 @@ pub fn desk(dir: &Path, name: &str) -> DeskProcess {
 }
 
 pub fn pair(central: &CentralProcess, desk: &DeskProcess, url: &str) -> String {
-    let code = central.ok(&["pairing-code", "--store", "OSL"]);
-    desk.ok(&["sync", "pair", url, code.trim()])
+    let code = central.ok(&["pairing-code", "--store", "OSL"]).unwrap();
+    desk.ok(&["sync", "pair", url, code.trim()]).unwrap()
 }
 
 pub async fn central_orders(central: &CentralProcess) -> Vec<(String, serde_json::Value)> {

@@ -12,13 +12,9 @@ async fn a_device_pushes_and_pulls_only_for_itself_and_its_store() {
     let order = valid_order(&products[..1]);
     let bergen_order = order_placed("BRG1-000001", &order);
     let r = s
-        .post_json(
-            "/v1/push",
-            Some(&bergen.token),
-            &push_body(
-                &bergen,
-                vec![mutation(1, MutationKind::OrderPlaced, &bergen_order)],
-            ),
+        .push(
+            &bergen,
+            vec![mutation(1, MutationKind::OrderPlaced, &bergen_order)],
         )
         .await;
     assert_eq!(r.status, 200);
@@ -54,11 +50,7 @@ async fn a_device_pushes_and_pulls_only_for_itself_and_its_store() {
         cancelled_at_utc: chrono::Utc::now(),
     };
     let r = s
-        .post_json(
-            "/v1/push",
-            Some(&oslo.token),
-            &push_body(&oslo, vec![mutation(1, MutationKind::OrderCancelled, &cancel)]),
-        )
+        .push(&oslo, vec![mutation(1, MutationKind::OrderCancelled, &cancel)])
         .await;
     assert_eq!(r.body["results"][0]["rejection"]["code"], "unknown_order");
     let status: String = sqlx::query_scalar("SELECT status FROM orders")

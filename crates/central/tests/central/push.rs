@@ -123,9 +123,7 @@ async fn a_seq_reused_with_other_content_is_refused() {
     // A payload changed on the way does not match its hash.
     let mut bent = mutation(2, MutationKind::OrderPlaced, &order_placed("OSL1-000002", &order));
     bent.payload_sha256 = "0".repeat(64);
-    let r = s
-        .post_json("/v1/push", Some(&desk.token), &push_body(&desk, vec![bent]))
-        .await;
+    let r = s.push(&desk, vec![bent]).await;
     assert_eq!((r.status, r.code()), (422, "payload_hash_mismatch"));
     assert_eq!(s.counts().await, before);
 }
@@ -213,17 +211,13 @@ async fn price_change_and_sell_out_are_accepted_and_flagged_at_the_quoted_price(
 
     let desk = s.pair("OSL").await;
     let r = s
-        .post_json(
-            "/v1/push",
-            Some(&desk.token),
-            &push_body(
-                &desk,
-                vec![mutation(
-                    1,
-                    MutationKind::OrderPlaced,
-                    &order_placed("OSL1-000001", &order),
-                )],
-            ),
+        .push(
+            &desk,
+            vec![mutation(
+                1,
+                MutationKind::OrderPlaced,
+                &order_placed("OSL1-000001", &order),
+            )],
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -286,17 +280,13 @@ async fn cancellation_before_dispatch_is_applied_and_after_dispatch_refused() {
         cancelled_at_utc: Utc::now(),
     };
     let r = s
-        .post_json(
-            "/v1/push",
-            Some(&desk.token),
-            &push_body(
-                &desk,
-                vec![
-                    mutation(1, MutationKind::OrderPlaced, &first),
-                    mutation(2, MutationKind::OrderPlaced, &second),
-                    mutation(3, MutationKind::OrderCancelled, &cancel(first.order_id)),
-                ],
-            ),
+        .push(
+            &desk,
+            vec![
+                mutation(1, MutationKind::OrderPlaced, &first),
+                mutation(2, MutationKind::OrderPlaced, &second),
+                mutation(3, MutationKind::OrderCancelled, &cancel(first.order_id)),
+            ],
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -314,17 +304,13 @@ async fn cancellation_before_dispatch_is_applied_and_after_dispatch_refused() {
     assert_eq!(sent.body["status_text"], "Sendt");
 
     let r = s
-        .post_json(
-            "/v1/push",
-            Some(&desk.token),
-            &push_body(
-                &desk,
-                vec![mutation(
-                    4,
-                    MutationKind::OrderCancelled,
-                    &cancel(second.order_id),
-                )],
-            ),
+        .push(
+            &desk,
+            vec![mutation(
+                4,
+                MutationKind::OrderCancelled,
+                &cancel(second.order_id),
+            )],
         )
         .await;
     assert_eq!(r.body["results"][0]["outcome"], "rejected");
@@ -393,17 +379,13 @@ async fn returns_are_checked_against_what_was_bought() {
     let mut second = ret(2);
     second.return_no = 2;
     let r = s
-        .post_json(
-            "/v1/push",
-            Some(&desk.token),
-            &push_body(
-                &desk,
-                vec![
-                    mutation(1, MutationKind::OrderPlaced, &placed),
-                    mutation(2, MutationKind::ReturnRegistered, &ret(1)),
-                    mutation(3, MutationKind::ReturnRegistered, &second),
-                ],
-            ),
+        .push(
+            &desk,
+            vec![
+                mutation(1, MutationKind::OrderPlaced, &placed),
+                mutation(2, MutationKind::ReturnRegistered, &ret(1)),
+                mutation(3, MutationKind::ReturnRegistered, &second),
+            ],
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -426,11 +408,7 @@ async fn a_customer_saved_at_the_desk_is_stored_for_its_store() {
         updated_at_utc: Utc::now(),
     };
     let r = s
-        .post_json(
-            "/v1/push",
-            Some(&desk.token),
-            &push_body(&desk, vec![mutation(1, MutationKind::CustomerUpserted, &upsert)]),
-        )
+        .push(&desk, vec![mutation(1, MutationKind::CustomerUpserted, &upsert)])
         .await;
     assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
     let (store, name): (String, String) =
@@ -444,13 +422,9 @@ async fn a_customer_saved_at_the_desk_is_stored_for_its_store() {
     // Another store's desk cannot overwrite it.
     let bergen = s.pair("BRG").await;
     let r = s
-        .post_json(
-            "/v1/push",
-            Some(&bergen.token),
-            &push_body(
-                &bergen,
-                vec![mutation(1, MutationKind::CustomerUpserted, &upsert)],
-            ),
+        .push(
+            &bergen,
+            vec![mutation(1, MutationKind::CustomerUpserted, &upsert)],
         )
         .await;
     assert_eq!(r.body["results"][0]["outcome"], "rejected", "{}", r.body);

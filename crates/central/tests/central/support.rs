@@ -94,6 +94,12 @@ impl TestServer {
             .await
     }
 
+    /// Pushes `mutations` as `desk`, with its own token.
+    pub async fn push(&self, desk: &PairResponse, mutations: Vec<Mutation>) -> Reply {
+        self.post_json("/v1/push", Some(&desk.token), &push_body(desk, mutations))
+            .await
+    }
+
     pub async fn post_raw(&self, path: &str, token: Option<&str>, body: Vec<u8>) -> Reply {
         let mut req = self
             .http
