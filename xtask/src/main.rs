@@ -380,11 +380,22 @@ fn check_boundaries() -> Result<()> {
         ("sqlx", &["cache", "central"]),
         ("printpdf", &["pdf"]),
         ("tauri", &["src-tauri"]),
-        ("axum", &["central"]),
-        ("reqwest", &["sync"]),
+        ("axum", &["central", "fakepay"]),
+        ("reqwest", &["sync", "payments", "fakepay"]),
+        ("lettre", &["central"]),
         (
             "tokio",
-            &["cache", "desk", "cli", "sync", "central", "src-tauri", "tests"],
+            &[
+                "cache",
+                "desk",
+                "cli",
+                "sync",
+                "central",
+                "payments",
+                "fakepay",
+                "src-tauri",
+                "tests",
+            ],
         ),
     ];
     let mut problems = Vec::new();

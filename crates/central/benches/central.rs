@@ -71,10 +71,10 @@ fn main() {
             "imported {PRODUCTS} products in {:.1} s",
             t.elapsed().as_secs_f64()
         );
-        let app = skranke_central::router(skranke_central::AppState {
-            pool: pool.clone(),
-            admin_token_sha256: Some(skranke_protocol::payload_sha256(b"bench-admin")),
-        });
+        let app = skranke_central::router(skranke_central::AppState::new(
+            pool.clone(),
+            Some(skranke_protocol::payload_sha256(b"bench-admin")),
+        ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });

@@ -1,6 +1,9 @@
 //! The HTTP routes and the layers around them. Handlers are thin: they extract, call, and answer.
 
+use std::sync::Arc;
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::rejection::QueryRejection;
@@ -22,14 +25,38 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::extract::{Admin, ApiJson, Device};
+use crate::integrations::Integrations;
 use crate::pull::{ChangesQuery, PullQuery};
 use crate::ApiError;
 
-/// What every request can reach: the pool, and the admin token's hash.
+/// What every request can reach: the pool, the admin token's hash, the outside services, and the bell
+/// that wakes the outbox workers when a request queued something for them.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub pool: PgPool,
     pub admin_token_sha256: Option<String>,
+    pub integrations: Arc<Integrations>,
+    pub wake: Arc<Notify>,
+}
+
+impl AppState {
+    /// A store with no payment providers or mail server configured.
+    pub fn new(pool: PgPool, admin_token_sha256: Option<String>) -> AppState {
+        AppState::with_integrations(pool, admin_token_sha256, Integrations::default())
+    }
+
+    pub fn with_integrations(
+        pool: PgPool,
+        admin_token_sha256: Option<String>,
+        integrations: Integrations,
+    ) -> AppState {
+        AppState {
+            pool,
+            admin_token_sha256,
+            integrations: Arc::new(integrations),
+            wake: Arc::new(Notify::new()),
+        }
+    }
 }
 
 /// Requests served at once per instance; more are refused at once with 503 and `Retry-After`, so a
@@ -44,6 +71,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/pull", get(pull))
         .route("/v1/changes", get(changes))
         .route("/v1/admin/orders/{number}/status", post(set_status))
+        .route("/v1/webhooks/vipps", post(crate::webhooks::vipps))
+        .route("/v1/webhooks/klarna/{secret}", post(crate::webhooks::klarna))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/health", get(health))
         .fallback(not_found)
@@ -117,9 +146,10 @@ pub(crate) async fn push(
     device: Device,
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
-    crate::push::push(&state.pool, &device, req, Utc::now())
-        .await
-        .map(Json)
+    let response = crate::push::push(&state.pool, &device, req, Utc::now()).await?;
+    // An accepted order queued a payment request and an e-mail: send them now, not at the next tick.
+    state.wake.notify_one();
+    Ok(Json(response))
 }
 
 /// A query string of the wrong shape is refused with the protocol's body, like a JSON body is.
@@ -185,9 +215,9 @@ pub(crate) async fn set_status(
     Path(number): Path<String>,
     ApiJson(req): ApiJson<SetStatusRequest>,
 ) -> Result<Json<OrderStatusRow>, ApiError> {
-    crate::order_status::set_status(&state.pool, &number, &req, "admin-http", Utc::now())
-        .await
-        .map(Json)
+    let row = crate::order_status::set_status(&state.pool, &number, &req, "admin-http", Utc::now()).await?;
+    state.wake.notify_one();
+    Ok(Json(row))
 }
 
 /// This document.

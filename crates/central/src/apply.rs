@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use skranke_core::{Availability, OrderStatus};
 use skranke_protocol::{
-    CustomerUpserted, Flag, Mutation, MutationKind, OrderCancelled, OrderPlaced, Rejection, RejectionCode,
-    ReturnRegistered,
+    ConfirmationResent, CustomerUpserted, Flag, Mutation, MutationKind, OrderCancelled, OrderPlaced,
+    PaymentRequested, Rejection, RejectionCode, ReturnRegistered,
 };
 use sqlx::types::Json;
 use sqlx::PgConnection;
@@ -71,6 +71,12 @@ pub(crate) async fn apply(
             .await
             .map(|()| Vec::new()),
         MutationKind::OrderCancelled => order_cancelled(tx, device, parse(m)?, now)
+            .await
+            .map(|()| Vec::new()),
+        MutationKind::PaymentRequested => payment_requested(tx, device, parse(m)?, now)
+            .await
+            .map(|()| Vec::new()),
+        MutationKind::ConfirmationResent => confirmation_resent(tx, device, parse(m)?, now)
             .await
             .map(|()| Vec::new()),
     }
@@ -140,6 +146,18 @@ async fn order_placed(
     .execute(&mut *tx)
     .await?;
     record_status(tx, p.order_id, OrderStatus::UnderBehandling, None, "desk", now).await?;
+    // P5 and R3: the payment request and the confirmation e-mail are queued with the order, so they go
+    // out exactly when the order is accepted, once, however often the desk resends the mutation.
+    crate::payment::request(
+        tx,
+        p.order_id,
+        &p.order_number,
+        p.order.payment_method,
+        p.order.totals.total,
+        now,
+    )
+    .await?;
+    crate::mail::queue_confirmation(tx, p.order_id, &p.order_number, &p.order, now).await?;
     Ok(flags)
 }
 
@@ -309,7 +327,86 @@ async fn return_registered(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    let amount: skranke_core::Money = p
+        .ret
+        .lines
+        .iter()
+        .filter_map(|l| {
+            let line = order
+                .0
+                .lines
+                .get(usize::try_from(l.line_no).ok()?.checked_sub(1)?)?;
+            line.unit_price.checked_mul(l.quantity)
+        })
+        .sum();
+    crate::payment::refund_return(tx, p.order_id, p.return_id, amount, now).await?;
     Ok(Vec::new())
+}
+
+async fn payment_requested(
+    tx: &mut PgConnection,
+    device: &Device,
+    p: PaymentRequested,
+    now: DateTime<Utc>,
+) -> Result<(), Failure> {
+    let (status, order) = own_order(tx, device, p.order_id).await?;
+    if OrderStatus::from_code(&status) == Some(OrderStatus::Kansellert) {
+        return Err(reject(RejectionCode::InvalidPayload, "Ordren er kansellert."));
+    }
+    // F5: a Vipps request goes to a mobile number only.
+    if p.method == skranke_core::PaymentMethod::Vipps && !order.0.customer.phone.is_mobile() {
+        return Err(reject(
+            RejectionCode::InvalidPayload,
+            format!(
+                "Vipps krever et mobilnummer; {} er ikke et mobilnummer.",
+                order.0.customer.phone.display_national()
+            ),
+        ));
+    }
+    let number: String = sqlx::query_scalar("SELECT number FROM orders WHERE id = $1")
+        .bind(p.order_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    match crate::payment::replace(tx, p.order_id, &number, &order.0, p.method, now).await? {
+        Ok(()) => Ok(()),
+        Err(state) => Err(reject(
+            RejectionCode::PaymentSettled,
+            format!(
+                "Betalingen er {}: den kan ikke sendes på nytt eller endres.",
+                state.text()
+            ),
+        )),
+    }
+}
+
+async fn confirmation_resent(
+    tx: &mut PgConnection,
+    device: &Device,
+    p: ConfirmationResent,
+    now: DateTime<Utc>,
+) -> Result<(), Failure> {
+    let (_, order) = own_order(tx, device, p.order_id).await?;
+    let to = match p.email.as_deref() {
+        Some(text) => skranke_core::Email::parse(text)
+            .map_err(|e| reject(RejectionCode::InvalidPayload, e.to_string()))?
+            .as_str()
+            .to_string(),
+        None => match &order.0.customer.email {
+            Some(e) => e.as_str().to_string(),
+            None => {
+                return Err(reject(
+                    RejectionCode::InvalidPayload,
+                    "Kunden har ingen e-postadresse.",
+                ))
+            }
+        },
+    };
+    let number: String = sqlx::query_scalar("SELECT number FROM orders WHERE id = $1")
+        .bind(p.order_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    crate::mail::queue(tx, p.order_id, &number, "confirmation", &to, now).await?;
+    Ok(())
 }
 
 async fn order_cancelled(

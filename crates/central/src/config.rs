@@ -20,6 +20,12 @@ pub struct Config {
     #[serde(default = "default_pairing_minutes")]
     pub pairing_code_minutes: i64,
     pub tls: Option<TlsConfig>,
+    /// Vipps ePayment (P5); without it Vipps requests wait and say so.
+    pub vipps: Option<skranke_payments::VippsConfig>,
+    /// Klarna Payments + Hosted Payment Page (P5).
+    pub klarna: Option<skranke_payments::KlarnaConfig>,
+    /// The SMTP server for the customer's e-mails (R3).
+    pub mail: Option<crate::mail::MailConfig>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -50,6 +56,9 @@ impl Default for Config {
             admin_token_sha256: None,
             pairing_code_minutes: default_pairing_minutes(),
             tls: None,
+            vipps: None,
+            klarna: None,
+            mail: None,
         }
     }
 }
@@ -93,9 +102,35 @@ impl Config {
         Ok(config)
     }
 
+    /// The clients for the configured providers and mail server.
+    pub fn integrations(&self) -> Result<crate::integrations::Integrations, String> {
+        let http = reqwest_client()?;
+        Ok(crate::integrations::Integrations {
+            vipps: self
+                .vipps
+                .clone()
+                .map(|c| skranke_payments::VippsClient::new(c, http.clone())),
+            klarna_webhook_secret: self
+                .klarna
+                .as_ref()
+                .and_then(|k| k.status_update_url.rsplit('/').next().map(str::to_string)),
+            klarna: self
+                .klarna
+                .clone()
+                .map(|c| skranke_payments::KlarnaClient::new(c, http)),
+            mailer: self.mail.as_ref().map(crate::mail::Mailer::new).transpose()?,
+            policy: skranke_core::ShopPolicy::default(),
+        })
+    }
+
     pub fn database_url(&self) -> Result<&str, String> {
         self.database_url.as_deref().ok_or_else(|| {
             "ingen database: sett DATABASE_URL eller database_url i konfigurasjonen".to_string()
         })
     }
+}
+
+/// One HTTP client for the providers: short timeouts, so a hung provider delays only its own job.
+fn reqwest_client() -> Result<skranke_payments::HttpClient, String> {
+    skranke_payments::http_client().map_err(|e| format!("HTTP-klienten: {e}"))
 }

@@ -9,12 +9,18 @@ pub mod config;
 mod error;
 mod extract;
 pub mod feed_import;
+pub mod integrations;
+pub mod mail;
 mod openapi;
 mod order_check;
 pub mod order_status;
 pub mod pairing;
+mod payment;
+pub mod payment_jobs;
 mod pull;
 mod push;
+mod webhooks;
+pub mod workers;
 
 pub use app::{router, AppState};
 pub use error::ApiError;

@@ -185,10 +185,12 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 async fn serve(config: &Config, pool: sqlx::PgPool) -> Result<(), String> {
-    let state = skranke_central::AppState {
+    let state = skranke_central::AppState::with_integrations(
         pool,
-        admin_token_sha256: config.admin_token_sha256.clone(),
-    };
+        config.admin_token_sha256.clone(),
+        config.integrations()?,
+    );
+    tokio::spawn(skranke_central::workers::run(state.clone()));
     let app = skranke_central::router(state);
     if let Some(tls) = &config.tls {
         return serve_tls(config, tls, app).await;

@@ -66,6 +66,18 @@ pub async fn set_status(
     .fetch_one(&mut *tx)
     .await?;
     record_status(&mut tx, id, req.status, tracking, set_by, now).await?;
+    if req.status == OrderStatus::Sendt && current != OrderStatus::Sendt {
+        // P1: what was reserved is taken when the parcel leaves; the customer gets the tracking number.
+        crate::payment::capture_on_dispatch(&mut tx, id, now).await?;
+        let to: Option<String> =
+            sqlx::query_scalar("SELECT body->'customer'->>'email' FROM orders WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if let Some(to) = to {
+            crate::mail::queue(&mut tx, id, &updated.0, "shipped", &to, now).await?;
+        }
+    }
     tx.commit().await?;
     Ok(OrderStatusRow {
         order_id: id,
@@ -75,5 +87,7 @@ pub async fn set_status(
         tracking_number: updated.2,
         flags: updated.3 .0,
         updated_at: updated.4,
+        payment: None,
+        email: None,
     })
 }

@@ -12,8 +12,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use skranke_core::OrderStatus;
 use skranke_protocol::{
-    AvailabilityRow, Change, ChangesResponse, Cursor, ErrorCode, Flag, OrderStatusRow, ProductRow,
-    PullResponse, Stream, MAX_PULL_LIMIT,
+    AvailabilityRow, Change, ChangesResponse, Cursor, EmailStatus, ErrorCode, Flag, OrderStatusRow,
+    PaymentStatus, ProductRow, PullResponse, Stream, MAX_PULL_LIMIT,
 };
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
@@ -148,7 +148,8 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
         }
         Stream::Orders => sqlx::query(
             "SELECT id::text AS key, false AS deleted, sync_txid::text AS txid, sync_seq, id, number, status,
-                        tracking_number, flags, updated_at
+                        tracking_number, flags, updated_at, payment_method, payment_state, payment_detail,
+                        email_state, email_to, email_detail
                  FROM orders
                  WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
                    AND sync_txid < pg_snapshot_xmin(pg_current_snapshot())
@@ -227,8 +228,34 @@ fn change(stream: Stream, row: &PgRow) -> Result<Change, sqlx::Error> {
                 tracking_number: row.try_get("tracking_number")?,
                 flags: flags.0,
                 updated_at: row.try_get("updated_at")?,
+                payment: payment_status(row)?,
+                email: row
+                    .try_get::<Option<String>, _>("email_state")?
+                    .map(|state| -> Result<EmailStatus, sqlx::Error> {
+                        Ok(EmailStatus {
+                            state,
+                            recipient: row.try_get("email_to")?,
+                            detail: row.try_get("email_detail")?,
+                        })
+                    })
+                    .transpose()?,
             });
         }
     }
     Ok(change)
+}
+
+fn payment_status(row: &PgRow) -> Result<Option<PaymentStatus>, sqlx::Error> {
+    let method: Option<String> = row.try_get("payment_method")?;
+    let state: Option<String> = row.try_get("payment_state")?;
+    Ok(match (method, state) {
+        (Some(method), Some(state)) => Some(PaymentStatus {
+            method,
+            text: skranke_payments::PaymentState::from_code(&state)
+                .map_or_else(|| state.clone(), |s| s.text().to_string()),
+            state,
+            detail: row.try_get("payment_detail")?,
+        }),
+        _ => None,
+    })
 }

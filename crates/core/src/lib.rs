@@ -24,7 +24,7 @@ pub use delivery::{DeliveryPromise, PromiseReason};
 pub use email::Email;
 pub use error::{FieldError, Invalid};
 pub use fodselsnummer::Fodselsnummer;
-pub use money::{mva_per_rate, Money, MvaLine, MvaRate};
+pub use money::{mva_per_line, mva_per_rate, Money, MvaLine, MvaRate};
 pub use order::{OrderDraft, Product, ValidOrder};
 pub use order_status::OrderStatus;
 pub use orgnr::OrgNr;

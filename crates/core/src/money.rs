@@ -172,6 +172,31 @@ impl MvaRate {
     }
 }
 
+/// MVA per line, for a payment provider that wants it per line (Klarna's `total_tax_amount`) while the
+/// sums per rate must still be those of S2. Each line gets its own rounded MVA; what rounding per line
+/// drifts from the per-rate figure is spread one øre at a time over that rate's largest lines, so no
+/// line is more than one øre from its own figure and the lines add up to what the document prints.
+pub fn mva_per_line(amounts: &[(MvaRate, Money)]) -> Vec<Money> {
+    let mut per_line: Vec<Money> = amounts.iter().map(|(r, m)| r.mva_of_total(*m)).collect();
+    for line in mva_per_rate(amounts.iter().copied()) {
+        let mut of_rate: Vec<usize> = (0..amounts.len())
+            .filter(|i| amounts[*i].0 == line.rate)
+            .collect();
+        of_rate.sort_by_key(|i| std::cmp::Reverse(amounts[*i].1));
+        let sum: i64 = of_rate.iter().map(|i| per_line[*i].ore()).sum();
+        let drift = line.mva.ore() - sum;
+        // |drift| ≤ half the number of lines: each line rounded by at most half an øre.
+        for i in of_rate
+            .iter()
+            .cycle()
+            .take(usize::try_from(drift.unsigned_abs()).unwrap_or(0))
+        {
+            per_line[*i] += Money::from_ore(drift.signum());
+        }
+    }
+    per_line
+}
+
 /// MVA of one rate on a document: the base incl. MVA and the MVA in it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MvaLine {
@@ -298,5 +323,23 @@ mod tests {
                 prop_assert_eq!(line.total_incl.ore(), sum);
             }
         }
+    }
+
+    /// S2 for a provider that wants MVA per line: three lines of 0,99 at 25 % carry 0,20 each by
+    /// themselves (0,60), but the rate's total 2,97 carries 0,59; the lines must add up to 0,59.
+    #[test]
+    fn s2_mva_per_line_adds_up_to_the_rate_total() {
+        let m = |o| Money::from_ore(o);
+        let lines = [
+            (MvaRate::General, m(99)),
+            (MvaRate::General, m(99)),
+            (MvaRate::Food, m(10_000)),
+            (MvaRate::General, m(124_900)),
+        ];
+        let per_line = mva_per_line(&lines);
+        assert_eq!(per_line[2], m(1_304));
+        let general: Money = [0, 1, 3].iter().map(|i| per_line[*i]).sum();
+        assert_eq!(general, MvaRate::General.mva_of_total(m(99 + 99 + 124_900)));
+        assert_eq!(per_line[0], m(20));
     }
 }

@@ -14,9 +14,12 @@ mod push;
 pub use admin::SetStatusRequest;
 pub use error::{ErrorBody, ErrorCode};
 pub use pairing::{PairRequest, PairResponse};
-pub use payload::{CustomerUpserted, OrderCancelled, OrderPlaced, ReturnRegistered};
+pub use payload::{
+    ConfirmationResent, CustomerUpserted, OrderCancelled, OrderPlaced, PaymentRequested, ReturnRegistered,
+};
 pub use pull::{
-    AvailabilityRow, Change, ChangesResponse, Cursor, OrderStatusRow, ProductRow, PullResponse, Stream,
+    AvailabilityRow, Change, ChangesResponse, Cursor, EmailStatus, OrderStatusRow, PaymentStatus, ProductRow,
+    PullResponse, Stream,
 };
 pub use push::{
     payload_sha256, Flag, Mutation, MutationKind, MutationResult, Outcome, PushRequest, PushResponse,

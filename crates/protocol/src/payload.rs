@@ -47,3 +47,21 @@ pub struct OrderCancelled {
     pub reason: String,
     pub cancelled_at_utc: DateTime<Utc>,
 }
+
+/// `payment_requested`: send the payment request again, or with another method, while nothing is paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentRequested {
+    pub order_id: Uuid,
+    pub method: skranke_core::PaymentMethod,
+    pub requested_at_utc: DateTime<Utc>,
+}
+
+/// `confirmation_resent`: e-mail the confirmation again, to `email` when staff corrected the address.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmationResent {
+    pub order_id: Uuid,
+    pub email: Option<String>,
+    pub requested_at_utc: DateTime<Utc>,
+}

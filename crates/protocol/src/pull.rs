@@ -120,4 +120,33 @@ pub struct OrderStatusRow {
     /// What the central store flagged when it accepted the order.
     pub flags: Vec<Flag>,
     pub updated_at: DateTime<Utc>,
+    /// The payment request's method and state (P5), once the central store has one.
+    #[serde(default)]
+    pub payment: Option<PaymentStatus>,
+    /// Whether the confirmation e-mail went out (R3: a durable medium).
+    #[serde(default)]
+    pub email: Option<EmailStatus>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PaymentStatus {
+    /// `vipps`, `klarna_faktura`, `klarna_delbetaling` or `kort`.
+    pub method: String,
+    /// `requested`, `sent`, `reserved`, `captured`, `refunded`, `expired`, `declined`, `cancelled`, `failed`.
+    pub state: String,
+    /// What staff read ("venter på betaling", "reservert", ...).
+    pub text: String,
+    /// Why it failed, when it did.
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EmailStatus {
+    /// `pending`, `sent`, `bounced` or `none` (no address).
+    pub state: String,
+    pub recipient: Option<String>,
+    /// The mail server's answer when it did not go out.
+    pub detail: Option<String>,
 }

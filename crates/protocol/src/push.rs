@@ -75,6 +75,10 @@ pub enum MutationKind {
     ReturnRegistered,
     CustomerUpserted,
     OrderCancelled,
+    /// Staff send the payment request again, or with another method (P5).
+    PaymentRequested,
+    /// Staff send the confirmation e-mail again, perhaps to a corrected address.
+    ConfirmationResent,
 }
 
 impl MutationKind {
@@ -84,6 +88,8 @@ impl MutationKind {
             MutationKind::ReturnRegistered => "return_registered",
             MutationKind::CustomerUpserted => "customer_upserted",
             MutationKind::OrderCancelled => "order_cancelled",
+            MutationKind::PaymentRequested => "payment_requested",
+            MutationKind::ConfirmationResent => "confirmation_resent",
         }
     }
 
@@ -93,6 +99,8 @@ impl MutationKind {
             MutationKind::ReturnRegistered,
             MutationKind::CustomerUpserted,
             MutationKind::OrderCancelled,
+            MutationKind::PaymentRequested,
+            MutationKind::ConfirmationResent,
         ]
         .into_iter()
         .find(|k| k.code() == code)
@@ -191,6 +199,8 @@ pub enum RejectionCode {
     CancelAfterDispatch,
     /// More returned than bought.
     ReturnExceedsOrder,
+    /// The payment is reserved or paid: it cannot be sent again or changed (P5).
+    PaymentSettled,
     #[serde(other)]
     Unknown,
 }

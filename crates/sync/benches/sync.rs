@@ -38,10 +38,7 @@ async fn main() {
     )
     .await
     .unwrap();
-    let app = skranke_central::router(skranke_central::AppState {
-        pool: pool.clone(),
-        admin_token_sha256: None,
-    });
+    let app = skranke_central::router(skranke_central::AppState::new(pool.clone(), None));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });

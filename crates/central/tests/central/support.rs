@@ -4,7 +4,11 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use skranke_central::feed_import::{import_products, Completeness};
+use skranke_central::integrations::Integrations;
+use skranke_central::mail::{MailConfig, Mailer};
 use skranke_core::{Product, ShopPolicy, ValidOrder};
+use skranke_fakepay::FakeConfig;
+use skranke_payments::{KlarnaClient, KlarnaConfig, VippsClient, VippsConfig};
 use skranke_protocol::{Mutation, MutationKind, OrderPlaced, PairRequest, PairResponse, PushRequest};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -18,7 +22,43 @@ pub struct TestServer {
     pub pool: PgPool,
     pub http: reqwest::Client,
     pub database_url: String,
+    pub state: skranke_central::AppState,
+    /// The fake providers' address, when started with them.
+    pub fake: Option<String>,
 }
+
+/// The central store's clients, configured against the fake at `fake` with its demo credentials.
+pub fn provider_integrations(fake: &str, central: &str, config: &FakeConfig) -> Integrations {
+    let http = reqwest::Client::new();
+    Integrations {
+        vipps: Some(VippsClient::new(
+            VippsConfig {
+                base_url: fake.to_string(),
+                client_id: config.vipps_client_id.clone(),
+                client_secret: config.vipps_client_secret.clone(),
+                subscription_key: config.vipps_subscription_key.clone(),
+                merchant_serial_number: config.vipps_msn.clone(),
+                webhook_secret: config.vipps_webhook_secret.clone(),
+            },
+            http.clone(),
+        )),
+        klarna: Some(KlarnaClient::new(
+            KlarnaConfig {
+                base_url: fake.to_string(),
+                username: config.klarna_username.clone(),
+                password: config.klarna_password.clone(),
+                status_update_url: format!("{central}/v1/webhooks/klarna/{KLARNA_SECRET}"),
+                shop_url: "https://terjesen.no".into(),
+            },
+            http,
+        )),
+        klarna_webhook_secret: Some(KLARNA_SECRET.into()),
+        mailer: None,
+        policy: ShopPolicy::default(),
+    }
+}
+
+pub const KLARNA_SECRET: &str = "klarna-test-secret";
 
 pub struct Reply {
     pub status: u16,
@@ -33,6 +73,15 @@ impl Reply {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        TestServer::start_with(false, None).await
+    }
+
+    /// With Vipps and Klarna pointed at a fake of each (in this process), and mail at `smtp` if given.
+    pub async fn start_with_providers(smtp: Option<u16>) -> TestServer {
+        TestServer::start_with(true, smtp).await
+    }
+
+    async fn start_with(providers: bool, smtp: Option<u16>) -> TestServer {
         let postgres = skranke_testpg::TestServer::start().unwrap();
         let server = postgres.url.clone();
         let name = format!("t_{}", Uuid::new_v4().simple());
@@ -50,12 +99,37 @@ impl TestServer {
                 .await
                 .unwrap();
         }
-        let app = skranke_central::router(skranke_central::AppState {
-            pool: pool.clone(),
-            admin_token_sha256: Some(skranke_protocol::payload_sha256(ADMIN_TOKEN.as_bytes())),
-        });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let mut integrations = Integrations::default();
+        let mut fake = None;
+        if providers {
+            let fake_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let fake_url = format!("http://{}", fake_listener.local_addr().unwrap());
+            let config = FakeConfig::demo(&fake_url, Some(format!("{base}/v1/webhooks/vipps")));
+            integrations = provider_integrations(&fake_url, &base, &config);
+            tokio::spawn(skranke_fakepay::serve(fake_listener, config));
+            fake = Some(fake_url);
+        }
+        if let Some(port) = smtp {
+            integrations.mailer = Some(
+                Mailer::new(&MailConfig {
+                    smtp_host: "127.0.0.1".into(),
+                    smtp_port: port,
+                    from: "Terjesen Butikk <butikk@terjesen.no>".into(),
+                    starttls: false,
+                    username: None,
+                    password: None,
+                })
+                .unwrap(),
+            );
+        }
+        let state = skranke_central::AppState::with_integrations(
+            pool.clone(),
+            Some(skranke_protocol::payload_sha256(ADMIN_TOKEN.as_bytes())),
+            integrations,
+        );
+        let app = skranke_central::router(state.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
         TestServer {
             _postgres: postgres,
@@ -63,7 +137,50 @@ impl TestServer {
             pool,
             http: reqwest::Client::new(),
             database_url,
+            state,
+            fake,
         }
+    }
+
+    /// Works every due payment job and mail now (what the background loop does every second).
+    pub async fn work_outboxes(&self) -> usize {
+        let now = Utc::now();
+        skranke_central::payment_jobs::run_due_payment_jobs(&self.pool, &self.state.integrations, now)
+            .await
+            .unwrap()
+            + skranke_central::mail::run_due_mail(&self.pool, &self.state.integrations, now)
+                .await
+                .unwrap()
+    }
+
+    /// Makes every waiting retry due at once, so a test does not wait for the backoff.
+    pub async fn make_retries_due(&self) {
+        sqlx::query(
+            "UPDATE payment_jobs SET next_attempt_at = now() - interval '1 second' WHERE done_at IS NULL",
+        )
+        .execute(&self.pool)
+        .await
+        .unwrap();
+        sqlx::query(
+            "UPDATE mail_outbox SET next_attempt_at = now() - interval '1 second' WHERE state = 'pending'",
+        )
+        .execute(&self.pool)
+        .await
+        .unwrap();
+    }
+
+    /// The fake providers' log.
+    pub async fn fake_log(&self) -> serde_json::Value {
+        let url = format!("{}/_fake/log", self.fake.as_ref().unwrap());
+        self.http.get(url).send().await.unwrap().json().await.unwrap()
+    }
+
+    /// Plays the customer at the fake: `/_fake/vipps/{reference}/approve?...` and the like.
+    pub async fn fake_control(&self, path: &str) -> serde_json::Value {
+        let url = format!("{}/_fake/{path}", self.fake.as_ref().unwrap());
+        let r = self.http.post(url).send().await.unwrap();
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().await.unwrap()
     }
 
     pub async fn code(&self, store: &str) -> String {

@@ -1,0 +1,318 @@
+//! The customer's e-mails: the order confirmation with its PDF (a durable medium for the angrerett
+//! information, R3) once the order is accepted, and a short note with the tracking number when it is
+//! sent (D8). An outbox in PostgreSQL, worked like the payment jobs; SMTP through lettre.
+//!
+//! Exactly once as far as SMTP allows: a mail is marked sent in the transaction that holds its row
+//! while the server accepts it. A crash between the server's "250" and that commit sends it again,
+//! with the same Message-ID, so a mail client shows it once.
+
+use chrono::{DateTime, Duration, Utc};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use serde::Deserialize;
+use skranke_core::ValidOrder;
+use skranke_payments::PaymentState;
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::integrations::Integrations;
+
+/// The mail server, from the `[mail]` table of the configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    pub smtp_host: String,
+    #[serde(default = "default_port")]
+    pub smtp_port: u16,
+    /// `Butikk <butikk@terjesen.no>`
+    pub from: String,
+    /// STARTTLS required; off only for a mail server on the same machine.
+    #[serde(default = "default_true")]
+    pub starttls: bool,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+const fn default_port() -> u16 {
+    587
+}
+
+const fn default_true() -> bool {
+    true
+}
+
+#[derive(Debug)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    pub fn new(config: &MailConfig) -> Result<Mailer, String> {
+        let from: Mailbox = config
+            .from
+            .parse()
+            .map_err(|e| format!("ugyldig avsender {:?}: {e}", config.from))?;
+        let mut builder = if config.starttls {
+            AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&config.smtp_host)
+                .map_err(|e| format!("e-posttjeneren {}: {e}", config.smtp_host))?
+        } else {
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&config.smtp_host)
+        }
+        .port(config.smtp_port)
+        .timeout(Some(std::time::Duration::from_secs(30)));
+        if let (Some(user), Some(password)) = (&config.username, &config.password) {
+            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        }
+        Ok(Mailer {
+            transport: builder.build(),
+            from,
+        })
+    }
+}
+
+/// Queues the order confirmation for `order` in the caller's transaction, or records that the
+/// customer gave no address.
+pub(crate) async fn queue_confirmation(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    order_number: &str,
+    order: &ValidOrder,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    match &order.customer.email {
+        Some(email) => queue(tx, order_id, order_number, "confirmation", email.as_str(), now).await,
+        None => {
+            sqlx::query("UPDATE orders SET email_state = 'none', email_to = NULL WHERE id = $1")
+                .bind(order_id)
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        }
+    }
+}
+
+/// Queues a mail of `kind`; a second one of the same kind is a new generation (staff resending).
+pub(crate) async fn queue(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    order_number: &str,
+    kind: &str,
+    recipient: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let generation: i32 = sqlx::query_scalar(
+        "SELECT coalesce(max(generation), 0) + 1 FROM mail_outbox WHERE order_id = $1 AND kind = $2",
+    )
+    .bind(order_id)
+    .bind(kind)
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO mail_outbox (order_id, kind, generation, recipient, message_id, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(order_id)
+    .bind(kind)
+    .bind(generation)
+    .bind(recipient)
+    .bind(format!("<{kind}-{order_number}-{generation}@skranke.invalid>"))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if kind == "confirmation" {
+        sqlx::query("UPDATE orders SET email_state = 'pending', email_to = $2, email_detail = NULL, updated_at = $3 WHERE id = $1")
+            .bind(order_id)
+            .bind(recipient)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct Pending {
+    id: i64,
+    order_id: Uuid,
+    kind: String,
+    recipient: String,
+    message_id: String,
+    attempts: i32,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct OrderForMail {
+    number: String,
+    body: Json<ValidOrder>,
+    payment_state: Option<String>,
+    tracking_number: Option<String>,
+}
+
+/// Sends every due mail; returns how many were tried.
+pub async fn run_due_mail(
+    pool: &PgPool,
+    integrations: &Integrations,
+    now: DateTime<Utc>,
+) -> Result<usize, sqlx::Error> {
+    let Some(mailer) = &integrations.mailer else {
+        return Ok(0);
+    };
+    let mut tried = 0;
+    loop {
+        let mut tx = pool.begin().await?;
+        let pending: Option<Pending> = sqlx::query_as(
+            "SELECT id, order_id, kind, recipient, message_id, attempts FROM mail_outbox
+             WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+        )
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(mail) = pending else {
+            tx.commit().await?;
+            return Ok(tried);
+        };
+        tried += 1;
+        let order: OrderForMail =
+            sqlx::query_as("SELECT number, body, payment_state, tracking_number FROM orders WHERE id = $1")
+                .bind(mail.order_id)
+                .fetch_one(&mut *tx)
+                .await?;
+        let sent = match compose(mailer, &mail, &order, integrations) {
+            // lettre's own timeout covers each command; this bounds the whole conversation, so a
+            // server that stops answering cannot hold up the payment jobs in the same loop.
+            Ok(message) => {
+                match tokio::time::timeout(std::time::Duration::from_secs(60), mailer.transport.send(message))
+                    .await
+                {
+                    Ok(result) => result.map(drop).map_err(|e| {
+                        let permanent = e.is_permanent();
+                        (e.to_string(), permanent)
+                    }),
+                    Err(_) => Err(("e-posttjeneren svarte ikke innen 60 sekunder".to_string(), false)),
+                }
+            }
+            Err(e) => Err((e, true)),
+        };
+        match sent {
+            Ok(()) => {
+                sqlx::query("UPDATE mail_outbox SET state = 'sent', sent_at = $2, attempts = attempts + 1 WHERE id = $1")
+                    .bind(mail.id)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                show(&mut tx, &mail, "sent", None, now).await?;
+            }
+            Err((error, true)) => {
+                // A 5xx: the address does not exist or the server will never take it. Staff see it
+                // and can correct the address and send again.
+                sqlx::query("UPDATE mail_outbox SET state = 'bounced', attempts = attempts + 1, last_error = $2 WHERE id = $1")
+                    .bind(mail.id)
+                    .bind(&error)
+                    .execute(&mut *tx)
+                    .await?;
+                show(&mut tx, &mail, "bounced", Some(&error), now).await?;
+            }
+            Err((error, false)) => {
+                let wait = Duration::seconds(1i64 << mail.attempts.clamp(0, 8)).min(Duration::minutes(10));
+                sqlx::query(
+                    "UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1",
+                )
+                .bind(mail.id)
+                .bind(now + wait)
+                .bind(&error)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+    }
+}
+
+/// The confirmation's outcome on the order row, which the desks pull.
+async fn show(
+    tx: &mut PgConnection,
+    mail: &Pending,
+    state: &str,
+    detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    if mail.kind != "confirmation" {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE orders SET email_state = $2, email_to = $3, email_detail = $4, updated_at = $5
+         WHERE id = $1 AND email_to = $3",
+    )
+    .bind(mail.order_id)
+    .bind(state)
+    .bind(&mail.recipient)
+    .bind(detail)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+fn compose(
+    mailer: &Mailer,
+    mail: &Pending,
+    order: &OrderForMail,
+    integrations: &Integrations,
+) -> Result<Message, String> {
+    let to: Mailbox = format!(
+        "{} <{}>",
+        order.body.0.customer.name.replace(['<', '>', '"'], ""),
+        mail.recipient
+    )
+    .parse()
+    .or_else(|_| mail.recipient.parse())
+    .map_err(|e| format!("ugyldig mottaker {}: {e}", mail.recipient))?;
+    let builder = Message::builder()
+        .from(mailer.from.clone())
+        .to(to)
+        .message_id(Some(mail.message_id.clone()));
+    let contact = &integrations.policy.seller.email;
+    if mail.kind == "shipped" {
+        let tracking = order.tracking_number.as_deref().unwrap_or("-");
+        let text = format!(
+            "Hei {}!\n\nOrdre {} er sendt. Sporingsnummer: {tracking}.\n\nSpørsmål? Skriv til {contact}.\n",
+            order.body.0.customer.name, order.number
+        );
+        return builder
+            .subject(format!("Ordre {} er sendt", order.number))
+            .header(ContentType::TEXT_PLAIN)
+            .body(text)
+            .map_err(|e| e.to_string());
+    }
+    let payment_text = order
+        .payment_state
+        .as_deref()
+        .and_then(PaymentState::from_code)
+        .map(PaymentState::text);
+    let pdf = skranke_pdf::order_confirmation(&skranke_pdf::OrderDocument {
+        order_number: &order.number,
+        order: &order.body.0,
+        policy: &integrations.policy,
+        payment_state: payment_text,
+    })
+    .map_err(|e| e.to_string())?;
+    let text = format!(
+        "Hei {}!\n\nTakk for bestillingen. Ordrebekreftelsen for ordre {} ligger vedlagt som PDF.\n\
+         Der står også angreretten din og angreskjemaet: du kan angre kjøpet i 14 dager etter at du har\n\
+         mottatt varene.\n\nSpørsmål? Skriv til {contact}.\n",
+        order.body.0.customer.name, order.number
+    );
+    builder
+        .subject(format!("Ordrebekreftelse {}", order.number))
+        .multipart(MultiPart::mixed().singlepart(SinglePart::plain(text)).singlepart(
+            Attachment::new(format!("ordrebekreftelse-{}.pdf", order.number)).body(
+                pdf,
+                ContentType::parse("application/pdf").map_err(|e| e.to_string())?,
+            ),
+        ))
+        .map_err(|e| e.to_string())
+}

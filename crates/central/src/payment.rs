@@ -1,0 +1,260 @@
+//! Payment requests per order (P5): recorded with the order, moved by provider events, shown to desks.
+
+use chrono::{DateTime, Utc};
+use skranke_core::{Money, PaymentMethod, ValidOrder};
+use skranke_payments::{PaymentEvent, PaymentState};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// Which provider carries a method: Vipps itself, everything else Klarna's page (P5).
+pub(crate) const fn provider_of(method: PaymentMethod) -> &'static str {
+    match method {
+        PaymentMethod::Vipps => "vipps",
+        _ => "klarna",
+    }
+}
+
+/// Records a payment request for `order` and queues it for sending, in the caller's transaction.
+pub(crate) async fn request(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    order_number: &str,
+    method: PaymentMethod,
+    amount: Money,
+    now: DateTime<Utc>,
+) -> Result<Uuid, sqlx::Error> {
+    let attempt: i32 =
+        sqlx::query_scalar("SELECT coalesce(max(attempt), 0) + 1 FROM payments WHERE order_id = $1")
+            .bind(order_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    let id = Uuid::now_v7();
+    let reference = format!("{order_number}-{attempt}");
+    sqlx::query(
+        "INSERT INTO payments (id, order_id, attempt, method, provider, reference, state, amount_ore, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'requested', $7, $8, $8)",
+    )
+    .bind(id)
+    .bind(order_id)
+    .bind(attempt)
+    .bind(method.code())
+    .bind(provider_of(method))
+    .bind(&reference)
+    .bind(amount.ore())
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    queue_job(tx, id, "create", None, &reference, now).await?;
+    show_on_order(tx, order_id, method.code(), PaymentState::Requested, None, now).await?;
+    Ok(id)
+}
+
+/// Queues a provider call; `key` becomes its idempotency key.
+pub(crate) async fn queue_job(
+    tx: &mut PgConnection,
+    payment_id: Uuid,
+    kind: &str,
+    amount: Option<Money>,
+    key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO payment_jobs (payment_id, kind, amount_ore, idempotency_key, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING",
+    )
+    .bind(payment_id)
+    .bind(kind)
+    .bind(amount.map(Money::ore))
+    .bind(key)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The payment state on the order row, which is what the desks pull (orders stream).
+async fn show_on_order(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    method: &str,
+    state: PaymentState,
+    detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE orders SET payment_method = $2, payment_state = $3, payment_detail = $4, updated_at = $5 WHERE id = $1",
+    )
+    .bind(order_id)
+    .bind(method)
+    .bind(state.code())
+    .bind(detail)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// A payment as the worker and the webhooks need it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct PaymentRow {
+    pub id: Uuid,
+    pub order_id: Uuid,
+    pub attempt: i32,
+    pub method: String,
+    pub provider: String,
+    pub reference: String,
+    pub state: String,
+    pub amount_ore: i64,
+    pub provider_id: Option<String>,
+    pub provider_order_id: Option<String>,
+}
+
+impl PaymentRow {
+    pub fn state(&self) -> PaymentState {
+        PaymentState::from_code(&self.state).unwrap_or(PaymentState::Failed)
+    }
+    pub fn method(&self) -> PaymentMethod {
+        PaymentMethod::from_code(&self.method).unwrap_or(PaymentMethod::Kort)
+    }
+}
+
+const COLUMNS: &str =
+    "id, order_id, attempt, method, provider, reference, state, amount_ore, provider_id, provider_order_id";
+
+/// The order's newest payment attempt, locked.
+pub(crate) async fn latest_for_order(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+) -> Result<Option<PaymentRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM payments WHERE order_id = $1 ORDER BY attempt DESC LIMIT 1 FOR UPDATE"
+    ))
+    .bind(order_id)
+    .fetch_optional(&mut *tx)
+    .await
+}
+
+pub(crate) async fn by_id(tx: &mut PgConnection, id: Uuid) -> Result<Option<PaymentRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM payments WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+}
+
+pub(crate) async fn by_provider_id(
+    tx: &mut PgConnection,
+    provider: &str,
+    provider_id: &str,
+) -> Result<Option<PaymentRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM payments WHERE provider = $1 AND provider_id = $2 FOR UPDATE"
+    ))
+    .bind(provider)
+    .bind(provider_id)
+    .fetch_optional(&mut *tx)
+    .await
+}
+
+/// Moves `payment` by `event` (no change when the event does not apply: a duplicate or a late one),
+/// and shows the result on the order when this is the order's newest attempt.
+pub(crate) async fn apply_event(
+    tx: &mut PgConnection,
+    payment: &PaymentRow,
+    event: PaymentEvent,
+    detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Option<PaymentState>, sqlx::Error> {
+    let Some(next) = payment.state().after(event) else {
+        return Ok(None);
+    };
+    sqlx::query(
+        "UPDATE payments SET state = $2, detail = coalesce($3, detail), updated_at = $4 WHERE id = $1",
+    )
+    .bind(payment.id)
+    .bind(next.code())
+    .bind(detail)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let newest: i32 = sqlx::query_scalar("SELECT max(attempt) FROM payments WHERE order_id = $1")
+        .bind(payment.order_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if newest == payment.attempt {
+        show_on_order(tx, payment.order_id, &payment.method, next, detail, now).await?;
+    }
+    Ok(Some(next))
+}
+
+/// Staff resend the request or choose another method (P5): refused once money is reserved or taken;
+/// otherwise the open request is withdrawn and a new one queued.
+pub(crate) async fn replace(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    order_number: &str,
+    order: &ValidOrder,
+    method: PaymentMethod,
+    now: DateTime<Utc>,
+) -> Result<Result<(), PaymentState>, sqlx::Error> {
+    if let Some(current) = latest_for_order(tx, order_id).await? {
+        let state = current.state();
+        if !state.may_be_replaced() {
+            return Ok(Err(state));
+        }
+        if matches!(state, PaymentState::Requested | PaymentState::Sent) {
+            queue_job(
+                tx,
+                current.id,
+                "cancel",
+                None,
+                &format!("{}-cancel", current.reference),
+                now,
+            )
+            .await?;
+        }
+    }
+    request(tx, order_id, order_number, method, order.totals.total, now).await?;
+    Ok(Ok(()))
+}
+
+/// The parcel is sent: take the reserved amount (P1: faktura and Vipps are charged at dispatch).
+pub(crate) async fn capture_on_dispatch(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    if let Some(p) = latest_for_order(tx, order_id).await? {
+        if p.state() == PaymentState::Reserved {
+            let key = format!("{}-capture", p.reference);
+            queue_job(
+                tx,
+                p.id,
+                "capture",
+                Some(Money::from_ore(p.amount_ore)),
+                &key,
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A return was registered: pay back what was returned, if it was paid.
+pub(crate) async fn refund_return(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    return_id: Uuid,
+    amount: Money,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    if let Some(p) = latest_for_order(tx, order_id).await? {
+        if matches!(p.state(), PaymentState::Captured | PaymentState::Refunded) && amount > Money::ZERO {
+            let key = format!("{}-refund-{}", p.reference, return_id.simple());
+            queue_job(tx, p.id, "refund", Some(amount), &key, now).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! The customer's e-mails (R3): one confirmation with the PDF per accepted order, through an SMTP
+//! server that refuses the first tries; a bounce shown to the desk and a corrected resend; the
+//! "sent" note with the tracking number.
+
+use mail_parser::{MessageParser, MimeHeaders};
+use skranke_core::{Email, PaymentMethod};
+use skranke_protocol::{ConfirmationResent, MutationKind};
+
+use crate::smtp_sink::SmtpSink;
+use crate::support::*;
+
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vedlegg.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+async fn email_on_order(s: &TestServer) -> (Option<String>, Option<String>, Option<String>) {
+    sqlx::query_as("SELECT email_state, email_to, email_detail FROM orders")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn one_confirmation_with_the_pdf_also_when_the_server_refuses_the_first_tries() {
+    let sink = SmtpSink::start();
+    let s = TestServer::start_with_providers(Some(sink.port)).await;
+    let products = catalog(5);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let mut order = valid_order(&products[..2]);
+    order.payment_method = PaymentMethod::Vipps;
+    order.customer.email = Some(Email::parse("kari@example.no").unwrap());
+    let placed = order_placed("OSL1-000001", &order);
+    let m = mutation(1, MutationKind::OrderPlaced, &placed);
+    // Pushed twice (the desk lost the first answer): still one order, one mail.
+    for _ in 0..2 {
+        let r = s.push(&desk, vec![m.clone()]).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+
+    sink.refuse_next(2);
+    s.work_outboxes().await;
+    assert_eq!(email_on_order(&s).await.0.as_deref(), Some("pending"));
+    s.make_retries_due().await;
+    s.work_outboxes().await;
+    s.make_retries_due().await;
+    s.work_outboxes().await;
+    assert_eq!(sink.refused(), 2);
+    let received = sink.take();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, vec!["kari@example.no".to_string()]);
+    let message = MessageParser::default().parse(&received[0].data).unwrap();
+    assert_eq!(message.subject(), Some("Ordrebekreftelse OSL1-000001"));
+    assert_eq!(
+        message.to().unwrap().first().unwrap().address(),
+        Some("kari@example.no")
+    );
+    assert!(message.body_text(0).unwrap().contains("angre kjøpet"));
+    let attachment = message.attachments().next().unwrap();
+    assert_eq!(
+        attachment.attachment_name(),
+        Some("ordrebekreftelse-OSL1-000001.pdf")
+    );
+    let text = pdf_text(attachment.contents());
+    assert!(text.contains("OSL1-000001"), "{text}");
+    assert!(text.contains("Kari Nordmann"));
+    assert!(text.contains("Angreskjema"), "{text}");
+    assert!(text.contains("venter på betaling"), "{text}");
+    assert_eq!(email_on_order(&s).await.0.as_deref(), Some("sent"));
+
+    // Nothing more goes out, however often the worker runs.
+    s.make_retries_due().await;
+    s.work_outboxes().await;
+    assert!(sink.take().is_empty());
+
+    // D8: "Sendt" sends a short mail with the tracking number.
+    let sent = s
+        .post_json(
+            "/v1/admin/orders/OSL1-000001/status",
+            Some(ADMIN_TOKEN),
+            &serde_json::json!({"status": "sendt", "tracking_number": "70712345678901234"}),
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    s.work_outboxes().await;
+    let received = sink.take();
+    assert_eq!(received.len(), 1);
+    let message = MessageParser::default().parse(&received[0].data).unwrap();
+    assert_eq!(message.subject(), Some("Ordre OSL1-000001 er sendt"));
+    assert!(message.body_text(0).unwrap().contains("70712345678901234"));
+}
+
+#[tokio::test]
+async fn a_bounced_address_is_shown_and_a_corrected_resend_goes_out() {
+    let sink = SmtpSink::start();
+    let s = TestServer::start_with_providers(Some(sink.port)).await;
+    let products = catalog(5);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let mut order = valid_order(&products[..1]);
+    order.customer.email = Some(Email::parse("kari.finnes-ikke@example.no").unwrap());
+    let placed = order_placed("OSL1-000001", &order);
+    s.push(&desk, vec![mutation(1, MutationKind::OrderPlaced, &placed)])
+        .await;
+    s.work_outboxes().await;
+    assert!(sink.take().is_empty());
+    let (state, to, detail) = email_on_order(&s).await;
+    assert_eq!(state.as_deref(), Some("bounced"));
+    assert_eq!(to.as_deref(), Some("kari.finnes-ikke@example.no"));
+    assert!(detail.unwrap().contains("550"));
+    // The desk pulls it.
+    let r = s.get("/v1/pull?stream=orders", Some(&desk.token)).await;
+    let email = &r.body["changes"][0]["order"]["email"];
+    assert_eq!(email["state"], "bounced");
+
+    let resend = ConfirmationResent {
+        order_id: placed.order_id,
+        email: Some("kari@example.no".into()),
+        requested_at_utc: at(),
+    };
+    let r = s
+        .push(
+            &desk,
+            vec![mutation(2, MutationKind::ConfirmationResent, &resend)],
+        )
+        .await;
+    assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
+    s.work_outboxes().await;
+    let received = sink.take();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, vec!["kari@example.no".to_string()]);
+    let (state, to, _) = email_on_order(&s).await;
+    assert_eq!(
+        (state.as_deref(), to.as_deref()),
+        (Some("sent"), Some("kari@example.no"))
+    );
+}
