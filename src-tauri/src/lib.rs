@@ -182,6 +182,34 @@ async fn mark_attention_done(desk: State<'_, Desk>, number: String) -> Result<()
     Ok(desk.mark_attention_done(&number, Utc::now()).await?)
 }
 
+/// Sends the payment request again, or with another method (P5), with the next sync.
+#[tauri::command]
+#[specta::specta]
+async fn request_payment(
+    desk: State<'_, Desk>,
+    sync: State<'_, SyncHandle>,
+    number: String,
+    method: String,
+) -> Result<()> {
+    desk.request_payment(&number, &method, Utc::now()).await?;
+    sync.wake();
+    Ok(())
+}
+
+/// Sends the confirmation e-mail again; an empty `email` means the address on the order.
+#[tauri::command]
+#[specta::specta]
+async fn resend_confirmation(
+    desk: State<'_, Desk>,
+    sync: State<'_, SyncHandle>,
+    number: String,
+    email: String,
+) -> Result<()> {
+    desk.resend_confirmation(&number, &email, Utc::now()).await?;
+    sync.wake();
+    Ok(())
+}
+
 #[tauri::command]
 #[specta::specta]
 async fn list_orders(desk: State<'_, Desk>, text: Option<String>) -> Result<Vec<OrderSummaryView>> {
@@ -260,6 +288,8 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
         pair_desk,
         sync_now,
         mark_attention_done,
+        request_payment,
+        resend_confirmation,
     ])
 }
 

@@ -6,6 +6,7 @@ mod customers;
 mod device;
 mod draft;
 mod error;
+mod followups;
 mod orders;
 mod outbox;
 mod pairing;

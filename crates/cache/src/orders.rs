@@ -54,6 +54,12 @@ pub struct StoredOrder {
     pub central_flags: Vec<skranke_protocol::Flag>,
     /// Why the central store refused the order.
     pub central_message: Option<String>,
+    /// The payment request as the central store last reported it (P5); `None` before it has the order.
+    pub payment: Option<skranke_protocol::PaymentStatus>,
+    /// The confirmation e-mail as the central store last reported it (R3).
+    pub email: Option<skranke_protocol::EmailStatus>,
+    /// Why the central store refused a resend or a change of payment method.
+    pub followup_message: Option<String>,
 }
 
 /// Which orders to list: free text matches the order number, the phone or the name.
@@ -237,6 +243,7 @@ impl Cache {
         let row = sqlx::query(
             "SELECT o.id, o.order_number, o.status, o.placed_at_utc, o.body, o.tracking_number,
                     o.central_outcome, o.central_flags, o.central_message,
+                    o.central_payment, o.central_email, o.followup_message,
                     EXISTS (SELECT 1 FROM order_identity i WHERE i.order_id = o.id) AS has_fnr,
                     EXISTS (SELECT 1 FROM outbox x WHERE x.order_id = o.id AND x.acked_at IS NOT NULL) AS synced
              FROM orders o WHERE o.order_number = ?",
@@ -261,6 +268,15 @@ impl Cache {
                 None => Vec::new(),
             },
             central_message: row.try_get("central_message")?,
+            payment: row
+                .try_get::<Option<String>, _>("central_payment")?
+                .map(|j| serde_json::from_str(&j))
+                .transpose()?,
+            email: row
+                .try_get::<Option<String>, _>("central_email")?
+                .map(|j| serde_json::from_str(&j))
+                .transpose()?,
+            followup_message: row.try_get("followup_message")?,
         }))
     }
 

@@ -121,9 +121,16 @@ impl Cache {
             report.acknowledged += 1;
             let kind: String = row.try_get("kind")?;
             let order_id: Option<String> = row.try_get("order_id")?;
-            let (Some(order_id), true) = (order_id, kind == MutationKind::OrderPlaced.code()) else {
+            let Some(order_id) = order_id else { continue };
+            if kind != MutationKind::OrderPlaced.code() {
+                // A follow-up (payment request, e-mail resend): its refusal is shown on the order.
+                sqlx::query("UPDATE orders SET followup_message = ? WHERE id = ?")
+                    .bind(r.rejection.as_ref().map(|j| j.message.clone()))
+                    .bind(&order_id)
+                    .execute(&mut *tx)
+                    .await?;
                 continue;
-            };
+            }
             let number: Option<String> = sqlx::query_scalar(
                 "UPDATE orders SET central_outcome = ?, central_flags = ?, central_message = ? WHERE id = ?
                  RETURNING order_number",

@@ -242,13 +242,16 @@ async fn apply_orders(tx: &mut Transaction<'_, Sqlite>, changes: &[Change]) -> R
         // Orders of the store's other desks are not on this desk: only its own are updated.
         sqlx::query(
             "UPDATE orders SET status = ?, tracking_number = ?, central_flags = ?,
-                 central_outcome = coalesce(central_outcome, CASE WHEN ? = '[]' THEN 'applied' ELSE 'applied_with_flags' END)
+                 central_outcome = coalesce(central_outcome, CASE WHEN ? = '[]' THEN 'applied' ELSE 'applied_with_flags' END),
+                 central_payment = coalesce(?, central_payment), central_email = coalesce(?, central_email)
              WHERE id = ?",
         )
         .bind(&o.status)
         .bind(&o.tracking_number)
         .bind(serde_json::to_string(&o.flags)?)
         .bind(serde_json::to_string(&o.flags)?)
+        .bind(o.payment.as_ref().map(serde_json::to_string).transpose()?)
+        .bind(o.email.as_ref().map(serde_json::to_string).transpose()?)
         .bind(o.order_id.to_string())
         .execute(&mut **tx)
         .await?;

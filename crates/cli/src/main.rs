@@ -129,6 +129,19 @@ enum OrderCommand {
     },
     /// Viser én ordre.
     Show { number: String },
+    /// Sender betalingsforespørselen på nytt, eller med en annen betalingsmåte (P5).
+    Pay {
+        number: String,
+        /// vipps, kort, klarna_faktura eller klarna_delbetaling.
+        #[arg(long)]
+        method: String,
+    },
+    /// Sender ordrebekreftelsen på e-post på nytt, eventuelt til en rettet adresse.
+    ResendEmail {
+        number: String,
+        #[arg(long, default_value = "")]
+        email: String,
+    },
 }
 
 #[tokio::main]
@@ -228,6 +241,14 @@ async fn run(command: Command, data_dir: &Path, now: chrono::DateTime<Utc>) -> R
             }
         }
         Command::Order(OrderCommand::Show { number }) => print_order(&desk.show_order(&number).await?),
+        Command::Order(OrderCommand::Pay { number, method }) => {
+            desk.request_payment(&number, &method, now).await?;
+            println!("Ny betalingsforespørsel for {number} sendes med neste synkronisering.");
+        }
+        Command::Order(OrderCommand::ResendEmail { number, email }) => {
+            desk.resend_confirmation(&number, &email, now).await?;
+            println!("Ordrebekreftelsen for {number} sendes på nytt med neste synkronisering.");
+        }
         Command::Pdf(PdfCommand::Confirmation { order, open, print }) => {
             let path = desk.confirmation_pdf(&order).await?;
             println!("Ordrebekreftelse skrevet til {}", path.display());
@@ -359,7 +380,18 @@ fn print_order(stored: &skranke_desk::StoredOrder) {
     );
     println!("Levering til: {}", o.delivery_address.lines().join(", "));
     println!("Fraktmåte: {} ({})", o.shipping.name, money(o.shipping.price));
-    println!("Betaling: {}", o.payment_method.name());
+    println!("Betaling: {}", skranke_desk::views::payment_state_text(stored));
+    if let Some(e) = &stored.email {
+        println!(
+            "E-post: {} {}{}",
+            e.state,
+            e.recipient.as_deref().unwrap_or("-"),
+            e.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default()
+        );
+    }
+    if let Some(m) = &stored.followup_message {
+        println!("Avvist av sentralen: {m}");
+    }
     println!();
     for line in &o.lines {
         println!(

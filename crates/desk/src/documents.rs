@@ -35,7 +35,7 @@ impl Desk {
             order_number: &stored.order_number,
             order: &stored.order,
             policy: self.policy(),
-            payment_state: None,
+            payment_state: Some(&crate::views::payment_state_text(&stored)),
         };
         let bytes = order_confirmation(&doc)?;
         self.write_document(&format!("{}-ordrebekreftelse.pdf", stored.order_number), &bytes)

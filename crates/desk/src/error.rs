@@ -31,6 +31,9 @@ pub enum DeskError {
     Io { context: String, source: std::io::Error },
     #[error("{0}")]
     Sync(#[from] skranke_sync::SyncError),
+    /// P5: a reserved or paid payment is not sent again or changed.
+    #[error("betalingen er {0}: den kan ikke sendes på nytt eller endres")]
+    PaymentSettled(String),
 }
 
 /// The closed set of error codes a UI branches on (never on text).
@@ -46,6 +49,7 @@ pub enum ErrorCode {
     Document,
     Sync,
     Io,
+    PaymentSettled,
 }
 
 impl DeskError {
@@ -59,6 +63,7 @@ impl DeskError {
             DeskError::Document(_) => ErrorCode::Document,
             DeskError::Io { .. } => ErrorCode::Io,
             DeskError::Sync(_) => ErrorCode::Sync,
+            DeskError::PaymentSettled(_) => ErrorCode::PaymentSettled,
         }
     }
 

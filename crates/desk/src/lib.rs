@@ -4,11 +4,12 @@
 mod documents;
 mod error;
 mod flags;
+mod followups;
 mod form;
 pub mod import;
 mod labels;
 mod sync_view;
-mod views;
+pub mod views;
 
 use std::path::{Path, PathBuf};
 

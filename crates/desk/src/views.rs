@@ -280,6 +280,64 @@ pub struct OrderDetailView {
     pub lines: Vec<LineView>,
     pub totals: TotalsView,
     pub promise_text: String,
+    pub tracking_number: Option<String>,
+    /// P5: "venter på betaling", "reservert", ... with the method and why it failed, if it did.
+    pub payment_state_text: String,
+    /// The protocol's state code (`requested`, `sent`, `reserved`, ...); `None` before the central
+    /// store reported.
+    pub payment_state: Option<String>,
+    /// Staff may resend or switch method: nothing is reserved or paid yet.
+    pub payment_may_change: bool,
+    /// R3: whether the confirmation e-mail went out, and to whom.
+    pub email_text: String,
+    pub email_state: Option<String>,
+    pub email_address: Option<String>,
+    /// Why the central store refused a resend or another method.
+    pub followup_message: Option<String>,
+}
+
+/// What staff read about the payment (P5), also printed on the confirmation.
+pub fn payment_state_text(s: &StoredOrder) -> String {
+    match &s.payment {
+        Some(p) => {
+            let method = skranke_core::PaymentMethod::from_code(&p.method)
+                .map_or_else(|| p.method.clone(), |m| m.name().to_string());
+            match &p.detail {
+                Some(d) if matches!(p.state.as_str(), "declined" | "failed") => {
+                    format!("{method}: {} ({d})", p.text)
+                }
+                _ => format!("{method}: {}", p.text),
+            }
+        }
+        None if s.synced => format!("{}: venter på betaling", s.order.payment_method.name()),
+        None => format!(
+            "{}: venter på betaling (forespørselen sendes når skranken er tilkoblet)",
+            s.order.payment_method.name()
+        ),
+    }
+}
+
+fn email_text(s: &StoredOrder) -> String {
+    match &s.email {
+        Some(e) => {
+            let to = e.recipient.as_deref().unwrap_or("-");
+            match e.state.as_str() {
+                "sent" => format!("Ordrebekreftelsen er sendt til {to}."),
+                "bounced" => format!(
+                    "E-posten til {to} kom i retur: {}. Rett adressen og send på nytt.",
+                    e.detail.as_deref().unwrap_or("ukjent feil")
+                ),
+                "none" => {
+                    "Kunden har ingen e-postadresse: skriv ut ordrebekreftelsen og send den i posten.".into()
+                }
+                _ => format!("Ordrebekreftelsen sendes til {to}."),
+            }
+        }
+        None => match &s.order.customer.email {
+            Some(e) => format!("Ordrebekreftelsen sendes til {e} når sentralen har ordren."),
+            None => "Kunden har ingen e-postadresse: skriv ut ordrebekreftelsen og send den i posten.".into(),
+        },
+    }
 }
 
 impl From<StoredOrder> for OrderDetailView {
@@ -302,6 +360,21 @@ impl From<StoredOrder> for OrderDetailView {
             lines: o.lines.iter().map(LineView::from).collect(),
             totals: TotalsView::from(&o.totals),
             promise_text: o.promise.text(),
+            tracking_number: s.tracking_number.clone(),
+            payment_state_text: payment_state_text(&s),
+            payment_state: s.payment.as_ref().map(|p| p.state.clone()),
+            payment_may_change: !s
+                .payment
+                .as_ref()
+                .is_some_and(|p| matches!(p.state.as_str(), "reserved" | "captured" | "refunded")),
+            email_text: email_text(&s),
+            email_state: s.email.as_ref().map(|e| e.state.clone()),
+            email_address: s
+                .email
+                .as_ref()
+                .and_then(|e| e.recipient.clone())
+                .or_else(|| o.customer.email.as_ref().map(ToString::to_string)),
+            followup_message: s.followup_message.clone(),
         }
     }
 }

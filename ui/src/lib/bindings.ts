@@ -22,7 +22,7 @@ export const commands = {
 	discardDraft: () => typedError<null, UiError>(__TAURI_INVOKE("discard_draft")),
 	placeOrder: (orderId: string, draft: OrderDraft_Deserialize) => typedError<PlacedOrderView, UiError>(__TAURI_INVOKE("place_order", { orderId, draft })),
 	listOrders: (text: string | null) => typedError<OrderSummaryView[], UiError>(__TAURI_INVOKE("list_orders", { text })),
-	showOrder: (number: string) => typedError<OrderDetailView, UiError>(__TAURI_INVOKE("show_order", { number })),
+	showOrder: (number: string) => typedError<OrderDetailView_Serialize, UiError>(__TAURI_INVOKE("show_order", { number })),
 	openConfirmation: (number: string) => typedError<string, UiError>(__TAURI_INVOKE("open_confirmation", { number })),
 	printConfirmation: (number: string) => typedError<string, UiError>(__TAURI_INVOKE("print_confirmation", { number })),
 	/**  Records a return of an order's lines and writes its slip (the window opens it on request). */
@@ -36,6 +36,10 @@ export const commands = {
 	syncNow: () => __TAURI_INVOKE<void>("sync_now"),
 	/**  Staff have told the customer about what the central store flagged or refused. */
 	markAttentionDone: (number: string) => typedError<null, UiError>(__TAURI_INVOKE("mark_attention_done", { number })),
+	/**  Sends the payment request again, or with another method (P5), with the next sync. */
+	requestPayment: (number: string, method: string) => typedError<null, UiError>(__TAURI_INVOKE("request_payment", { number, method })),
+	/**  Sends the confirmation e-mail again; an empty `email` means the address on the order. */
+	resendConfirmation: (number: string, email: string) => typedError<null, UiError>(__TAURI_INVOKE("resend_confirmation", { number, email })),
 };
 
 /* Types */
@@ -105,7 +109,7 @@ export type CustomerView = {
 };
 
 /**  The closed set of error codes a UI branches on (never on text). */
-export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io";
+export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "payment_settled";
 
 /**  A refused field: its path (for the form), its Norwegian label and message. */
 export type FieldErrorView = {
@@ -142,7 +146,9 @@ export type LineView = {
 	promise_text: string,
 };
 
-export type OrderDetailView = {
+export type OrderDetailView = OrderDetailView_Serialize | OrderDetailView_Deserialize;
+
+export type OrderDetailView_Deserialize = {
 	order_number: string,
 	placed_text: string,
 	status_text: string,
@@ -154,6 +160,52 @@ export type OrderDetailView = {
 	lines: LineView[],
 	totals: TotalsView,
 	promise_text: string,
+	tracking_number?: string | null,
+	/**  P5: "venter på betaling", "reservert", ... with the method and why it failed, if it did. */
+	payment_state_text: string,
+	/**
+	 *  The protocol's state code (`requested`, `sent`, `reserved`, ...); `None` before the central
+	 *  store reported.
+	 */
+	payment_state?: string | null,
+	/**  Staff may resend or switch method: nothing is reserved or paid yet. */
+	payment_may_change: boolean,
+	/**  R3: whether the confirmation e-mail went out, and to whom. */
+	email_text: string,
+	email_state?: string | null,
+	email_address?: string | null,
+	/**  Why the central store refused a resend or another method. */
+	followup_message?: string | null,
+};
+
+export type OrderDetailView_Serialize = {
+	order_number: string,
+	placed_text: string,
+	status_text: string,
+	synced: boolean,
+	customer_lines: string[],
+	delivery_lines: string[],
+	shipping_text: string,
+	payment_text: string,
+	lines: LineView[],
+	totals: TotalsView,
+	promise_text: string,
+	tracking_number: string | null,
+	/**  P5: "venter på betaling", "reservert", ... with the method and why it failed, if it did. */
+	payment_state_text: string,
+	/**
+	 *  The protocol's state code (`requested`, `sent`, `reserved`, ...); `None` before the central
+	 *  store reported.
+	 */
+	payment_state: string | null,
+	/**  Staff may resend or switch method: nothing is reserved or paid yet. */
+	payment_may_change: boolean,
+	/**  R3: whether the confirmation e-mail went out, and to whom. */
+	email_text: string,
+	email_state: string | null,
+	email_address: string | null,
+	/**  Why the central store refused a resend or another method. */
+	followup_message: string | null,
 };
 
 /**  An order as staff (or a JSON file) fill it in: text, not yet trusted. */

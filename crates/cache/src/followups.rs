@@ -1,0 +1,101 @@
+//! Follow-ups staff queue on a placed order: send the payment request again or with another method
+//! (P5), send the confirmation e-mail again (R3). Each is an outbox mutation, written with what the
+//! desk now shows until the central store reports back.
+
+use chrono::{DateTime, Utc};
+use skranke_core::{Email, PaymentMethod};
+use skranke_protocol::{ConfirmationResent, EmailStatus, MutationKind, PaymentRequested, PaymentStatus};
+use sqlx::{Sqlite, Transaction};
+
+use crate::outbox::{enqueue, NewMutation};
+use crate::{Cache, CacheError};
+
+impl Cache {
+    /// Queues a new payment request with `method` for the order `order_id`.
+    pub async fn request_payment(
+        &self,
+        order_id: &str,
+        method: PaymentMethod,
+        now: DateTime<Utc>,
+    ) -> Result<(), CacheError> {
+        let payload = serde_json::to_string(&PaymentRequested {
+            order_id: uuid(order_id)?,
+            method,
+            requested_at_utc: now,
+        })?;
+        let waiting = PaymentStatus {
+            method: method.code().to_string(),
+            state: "requested".into(),
+            text: "venter på betaling".into(),
+            detail: None,
+        };
+        let mut tx = self.pool.begin().await?;
+        queue(&mut tx, order_id, MutationKind::PaymentRequested, &payload, now).await?;
+        sqlx::query("UPDATE orders SET central_payment = ?, followup_message = NULL WHERE id = ?")
+            .bind(serde_json::to_string(&waiting)?)
+            .bind(order_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Queues the confirmation e-mail again, to `email` when staff corrected the address.
+    pub async fn resend_confirmation(
+        &self,
+        order_id: &str,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> Result<(), CacheError> {
+        let payload = serde_json::to_string(&ConfirmationResent {
+            order_id: uuid(order_id)?,
+            email: Some(email.as_str().to_string()),
+            requested_at_utc: now,
+        })?;
+        let pending = EmailStatus {
+            state: "pending".into(),
+            recipient: Some(email.as_str().to_string()),
+            detail: None,
+        };
+        let mut tx = self.pool.begin().await?;
+        queue(&mut tx, order_id, MutationKind::ConfirmationResent, &payload, now).await?;
+        sqlx::query("UPDATE orders SET central_email = ?, followup_message = NULL WHERE id = ?")
+            .bind(serde_json::to_string(&pending)?)
+            .bind(order_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+fn uuid(id: &str) -> Result<uuid::Uuid, CacheError> {
+    uuid::Uuid::parse_str(id).map_err(|e| CacheError::Corrupt(e.to_string()))
+}
+
+async fn queue(
+    tx: &mut Transaction<'_, Sqlite>,
+    order_id: &str,
+    kind: MutationKind,
+    payload: &str,
+    now: DateTime<Utc>,
+) -> Result<(), CacheError> {
+    // The first statement writes: the device's counter gives the gap-free seq of the mutation.
+    let seq: i64 =
+        sqlx::query_scalar("UPDATE device SET next_seq = next_seq + 1 WHERE id = 1 RETURNING next_seq - 1")
+            .fetch_one(&mut **tx)
+            .await?;
+    let mutation_id = uuid::Uuid::now_v7().to_string();
+    enqueue(
+        tx,
+        NewMutation {
+            seq,
+            mutation_id: &mutation_id,
+            kind,
+            order_id: Some(order_id),
+            payload,
+        },
+        now,
+    )
+    .await
+}
