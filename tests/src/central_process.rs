@@ -30,11 +30,21 @@ pub struct CentralProcess {
     server: Option<Child>,
     /// How many times the server was started.
     pub starts: u32,
+    /// A configuration file (payment providers, mail) given to every command, if any.
+    config: Option<PathBuf>,
 }
 
 impl CentralProcess {
     /// Starts PostgreSQL, migrates a fresh database, adds store OSL, and starts the server.
     pub fn start() -> Result<CentralProcess, Error> {
+        CentralProcess::start_with_config(|_| None)
+    }
+
+    /// As `start`, with the configuration file `config(address)` returns (TOML), written to a
+    /// temporary folder; the server's address is chosen first so the file can name it.
+    pub fn start_with_config(
+        config: impl FnOnce(SocketAddr) -> Option<String>,
+    ) -> Result<CentralProcess, Error> {
         let postgres = skranke_testpg::TestServer::start()?;
         let name = format!("central_{}", std::process::id());
         let psql = Command::new("psql")
@@ -47,12 +57,23 @@ impl CentralProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())?
             .port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let config = match config(addr) {
+            Some(text) => {
+                let path =
+                    std::env::temp_dir().join(format!("skranke-central-{}-{port}.toml", std::process::id()));
+                std::fs::write(&path, text)?;
+                Some(path)
+            }
+            None => None,
+        };
         let mut central = CentralProcess {
             postgres,
             database_url,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            addr,
             server: None,
             starts: 0,
+            config,
         };
         central.ok(&["migrate"])?;
         central.ok(&["store", "add", "OSL", "Skranke Oslo"])?;
@@ -63,6 +84,7 @@ impl CentralProcess {
     /// Runs an operator command; returns its output.
     pub fn command(&self, args: &[&str]) -> Result<Output, Error> {
         Ok(Command::new(workspace_binary("skranke-central"))
+            .args(self.config_args())
             .args(args)
             .env("DATABASE_URL", &self.database_url)
             .env("RUST_LOG", "error")
@@ -78,6 +100,7 @@ impl CentralProcess {
     pub fn start_server(&mut self) -> Result<(), Error> {
         use std::io::BufRead;
         let mut child = Command::new(workspace_binary("skranke-central"))
+            .args(self.config_args())
             .arg("serve")
             .env("DATABASE_URL", &self.database_url)
             .env("SKRANKE_LISTEN", self.addr.to_string())
@@ -112,11 +135,21 @@ impl CentralProcess {
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
+
+    fn config_args(&self) -> Vec<std::ffi::OsString> {
+        match &self.config {
+            Some(p) => vec!["--config".into(), p.clone().into_os_string()],
+            None => Vec::new(),
+        }
+    }
 }
 
 impl Drop for CentralProcess {
     fn drop(&mut self) {
         self.kill_server();
+        if let Some(p) = &self.config {
+            let _ = std::fs::remove_file(p);
+        }
     }
 }
 
