@@ -4,6 +4,7 @@
 use chrono::Utc;
 use serde::Serialize;
 use skranke_core::{OrderDraft, ReturnDraft};
+use skranke_desk::staff::{SessionView, StaffView};
 use skranke_desk::{
     CustomerView, Desk, DeskError, ErrorCode, FieldErrorView, OrderDetailView, OrderSummaryView,
     PlacedOrderView, PreviewView, ProductView, RegisteredReturn, SavedDraft, SettingsView, SyncHandle,
@@ -36,6 +37,40 @@ impl From<DeskError> for UiError {
 }
 
 type Result<T> = std::result::Result<T, UiError>;
+
+/// Everything that changes an order, prints or sends goes through a logged-in person (the audit log
+/// records who), and counts as activity.
+fn acting(desk: &Desk) -> Result<()> {
+    desk.active_session(Utc::now())?;
+    Ok(())
+}
+
+/// The people who may log in here.
+#[tauri::command]
+#[specta::specta]
+async fn staff_list(desk: State<'_, Desk>) -> Result<Vec<StaffView>> {
+    Ok(desk.staff_list().await?)
+}
+
+/// Logs a person in with their PIN.
+#[tauri::command]
+#[specta::specta]
+async fn login(desk: State<'_, Desk>, staff_id: String, pin: String) -> Result<SessionView> {
+    Ok(desk.login(&staff_id, &pin, Utc::now()).await?)
+}
+
+#[tauri::command]
+#[specta::specta]
+async fn logout(desk: State<'_, Desk>) -> Result<()> {
+    Ok(desk.logout(Utc::now()).await?)
+}
+
+/// Who is logged in, if the desk is not locked.
+#[tauri::command]
+#[specta::specta]
+fn current_session(desk: State<'_, Desk>) -> Option<SessionView> {
+    desk.session(Utc::now())
+}
 
 fn order_id(text: &str) -> Result<uuid::Uuid> {
     uuid::Uuid::parse_str(text).map_err(|_| UiError {
@@ -106,12 +141,16 @@ fn place_of(postcode: String) -> Option<String> {
 #[tauri::command]
 #[specta::specta]
 async fn preview_order(desk: State<'_, Desk>, draft: OrderDraft) -> Result<PreviewView> {
+    // Typing counts as activity: the desk does not lock under someone taking an order.
+    let _ = desk.active_session(Utc::now());
     Ok(desk.preview(&draft, Utc::now()).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 async fn save_draft(desk: State<'_, Desk>, order_id: String, draft: OrderDraft) -> Result<()> {
+    // Typing counts as activity: the desk does not lock under someone taking an order.
+    let _ = desk.active_session(Utc::now());
     Ok(desk
         .save_draft(self::order_id(&order_id)?, &draft, Utc::now())
         .await?)
@@ -137,6 +176,7 @@ async fn place_order(
     order_id: String,
     draft: OrderDraft,
 ) -> Result<PlacedOrderView> {
+    acting(&desk)?;
     let placed = desk
         .place_order(self::order_id(&order_id)?, &draft, Utc::now())
         .await?;
@@ -179,6 +219,7 @@ fn sync_now(sync: State<'_, SyncHandle>) {
 #[tauri::command]
 #[specta::specta]
 async fn mark_attention_done(desk: State<'_, Desk>, number: String) -> Result<()> {
+    acting(&desk)?;
     Ok(desk.mark_attention_done(&number, Utc::now()).await?)
 }
 
@@ -191,6 +232,7 @@ async fn request_payment(
     number: String,
     method: String,
 ) -> Result<()> {
+    acting(&desk)?;
     desk.request_payment(&number, &method, Utc::now()).await?;
     sync.wake();
     Ok(())
@@ -205,6 +247,7 @@ async fn resend_confirmation(
     number: String,
     email: String,
 ) -> Result<()> {
+    acting(&desk)?;
     desk.resend_confirmation(&number, &email, Utc::now()).await?;
     sync.wake();
     Ok(())
@@ -230,6 +273,7 @@ async fn show_order(desk: State<'_, Desk>, number: String) -> Result<OrderDetail
 #[tauri::command]
 #[specta::specta]
 async fn open_confirmation(desk: State<'_, Desk>, number: String) -> Result<String> {
+    acting(&desk)?;
     let path = desk.confirmation_pdf(&number).await?;
     skranke_desk::open_document(&path)?;
     Ok(path.display().to_string())
@@ -238,6 +282,7 @@ async fn open_confirmation(desk: State<'_, Desk>, number: String) -> Result<Stri
 #[tauri::command]
 #[specta::specta]
 async fn print_confirmation(desk: State<'_, Desk>, number: String) -> Result<String> {
+    acting(&desk)?;
     let path = desk.confirmation_pdf(&number).await?;
     skranke_desk::print_document(&path)?;
     Ok(path.display().to_string())
@@ -252,6 +297,7 @@ async fn register_return(
     return_id: String,
     draft: ReturnDraft,
 ) -> Result<RegisteredReturn> {
+    acting(&desk)?;
     let registered = desk
         .register_return(&number, self::order_id(&return_id)?, &draft, Utc::now())
         .await?;
@@ -290,6 +336,10 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
         mark_attention_done,
         request_payment,
         resend_confirmation,
+        staff_list,
+        login,
+        logout,
+        current_session,
     ])
 }
 

@@ -135,6 +135,14 @@ impl Window {
         Ok(())
     }
 
+    /// Logs `name` in with `pin` at the login screen, and waits until the header names them.
+    pub async fn log_in(&self, name: &str, pin: &str) -> Result<(), Error> {
+        self.by_id(&format!("login-staff-{name}")).await?.click().await?;
+        self.type_into("login-pin", &format!("{pin}\u{e007}")).await?;
+        self.wait_text("session", name).await?;
+        Ok(())
+    }
+
     /// Waits until the draft on screen has been saved to disk.
     pub async fn draft_saved(&self) -> Result<(), Error> {
         let xpath = "//*[@data-testid='new-order-screen'][@data-saved-version=@data-edit-version][@data-saved-version!='0']";

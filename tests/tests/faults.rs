@@ -125,7 +125,9 @@ async fn nothing_is_lost_or_duplicated_under_faults_kills_and_restarts() {
     }
     let last = desk.ok(&["sync", "now"]).unwrap();
     assert!(
-        last.contains("Kvittert av sentralen: 0. Hentet: katalog 0, tilgjengelighet 0, ordrestatus 0."),
+        last.contains(
+            "Kvittert av sentralen: 0. Hentet: katalog 0, tilgjengelighet 0, ordrestatus 0, personale 0."
+        ),
         "every stream has converged: {last}"
     );
 

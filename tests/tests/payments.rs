@@ -129,7 +129,7 @@ webhook_secret = "demo-webhook-secret"
     vipps_proxy.set(Fault::None);
     desk_proxy.set(Fault::None);
     let synced = desk.ok(&["sync", "now"]).unwrap();
-    assert!(synced.contains("Kvittert av sentralen: 1"), "{synced}");
+    assert!(synced.contains("Kvittert av sentralen: 2"), "{synced}"); // the order and its audit entry
     assert_eq!(central_orders(&central).await.len(), 2);
 
     // The central store retries (same idempotency key) until Vipps' answer arrives.

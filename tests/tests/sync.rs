@@ -39,7 +39,7 @@ async fn an_offline_order_arrives_a_status_comes_back_and_a_price_change_pulls_i
     // The network returns.
     proxy.set(Fault::None);
     let synced = desk.ok(&["sync", "now"]).unwrap();
-    assert!(synced.contains("Kvittert av sentralen: 1"), "{synced}");
+    assert!(synced.contains("Kvittert av sentralen: 2"), "{synced}"); // the order and its audit entry
     assert!(desk.ok(&["sync", "status"]).unwrap().contains("Ikke sendt: 0"));
     let on_central = central_orders(&central).await;
     assert_eq!(on_central.len(), 1);

@@ -18,6 +18,7 @@ async fn a_phone_order_end_to_end() -> Result<(), Error> {
     let _one = ONE_AT_A_TIME.lock().await;
     let data = tempfile::tempdir()?;
     let w = Window::start(data.path(), &[]).await?;
+    w.log_in("Demo", "1234").await?;
 
     // First start: the empty catalog offers the demo catalog, with progress.
     let import = w.by_id("import-demo").await?;
@@ -71,6 +72,7 @@ async fn a_phone_order_end_to_end() -> Result<(), Error> {
 
     // Restart: the order is in Ordrer.
     let w = Window::start(data.path(), &[]).await?;
+    w.log_in("Demo", "1234").await?;
     w.by_id("nav-ordrer").await?.click().await?;
     w.wait_text("orders-table", &number).await?;
     w.screenshot("06-orders").await?;
@@ -111,6 +113,7 @@ async fn a_draft_survives_a_kill() -> Result<(), Error> {
     let _one = ONE_AT_A_TIME.lock().await;
     let data = tempfile::tempdir()?;
     let w = Window::start(data.path(), &[("SKRANKE_DEMO", "1")]).await?;
+    w.log_in("Demo", "1234").await?;
     // Demo mode imports the demo catalog by itself.
     w.by_id("product-search").await?;
     w.type_into("product-search", &format!("kaffetrakter{}", Key::Enter))
@@ -122,6 +125,7 @@ async fn a_draft_survives_a_kill() -> Result<(), Error> {
     w.kill_app().await?;
 
     let w = Window::start(data.path(), &[]).await?;
+    w.log_in("Demo", "1234").await?;
     w.wait_text("draft-status", "Utkast hentet fram").await?;
     let name = w.by_id("customer.name").await?.prop("value").await?;
     assert_eq!(name.as_deref(), Some("Ola Halvvei"));
@@ -166,6 +170,7 @@ async fn the_window_pairs_shows_sync_and_lists_what_needs_a_person() -> Result<(
     std::fs::create_dir_all(&data)?;
 
     let w = Window::start(&data, &[]).await?;
+    w.log_in("Demo", "1234").await?;
     w.by_id("first-pair").await?.click().await?;
     let code = central.ok(&["pairing-code", "--store", "OSL"])?;
     w.type_into("pair-url", &proxy.url()).await?;
@@ -219,5 +224,129 @@ async fn the_window_pairs_shows_sync_and_lists_what_needs_a_person() -> Result<(
         cache.orders_needing_attention(10).await?.is_empty(),
         "dealt with: the order left the list"
     );
+    Ok(())
+}
+
+/// P5 in the window: a person logs in with their own PIN (a wrong one is refused), places an order
+/// paid with Vipps, sees "venter på betaling"; the customer approves in (the fake) Vipps, and the
+/// order shows "reservert".
+#[tokio::test(flavor = "multi_thread")]
+async fn log_in_with_a_pin_and_see_a_vipps_payment_reserved() -> Result<(), Error> {
+    use skranke_e2e::central_process::{CentralProcess, DeskProcess};
+
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir()?;
+    let fake_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let fake = format!("http://{}", fake_listener.local_addr()?);
+    let central_addr = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = central_addr.clone();
+    let vipps_url = fake.clone();
+    let central = CentralProcess::start_with_config(move |addr| {
+        *seen.lock().unwrap() = Some(addr);
+        Some(format!(
+            "[vipps]\nbase_url = \"{vipps_url}\"\nclient_id = \"demo-client\"\nclient_secret = \"demo-secret\"\n\
+             subscription_key = \"demo-subscription\"\nmerchant_serial_number = \"123456\"\n\
+             webhook_secret = \"demo-webhook-secret\"\n"
+        ))
+    })?;
+    let webhook = format!(
+        "http://{}/v1/webhooks/vipps",
+        central_addr.lock().unwrap().unwrap()
+    );
+    tokio::spawn(skranke_fakepay::serve(
+        fake_listener,
+        skranke_fakepay::FakeConfig::demo(&fake, Some(webhook)),
+    ));
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let products: Vec<_> = skranke_demo::products(50, 5, chrono::Utc::now(), today).collect();
+    let feed = dir.path().join("katalog.jsonl");
+    let lines: Vec<String> = products
+        .iter()
+        .map(|p| {
+            serde_json::json!({"sku": p.sku, "eans": p.eans, "name": p.name, "brand": p.brand,
+                "category": p.category, "price": format!("{}.{:02}", p.price.ore() / 100, p.price.ore() % 100),
+                "availability": "in_stock"})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&feed, lines.join("\n"))?;
+    central.ok(&["import-feed", feed.to_str().unwrap()])?;
+    central.ok(&[
+        "staff", "add", "--store", "OSL", "--name", "Kari", "--pin", "4821",
+    ])?;
+    central.ok(&["staff", "add", "--store", "OSL", "--name", "Per", "--pin", "1357"])?;
+    let data = dir.path().join("desk");
+    let desk = DeskProcess {
+        data_dir: data.clone(),
+    };
+    let code = central.ok(&["pairing-code", "--store", "OSL"])?;
+    desk.ok(&["sync", "pair", &central.url(), code.trim()])?;
+    desk.ok(&["sync", "now"])?;
+
+    let w = Window::start(&data, &[]).await?;
+    // The store's staff, not the demo person; a wrong PIN is refused with what is left.
+    w.by_id("login-staff-Per").await?;
+    w.by_id("login-staff-Kari").await?.click().await?;
+    w.type_into("login-pin", &format!("1111{}", Key::Enter)).await?;
+    w.wait_text("login-error", "Feil PIN. 4 forsøk igjen").await?;
+    w.screenshot("13-login-wrong-pin").await?;
+    w.type_into("login-pin", &format!("4821{}", Key::Enter)).await?;
+    w.wait_text("session", "Kari").await?;
+
+    w.type_into("product-search", &products[0].sku).await?;
+    w.by_id("search-results").await?;
+    press(&w, "product-search", Key::Enter).await?;
+    w.by_id("cart-line-0").await?;
+    w.type_into("customer.name", "Kari Nordmann").await?;
+    w.type_into("customer.phone", "412 34 567").await?;
+    w.type_into("customer.email", "kari@example.no").await?;
+    w.type_into("customer.address.line1", "Storgata 1").await?;
+    w.type_into("customer.address.postcode", "0150").await?;
+    w.wait_text("poststed", "OSLO").await?;
+    w.by_id("pay-vipps").await?.click().await?;
+    w.wait_text("readback", "Betaling: Vipps").await?;
+    w.draft_saved().await?;
+    w.by_id("place-order").await?.click().await?;
+    let number = w.by_id("placed-number").await?.text().await?;
+    assert!(number.contains("OSL1-000001"), "{number}");
+
+    w.by_id("nav-ordrer").await?.click().await?;
+    w.wait_text("orders-table", "OSL1-000001").await?;
+    w.find("[data-testid='orders-table'] tbody tr td")
+        .await?
+        .click()
+        .await?;
+    w.wait_text("payment-state", "Vipps: venter på betaling").await?;
+    w.screenshot("14-payment-waiting").await?;
+
+    // The request reaches Vipps (the desk's sync after placing, then the central store's worker).
+    let http = reqwest::Client::new();
+    let approve = format!("{fake}/_fake/vipps/OSL1-000001-1/approve?user_age=40");
+    let started = std::time::Instant::now();
+    loop {
+        let r = http.post(&approve).send().await?;
+        if r.status().is_success() {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the request never reached Vipps"
+        );
+        tokio::task::yield_now().await;
+    }
+    // The desk's next sync (Innstillinger: "Synkroniser nå") brings the state back.
+    w.by_id("nav-innstillinger").await?.click().await?;
+    w.by_id("sync-now").await?.click().await?;
+    w.by_id("nav-ordrer").await?.click().await?;
+    w.find("[data-testid='orders-table'] tbody tr td")
+        .await?
+        .click()
+        .await?;
+    w.wait_text("payment-state", "Vipps: reservert").await?;
+    w.screenshot("15-payment-reserved").await?;
+    w.close().await?;
+
+    let audit = desk.ok(&["audit", "verify"])?;
+    assert!(audit.contains("Revisjonsloggen er i orden"), "{audit}");
     Ok(())
 }

@@ -130,11 +130,12 @@ fn codegen() -> Result<()> {
 /// boundaries, Rust tests, UI component tests, and the window end to end under Xvfb.
 fn test() -> Result<()> {
     // poppler-utils and zbar-tools read the generated PDFs as a reader and a scanner would;
-    // postgresql gives the central store's tests their throwaway clusters (skranke-testpg).
+    // postgresql gives the central store's tests their throwaway clusters (skranke-testpg);
+    // sqlite3 lets the audit test edit the desk's file as someone with the file would.
     let packages: Vec<&str> = [
         WINDOW_PACKAGES,
         E2E_PACKAGES,
-        &["poppler-utils", "zbar-tools", "postgresql"],
+        &["poppler-utils", "zbar-tools", "postgresql", "sqlite3"],
     ]
     .concat();
     ensure_system_packages(&packages)?;

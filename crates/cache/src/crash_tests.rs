@@ -116,9 +116,15 @@ fn order_survives_sigkill_right_after_place_order_returned() {
             .unwrap()
             .expect("the order is on disk");
         assert_eq!(stored.order.lines.len(), 3);
-        assert_eq!(cache.counts().await.unwrap(), (1, 3, 1));
+        // The order and its audit entry, committed together.
+        assert_eq!(cache.counts().await.unwrap(), (1, 3, 2));
         let pending = cache.outbox_pending().await.unwrap();
-        assert_eq!(pending.len(), 1);
+        assert_eq!(pending.len(), 2);
+        assert_eq!(pending[1].kind, "audit_recorded");
+        assert!(matches!(
+            cache.verify_audit_log().await.unwrap(),
+            crate::AuditCheck::Intact { entries: 1 }
+        ));
         // What the desk queued is what the central store reads, under the hash both compute.
         let entry = &pending[0];
         let placed: skranke_protocol::OrderPlaced = serde_json::from_str(&entry.payload).unwrap();

@@ -31,6 +31,15 @@ impl Cache {
         };
         let mut tx = self.pool.begin().await?;
         queue(&mut tx, order_id, MutationKind::PaymentRequested, &payload, now).await?;
+        let subject = format!("{order_id} ({})", method.code());
+        crate::audit::append(
+            &mut tx,
+            &self.actor(),
+            "betalingsforespørsel sendt på nytt",
+            &subject,
+            now,
+        )
+        .await?;
         sqlx::query("UPDATE orders SET central_payment = ?, followup_message = NULL WHERE id = ?")
             .bind(serde_json::to_string(&waiting)?)
             .bind(order_id)
@@ -59,6 +68,14 @@ impl Cache {
         };
         let mut tx = self.pool.begin().await?;
         queue(&mut tx, order_id, MutationKind::ConfirmationResent, &payload, now).await?;
+        crate::audit::append(
+            &mut tx,
+            &self.actor(),
+            "ordrebekreftelse sendt på nytt",
+            order_id,
+            now,
+        )
+        .await?;
         sqlx::query("UPDATE orders SET central_email = ?, followup_message = NULL WHERE id = ?")
             .bind(serde_json::to_string(&pending)?)
             .bind(order_id)

@@ -1,6 +1,7 @@
 //! The desk's local SQLite cache: catalog and search, customers, orders, the outbox, the device's
 //! order-number series and what sync keeps (pairing, acknowledgements, cursors, staged pages). Durable: when `place_order` returns, the order survives a crash or a power cut.
 
+mod audit;
 mod catalog;
 mod customers;
 mod device;
@@ -12,6 +13,7 @@ mod outbox;
 mod pairing;
 mod pull_apply;
 mod returns;
+mod staff;
 
 #[cfg(test)]
 mod crash_tests;
@@ -24,6 +26,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use audit::{Actor, AuditCheck};
 pub use catalog::{ImportStats, ProductHit};
 pub use customers::CustomerRecord;
 pub use device::DeviceInfo;
@@ -33,11 +36,14 @@ pub use outbox::{AckReport, OutboxEntry};
 pub use pairing::{AttentionRow, Pairing, SyncState};
 pub use pull_apply::StreamPosition;
 pub use returns::RecordedReturn;
+pub use staff::{Lockout, StaffMember};
 
 /// An open cache file. Cheap to clone (a pool of connections).
 #[derive(Debug, Clone)]
 pub struct Cache {
     pool: SqlitePool,
+    /// Who the audit log records for the next actions (the logged-in person, or the command line).
+    actor: std::sync::Arc<std::sync::Mutex<Actor>>,
 }
 
 impl Cache {
@@ -58,7 +64,10 @@ impl Cache {
             .connect_with(options)
             .await?;
         sqlx::migrate!("../../migrations/cache").run(&pool).await?;
-        let cache = Cache { pool };
+        let cache = Cache {
+            pool,
+            actor: std::sync::Arc::new(std::sync::Mutex::new(Actor::command_line())),
+        };
         cache.ensure_device().await?;
         Ok(cache)
     }

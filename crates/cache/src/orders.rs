@@ -182,6 +182,7 @@ impl Cache {
             payload: &payload,
         };
         enqueue(&mut tx, mutation, now).await?;
+        crate::audit::append(&mut tx, &self.actor(), "ordre lagt inn", &order_number, now).await?;
         tx.commit().await?;
         Ok(PlacedOrder {
             order_id,
@@ -308,7 +309,7 @@ fn summary_from_row(row: &SqliteRow) -> Result<OrderSummary, CacheError> {
     })
 }
 
-fn parse_time(text: &str) -> Result<DateTime<Utc>, CacheError> {
+pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, CacheError> {
     DateTime::parse_from_rfc3339(text)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| CacheError::Corrupt(format!("tidspunkt {text}: {e}")))

@@ -33,7 +33,8 @@ impl std::fmt::Debug for Pairing {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyncState {
     pub paired: Option<Pairing>,
-    /// Outbox entries the central store has not acknowledged.
+    /// What staff made that the central store has not acknowledged (orders, returns, resends); the
+    /// audit entries travelling with them are not counted.
     pub pending: u32,
     pub oldest_pending_at: Option<DateTime<Utc>>,
     pub last_good_sync_at: Option<DateTime<Utc>>,
@@ -93,13 +94,17 @@ impl Cache {
         // The streams start over: the central store is the truth from now on.
         sqlx::query("DELETE FROM sync_staging").execute(&mut *tx).await?;
         sqlx::query("DELETE FROM sync_cursor").execute(&mut *tx).await?;
+        // The store's own staff arrive with the staff stream; the demo person goes.
+        sqlx::query("DELETE FROM staff WHERE demo = 1")
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
     pub async fn sync_state(&self) -> Result<SyncState, CacheError> {
         let row = sqlx::query(
-            "SELECT (SELECT count(*) FROM outbox WHERE acked_at IS NULL) AS pending,
+            "SELECT (SELECT count(*) FROM outbox WHERE acked_at IS NULL AND kind <> 'audit_recorded') AS pending,
                     (SELECT min(created_at) FROM outbox WHERE acked_at IS NULL) AS oldest,
                     last_good_sync_at
              FROM device WHERE id = 1",

@@ -99,6 +99,7 @@ impl Cache {
             Stream::Catalog => apply_catalog(&mut tx, &changes, now).await?,
             Stream::Availability => apply_availability(&mut tx, &changes).await?,
             Stream::Orders => apply_orders(&mut tx, &changes).await?,
+            Stream::Staff => apply_staff(&mut tx, &changes).await?,
         }
         sqlx::query("DELETE FROM sync_staging WHERE stream = ?")
             .bind(stream.code())
@@ -112,7 +113,7 @@ impl Cache {
         .bind(stream.code())
         .execute(&mut *tx)
         .await?;
-        if !changes.is_empty() && stream != Stream::Orders {
+        if !changes.is_empty() && matches!(stream, Stream::Catalog | Stream::Availability) {
             sqlx::query("INSERT INTO catalog_meta (key, value) VALUES ('as_of', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
                 .bind(now.to_rfc3339())
                 .execute(&mut *tx)
@@ -230,6 +231,23 @@ async fn refresh_availability(tx: &mut Transaction<'_, Sqlite>, skus: &[&str]) -
              WHERE products.sku = a.sku",
         )
         .bind(serde_json::to_string(chunk)?)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn apply_staff(tx: &mut Transaction<'_, Sqlite>, changes: &[Change]) -> Result<(), CacheError> {
+    for c in changes {
+        let Some(s) = &c.staff else { continue };
+        sqlx::query(
+            "INSERT INTO staff (id, name, pin_hash, active) VALUES (?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, pin_hash = excluded.pin_hash, active = excluded.active",
+        )
+        .bind(s.staff_id.to_string())
+        .bind(&s.name)
+        .bind(&s.pin_hash)
+        .bind(s.active)
         .execute(&mut **tx)
         .await?;
     }

@@ -135,6 +135,8 @@ impl Cache {
             payload: &payload,
         };
         enqueue(&mut tx, mutation, now).await?;
+        let subject = format!("retur {return_no} av {order_id}");
+        crate::audit::append(&mut tx, &self.actor(), "retur registrert", &subject, now).await?;
         tx.commit().await?;
         Ok(RecordedReturn {
             return_id,

@@ -63,11 +63,11 @@ async fn pairing_counts_pending_entries_from_one_and_an_ack_deletes_the_fodselsn
     let dir = tempfile::tempdir().unwrap();
     let cache = open(dir.path()).await;
     let before = place(&cache, false).await;
+    // The order and its audit entry.
     let first = cache.outbox_pending().await.unwrap();
-    cache
-        .record_push(&[applied(1, &first[0].mutation_id)], Utc::now())
-        .await
-        .unwrap();
+    assert_eq!(first.len(), 2);
+    let acks: Vec<_> = first.iter().map(|e| applied(e.seq, &e.mutation_id)).collect();
+    cache.record_push(&acks, Utc::now()).await.unwrap();
 
     // Placed before pairing: numbered from the unpaired series, still pending.
     let offline = place(&cache, true).await;
@@ -77,10 +77,10 @@ async fn pairing_counts_pending_entries_from_one_and_an_ack_deletes_the_fodselsn
         .await
         .unwrap();
     let pending = cache.outbox_pending().await.unwrap();
-    assert_eq!(pending.len(), 1);
+    assert_eq!(pending.len(), 2);
     assert_eq!(
-        (pending[0].seq, pending[0].wire_seq),
-        (2, 1),
+        (pending[0].seq, pending[0].wire_seq, pending[0].kind.as_str()),
+        (3, 1, "order_placed"),
         "the new device's mutation 1"
     );
     let after = place(&cache, false).await;
@@ -94,7 +94,7 @@ async fn pairing_counts_pending_entries_from_one_and_an_ack_deletes_the_fodselsn
         .map(|e| applied(e.wire_seq, &e.mutation_id))
         .collect();
     let report = cache.record_push(&acks, Utc::now()).await.unwrap();
-    assert_eq!(report.acknowledged, 2);
+    assert_eq!(report.acknowledged, 4);
     let stored = cache.order_by_number(&offline).await.unwrap().unwrap();
     assert!(
         !stored.has_fodselsnummer,
@@ -105,9 +105,9 @@ async fn pairing_counts_pending_entries_from_one_and_an_ack_deletes_the_fodselsn
     assert_eq!(cache.sync_state().await.unwrap().pending, 0);
 
     // The central store was restored from a backup and expects mutation 2 again.
-    assert_eq!(cache.reopen_outbox_from(2).await.unwrap(), 1);
+    assert_eq!(cache.reopen_outbox_from(2).await.unwrap(), 3);
     let again = cache.outbox_pending().await.unwrap();
-    assert_eq!(again.len(), 1);
+    assert_eq!(again.len(), 3);
     assert_eq!(again[0].wire_seq, 2);
 }
 
@@ -116,6 +116,7 @@ fn product_page(skus: std::ops::Range<u32>, cursor: &str, has_more: bool) -> Pul
         stream: Stream::Catalog,
         changes: skus
             .map(|i| Change {
+                staff: None,
                 key: format!("SKU-{i:05}"),
                 deleted: false,
                 product: Some(ProductRow {
@@ -211,5 +212,5 @@ async fn a_customer_saved_on_its_own_is_queued_for_the_central_store() {
         .iter()
         .map(|e| e.seq)
         .collect();
-    assert_eq!(seqs, vec![1, 2]);
+    assert_eq!(seqs, vec![1, 2, 3], "the customer, the order, its audit entry");
 }

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use skranke_core::{Availability, OrderStatus};
 use skranke_protocol::{
-    ConfirmationResent, CustomerUpserted, Flag, Mutation, MutationKind, OrderCancelled, OrderPlaced,
-    PaymentRequested, Rejection, RejectionCode, ReturnRegistered,
+    AuditRecorded, ConfirmationResent, CustomerUpserted, Flag, Mutation, MutationKind, OrderCancelled,
+    OrderPlaced, PaymentRequested, Rejection, RejectionCode, ReturnRegistered,
 };
 use sqlx::types::Json;
 use sqlx::PgConnection;
@@ -77,6 +77,9 @@ pub(crate) async fn apply(
             .await
             .map(|()| Vec::new()),
         MutationKind::ConfirmationResent => confirmation_resent(tx, device, parse(m)?, now)
+            .await
+            .map(|()| Vec::new()),
+        MutationKind::AuditRecorded => audit_recorded(tx, device, parse(m)?, now)
             .await
             .map(|()| Vec::new()),
     }
@@ -453,6 +456,57 @@ pub(crate) async fn record_status(
     .bind(status.code())
     .bind(tracking)
     .bind(by)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// A desk's audit entry: stored with whether it continues the desk's chain. A break (an entry
+/// changed or removed on the desk before it was sent) is kept and flagged, never refused: the
+/// record of what arrived is the evidence.
+async fn audit_recorded(
+    tx: &mut PgConnection,
+    device: &Device,
+    p: AuditRecorded,
+    now: DateTime<Utc>,
+) -> Result<(), Failure> {
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_log WHERE device_id = $1 ORDER BY seq DESC LIMIT 1")
+            .bind(device.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let (expected_seq, expected_prev) = match &last {
+        Some((seq, hash)) => (seq + 1, hash.clone()),
+        None => (1, skranke_protocol::AUDIT_GENESIS.to_string()),
+    };
+    let recomputed = skranke_protocol::audit_hash(
+        p.seq,
+        &p.at_utc.to_rfc3339(),
+        p.staff_id.map(|id| id.to_string()).as_deref(),
+        &p.staff_name,
+        &p.action,
+        &p.subject,
+        &p.prev_hash,
+    );
+    let chain_ok = p.seq == expected_seq && p.prev_hash == expected_prev && recomputed == p.hash;
+    if !chain_ok {
+        tracing::warn!(device = %device.id, seq = p.seq, "revisjonsloggen fra skranken er brutt");
+    }
+    sqlx::query(
+        "INSERT INTO audit_log (device_id, seq, at, staff_id, staff_name, action, subject, prev_hash, hash, chain_ok, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (device_id, seq) DO NOTHING",
+    )
+    .bind(device.id)
+    .bind(p.seq)
+    .bind(p.at_utc)
+    .bind(p.staff_id)
+    .bind(&p.staff_name)
+    .bind(&p.action)
+    .bind(&p.subject)
+    .bind(&p.prev_hash)
+    .bind(&p.hash)
+    .bind(chain_ok)
+    .bind(now)
     .execute(&mut *tx)
     .await?;
     Ok(())

@@ -19,6 +19,7 @@ mod payment;
 pub mod payment_jobs;
 mod pull;
 mod push;
+pub mod staff;
 mod webhooks;
 pub mod workers;
 

@@ -55,6 +55,31 @@ enum Command {
         #[command(subcommand)]
         command: OrderCommand,
     },
+    /// Staff who log in at the desks with a PIN.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    /// Adds a person (or gives them a new PIN): `staff add --store OSL --name "Kari" --pin 4821`.
+    Add {
+        #[arg(long)]
+        store: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        pin: String,
+    },
+    /// Takes a person's access away at every desk of the store.
+    Deactivate {
+        #[arg(long)]
+        store: String,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -137,6 +162,24 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(api)?;
             println!("Butikken {} er lagret.", id.to_uppercase());
+            Ok(())
+        }
+        Command::Staff {
+            command: StaffCommand::Add { store, name, pin },
+        } => {
+            skranke_central::staff::set_staff(&pool, &store, &name, &pin, chrono::Utc::now())
+                .await
+                .map_err(api)?;
+            println!("{name} kan logge inn i {} med PIN-en sin.", store.to_uppercase());
+            Ok(())
+        }
+        Command::Staff {
+            command: StaffCommand::Deactivate { store, name },
+        } => {
+            skranke_central::staff::deactivate_staff(&pool, &store, &name, chrono::Utc::now())
+                .await
+                .map_err(api)?;
+            println!("{name} kan ikke lenger logge inn i {}.", store.to_uppercase());
             Ok(())
         }
         Command::PairingCode { store, minutes } => {

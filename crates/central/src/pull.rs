@@ -46,6 +46,7 @@ pub(crate) struct ChangesQuery {
     pub catalog: Option<String>,
     pub availability: Option<String>,
     pub orders: Option<String>,
+    pub staff: Option<String>,
     /// Changes per stream page, 1–10000 (default 1000).
     pub limit: Option<u32>,
 }
@@ -61,6 +62,7 @@ pub(crate) async fn changes(
         (Stream::Catalog, q.catalog),
         (Stream::Availability, q.availability),
         (Stream::Orders, q.orders),
+        (Stream::Staff, q.staff),
     ] {
         let one = PullQuery {
             stream,
@@ -146,6 +148,21 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
             .fetch_all(pool)
             .await?
         }
+        Stream::Staff => {
+            sqlx::query(
+                "SELECT id::text AS key, false AS deleted, sync_txid::text AS txid, sync_seq, id, name, pin_argon2, active
+                 FROM staff
+                 WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
+                   AND sync_txid < pg_snapshot_xmin(pg_current_snapshot())
+                 ORDER BY sync_txid, sync_seq LIMIT $3",
+            )
+            .bind(&txid)
+            .bind(from.seq)
+            .bind(fetch)
+            .bind(&device.store_id)
+            .fetch_all(pool)
+            .await?
+        }
         Stream::Orders => sqlx::query(
             "SELECT id::text AS key, false AS deleted, sync_txid::text AS txid, sync_seq, id, number, status,
                         tracking_number, flags, updated_at, payment_method, payment_state, payment_detail,
@@ -190,6 +207,7 @@ fn change(stream: Stream, row: &PgRow) -> Result<Change, sqlx::Error> {
         product: None,
         availability: None,
         order: None,
+        staff: None,
     };
     if deleted {
         return Ok(change);
@@ -214,6 +232,14 @@ fn change(stream: Stream, row: &PgRow) -> Result<Change, sqlx::Error> {
                 status: row.try_get("status")?,
                 supplier_date: row.try_get::<Option<NaiveDate>, _>("supplier_date")?,
                 as_of: row.try_get::<DateTime<Utc>, _>("as_of")?,
+            });
+        }
+        Stream::Staff => {
+            change.staff = Some(skranke_protocol::StaffRow {
+                staff_id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                pin_hash: row.try_get("pin_argon2")?,
+                active: row.try_get("active")?,
             });
         }
         Stream::Orders => {

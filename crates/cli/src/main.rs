@@ -57,9 +57,18 @@ enum Command {
     Pdf(PdfCommand),
     /// Demo: demokatalog ved tom database, søk og en eksempelordre.
     Demo,
+    /// Revisjonsloggen: kontroller at ingen hendelse er endret eller slettet.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Synkronisering med sentralen: par, synk nå, status.
     #[command(subcommand)]
     Sync(SyncCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Regner ut hele kjeden på nytt; feiler (kode 1) og peker på hendelsen hvis noe er endret.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -285,6 +294,10 @@ async fn run(command: Command, data_dir: &Path, now: chrono::DateTime<Utc>) -> R
         }
         Command::Demo => demo(&desk, now).await?,
         Command::Sync(c) => sync(&desk, c, now).await?,
+        Command::Audit(AuditCommand::Verify) => {
+            let entries = desk.verify_audit_log().await?;
+            println!("Revisjonsloggen er i orden: {entries} hendelser, kjeden er hel.");
+        }
     }
     Ok(())
 }

@@ -325,8 +325,8 @@ fn returns_are_recorded_once_and_never_exceed_what_was_bought() {
     let after = desk.state();
     assert_eq!(
         (after.2, after.5),
-        (before.2 + 1, before.5 + 1),
-        "one outbox entry, one return"
+        (before.2 + 2, before.5 + 1),
+        "one return and its audit entry in the outbox, one return"
     );
     let slip = desk
         .path()
@@ -352,4 +352,63 @@ fn returns_are_recorded_once_and_never_exceed_what_was_bought() {
         .join("dokumenter")
         .join(format!("{number}-ordrebekreftelse.pdf"))
         .exists());
+}
+
+/// The audit log: every order and reprint is recorded with who and when; editing an entry directly in
+/// the SQLite file (after dropping the triggers that refuse it, as someone with the file could) is
+/// found by `skranke audit verify`, which names the entry.
+#[test]
+fn an_edited_audit_entry_is_detected_by_verify() {
+    let desk = Desk::new();
+    let file = desk.write("good.json", &serde_json::to_vec(&desk.good_order()).unwrap());
+    for _ in 0..2 {
+        assert!(skranke(desk.path(), &["order", "place", file.to_str().unwrap()])
+            .status
+            .success());
+    }
+    let list = String::from_utf8(skranke(desk.path(), &["order", "list"]).stdout).unwrap();
+    let first = list
+        .split_whitespace()
+        .find(|w| w.contains("-000001"))
+        .unwrap()
+        .to_string();
+    assert!(skranke(desk.path(), &["pdf", "confirmation", &first])
+        .status
+        .success());
+
+    let ok = skranke(desk.path(), &["audit", "verify"]);
+    let stdout = String::from_utf8(ok.stdout).unwrap();
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        stdout.contains("Revisjonsloggen er i orden: 3 hendelser"),
+        "{stdout}"
+    );
+
+    let db = desk.path().join("desk.sqlite3");
+    let sqlite = |sql: &str| Command::new("sqlite3").arg(&db).arg(sql).output().unwrap();
+    let entries = String::from_utf8(
+        sqlite("SELECT seq, staff_name, action, subject FROM audit_log ORDER BY seq").stdout,
+    )
+    .unwrap();
+    assert!(entries.contains("1|kommandolinjen|ordre lagt inn|"), "{entries}");
+    assert!(entries.contains("|ordrebekreftelse skrevet ut|"), "{entries}");
+    // The triggers refuse a plain edit.
+    let refused = sqlite("UPDATE audit_log SET staff_name = 'Noen andre' WHERE seq = 2");
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("revisjonsloggen kan ikke endres"));
+    // Without them, the edit goes in, and the chain shows it.
+    let edited = sqlite(
+        "DROP TRIGGER audit_log_no_update; UPDATE audit_log SET staff_name = 'Noen andre' WHERE seq = 2;",
+    );
+    assert!(
+        edited.status.success(),
+        "{}",
+        String::from_utf8_lossy(&edited.stderr)
+    );
+    let broken = skranke(desk.path(), &["audit", "verify"]);
+    assert!(!broken.status.success());
+    let stderr = String::from_utf8(broken.stderr).unwrap();
+    assert!(
+        stderr.contains("revisjonsloggen er endret: hendelse 2 innholdet stemmer ikke med hashen"),
+        "{stderr}"
+    );
 }

@@ -35,10 +35,15 @@ impl Desk {
             order_number: &stored.order_number,
             order: &stored.order,
             policy: self.policy(),
-            payment_state: Some(&crate::views::payment_state_text(&stored)),
+            payment_state: Some(&crate::views::payment_state_only(&stored)),
         };
         let bytes = order_confirmation(&doc)?;
-        self.write_document(&format!("{}-ordrebekreftelse.pdf", stored.order_number), &bytes)
+        let path = self.write_document(&format!("{}-ordrebekreftelse.pdf", stored.order_number), &bytes)?;
+        // A reprint is recorded: who gave the customer which copy, and when.
+        self.cache()
+            .record_audit("ordrebekreftelse skrevet ut", &stored.order_number, Utc::now())
+            .await?;
+        Ok(path)
     }
 
     /// Records a return of an order's lines (never more than bought minus already returned) with its

@@ -31,6 +31,16 @@ pub enum DeskError {
     Io { context: String, source: std::io::Error },
     #[error("{0}")]
     Sync(#[from] skranke_sync::SyncError),
+    #[error("Feil PIN. {0} forsøk igjen før du blir sperret i fem minutter.")]
+    WrongPin(i64),
+    #[error("For mange feil PIN-er: sperret til kl. {0}.")]
+    LockedOut(String),
+    #[error("Skranken er låst: logg inn med PIN.")]
+    NotLoggedIn,
+    #[error("{0}")]
+    Login(String),
+    #[error("revisjonsloggen er endret: hendelse {seq} {reason}")]
+    AuditBroken { seq: i64, reason: String },
     /// P5: a reserved or paid payment is not sent again or changed.
     #[error("betalingen er {0}: den kan ikke sendes på nytt eller endres")]
     PaymentSettled(String),
@@ -50,6 +60,10 @@ pub enum ErrorCode {
     Sync,
     Io,
     PaymentSettled,
+    WrongPin,
+    LockedOut,
+    NotLoggedIn,
+    AuditBroken,
 }
 
 impl DeskError {
@@ -64,6 +78,10 @@ impl DeskError {
             DeskError::Io { .. } => ErrorCode::Io,
             DeskError::Sync(_) => ErrorCode::Sync,
             DeskError::PaymentSettled(_) => ErrorCode::PaymentSettled,
+            DeskError::WrongPin(_) | DeskError::Login(_) => ErrorCode::WrongPin,
+            DeskError::LockedOut(_) => ErrorCode::LockedOut,
+            DeskError::NotLoggedIn => ErrorCode::NotLoggedIn,
+            DeskError::AuditBroken { .. } => ErrorCode::AuditBroken,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The use cases the desktop window and the CLI share: open a desk, import a catalog, search, find
 //! customers, validate and place orders, list and show them. Shells stay thin; this crate is tested.
 
+mod audit;
 mod documents;
 mod error;
 mod flags;
@@ -8,6 +9,7 @@ mod followups;
 mod form;
 pub mod import;
 mod labels;
+pub mod staff;
 mod sync_view;
 pub mod views;
 
@@ -44,6 +46,7 @@ pub struct Desk {
     data_dir: PathBuf,
     cache: Cache,
     policy: ShopPolicy,
+    session: staff::SessionSlot,
 }
 
 /// The data folder a desk uses unless told otherwise: `SKRANKE_DATA_DIR`, else the OS data directory.
@@ -81,11 +84,14 @@ impl Desk {
             }
         };
         let cache = Cache::open(&data_dir.join("desk.sqlite3")).await?;
-        Ok(Desk {
+        let desk = Desk {
             data_dir: data_dir.to_path_buf(),
             cache,
             policy,
-        })
+            session: staff::SessionSlot::default(),
+        };
+        desk.ensure_demo_staff().await?;
+        Ok(desk)
     }
 
     pub fn data_dir(&self) -> &Path {

@@ -45,6 +45,7 @@ pub fn stream_name(stream: skranke_protocol::Stream) -> &'static str {
         skranke_protocol::Stream::Catalog => "katalog",
         skranke_protocol::Stream::Availability => "tilgjengelighet",
         skranke_protocol::Stream::Orders => "ordrestatus",
+        skranke_protocol::Stream::Staff => "personale",
     }
 }
 

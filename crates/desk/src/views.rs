@@ -317,6 +317,13 @@ pub fn payment_state_text(s: &StoredOrder) -> String {
     }
 }
 
+/// The payment state alone, for the confirmation (which names the method itself).
+pub fn payment_state_only(s: &StoredOrder) -> String {
+    s.payment
+        .as_ref()
+        .map_or_else(|| "venter på betaling".to_string(), |p| p.text.clone())
+}
+
 fn email_text(s: &StoredOrder) -> String {
     match &s.email {
         Some(e) => {

@@ -150,9 +150,9 @@ async fn placed_orders_are_listed_shown_and_keep_the_fodselsnummer_apart() {
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].order_number, placed.order_number);
     let pending = desk.cache().outbox_pending().await.unwrap();
-    assert_eq!(pending.len(), 1);
+    assert_eq!(pending.len(), 2, "the order and its audit entry");
     assert!(
-        !pending[0].payload.contains("15839649859"),
+        pending.iter().all(|p| !p.payload.contains("15839649859")),
         "P3: not in what is sent either"
     );
     assert!(matches!(
@@ -289,4 +289,40 @@ async fn the_form_previews_shows_payment_rules_and_keeps_its_draft_until_placed(
         None,
         "placing takes the draft with it"
     );
+}
+
+/// Staff log in with their own PIN: five wrong in a row lock that person out for five minutes, and
+/// five idle minutes lock the desk. Logins are in the audit log.
+#[tokio::test]
+async fn pin_login_locks_out_after_five_wrong_and_after_idle_time() {
+    use skranke_desk::staff::{DEMO_PIN, DEMO_STAFF_ID};
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    let staff = desk.staff_list().await.unwrap();
+    assert_eq!(staff.len(), 1, "an unpaired desk has its demo person");
+    assert!(matches!(desk.active_session(now()), Err(DeskError::NotLoggedIn)));
+
+    for left in (1..5).rev() {
+        match desk.login(DEMO_STAFF_ID, "0000", now()).await {
+            Err(DeskError::WrongPin(n)) => assert_eq!(n, left),
+            other => panic!("{other:?}"),
+        }
+    }
+    let locked = desk.login(DEMO_STAFF_ID, "0000", now()).await;
+    assert!(matches!(locked, Err(DeskError::LockedOut(_))), "{locked:?}");
+    // Locked: even the right PIN is refused until the five minutes are over.
+    let still = desk
+        .login(DEMO_STAFF_ID, DEMO_PIN, now() + chrono::Duration::minutes(4))
+        .await;
+    assert!(matches!(still, Err(DeskError::LockedOut(_))), "{still:?}");
+    let later = now() + chrono::Duration::minutes(6);
+    let session = desk.login(DEMO_STAFF_ID, DEMO_PIN, later).await.unwrap();
+    assert_eq!(session.name, "Demo");
+    assert!(desk.active_session(later + chrono::Duration::minutes(4)).is_ok());
+    // Idle for more than five minutes after the last action: locked.
+    assert!(matches!(
+        desk.active_session(later + chrono::Duration::minutes(10)),
+        Err(DeskError::NotLoggedIn)
+    ));
+    assert_eq!(desk.verify_audit_log().await.unwrap(), 1, "the login");
 }

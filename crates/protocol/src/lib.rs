@@ -15,11 +15,12 @@ pub use admin::SetStatusRequest;
 pub use error::{ErrorBody, ErrorCode};
 pub use pairing::{PairRequest, PairResponse};
 pub use payload::{
-    ConfirmationResent, CustomerUpserted, OrderCancelled, OrderPlaced, PaymentRequested, ReturnRegistered,
+    audit_hash, AuditRecorded, ConfirmationResent, CustomerUpserted, OrderCancelled, OrderPlaced,
+    PaymentRequested, ReturnRegistered, AUDIT_GENESIS,
 };
 pub use pull::{
     AvailabilityRow, Change, ChangesResponse, Cursor, EmailStatus, OrderStatusRow, PaymentStatus, ProductRow,
-    PullResponse, Stream,
+    PullResponse, StaffRow, Stream,
 };
 pub use push::{
     payload_sha256, Flag, Mutation, MutationKind, MutationResult, Outcome, PushRequest, PushResponse,

@@ -65,3 +65,36 @@ pub struct ConfirmationResent {
     pub email: Option<String>,
     pub requested_at_utc: DateTime<Utc>,
 }
+
+/// `audit_recorded`: one entry of the desk's hash-chained audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditRecorded {
+    pub seq: i64,
+    pub at_utc: DateTime<Utc>,
+    pub staff_id: Option<Uuid>,
+    pub staff_name: String,
+    pub action: String,
+    pub subject: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The hash that chains an audit entry to the one before it (hex SHA-256 over every field and the
+/// previous hash). The desk writes it; the desk's `audit verify` and the central store recompute it.
+pub fn audit_hash(
+    seq: i64,
+    at_utc: &str,
+    staff_id: Option<&str>,
+    staff_name: &str,
+    action: &str,
+    subject: &str,
+    prev_hash: &str,
+) -> String {
+    // Fields joined with a separator that cannot occur in them unescaped: each is JSON-quoted.
+    let text = serde_json::json!([seq, at_utc, staff_id, staff_name, action, subject, prev_hash]).to_string();
+    crate::payload_sha256(text.as_bytes())
+}
+
+/// The hash before the first entry.
+pub const AUDIT_GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

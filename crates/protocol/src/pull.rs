@@ -16,16 +16,24 @@ pub enum Stream {
     Availability,
     /// Status of the orders of the device's own store.
     Orders,
+    /// The store's staff and their PIN hashes (argon2), so a desk logs people in offline.
+    Staff,
 }
 
 impl Stream {
-    pub const ALL: [Stream; 3] = [Stream::Catalog, Stream::Availability, Stream::Orders];
+    pub const ALL: [Stream; 4] = [
+        Stream::Catalog,
+        Stream::Availability,
+        Stream::Orders,
+        Stream::Staff,
+    ];
 
     pub const fn code(self) -> &'static str {
         match self {
             Stream::Catalog => "catalog",
             Stream::Availability => "availability",
             Stream::Orders => "orders",
+            Stream::Staff => "staff",
         }
     }
 }
@@ -78,6 +86,8 @@ pub struct Change {
     pub availability: Option<AvailabilityRow>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order: Option<OrderStatusRow>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff: Option<StaffRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,6 +136,17 @@ pub struct OrderStatusRow {
     /// Whether the confirmation e-mail went out (R3: a durable medium).
     #[serde(default)]
     pub email: Option<EmailStatus>,
+}
+
+/// A person who may log in at the store's desks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StaffRow {
+    pub staff_id: Uuid,
+    pub name: String,
+    /// The PIN as an argon2id PHC string; the PIN itself never leaves the central store's CLI.
+    pub pin_hash: String,
+    pub active: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

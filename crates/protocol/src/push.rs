@@ -79,6 +79,8 @@ pub enum MutationKind {
     PaymentRequested,
     /// Staff send the confirmation e-mail again, perhaps to a corrected address.
     ConfirmationResent,
+    /// One entry of the desk's audit log.
+    AuditRecorded,
 }
 
 impl MutationKind {
@@ -90,6 +92,7 @@ impl MutationKind {
             MutationKind::OrderCancelled => "order_cancelled",
             MutationKind::PaymentRequested => "payment_requested",
             MutationKind::ConfirmationResent => "confirmation_resent",
+            MutationKind::AuditRecorded => "audit_recorded",
         }
     }
 
@@ -101,6 +104,7 @@ impl MutationKind {
             MutationKind::OrderCancelled,
             MutationKind::PaymentRequested,
             MutationKind::ConfirmationResent,
+            MutationKind::AuditRecorded,
         ]
         .into_iter()
         .find(|k| k.code() == code)

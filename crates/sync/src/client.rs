@@ -62,11 +62,12 @@ impl CentralClient {
     }
 
     /// One page of every stream from its cursor (in [`Stream::ALL`] order): an idle poll is one request.
-    pub async fn changes(&self, cursors: &[Cursor; 3], limit: u32) -> Result<ChangesResponse, SyncError> {
+    pub async fn changes(&self, cursors: &[Cursor; 4], limit: u32) -> Result<ChangesResponse, SyncError> {
         let r = self.http.get(format!("{}/v1/changes", self.base)).query(&[
             ("catalog", cursors[0].0.as_str()),
             ("availability", cursors[1].0.as_str()),
             ("orders", cursors[2].0.as_str()),
+            ("staff", cursors[3].0.as_str()),
             ("limit", &limit.to_string()),
         ]);
         answer(self.authed(r)?.send().await).await

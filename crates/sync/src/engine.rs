@@ -141,7 +141,7 @@ pub async fn pull_all(
     client: &CentralClient,
     mut progress: impl FnMut(Stream, u64),
 ) -> Result<Vec<(Stream, u64)>, SyncError> {
-    let mut positions = Vec::with_capacity(3);
+    let mut positions = Vec::with_capacity(Stream::ALL.len());
     for stream in Stream::ALL {
         positions.push(cache.stream_position(stream).await?);
     }
@@ -149,6 +149,7 @@ pub async fn pull_all(
         positions[0].resume_from.clone(),
         positions[1].resume_from.clone(),
         positions[2].resume_from.clone(),
+        positions[3].resume_from.clone(),
     ];
     let answer = client.changes(&cursors, PULL_PAGE).await?;
     if answer.pages.len() != Stream::ALL.len() {

@@ -40,6 +40,13 @@ export const commands = {
 	requestPayment: (number: string, method: string) => typedError<null, UiError>(__TAURI_INVOKE("request_payment", { number, method })),
 	/**  Sends the confirmation e-mail again; an empty `email` means the address on the order. */
 	resendConfirmation: (number: string, email: string) => typedError<null, UiError>(__TAURI_INVOKE("resend_confirmation", { number, email })),
+	/**  The people who may log in here. */
+	staffList: () => typedError<StaffView[], UiError>(__TAURI_INVOKE("staff_list")),
+	/**  Logs a person in with their PIN. */
+	login: (staffId: string, pin: string) => typedError<SessionView, UiError>(__TAURI_INVOKE("login", { staffId, pin })),
+	logout: () => typedError<null, UiError>(__TAURI_INVOKE("logout")),
+	/**  Who is logged in, if the desk is not locked. */
+	currentSession: () => __TAURI_INVOKE<SessionView | null>("current_session"),
 };
 
 /* Types */
@@ -109,7 +116,7 @@ export type CustomerView = {
 };
 
 /**  The closed set of error codes a UI branches on (never on text). */
-export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "payment_settled";
+export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "payment_settled" | "wrong_pin" | "locked_out" | "not_logged_in" | "audit_broken";
 
 /**  A refused field: its path (for the form), its Norwegian label and message. */
 export type FieldErrorView = {
@@ -401,6 +408,12 @@ export type SavedDraft_Serialize = {
 	draft: OrderDraft_Serialize,
 };
 
+/**  Who is logged in. */
+export type SessionView = {
+	staff_id: string,
+	name: string,
+};
+
 /**  The shop policy and the desk's own facts, for Innstillinger. */
 export type SettingsView = {
 	data_dir: string,
@@ -414,6 +427,12 @@ export type ShippingOptionView = {
 	code: string,
 	name: string,
 	price_text: string,
+};
+
+/**  Someone at the login screen's list. */
+export type StaffView = {
+	id: string,
+	name: string,
 };
 
 /**  The header's sync indicator, and the pairing as Innstillinger shows it. */

@@ -13,5 +13,6 @@ mod payments;
 mod pull;
 mod push;
 mod smtp_sink;
+mod staff_audit;
 mod support;
 mod tls;

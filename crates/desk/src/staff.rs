@@ -1,0 +1,186 @@
+//! Logging in at the desk: each person picks their name and types their own PIN (argon2id hashes from
+//! the central store, so it works offline). Five wrong PINs in a row lock that person out for five
+//! minutes; five idle minutes lock the desk. The audit log records who is logged in.
+
+use std::sync::Mutex;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use skranke_cache::Actor;
+
+use crate::{Desk, DeskError};
+
+/// Wrong PINs in a row before the person is locked out, and for how long.
+pub const MAX_WRONG_PINS: i64 = 5;
+pub const LOCKOUT_MINUTES: i64 = 5;
+/// Minutes without use before the desk locks and the next person must log in.
+pub const IDLE_MINUTES: i64 = 5;
+
+/// The demo desk's person (an unpaired desk has no staff from the central store).
+pub const DEMO_STAFF_ID: &str = "00000000-0000-7000-8000-00000000d3e0";
+pub const DEMO_STAFF_NAME: &str = "Demo";
+pub const DEMO_PIN: &str = "1234";
+
+/// Someone at the login screen's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct StaffView {
+    pub id: String,
+    pub name: String,
+}
+
+/// Who is logged in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct SessionView {
+    pub staff_id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Session {
+    view: SessionView,
+    last_active: DateTime<Utc>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub(crate) struct SessionSlot(std::sync::Arc<Mutex<Option<Session>>>);
+
+impl SessionSlot {
+    fn get(&self) -> std::sync::MutexGuard<'_, Option<Session>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// An argon2id hash of `pin` (PHC string), as the central store's CLI makes them.
+pub fn hash_pin(pin: &str) -> Result<String, String> {
+    let salt = SaltString::generate(&mut rand::rngs::OsRng);
+    Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| e.to_string())
+}
+
+fn pin_matches(pin: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .is_ok_and(|parsed| Argon2::default().verify_password(pin.as_bytes(), &parsed).is_ok())
+}
+
+impl Desk {
+    /// An unpaired desk gets its demo person, so the demo can be tried (PIN 1234).
+    pub(crate) async fn ensure_demo_staff(&self) -> Result<(), DeskError> {
+        if !self.cache().staff().await?.is_empty() || self.cache().sync_state().await?.paired.is_some() {
+            return Ok(());
+        }
+        let hash =
+            hash_pin(DEMO_PIN).map_err(|e| DeskError::Login(format!("PIN-en kunne ikke lagres: {e}")))?;
+        self.cache()
+            .ensure_demo_staff(DEMO_STAFF_ID, DEMO_STAFF_NAME, &hash)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn staff_list(&self) -> Result<Vec<StaffView>, DeskError> {
+        Ok(self
+            .cache()
+            .staff()
+            .await?
+            .into_iter()
+            .map(|s| StaffView {
+                id: s.id,
+                name: s.name,
+            })
+            .collect())
+    }
+
+    /// Logs `staff_id` in with `pin`; refused while locked out, and counted when wrong.
+    pub async fn login(
+        &self,
+        staff_id: &str,
+        pin: &str,
+        now: DateTime<Utc>,
+    ) -> Result<SessionView, DeskError> {
+        let member = self
+            .cache()
+            .staff()
+            .await?
+            .into_iter()
+            .find(|s| s.id == staff_id)
+            .ok_or_else(|| DeskError::Login("Velg navnet ditt i listen.".into()))?;
+        let lockout = self.cache().lockout(staff_id).await?;
+        if let Some(until) = lockout.locked_until.filter(|u| *u > now) {
+            return Err(DeskError::LockedOut(
+                crate::oslo_time(until).format("%H:%M").to_string(),
+            ));
+        }
+        let (pin_owned, hash) = (pin.to_string(), member.pin_hash.clone());
+        // argon2 takes tens of milliseconds on purpose: off the async threads.
+        let ok = tokio::task::spawn_blocking(move || pin_matches(&pin_owned, &hash))
+            .await
+            .unwrap_or(false);
+        if !ok {
+            let after = self
+                .cache()
+                .record_wrong_pin(staff_id, MAX_WRONG_PINS, Duration::minutes(LOCKOUT_MINUTES), now)
+                .await?;
+            if let Some(until) = after.locked_until {
+                return Err(DeskError::LockedOut(
+                    crate::oslo_time(until).format("%H:%M").to_string(),
+                ));
+            }
+            return Err(DeskError::WrongPin(MAX_WRONG_PINS - after.failures));
+        }
+        self.cache().clear_wrong_pins(staff_id).await?;
+        let view = SessionView {
+            staff_id: member.id.clone(),
+            name: member.name.clone(),
+        };
+        *self.session.get() = Some(Session {
+            view: view.clone(),
+            last_active: now,
+        });
+        self.cache().set_actor(Actor {
+            staff_id: Some(member.id),
+            name: member.name,
+        });
+        self.cache().record_audit("innlogget", &view.name, now).await?;
+        Ok(view)
+    }
+
+    pub async fn logout(&self, now: DateTime<Utc>) -> Result<(), DeskError> {
+        let was = self.session.get().take();
+        if let Some(s) = was {
+            self.cache().record_audit("logget ut", &s.view.name, now).await?;
+        }
+        self.cache().set_actor(Actor {
+            staff_id: None,
+            name: "ingen innlogget".into(),
+        });
+        Ok(())
+    }
+
+    /// The person logged in, if the desk is not locked; every action of the window goes through this
+    /// and counts as activity. After `IDLE_MINUTES` without any, the desk locks.
+    pub fn active_session(&self, now: DateTime<Utc>) -> Result<SessionView, DeskError> {
+        let mut slot = self.session.get();
+        let Some(session) = slot.as_mut() else {
+            return Err(DeskError::NotLoggedIn);
+        };
+        if now - session.last_active > Duration::minutes(IDLE_MINUTES) {
+            *slot = None;
+            return Err(DeskError::NotLoggedIn);
+        }
+        session.last_active = now;
+        Ok(session.view.clone())
+    }
+
+    /// Who is logged in, without counting as activity (the window asks this to know when to lock).
+    pub fn session(&self, now: DateTime<Utc>) -> Option<SessionView> {
+        let slot = self.session.get();
+        slot.as_ref()
+            .filter(|s| now - s.last_active <= Duration::minutes(IDLE_MINUTES))
+            .map(|s| s.view.clone())
+    }
+}
