@@ -5,6 +5,7 @@
 
 mod app;
 mod apply;
+pub mod audit;
 pub mod config;
 mod error;
 mod extract;

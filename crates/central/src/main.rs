@@ -55,11 +55,22 @@ enum Command {
         #[command(subcommand)]
         command: OrderCommand,
     },
+    /// Checks the audit logs: the central store's chain, and the desks' entries as they arrived.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Staff who log in at the desks with a PIN.
     Staff {
         #[command(subcommand)]
         command: StaffCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recomputes the chain; exits 1 and names the entry when something was changed.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -182,6 +193,24 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{name} kan ikke lenger logge inn i {}.", store.to_uppercase());
             Ok(())
         }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let report = skranke_central::audit::verify(&pool)
+                .await
+                .map_err(|e| e.to_string())?;
+            if let Some((seq, reason)) = report.central_broken {
+                return Err(format!("Revisjonsloggen er endret: hendelse {seq} {reason}."));
+            }
+            println!(
+                "Revisjonsloggen er i orden: {} hendelser. Brudd i skrankenes logger: {}.",
+                report.central_entries, report.desk_breaks
+            );
+            if report.desk_breaks > 0 {
+                return Err("Noen skranker har sendt en revisjonslogg som er endret.".into());
+            }
+            Ok(())
+        }
         Command::PairingCode { store, minutes } => {
             let minutes = minutes.unwrap_or(config.pairing_code_minutes);
             let code = skranke_central::pairing::create_code(
@@ -211,7 +240,12 @@ async fn run(cli: Cli) -> Result<(), String> {
                 status,
                 tracking_number: tracking,
             };
-            let row = skranke_central::order_status::set_status(&pool, &order, &req, "cli", Utc::now())
+            // Who ran the command is what the audit log records.
+            let who = format!(
+                "kommandolinjen ({})",
+                std::env::var("USER").unwrap_or_else(|_| "ukjent".into())
+            );
+            let row = skranke_central::order_status::set_status(&pool, &order, &req, &who, Utc::now())
                 .await
                 .map_err(api)?;
             println!(

@@ -66,6 +66,11 @@ pub async fn set_status(
     .fetch_one(&mut *tx)
     .await?;
     record_status(&mut tx, id, req.status, tracking, set_by, now).await?;
+    let subject = match tracking {
+        Some(t) => format!("{}: {} (sporingsnummer {t})", updated.0, req.status.text()),
+        None => format!("{}: {}", updated.0, req.status.text()),
+    };
+    crate::audit::append(&mut tx, set_by, "status endret", &subject, now).await?;
     if req.status == OrderStatus::Sendt && current != OrderStatus::Sendt {
         // P1: what was reserved is taken when the parcel leaves; the customer gets the tracking number.
         crate::payment::capture_on_dispatch(&mut tx, id, now).await?;

@@ -108,9 +108,18 @@ async fn operator_commands_pair_import_and_set_status() {
     let r = s.get("/v1/pull?stream=orders", Some(&desk.token)).await;
     assert_eq!(r.body["changes"][0]["order"]["status"], "sendt");
     assert_eq!(r.body["changes"][0]["order"]["tracking_number"], "70712345");
-    let history: i64 = sqlx::query_scalar("SELECT count(*) FROM order_status_history WHERE set_by = 'cli'")
-        .fetch_one(&s.pool)
-        .await
-        .unwrap();
+    // Who ran the command is recorded, in the history and in the audit log.
+    let history: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM order_status_history WHERE set_by LIKE 'kommandolinjen (%)'",
+    )
+    .fetch_one(&s.pool)
+    .await
+    .unwrap();
     assert_eq!(history, 1);
+    let audited: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM central_audit WHERE actor LIKE 'kommandolinjen (%)'")
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+    assert_eq!(audited, 1);
 }

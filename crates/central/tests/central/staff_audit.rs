@@ -96,3 +96,56 @@ async fn audit_entries_are_checked_against_the_chain() {
         .unwrap();
     assert_eq!(ok, vec![(1, true), (2, true), (3, false)]);
 }
+
+/// Status changes are in the central store's own chain; an entry edited in PostgreSQL (after
+/// disabling the trigger that refuses it) is found by `audit::verify`.
+#[tokio::test]
+async fn a_status_change_is_audited_and_an_edit_is_found() {
+    let s = TestServer::start().await;
+    let products = catalog(3);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let placed = order_placed("OSL1-000001", &valid_order(&products[..1]));
+    s.push(&desk, vec![mutation(1, MutationKind::OrderPlaced, &placed)])
+        .await;
+    for (status, tracking) in [("sendt", Some("70712345678")), ("levert", None)] {
+        let r = s
+            .post_json(
+                "/v1/admin/orders/OSL1-000001/status",
+                Some(ADMIN_TOKEN),
+                &serde_json::json!({"status": status, "tracking_number": tracking}),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let report = skranke_central::audit::verify(&s.pool).await.unwrap();
+    assert_eq!((report.central_entries, report.central_broken.clone()), (2, None));
+    let (actor, subject): (String, String) =
+        sqlx::query_as("SELECT actor, subject FROM central_audit WHERE seq = 1")
+            .fetch_one(&s.pool)
+            .await
+            .unwrap();
+    assert_eq!(actor, "admin-http");
+    assert!(
+        subject.contains("OSL1-000001: Sendt (sporingsnummer 70712345678)"),
+        "{subject}"
+    );
+
+    let refused = sqlx::query("UPDATE central_audit SET actor = 'noen' WHERE seq = 1")
+        .execute(&s.pool)
+        .await;
+    assert!(refused.is_err(), "append-only");
+    sqlx::query("ALTER TABLE central_audit DISABLE TRIGGER central_audit_append_only")
+        .execute(&s.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE central_audit SET actor = 'noen' WHERE seq = 1")
+        .execute(&s.pool)
+        .await
+        .unwrap();
+    let report = skranke_central::audit::verify(&s.pool).await.unwrap();
+    assert_eq!(
+        report.central_broken,
+        Some((1, "innholdet stemmer ikke med hashen".to_string()))
+    );
+}
