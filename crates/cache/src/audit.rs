@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use skranke_protocol::{audit_hash, AuditRecorded, MutationKind, AUDIT_GENESIS};
 use sqlx::{Row, Sqlite, Transaction};
 
-use crate::outbox::{enqueue, NewMutation};
+use crate::outbox::enqueue_next;
 use crate::{Cache, CacheError};
 
 /// Who is acting at the desk: a logged-in person, or the command line.
@@ -87,23 +87,7 @@ pub(crate) async fn append(
         prev_hash,
         hash,
     })?;
-    let outbox_seq: i64 =
-        sqlx::query_scalar("UPDATE device SET next_seq = next_seq + 1 WHERE id = 1 RETURNING next_seq - 1")
-            .fetch_one(&mut **tx)
-            .await?;
-    let mutation_id = uuid::Uuid::now_v7().to_string();
-    enqueue(
-        tx,
-        NewMutation {
-            seq: outbox_seq,
-            mutation_id: &mutation_id,
-            kind: MutationKind::AuditRecorded,
-            order_id: None,
-            payload: &payload,
-        },
-        now,
-    )
-    .await
+    enqueue_next(tx, MutationKind::AuditRecorded, None, &payload, now).await
 }
 
 impl Cache {

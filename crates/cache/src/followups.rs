@@ -7,7 +7,7 @@ use skranke_core::{Email, PaymentMethod};
 use skranke_protocol::{ConfirmationResent, EmailStatus, MutationKind, PaymentRequested, PaymentStatus};
 use sqlx::{Sqlite, Transaction};
 
-use crate::outbox::{enqueue, NewMutation};
+use crate::outbox::enqueue_next;
 use crate::{Cache, CacheError};
 
 impl Cache {
@@ -97,22 +97,5 @@ async fn queue(
     payload: &str,
     now: DateTime<Utc>,
 ) -> Result<(), CacheError> {
-    // The first statement writes: the device's counter gives the gap-free seq of the mutation.
-    let seq: i64 =
-        sqlx::query_scalar("UPDATE device SET next_seq = next_seq + 1 WHERE id = 1 RETURNING next_seq - 1")
-            .fetch_one(&mut **tx)
-            .await?;
-    let mutation_id = uuid::Uuid::now_v7().to_string();
-    enqueue(
-        tx,
-        NewMutation {
-            seq,
-            mutation_id: &mutation_id,
-            kind,
-            order_id: Some(order_id),
-            payload,
-        },
-        now,
-    )
-    .await
+    enqueue_next(tx, kind, Some(order_id), payload, now).await
 }

@@ -40,6 +40,29 @@ pub(crate) async fn enqueue(
     Ok(())
 }
 
+/// Queues a mutation under the next seq of the device's counter, in the caller's transaction.
+pub(crate) async fn enqueue_next(
+    tx: &mut Transaction<'_, Sqlite>,
+    kind: MutationKind,
+    order_id: Option<&str>,
+    payload: &str,
+    now: DateTime<Utc>,
+) -> Result<(), CacheError> {
+    let seq: i64 =
+        sqlx::query_scalar("UPDATE device SET next_seq = next_seq + 1 WHERE id = 1 RETURNING next_seq - 1")
+            .fetch_one(&mut **tx)
+            .await?;
+    let mutation_id = uuid::Uuid::now_v7().to_string();
+    let m = NewMutation {
+        seq,
+        mutation_id: &mutation_id,
+        kind,
+        order_id,
+        payload,
+    };
+    enqueue(tx, m, now).await
+}
+
 /// One mutation not yet acknowledged.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboxEntry {
