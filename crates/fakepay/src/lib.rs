@@ -216,6 +216,24 @@ fn vipps_authorised(fake: &Fake, headers: &HeaderMap) -> bool {
         && header(headers, "merchant-serial-number") == Some(fake.config.vipps_msn.as_str())
 }
 
+/// What Vipps answers a modifying call without a valid token or without an Idempotency-Key.
+fn vipps_refusal(fake: &Fake, headers: &HeaderMap, key: Option<&str>) -> Option<(StatusCode, Value)> {
+    if !vipps_authorised(fake, headers) {
+        return Some(problem(
+            StatusCode::UNAUTHORIZED,
+            "Unauthorized",
+            "Missing or wrong access token",
+        ));
+    }
+    key.is_none().then(|| {
+        problem(
+            StatusCode::BAD_REQUEST,
+            "Bad Request",
+            "Idempotency-Key header is required",
+        )
+    })
+}
+
 async fn vipps_token(State(fake): State<Fake>, headers: HeaderMap) -> Response {
     let ok = header(&headers, "client_id") == Some(fake.config.vipps_client_id.as_str())
         && header(&headers, "client_secret") == Some(fake.config.vipps_client_secret.as_str());
@@ -249,18 +267,8 @@ fn norwegian_mobile(msisdn: &str) -> bool {
 
 async fn vipps_create(State(fake): State<Fake>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
     let key = header(&headers, "idempotency-key").map(str::to_string);
-    let answer = if !vipps_authorised(&fake, &headers) {
-        problem(
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized",
-            "Missing or wrong access token",
-        )
-    } else if key.is_none() {
-        problem(
-            StatusCode::BAD_REQUEST,
-            "Bad Request",
-            "Idempotency-Key header is required",
-        )
+    let answer = if let Some(refused) = vipps_refusal(&fake, &headers, key.as_deref()) {
+        refused
     } else {
         idempotent(&fake, key.as_deref(), "vipps-create", |log| {
             vipps_create_in(log, &body)
@@ -368,18 +376,8 @@ async fn vipps_modify(
     let key = header(&headers, "idempotency-key").map(str::to_string);
     let path = format!("/epayment/v1/payments/{reference}/{action}");
     let mut event = None;
-    let answer = if !vipps_authorised(&fake, &headers) {
-        problem(
-            StatusCode::UNAUTHORIZED,
-            "Unauthorized",
-            "Missing or wrong access token",
-        )
-    } else if key.is_none() {
-        problem(
-            StatusCode::BAD_REQUEST,
-            "Bad Request",
-            "Idempotency-Key header is required",
-        )
+    let answer = if let Some(refused) = vipps_refusal(&fake, &headers, key.as_deref()) {
+        refused
     } else {
         idempotent(&fake, key.as_deref(), &path, |log| {
             let Some(p) = log.vipps.get_mut(&reference) else {
