@@ -167,3 +167,74 @@ webhook_secret = "demo-webhook-secret"
     let shown = desk.ok(&["order", "show", "OSL1-000002"]).unwrap();
     assert!(shown.contains("Betaling: Vipps: reservert"), "{shown}");
 }
+
+/// R3: the confirmation goes out by e-mail once the central store has the order; an address the mail
+/// server refuses is shown on the desk, and a corrected resend reaches the customer.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bounced_confirmation_is_shown_on_the_desk_and_a_corrected_resend_arrives() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = skranke_e2e::smtp_sink::SmtpSink::start().unwrap();
+    let port = sink.port;
+    let central = CentralProcess::start_with_config(move |_| {
+        Some(format!(
+            "[mail]\nsmtp_host = \"127.0.0.1\"\nsmtp_port = {port}\nfrom = \"Terjesen Butikk <butikk@terjesen.no>\"\nstarttls = false\n"
+        ))
+    })
+    .unwrap();
+    let (_, order_file) = catalog_and_order(&central, dir.path());
+    let mut draft: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&order_file).unwrap()).unwrap();
+    draft["customer"]["email"] = "kari.finnes-ikke@example.no".into();
+    std::fs::write(&order_file, draft.to_string()).unwrap();
+    let desk = desk(dir.path(), "desk");
+    pair(&central, &desk, &central.url());
+    desk.ok(&["sync", "now"]).unwrap();
+    desk.ok(&["order", "place", order_file.to_str().unwrap()])
+        .unwrap();
+    desk.ok(&["sync", "now"]).unwrap();
+
+    let email_state = || async {
+        let pool = sqlx::PgPool::connect(&central.database_url).await.unwrap();
+        let state: Option<String> = sqlx::query_scalar("SELECT email_state FROM orders")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        state
+    };
+    until("the mail server's refusal", Duration::from_secs(30), || async {
+        email_state().await.as_deref() == Some("bounced")
+    })
+    .await;
+    desk.ok(&["sync", "now"]).unwrap();
+    let shown = desk.ok(&["order", "show", "OSL1-000001"]).unwrap();
+    assert!(
+        shown.contains("E-post: E-posten til kari.finnes-ikke@example.no kom i retur")
+            && shown.contains("550"),
+        "{shown}"
+    );
+    assert!(sink.take().is_empty());
+
+    desk.ok(&[
+        "order",
+        "resend-email",
+        "OSL1-000001",
+        "--email",
+        "kari@example.no",
+    ])
+    .unwrap();
+    desk.ok(&["sync", "now"]).unwrap();
+    until("the corrected mail", Duration::from_secs(30), || async {
+        email_state().await.as_deref() == Some("sent")
+    })
+    .await;
+    let received = sink.take();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, vec!["kari@example.no".to_string()]);
+    desk.ok(&["sync", "now"]).unwrap();
+    let shown = desk.ok(&["order", "show", "OSL1-000001"]).unwrap();
+    assert!(
+        shown.contains("E-post: Ordrebekreftelsen er sendt til kari@example.no."),
+        "{shown}"
+    );
+}

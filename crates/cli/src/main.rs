@@ -394,14 +394,7 @@ fn print_order(stored: &skranke_desk::StoredOrder) {
     println!("Levering til: {}", o.delivery_address.lines().join(", "));
     println!("Fraktmåte: {} ({})", o.shipping.name, money(o.shipping.price));
     println!("Betaling: {}", skranke_desk::views::payment_state_text(stored));
-    if let Some(e) = &stored.email {
-        println!(
-            "E-post: {} {}{}",
-            e.state,
-            e.recipient.as_deref().unwrap_or("-"),
-            e.detail.as_deref().map(|d| format!(" ({d})")).unwrap_or_default()
-        );
-    }
+    println!("E-post: {}", skranke_desk::views::email_text(stored));
     if let Some(m) = &stored.followup_message {
         println!("Avvist av sentralen: {m}");
     }

@@ -324,7 +324,8 @@ pub fn payment_state_only(s: &StoredOrder) -> String {
         .map_or_else(|| "venter på betaling".to_string(), |p| p.text.clone())
 }
 
-fn email_text(s: &StoredOrder) -> String {
+/// What staff read about the confirmation e-mail (R3).
+pub fn email_text(s: &StoredOrder) -> String {
     match &s.email {
         Some(e) => {
             let to = e.recipient.as_deref().unwrap_or("-");

@@ -6,8 +6,8 @@ use mail_parser::{MessageParser, MimeHeaders};
 use skranke_core::{Email, PaymentMethod};
 use skranke_protocol::{ConfirmationResent, MutationKind};
 
-use crate::smtp_sink::SmtpSink;
 use crate::support::*;
+use skranke_e2e::smtp_sink::SmtpSink;
 
 fn pdf_text(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
@@ -32,7 +32,7 @@ async fn email_on_order(s: &TestServer) -> (Option<String>, Option<String>, Opti
 
 #[tokio::test]
 async fn one_confirmation_with_the_pdf_also_when_the_server_refuses_the_first_tries() {
-    let sink = SmtpSink::start();
+    let sink = SmtpSink::start().unwrap();
     let s = TestServer::start_with_providers(Some(sink.port)).await;
     let products = catalog(5);
     s.import(&products).await;
@@ -102,7 +102,7 @@ async fn one_confirmation_with_the_pdf_also_when_the_server_refuses_the_first_tr
 
 #[tokio::test]
 async fn a_bounced_address_is_shown_and_a_corrected_resend_goes_out() {
-    let sink = SmtpSink::start();
+    let sink = SmtpSink::start().unwrap();
     let s = TestServer::start_with_providers(Some(sink.port)).await;
     let products = catalog(5);
     s.import(&products).await;

@@ -12,7 +12,6 @@ mod pairing;
 mod payments;
 mod pull;
 mod push;
-mod smtp_sink;
 mod staff_audit;
 mod support;
 mod tls;

@@ -25,7 +25,7 @@ pub struct SmtpSink {
     pub port: u16,
 }
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 struct Session {
     shared: Arc<Mutex<Shared>>,
     to: Vec<String>,
@@ -38,7 +38,7 @@ impl Handler for Session {
             return NO_MAILBOX;
         }
         // Greylisting, as many real servers do to a sender they have not seen: 451 at RCPT.
-        let mut shared = self.shared.lock().unwrap();
+        let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
         if shared.refuse_next > 0 {
             shared.refuse_next -= 1;
             shared.refused += 1;
@@ -59,7 +59,7 @@ impl Handler for Session {
     }
 
     fn data_end(&mut self) -> Response {
-        let mut shared = self.shared.lock().unwrap();
+        let mut shared = self.shared.lock().unwrap_or_else(|p| p.into_inner());
         shared.received.push(Received {
             to: std::mem::take(&mut self.to),
             data: std::mem::take(&mut self.data),
@@ -69,9 +69,9 @@ impl Handler for Session {
 }
 
 impl SmtpSink {
-    pub fn start() -> SmtpSink {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
+    pub fn start() -> std::io::Result<SmtpSink> {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
         let shared = Arc::new(Mutex::new(Shared::default()));
         let mut server = Server::new(Session {
             shared: shared.clone(),
@@ -83,19 +83,19 @@ impl SmtpSink {
             .with_num_threads(16)
             .with_tcp_listener(listener);
         std::thread::spawn(move || server.serve().map_err(|e| e.to_string()));
-        SmtpSink { shared, port }
+        Ok(SmtpSink { shared, port })
     }
 
     /// The next `n` messages are refused with 451.
     pub fn refuse_next(&self, n: usize) {
-        self.shared.lock().unwrap().refuse_next = n;
+        self.shared.lock().unwrap_or_else(|p| p.into_inner()).refuse_next = n;
     }
 
     pub fn refused(&self) -> usize {
-        self.shared.lock().unwrap().refused
+        self.shared.lock().unwrap_or_else(|p| p.into_inner()).refused
     }
 
     pub fn take(&self) -> Vec<Received> {
-        std::mem::take(&mut self.shared.lock().unwrap().received)
+        std::mem::take(&mut self.shared.lock().unwrap_or_else(|p| p.into_inner()).received)
     }
 }
