@@ -19,7 +19,14 @@ fn main() -> ExitCode {
         Some("bench") => bench(args.get(1).map(String::as_str)),
         Some("check-boundaries") => check_boundaries(),
         Some("codegen") => codegen(),
-        _ => Err("usage: cargo xtask <run|test|bench [cache|pdf]|codegen|check-boundaries>".to_string()),
+        Some("fuzz") => fuzz(
+            args.get(1).and_then(|s| s.parse().ok()).unwrap_or(600),
+            args.get(2).map(String::as_str),
+        ),
+        _ => Err(
+            "usage: cargo xtask <run|test|bench [cache|pdf|central|sync|window]|fuzz [SECONDS] [TARGET]|codegen|check-boundaries>"
+                .to_string(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -162,7 +169,71 @@ fn test() -> Result<()> {
     let mut tests = cargo();
     tests.args(["test", "--workspace", "--locked", "--exclude", "skranke-e2e"]);
     status(tests, "cargo test --workspace")?;
-    e2e()
+    e2e()?;
+    // Every parser and decoder under libFuzzer, briefly; `cargo xtask fuzz` runs them longer.
+    fuzz(FUZZ_SECONDS_IN_TEST, None)
+}
+
+/// Seconds each fuzz target runs in `cargo xtask test`.
+const FUZZ_SECONDS_IN_TEST: u32 = 15;
+
+/// The libFuzzer targets in `fuzz/` (cargo fuzz).
+const FUZZ_TARGETS: &[&str] = &[
+    "fodselsnummer",
+    "phone",
+    "postcode_address",
+    "order_form",
+    "catalog_file",
+    "merchant_feed",
+    "wire_types",
+    "shop_policy",
+];
+
+/// Runs every fuzz target (or `only`) for `seconds` each, with nightly Rust and cargo-fuzz, which it
+/// installs when missing. A crash fails the run and leaves its input in `fuzz/artifacts/`.
+fn fuzz(seconds: u32, only: Option<&str>) -> Result<()> {
+    let has_nightly = Command::new("rustup")
+        .args(["run", "nightly", "rustc", "--version"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_nightly {
+        let mut install = Command::new("rustup");
+        install.args(["toolchain", "install", "nightly", "--profile", "minimal"]);
+        status(install, "rustup toolchain install nightly (for cargo fuzz)")?;
+    }
+    let has_fuzz = Command::new("cargo")
+        .args(["fuzz", "--version"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_fuzz {
+        let mut install = cargo();
+        install.args(["install", "cargo-fuzz", "--locked"]);
+        status(install, "cargo install cargo-fuzz")?;
+    }
+    let targets: Vec<&str> = match only {
+        Some(t) => vec![t],
+        None => FUZZ_TARGETS.to_vec(),
+    };
+    for target in targets {
+        let mut run = Command::new("cargo");
+        run.args([
+            "+nightly",
+            "fuzz",
+            "run",
+            target,
+            "--",
+            &format!("-max_total_time={seconds}"),
+        ])
+        .current_dir(root().join("fuzz"))
+        // The fuzz crate has its own target folder: nightly and sanitizer builds do not mix.
+        .env_remove("CARGO_TARGET_DIR");
+        status(run, &format!("fuzz {target} for {seconds} s"))?;
+    }
+    Ok(())
 }
 
 /// The real window under Xvfb through tauri-driver and WebKitWebDriver.
