@@ -107,7 +107,15 @@ impl FromRequestParts<AppState> for Admin {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
         match &state.admin_token_sha256 {
-            Some(expected) if *expected == sha256_hex(token) => Ok(Admin),
+            // Constant time, so the answer's timing says nothing about how much of a guess was right.
+            Some(expected)
+                if bool::from(subtle::ConstantTimeEq::ct_eq(
+                    expected.as_bytes(),
+                    sha256_hex(token).as_bytes(),
+                )) =>
+            {
+                Ok(Admin)
+            }
             Some(_) => Err(ApiError::unauthorized()),
             None => Err(ApiError::forbidden(
                 "Administrasjon over HTTP er slått av (ingen admin-nøkkel satt).",

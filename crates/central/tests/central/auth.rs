@@ -94,3 +94,32 @@ async fn missing_and_forged_tokens_get_401_and_write_nothing() {
     assert_eq!((r.status, r.code()), (401, "unauthorized"));
     assert_eq!(s.counts().await, before);
 }
+
+/// No browser is a client: answers carry nosniff, no-store and DENY, and a request from a web page's
+/// origin gets no CORS permission (a preflight is not answered with one either).
+#[tokio::test]
+async fn answers_carry_security_headers_and_no_cors() {
+    let s = TestServer::start().await;
+    let r = s
+        .http
+        .get(format!("{}/v1/health", s.base))
+        .header("origin", "https://ondsinnet.example")
+        .send()
+        .await
+        .unwrap();
+    let h = r.headers();
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["cache-control"], "no-store");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert!(h.get("access-control-allow-origin").is_none());
+    let preflight = s
+        .http
+        .request(reqwest::Method::OPTIONS, format!("{}/v1/push", s.base))
+        .header("origin", "https://ondsinnet.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.headers().get("access-control-allow-origin").is_none());
+    assert!(!preflight.status().is_success());
+}
