@@ -83,7 +83,7 @@ impl FromRequestParts<AppState> for Device {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
         let row: Option<(Uuid, String, String, Option<String>)> =
-            sqlx::query_as("SELECT id, store_id, series, former_series FROM devices WHERE token_sha256 = $1")
+            sqlx::query_as("SELECT id, store_id, series, former_series FROM devices WHERE token_sha256 = $1 AND revoked_at IS NULL")
                 .bind(sha256_hex(token))
                 .fetch_optional(&state.pool)
                 .await?;

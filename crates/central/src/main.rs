@@ -60,11 +60,22 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Desks: revoke a stolen or retired desk's access.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
     /// Staff who log in at the desks with a PIN.
     Staff {
         #[command(subcommand)]
         command: StaffCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// Refuses the desk with this order series from now on: `device revoke OSL2`.
+    Revoke { series: String },
 }
 
 #[derive(Subcommand)]
@@ -191,6 +202,18 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(api)?;
             println!("{name} kan ikke lenger logge inn i {}.", store.to_uppercase());
+            Ok(())
+        }
+        Command::Device {
+            command: DeviceCommand::Revoke { series },
+        } => {
+            let name = skranke_central::pairing::revoke_device(&pool, &series, Utc::now())
+                .await
+                .map_err(api)?;
+            println!(
+                "Skranken «{name}» ({}) er sperret; den må pares på nytt.",
+                series.to_uppercase()
+            );
             Ok(())
         }
         Command::Audit {

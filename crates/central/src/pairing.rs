@@ -198,3 +198,16 @@ fn invalid_code() -> ApiError {
         "Ukjent kode. Sjekk at den er skrevet riktig.",
     )
 }
+
+/// Revokes the token of the device with order series `series` (`OSL2`): its next request is refused
+/// with 401 and the desk asks to be paired again. Returns the device's name.
+pub async fn revoke_device(pool: &PgPool, series: &str, now: DateTime<Utc>) -> Result<String, ApiError> {
+    let name: Option<String> = sqlx::query_scalar(
+        "UPDATE devices SET revoked_at = coalesce(revoked_at, $2) WHERE series = $1 RETURNING name",
+    )
+    .bind(series.trim().to_uppercase())
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    name.ok_or_else(|| ApiError::not_found(format!("Fant ingen skranke med serie {}.", series.trim())))
+}

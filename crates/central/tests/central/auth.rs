@@ -123,3 +123,24 @@ async fn answers_carry_security_headers_and_no_cors() {
     assert!(preflight.headers().get("access-control-allow-origin").is_none());
     assert!(!preflight.status().is_success());
 }
+
+/// A revoked desk (stolen, retired) is refused from its next request; the other desk goes on.
+#[tokio::test]
+async fn a_revoked_device_is_refused() {
+    let s = TestServer::start().await;
+    let first = s.pair("OSL").await;
+    let second = s.pair("OSL").await;
+    assert_eq!(s.get("/v1/changes", Some(&first.token)).await.status, 200);
+    let name = skranke_central::pairing::revoke_device(&s.pool, &first.series, chrono::Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(name, "Kasse 1");
+    let refused = s.get("/v1/changes", Some(&first.token)).await;
+    assert_eq!((refused.status, refused.code()), (401, "unauthorized"));
+    assert_eq!(s.get("/v1/changes", Some(&second.token)).await.status, 200);
+    assert!(
+        skranke_central::pairing::revoke_device(&s.pool, "XYZ9", chrono::Utc::now())
+            .await
+            .is_err()
+    );
+}
