@@ -133,6 +133,7 @@ async fn not_found() -> ApiError {
 #[utoipa::path(post, path = "/v1/pair", tag = "pairing", request_body = PairRequest,
     responses(
         (status = 201, description = "Paired; the token is shown only now", body = PairResponse),
+        (status = 400, description = "Not JSON", body = ErrorBody),
         (status = 401, description = "Unknown code", body = ErrorBody),
         (status = 410, description = "Code used or expired", body = ErrorBody),
         (status = 422, description = "Invalid body", body = ErrorBody),
@@ -150,6 +151,7 @@ pub(crate) async fn pair(
     security(("device_token" = [])),
     responses(
         (status = 200, description = "One result per mutation", body = PushResponse),
+        (status = 400, description = "Not JSON", body = ErrorBody),
         (status = 401, description = "Missing or unknown token", body = ErrorBody),
         (status = 403, description = "Another device's mutations", body = ErrorBody),
         (status = 409, description = "seq_gap (see expected_seq) or seq_reused", body = ErrorBody),

@@ -27,12 +27,14 @@ use crate::ApiError;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct PullQuery {
-    /// `catalog`, `availability` or `orders`.
-    #[param(value_type = String)]
+    /// `catalog`, `availability`, `orders` or `staff`.
+    #[param(inline)]
     pub stream: Stream,
     /// From the previous answer; leave out (or `0.0`) to start from the beginning.
+    #[param(pattern = r"^[0-9]+\.[0-9]+$")]
     pub cursor: Option<String>,
     /// Changes per page, 1–10000 (default 1000).
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<u32>,
     /// The store to read; must be the device's own. Defaults to it.
     pub store: Option<String>,
@@ -43,11 +45,16 @@ pub(crate) struct PullQuery {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct ChangesQuery {
+    #[param(pattern = r"^[0-9]+\.[0-9]+$")]
     pub catalog: Option<String>,
+    #[param(pattern = r"^[0-9]+\.[0-9]+$")]
     pub availability: Option<String>,
+    #[param(pattern = r"^[0-9]+\.[0-9]+$")]
     pub orders: Option<String>,
+    #[param(pattern = r"^[0-9]+\.[0-9]+$")]
     pub staff: Option<String>,
     /// Changes per stream page, 1–10000 (default 1000).
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<u32>,
 }
 
@@ -109,7 +116,17 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
         }
     }
     let from = parse_cursor(q.cursor.as_deref())?;
-    let limit = q.limit.unwrap_or(1000).clamp(1, MAX_PULL_LIMIT);
+    let limit = match q.limit {
+        None => 1000,
+        Some(n @ 1..=MAX_PULL_LIMIT) => n,
+        Some(n) => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                ErrorCode::InvalidValue,
+                format!("limit={n}: må være 1–{MAX_PULL_LIMIT}."),
+            ))
+        }
+    };
     let fetch = i64::from(limit) + 1;
     // The xid8 travels as text: sqlx has no xid8 type, PostgreSQL casts text to xid8.
     let txid = from.txid.to_string();

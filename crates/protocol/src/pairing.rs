@@ -8,8 +8,21 @@ use uuid::Uuid;
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PairRequest {
     /// As printed by `skranke-central pairing-code`; spaces, dashes and case are ignored.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 64, pattern = "^[A-Za-z0-9 -]+$")
+    )]
     pub code: String,
-    /// What staff call this desk ("Kasse 2"), for the operator's device list.
+    /// What staff call this desk ("Kasse 2"), for the operator's device list: 1–100 characters, no
+    /// control characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 100,
+            pattern = r"^[^\x00-\x1f\x7f]*\S[^\x00-\x1f\x7f]*$"
+        )
+    )]
     pub device_name: String,
     /// The series the desk numbered orders from before this pairing: orders still in its outbox carry
     /// it, and the central store accepts them from this device.

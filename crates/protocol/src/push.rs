@@ -10,7 +10,8 @@ use uuid::Uuid;
 pub struct PushRequest {
     /// Must be the device the bearer token belongs to.
     pub device_id: Uuid,
-    /// Consecutive `seq`s, oldest first.
+    /// Consecutive `seq`s, oldest first; at most 100.
+    #[cfg_attr(feature = "openapi", schema(max_items = 100))]
     pub mutations: Vec<Mutation>,
     /// How far behind the desk is, for the operator's monitoring.
     #[serde(default)]
@@ -31,6 +32,7 @@ pub struct QueueReport {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Mutation {
     /// Gap-free per device, from 1.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub seq: i64,
     pub mutation_id: Uuid,
     pub kind: MutationKind,
@@ -39,6 +41,7 @@ pub struct Mutation {
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub payload: Box<RawValue>,
     /// Lower-case hex SHA-256 of `payload`'s text.
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[0-9a-f]{64}$"))]
     pub payload_sha256: String,
 }
 
