@@ -130,16 +130,13 @@ async fn call(
                 method: p.method(),
                 order: &order.0,
             };
-            let created = match provider {
-                "vipps" => match &integrations.vipps {
-                    Some(v) => v.create(&request).await,
-                    None => Err(not_configured("Vipps")),
-                },
-                _ => match &integrations.klarna {
-                    Some(k) => k.create(&request).await,
-                    None => Err(not_configured("Klarna")),
-                },
-            };
+            let created = with_provider(
+                integrations,
+                provider,
+                |v| v.create(&request),
+                |k| k.create(&request),
+            )
+            .await;
             created.map(|c| Some((PaymentEvent::Sent, Some((c.provider_id, c.link)))))
         }
         ("cancel", _) => match &p.provider_id {
@@ -207,17 +204,18 @@ fn not_configured(name: &str) -> ProviderError {
     ProviderError::Transient(format!("{name} er ikke satt opp i sentralen"))
 }
 
-async fn with_provider<'a, FV, FK, RV, RK>(
+/// Calls the payment's provider, or says it is not configured (the job is retried later).
+async fn with_provider<'a, T, FV, FK, RV, RK>(
     integrations: &'a Integrations,
     provider: &str,
     vipps: FV,
     klarna: FK,
-) -> Result<(), ProviderError>
+) -> Result<T, ProviderError>
 where
     FV: FnOnce(&'a skranke_payments::VippsClient) -> RV,
     FK: FnOnce(&'a skranke_payments::KlarnaClient) -> RK,
-    RV: std::future::Future<Output = Result<(), ProviderError>>,
-    RK: std::future::Future<Output = Result<(), ProviderError>>,
+    RV: std::future::Future<Output = Result<T, ProviderError>>,
+    RK: std::future::Future<Output = Result<T, ProviderError>>,
 {
     match provider {
         "vipps" => match &integrations.vipps {

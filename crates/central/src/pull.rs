@@ -144,57 +144,47 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
         .bind(fetch)
         .fetch_all(pool)
         .await?,
-        Stream::Availability => {
-            sqlx::query(
-                "SELECT c.*, c.sync_txid::text AS txid FROM (
-                     SELECT sku AS key, sku, NULL::text AS store_id, status, supplier_date, as_of, deleted,
-                            sync_txid, sync_seq
-                     FROM availability WHERE (sync_txid, sync_seq) > ($1::xid8, $2)
-                     UNION ALL
-                     SELECT store_id || '/' || sku, sku, store_id, status, supplier_date, as_of, deleted,
-                            sync_txid, sync_seq
-                     FROM store_availability WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
-                 ) c
-                 WHERE sync_txid < pg_snapshot_xmin(pg_current_snapshot())
-                 ORDER BY sync_txid, sync_seq LIMIT $3",
-            )
-            .bind(&txid)
-            .bind(from.seq)
-            .bind(fetch)
-            .bind(&device.store_id)
-            .fetch_all(pool)
-            .await?
+        Stream::Availability | Stream::Staff | Stream::Orders => {
+            // The store's own rows: $4 is the device's store.
+            let sql = match q.stream {
+                Stream::Availability => {
+                    "SELECT c.*, c.sync_txid::text AS txid FROM (
+                         SELECT sku AS key, sku, NULL::text AS store_id, status, supplier_date, as_of, deleted,
+                                sync_txid, sync_seq
+                         FROM availability WHERE (sync_txid, sync_seq) > ($1::xid8, $2)
+                         UNION ALL
+                         SELECT store_id || '/' || sku, sku, store_id, status, supplier_date, as_of, deleted,
+                                sync_txid, sync_seq
+                         FROM store_availability WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
+                     ) c
+                     WHERE sync_txid < pg_snapshot_xmin(pg_current_snapshot())
+                     ORDER BY sync_txid, sync_seq LIMIT $3"
+                }
+                Stream::Staff => {
+                    "SELECT id::text AS key, false AS deleted, sync_txid::text AS txid, sync_seq, id, name, pin_argon2, active
+                     FROM staff
+                     WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
+                       AND sync_txid < pg_snapshot_xmin(pg_current_snapshot())
+                     ORDER BY sync_txid, sync_seq LIMIT $3"
+                }
+                _ => {
+                    "SELECT id::text AS key, false AS deleted, sync_txid::text AS txid, sync_seq, id, number, status,
+                            tracking_number, flags, updated_at, payment_method, payment_state, payment_detail,
+                            email_state, email_to, email_detail
+                     FROM orders
+                     WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
+                       AND sync_txid < pg_snapshot_xmin(pg_current_snapshot())
+                     ORDER BY sync_txid, sync_seq LIMIT $3"
+                }
+            };
+            sqlx::query(sql)
+                .bind(&txid)
+                .bind(from.seq)
+                .bind(fetch)
+                .bind(&device.store_id)
+                .fetch_all(pool)
+                .await?
         }
-        Stream::Staff => {
-            sqlx::query(
-                "SELECT id::text AS key, false AS deleted, sync_txid::text AS txid, sync_seq, id, name, pin_argon2, active
-                 FROM staff
-                 WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
-                   AND sync_txid < pg_snapshot_xmin(pg_current_snapshot())
-                 ORDER BY sync_txid, sync_seq LIMIT $3",
-            )
-            .bind(&txid)
-            .bind(from.seq)
-            .bind(fetch)
-            .bind(&device.store_id)
-            .fetch_all(pool)
-            .await?
-        }
-        Stream::Orders => sqlx::query(
-            "SELECT id::text AS key, false AS deleted, sync_txid::text AS txid, sync_seq, id, number, status,
-                        tracking_number, flags, updated_at, payment_method, payment_state, payment_detail,
-                        email_state, email_to, email_detail
-                 FROM orders
-                 WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
-                   AND sync_txid < pg_snapshot_xmin(pg_current_snapshot())
-                 ORDER BY sync_txid, sync_seq LIMIT $3",
-        )
-        .bind(&txid)
-        .bind(from.seq)
-        .bind(fetch)
-        .bind(&device.store_id)
-        .fetch_all(pool)
-        .await?,
     };
     let has_more = rows.len() > limit as usize;
     let mut cursor = from;

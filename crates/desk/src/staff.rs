@@ -45,6 +45,13 @@ pub(crate) struct Session {
     last_active: DateTime<Utc>,
 }
 
+impl Session {
+    /// Used within the last `IDLE_MINUTES`.
+    fn is_fresh(&self, now: DateTime<Utc>) -> bool {
+        now - self.last_active <= Duration::minutes(IDLE_MINUTES)
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 pub(crate) struct SessionSlot(std::sync::Arc<Mutex<Option<Session>>>);
 
@@ -168,7 +175,7 @@ impl Desk {
         let Some(session) = slot.as_mut() else {
             return Err(DeskError::NotLoggedIn);
         };
-        if now - session.last_active > Duration::minutes(IDLE_MINUTES) {
+        if !session.is_fresh(now) {
             *slot = None;
             return Err(DeskError::NotLoggedIn);
         }
@@ -179,8 +186,6 @@ impl Desk {
     /// Who is logged in, without counting as activity (the window asks this to know when to lock).
     pub fn session(&self, now: DateTime<Utc>) -> Option<SessionView> {
         let slot = self.session.get();
-        slot.as_ref()
-            .filter(|s| now - s.last_active <= Duration::minutes(IDLE_MINUTES))
-            .map(|s| s.view.clone())
+        slot.as_ref().filter(|s| s.is_fresh(now)).map(|s| s.view.clone())
     }
 }
