@@ -219,7 +219,8 @@ async fn the_window_pairs_shows_sync_and_lists_what_needs_a_person() -> Result<(
     w.by_id("attention-done").await?.click().await?;
     w.by_id("orders-table").await?;
     w.close().await?;
-    let cache = skranke_cache::Cache::open(&data.join("desk.sqlite3")).await?;
+    let (key, _) = skranke_desk::field_key::load_or_create(&data)?;
+    let cache = skranke_cache::Cache::open(&data.join("desk.sqlite3"), key).await?;
     assert!(
         cache.orders_needing_attention(10).await?.is_empty(),
         "dealt with: the order left the list"

@@ -16,7 +16,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
-        Some("bench") => bench(args.get(1).map(String::as_str)),
+        Some("bench") => bench(args.get(1).map(String::as_str), args.get(2..).unwrap_or_default()),
         Some("check-boundaries") => check_boundaries(),
         Some("codegen") => codegen(),
         Some("fuzz") => fuzz(
@@ -24,7 +24,7 @@ fn main() -> ExitCode {
             args.get(2).map(String::as_str),
         ),
         _ => Err(
-            "usage: cargo xtask <run|test|bench [cache|pdf|central|sync|window]|fuzz [SECONDS] [TARGET]|codegen|check-boundaries>"
+            "usage: cargo xtask <run|test|bench [cache|pdf|central|sync|window|load [DESKS] [SECONDS]]|fuzz [SECONDS] [TARGET]|codegen|check-boundaries>"
                 .to_string(),
         ),
     };
@@ -270,7 +270,7 @@ fn e2e() -> Result<()> {
     status(cmd, "window end to end (xvfb)")
 }
 
-fn bench(which: Option<&str>) -> Result<()> {
+fn bench(which: Option<&str>, extra: &[String]) -> Result<()> {
     match which {
         Some("cache") => bench_cache(),
         None => bench_cache()
@@ -282,8 +282,9 @@ fn bench(which: Option<&str>) -> Result<()> {
         Some("central") => bench_central(),
         Some("sync") => bench_sync(),
         Some("window") => bench_window(),
+        Some("load") => bench_load(extra),
         Some(other) => Err(format!(
-            "unknown benchmark {other} (known: cache, pdf, central, sync, window)"
+            "unknown benchmark {other} (known: cache, pdf, central, sync, window, load)"
         )),
     }
 }
@@ -302,6 +303,23 @@ fn bench_sync() -> Result<()> {
     let mut cmd = cargo();
     cmd.args(["bench", "--locked", "-p", "skranke-sync", "--bench", "sync"]);
     status(cmd, "bench sync")
+}
+
+/// 200 desks (or DESKS) for 10 minutes (or SECONDS) against the release build of the central store,
+/// through the fault proxy: lost and duplicated orders, and latency percentiles.
+fn bench_load(extra: &[String]) -> Result<()> {
+    ensure_system_packages(&["postgresql"])?;
+    let mut build = cargo();
+    build.args(["build", "--release", "--locked", "-p", "skranke-central"]);
+    status(build, "release build of the central store")?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"));
+    let mut cmd = cargo();
+    cmd.args(["bench", "--locked", "-p", "skranke-e2e", "--bench", "load", "--"])
+        .args(extra)
+        .env("SKRANKE_BIN_DIR", target.join("release"));
+    status(cmd, "bench load")
 }
 
 fn bench_cache() -> Result<()> {

@@ -79,7 +79,9 @@ struct Row {
 async fn run(n: usize) -> Row {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bench.sqlite3");
-    let cache = Cache::open(&path).await.unwrap();
+    let cache = Cache::open(&path, skranke_cache::FieldKey::generate())
+        .await
+        .unwrap();
     let now = Utc::now();
     let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
 

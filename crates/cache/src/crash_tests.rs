@@ -56,7 +56,7 @@ async fn place_one(cache: &Cache) -> String {
 fn crash_child() {
     let Ok(db) = std::env::var(CHILD_DB) else { return };
     runtime().block_on(async {
-        let cache = Cache::open(Path::new(&db)).await.unwrap();
+        let cache = Cache::open(Path::new(&db), test_key()).await.unwrap();
         let number = place_one(&cache).await;
         println!("PLACED {number}");
         let _ = std::io::stdout().flush();
@@ -109,7 +109,7 @@ fn order_survives_sigkill_right_after_place_order_returned() {
     let line = run_child_until(&db, None, "PLACED ");
     let number = line.trim_start_matches("PLACED ").to_string();
     runtime().block_on(async {
-        let cache = Cache::open(&db).await.unwrap();
+        let cache = Cache::open(&db, test_key()).await.unwrap();
         let stored = cache
             .order_by_number(&number)
             .await
@@ -144,7 +144,7 @@ fn crash_mid_transaction_leaves_no_partial_order() {
     let db = dir.path().join("desk.sqlite3");
     run_child_until(&db, Some("MID-TRANSACTION"), "PAUSED MID-TRANSACTION");
     runtime().block_on(async {
-        let cache = Cache::open(&db).await.unwrap();
+        let cache = Cache::open(&db, test_key()).await.unwrap();
         assert_eq!(
             cache.counts().await.unwrap(),
             (0, 0, 0),
@@ -163,4 +163,9 @@ fn crash_mid_transaction_leaves_no_partial_order() {
         // The catalog batch committed before the order began is still there.
         assert_eq!(cache.product_count().await.unwrap(), 50);
     });
+}
+
+/// The parent and the child it kills open one file, so they share one key.
+fn test_key() -> crate::FieldKey {
+    crate::FieldKey::from_hex(&"5a".repeat(32)).unwrap()
 }

@@ -14,6 +14,12 @@ pub enum CacheError {
     OrderNotFound(String),
     #[error("linje {line_no} kan ikke returneres: mer enn kjøpt eller allerede returnert")]
     ReturnExceeds { line_no: u32 },
+    #[error("nøkkelen for personopplysninger: {0}")]
+    FieldKey(String),
+    /// The cache was sealed under another key than the one the key store gave (a copied file, or a
+    /// key store that was wiped). Nothing is written under a second key.
+    #[error("databasen er kryptert med en annen nøkkel enn den denne maskinen har (nøkkel {expected}, fant {found})")]
+    WrongFieldKey { expected: String, found: String },
 }
 
 impl From<serde_json::Error> for CacheError {

@@ -13,6 +13,7 @@ mod outbox;
 mod pairing;
 mod pull_apply;
 mod returns;
+mod sealed;
 mod staff;
 
 #[cfg(test)]
@@ -36,6 +37,7 @@ pub use outbox::{AckReport, OutboxEntry};
 pub use pairing::{AttentionRow, Pairing, SyncState};
 pub use pull_apply::StreamPosition;
 pub use returns::RecordedReturn;
+pub use sealed::FieldKey;
 pub use staff::{Lockout, StaffMember};
 
 /// An open cache file. Cheap to clone (a pool of connections).
@@ -44,12 +46,16 @@ pub struct Cache {
     pool: SqlitePool,
     /// Who the audit log records for the next actions (the logged-in person, or the command line).
     actor: std::sync::Arc<std::sync::Mutex<Actor>>,
+    /// Seals the personal fields; kept outside the file (see `sealed`).
+    key: FieldKey,
 }
 
 impl Cache {
-    /// Opens (creating and migrating when needed) the cache at `path`. WAL, `synchronous=FULL` and
-    /// foreign keys are set on every connection, so a committed transaction is on disk.
-    pub async fn open(path: &Path) -> Result<Cache, CacheError> {
+    /// Opens (creating and migrating when needed) the cache at `path`, its personal fields sealed with
+    /// `key`. WAL, `synchronous=FULL` and foreign keys are set on every connection, so a committed
+    /// transaction is on disk; `secure_delete` overwrites what is deleted, so a forgotten customer or
+    /// a plain-text value that was sealed does not linger in free pages.
+    pub async fn open(path: &Path, key: FieldKey) -> Result<Cache, CacheError> {
         let options = SqliteConnectOptions::from_str("sqlite://")?
             .filename(path)
             .create_if_missing(true)
@@ -58,7 +64,8 @@ impl Cache {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
-            .pragma("cache_size", "-65536");
+            .pragma("cache_size", "-65536")
+            .pragma("secure_delete", "ON");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options)
@@ -67,9 +74,56 @@ impl Cache {
         let cache = Cache {
             pool,
             actor: std::sync::Arc::new(std::sync::Mutex::new(Actor::command_line())),
+            key,
         };
         cache.ensure_device().await?;
+        cache.check_field_key().await?;
+        cache.seal_plain_rows().await?;
         Ok(cache)
+    }
+
+    /// The key's id is recorded on first open; a later open with another key is refused.
+    async fn check_field_key(&self) -> Result<(), CacheError> {
+        let found = self.key.id();
+        sqlx::query("INSERT INTO field_key (id, key_id) VALUES (1, ?) ON CONFLICT (id) DO NOTHING")
+            .bind(&found)
+            .execute(&self.pool)
+            .await?;
+        let expected: String = sqlx::query_scalar("SELECT key_id FROM field_key WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        if expected == found {
+            Ok(())
+        } else {
+            Err(CacheError::WrongFieldKey { expected, found })
+        }
+    }
+
+    /// Seals what a desk from before sealing stored in plain text.
+    async fn seal_plain_rows(&self) -> Result<(), CacheError> {
+        let mut tx = self.pool.begin().await?;
+        let plain: Vec<(String, String)> =
+            sqlx::query_as("SELECT order_id, fodselsnummer FROM order_identity")
+                .fetch_all(&mut *tx)
+                .await?;
+        for (order_id, value) in plain.into_iter().filter(|(_, v)| !sealed::is_sealed(v)) {
+            sqlx::query("UPDATE order_identity SET fodselsnummer = ? WHERE order_id = ?")
+                .bind(self.key.seal(&value, &order_id)?)
+                .bind(&order_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let draft: Option<(String, String)> = sqlx::query_as("SELECT order_id, body FROM draft WHERE id = 1")
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some((order_id, body)) = draft.filter(|(_, b)| !sealed::is_sealed(b)) {
+            sqlx::query("UPDATE draft SET body = ? WHERE id = 1")
+                .bind(self.key.seal(&body, &order_id)?)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Closes every connection, checkpointing the WAL.

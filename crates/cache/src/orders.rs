@@ -152,7 +152,7 @@ impl Cache {
         if let Some(fnr) = &order.fodselsnummer {
             sqlx::query("INSERT INTO order_identity (order_id, fodselsnummer) VALUES (?, ?)")
                 .bind(&id)
-                .bind(fnr.expose())
+                .bind(self.key.seal(&fnr.expose(), &id)?)
                 .execute(&mut *tx)
                 .await?;
         }
@@ -279,6 +279,19 @@ impl Cache {
                 .transpose()?,
             followup_message: row.try_get("followup_message")?,
         }))
+    }
+
+    /// The fødselsnummer kept with an order until the central store has it (P3), unsealed.
+    pub async fn fodselsnummer_of(&self, order_number: &str) -> Result<Option<String>, CacheError> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT i.order_id, i.fodselsnummer FROM order_identity i JOIN orders o ON o.id = i.order_id
+             WHERE o.order_number = ?",
+        )
+        .bind(order_number)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|(order_id, sealed)| self.key.open(&sealed, &order_id))
+            .transpose()
     }
 
     /// How many orders, lines and outbox entries the cache holds (tests compare before and after).

@@ -21,7 +21,12 @@ fn product(sku: &str, name: &str, brand: &str, eans: &[&str]) -> Product {
 
 async fn open() -> (tempfile::TempDir, Cache) {
     let dir = tempfile::tempdir().unwrap();
-    let cache = Cache::open(&dir.path().join("desk.sqlite3")).await.unwrap();
+    let cache = Cache::open(
+        &dir.path().join("desk.sqlite3"),
+        skranke_cache::FieldKey::generate(),
+    )
+    .await
+    .unwrap();
     (dir, cache)
 }
 

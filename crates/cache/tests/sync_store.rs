@@ -12,7 +12,12 @@ use skranke_protocol::{
 };
 
 async fn open(dir: &std::path::Path) -> Cache {
-    Cache::open(&dir.join("desk.sqlite3")).await.unwrap()
+    Cache::open(
+        &dir.join("desk.sqlite3"),
+        skranke_cache::FieldKey::from_hex(&"5a".repeat(32)).unwrap(),
+    )
+    .await
+    .unwrap()
 }
 
 async fn place(cache: &Cache, with_fnr: bool) -> String {

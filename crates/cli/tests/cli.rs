@@ -70,7 +70,8 @@ impl Desk {
             .build()
             .unwrap();
         rt.block_on(async {
-            let cache = Cache::open(&self.path().join("desk.sqlite3")).await.unwrap();
+            let (key, _) = skranke_desk::field_key::load_or_create(self.path()).unwrap();
+            let cache = Cache::open(&self.path().join("desk.sqlite3"), key).await.unwrap();
             let (o, l, x) = cache.counts().await.unwrap();
             let customers = cache.search_customers("a", 1000).await.unwrap().len();
             let next = cache.device().await.unwrap().next_number;

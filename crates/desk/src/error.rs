@@ -44,6 +44,9 @@ pub enum DeskError {
     /// P5: a reserved or paid payment is not sent again or changed.
     #[error("betalingen er {0}: den kan ikke sendes på nytt eller endres")]
     PaymentSettled(String),
+    /// The key that seals personal data cannot be found, made or used.
+    #[error("nøkkelen for personopplysninger: {0}")]
+    FieldKey(String),
 }
 
 /// The closed set of error codes a UI branches on (never on text).
@@ -64,6 +67,7 @@ pub enum ErrorCode {
     LockedOut,
     NotLoggedIn,
     AuditBroken,
+    FieldKey,
 }
 
 impl DeskError {
@@ -72,6 +76,10 @@ impl DeskError {
             DeskError::Invalid(_) => ErrorCode::Invalid,
             DeskError::Import { .. } => ErrorCode::Import,
             DeskError::OrderNotFound(_) => ErrorCode::NotFound,
+            DeskError::Storage(
+                skranke_cache::CacheError::WrongFieldKey { .. } | skranke_cache::CacheError::FieldKey(_),
+            )
+            | DeskError::FieldKey(_) => ErrorCode::FieldKey,
             DeskError::Storage(_) => ErrorCode::Storage,
             DeskError::Policy(_) => ErrorCode::Policy,
             DeskError::Document(_) => ErrorCode::Document,

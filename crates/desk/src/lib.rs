@@ -4,6 +4,7 @@
 mod audit;
 mod documents;
 mod error;
+pub mod field_key;
 mod flags;
 mod followups;
 mod form;
@@ -83,7 +84,8 @@ impl Desk {
                 })
             }
         };
-        let cache = Cache::open(&data_dir.join("desk.sqlite3")).await?;
+        let (key, _) = field_key::load_or_create(data_dir)?;
+        let cache = Cache::open(&data_dir.join("desk.sqlite3"), key).await?;
         let desk = Desk {
             data_dir: data_dir.to_path_buf(),
             cache,

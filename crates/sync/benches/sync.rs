@@ -44,7 +44,12 @@ async fn main() {
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let dir = tempfile::tempdir().unwrap();
-    let cache = Cache::open(&dir.path().join("desk.sqlite3")).await.unwrap();
+    let cache = Cache::open(
+        &dir.path().join("desk.sqlite3"),
+        skranke_cache::FieldKey::generate(),
+    )
+    .await
+    .unwrap();
     let code = skranke_central::pairing::create_code(&pool, "OSL", chrono::Duration::minutes(5), Utc::now())
         .await
         .unwrap();

@@ -116,7 +116,7 @@ export type CustomerView = {
 };
 
 /**  The closed set of error codes a UI branches on (never on text). */
-export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "payment_settled" | "wrong_pin" | "locked_out" | "not_logged_in" | "audit_broken";
+export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "payment_settled" | "wrong_pin" | "locked_out" | "not_logged_in" | "audit_broken" | "field_key";
 
 /**  A refused field: its path (for the form), its Norwegian label and message. */
 export type FieldErrorView = {
