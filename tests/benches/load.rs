@@ -67,13 +67,22 @@ async fn main() {
     let t = Instant::now();
     let mut caches = Vec::with_capacity(desks);
     for i in 0..desks {
-        let cache = Cache::open(&dir.path().join(format!("desk-{i}.sqlite3")), FieldKey::generate())
-            .await
-            .unwrap();
+        let cache = Cache::open(
+            &dir.path().join(format!("desk-{i}.sqlite3")),
+            FieldKey::generate(),
+        )
+        .await
+        .unwrap();
         let code = central.ok(&["pairing-code", "--store", "OSL"]).unwrap();
-        let pairing = skranke_sync::pair(&cache, &proxy.url(), code.trim(), &format!("Skranke {i}"), Utc::now())
-            .await
-            .unwrap();
+        let pairing = skranke_sync::pair(
+            &cache,
+            &proxy.url(),
+            code.trim(),
+            &format!("Skranke {i}"),
+            Utc::now(),
+        )
+        .await
+        .unwrap();
         caches.push((cache, pairing));
     }
     println!("paired {desks} desks in {:.1} s", t.elapsed().as_secs_f64());
@@ -112,7 +121,10 @@ async fn main() {
         *count.entry(number.as_str()).or_default() += 1;
     }
     let placed: Vec<&String> = figures.iter().flat_map(|f| &f.placed).collect();
-    let missing: Vec<&&String> = placed.iter().filter(|n| !count.contains_key(n.as_str())).collect();
+    let missing: Vec<&&String> = placed
+        .iter()
+        .filter(|n| !count.contains_key(n.as_str()))
+        .collect();
     let doubled: Vec<(&&str, &u32)> = count.iter().filter(|(_, n)| **n > 1).collect();
     let extra = on_central.len() as i64 - placed.len() as i64;
 
@@ -134,16 +146,28 @@ async fn main() {
     println!("| orders placed on the desks | {} |", placed.len());
     println!("| orders on the central store | {} |", on_central.len());
     println!("| orders missing on the central store | {} |", missing.len());
-    println!("| orders on the central store more than once | {} |", doubled.len());
-    println!("| orders on the central store no desk placed | {} |", extra.max(0));
+    println!(
+        "| orders on the central store more than once | {} |",
+        doubled.len()
+    );
+    println!(
+        "| orders on the central store no desk placed | {} |",
+        extra.max(0)
+    );
     println!("| sync rounds finished | {} |", round_ms.len());
     println!("| sync rounds failed by a fault | {rounds_failed} |");
     println!("| entries still queued after the drain | {left} |");
-    println!("| drain after the faults stopped | {:.1} s |", drain_time.as_secs_f64());
+    println!(
+        "| drain after the faults stopped | {:.1} s |",
+        drain_time.as_secs_f64()
+    );
     println!();
     println!("| latency (ms) | n | p50 | p95 | p99 | max |");
     println!("|---|---:|---:|---:|---:|---:|");
-    row("place an order on the desk (SQLite commit)", &all(|f| &f.place_ms));
+    row(
+        "place an order on the desk (SQLite commit)",
+        &all(|f| &f.place_ms),
+    );
     row("sync round: push + pull of every stream", &round_ms);
     row("order committed on the desk → acknowledged", &all(|f| &f.ack_ms));
 
@@ -188,7 +212,10 @@ async fn fault_spells(proxy: Arc<FaultProxy>, deadline: Instant, seed: u64) -> B
         proxy.set(Fault::None);
         tokio::time::sleep(CLEAN_SPELL).await;
         let (name, fault) = match rng.gen_range(0..5) {
-            0 => ("delay 50–500 ms", Fault::Delay(Duration::from_millis(rng.gen_range(50..500)))),
+            0 => (
+                "delay 50–500 ms",
+                Fault::Delay(Duration::from_millis(rng.gen_range(50..500))),
+            ),
             1 => ("refuse", Fault::Refuse),
             2 => ("reset", Fault::Reset),
             3 => ("drop the answer after commit", Fault::DropResponse),
@@ -232,7 +259,10 @@ async fn run_desk(
             )
             .unwrap();
             let t = Instant::now();
-            let placed = cache.place_order(uuid::Uuid::new_v4(), &order, Utc::now()).await.unwrap();
+            let placed = cache
+                .place_order(uuid::Uuid::new_v4(), &order, Utc::now())
+                .await
+                .unwrap();
             figures.place_ms.push(ms(t.elapsed()));
             figures.placed.push(placed.order_number);
             waiting.push(Instant::now());
@@ -245,7 +275,9 @@ async fn run_desk(
                 for at in waiting.drain(..) {
                     figures.ack_ms.push(ms(done - at));
                 }
-                skranke_sync::pull_all(&cache, &client, |_, _| {}).await.map(|_| ())
+                skranke_sync::pull_all(&cache, &client, |_, _| {})
+                    .await
+                    .map(|_| ())
             }
             Err(e) => Err(e),
         };

@@ -10,12 +10,14 @@ use crate::Error;
 /// A built binary of this workspace: `<target>/debug/<name>`, or in `SKRANKE_BIN_DIR` when set (the
 /// load benchmark runs the release build).
 pub fn workspace_binary(name: &str) -> PathBuf {
-    let dir = std::env::var_os("SKRANKE_BIN_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        std::env::var_os("CARGO_TARGET_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
-            .join("debug")
-    });
+    let dir = std::env::var_os("SKRANKE_BIN_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            std::env::var_os("CARGO_TARGET_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+                .join("debug")
+        });
     let path = dir.join(name);
     assert!(
         path.exists(),

@@ -18,6 +18,7 @@ pub mod order_status;
 pub mod pairing;
 mod payment;
 pub mod payment_jobs;
+pub mod personal_data;
 mod pull;
 mod push;
 pub mod staff;

@@ -60,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Personvern (F8): alt sentralen har om en kunde, eller slett det loven ikke krever.
+    Customer {
+        #[command(subcommand)]
+        command: CustomerCommand,
+    },
     /// Desks: revoke a stolen or retired desk's access.
     Device {
         #[command(subcommand)]
@@ -69,6 +74,19 @@ enum Command {
     Staff {
         #[command(subcommand)]
         command: StaffCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CustomerCommand {
+    /// Skriver alt sentralen har om kunden med dette telefonnummeret, som JSON.
+    Export { phone: String },
+    /// Sletter kunden: salg eldre enn oppbevaringstiden (fem år etter regnskapsåret) og kunderegisteret.
+    Forget {
+        phone: String,
+        /// Bekreft slettingen (den kan ikke angres).
+        #[arg(long)]
+        yes: bool,
     },
 }
 
@@ -216,6 +234,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Customer { command } => customer(&pool, command).await,
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -343,4 +362,55 @@ async fn serve_tls(
         .serve(app.into_make_service())
         .await
         .map_err(|e| format!("kan ikke lytte på {}: {e}", config.listen))
+}
+
+async fn customer(pool: &sqlx::PgPool, command: CustomerCommand) -> Result<(), String> {
+    let parse = |text: &str| {
+        skranke_core::PhoneNumber::parse(text)
+            .map(|p| p.e164())
+            .map_err(|e| format!("telefonnummeret «{text}»: {e}"))
+    };
+    match command {
+        CustomerCommand::Export { phone } => {
+            let data = skranke_central::personal_data::customer_export(pool, &parse(&phone)?)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&data).map_err(|e| e.to_string())?
+            );
+            Ok(())
+        }
+        CustomerCommand::Forget { phone, yes } => {
+            if !yes {
+                return Err(format!(
+                    "slettingen kan ikke angres: kjør på nytt med --yes for å slette kunden {phone}"
+                ));
+            }
+            let now = Utc::now();
+            let today = now.with_timezone(&chrono_tz::Europe::Oslo).date_naive();
+            let who = format!(
+                "kommandolinjen ({})",
+                std::env::var("USER").unwrap_or_else(|_| "ukjent".into())
+            );
+            let report =
+                skranke_central::personal_data::forget_customer(pool, &parse(&phone)?, today, &who, now)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            println!(
+                "Kunderegisteret: {} oppføring(er) slettet.",
+                report.customers_erased
+            );
+            for number in &report.orders_erased {
+                println!("Ordre {number} slettet (oppbevaringstiden er ute).");
+            }
+            for (number, until) in &report.orders_kept {
+                println!(
+                    "Ordre {number} beholdes til {} (bokføringsloven: salg oppbevares i fem år etter regnskapsåret).",
+                    until.format("%d.%m.%Y")
+                );
+            }
+            Ok(())
+        }
+    }
 }

@@ -63,6 +63,27 @@ enum Command {
     /// Synkronisering med sentralen: par, synk nå, status.
     #[command(subcommand)]
     Sync(SyncCommand),
+    /// Personvern (F8): vis en kunde alt skranken har om dem, eller slett det loven ikke krever.
+    #[command(subcommand)]
+    Customer(CustomerCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum CustomerCommand {
+    /// Skriver alt skranken har om kunden med dette telefonnummeret, som JSON.
+    Export {
+        phone: String,
+        /// Skriv til denne filen i stedet for til skjermen.
+        #[arg(long, value_name = "FIL")]
+        output: Option<PathBuf>,
+    },
+    /// Sletter kunden: kunderegisteret, fødselsnummer og salg eldre enn oppbevaringstiden.
+    Forget {
+        phone: String,
+        /// Bekreft slettingen (den kan ikke angres).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -297,6 +318,30 @@ async fn run(command: Command, data_dir: &Path, now: chrono::DateTime<Utc>) -> R
         Command::Audit(AuditCommand::Verify) => {
             let entries = desk.verify_audit_log().await?;
             println!("Revisjonsloggen er i orden: {entries} hendelser, kjeden er hel.");
+        }
+        Command::Customer(CustomerCommand::Export { phone, output }) => {
+            let data = desk.customer_export(&phone).await?;
+            let text = serde_json::to_string_pretty(&data).unwrap_or_default();
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, text + "\n").map_err(|source| DeskError::Io {
+                        context: format!("kan ikke skrive {}", path.display()),
+                        source,
+                    })?;
+                    println!("Kundens data er skrevet til {}", path.display());
+                }
+                None => println!("{text}"),
+            }
+        }
+        Command::Customer(CustomerCommand::Forget { phone, yes }) => {
+            if !yes {
+                eprintln!("Slettingen kan ikke angres. Kjør på nytt med --yes for å slette kunden {phone}.");
+                std::process::exit(2);
+            }
+            let report = desk.forget_customer(&phone, now).await?;
+            for line in skranke_desk::forget_report_lines(&report) {
+                println!("{line}");
+            }
         }
     }
     Ok(())

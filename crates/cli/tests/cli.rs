@@ -413,3 +413,55 @@ fn an_edited_audit_entry_is_detected_by_verify() {
         "{stderr}"
     );
 }
+
+#[test]
+fn f8_a_customer_is_exported_and_forgotten_from_the_command_line() {
+    let desk = Desk::new();
+    let file = desk.write("good.json", &serde_json::to_vec(&desk.good_order()).unwrap());
+    assert!(skranke(desk.path(), &["order", "place", file.to_str().unwrap()])
+        .status
+        .success());
+
+    let out = skranke(desk.path(), &["customer", "export", "41 23 45 67"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let export: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(export["telefon"], "+4741234567");
+    assert_eq!(export["kunderegister"][0]["navn"], "Kari Nordmann");
+    assert_eq!(
+        export["ordrer"][0]["ordre"]["customer"]["email"],
+        "kari@example.no"
+    );
+
+    let bad = skranke(desk.path(), &["customer", "export", "123"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("telefonnummer må være et norsk nummer med 8 sifre"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+
+    let unconfirmed = skranke(desk.path(), &["customer", "forget", "41234567"]);
+    assert_eq!(unconfirmed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unconfirmed.stderr).contains("--yes"));
+    let again: Value =
+        serde_json::from_slice(&skranke(desk.path(), &["customer", "export", "41234567"]).stdout).unwrap();
+    assert_eq!(again, export, "nothing deleted without --yes");
+
+    let out = skranke(desk.path(), &["customer", "forget", "41234567", "--yes"]);
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout.contains("Kunderegisteret: 1 oppføring(er) slettet."),
+        "{stdout}"
+    );
+    assert!(stdout.contains("beholdes til 31.12.2031"), "{stdout}");
+    let after: Value =
+        serde_json::from_slice(&skranke(desk.path(), &["customer", "export", "41234567"]).stdout).unwrap();
+    assert!(after["kunderegister"].as_array().unwrap().is_empty());
+    assert_eq!(
+        after["ordrer"].as_array().unwrap().len(),
+        1,
+        "the sale is kept (bokføringsloven)"
+    );
+    assert!(skranke(desk.path(), &["audit", "verify"]).status.success());
+}

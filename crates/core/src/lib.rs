@@ -16,6 +16,7 @@ pub mod payment;
 pub mod phone;
 pub mod policy;
 pub mod postcode;
+pub mod retention;
 pub mod return_request;
 pub mod returns;
 

@@ -10,6 +10,7 @@ mod mail;
 mod openapi;
 mod pairing;
 mod payments;
+mod personal_data;
 mod pull;
 mod push;
 mod staff_audit;

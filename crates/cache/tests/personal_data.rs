@@ -1,0 +1,144 @@
+//! F8 on the desk: a customer's data exported, then forgotten: sales past the bokføringsloven
+//! retention deleted, newer sales kept without their fødselsnummer, the register entry and the draft
+//! gone, other customers untouched, the audit chain whole.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use chrono::{DateTime, NaiveDate, Utc};
+use skranke_cache::{Cache, FieldKey};
+use skranke_core::{Fodselsnummer, ShopPolicy};
+use skranke_protocol::{MutationResult, Outcome};
+
+const KARI: &str = "+4741234567";
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+}
+
+async fn place(cache: &Cache, placed: DateTime<Utc>, phone: &str, fnr: Option<&str>) -> String {
+    let today = placed.date_naive();
+    let products: Vec<_> = skranke_demo::products(10, 1, placed, today).collect();
+    cache.import_products(&products).await.unwrap();
+    let mut draft = skranke_demo::phone_order(products.iter().take(1), 1);
+    draft.customer.phone = phone.into();
+    let mut order = skranke_core::order::validate_order(
+        &draft,
+        |sku| products.iter().find(|p| p.sku == sku).cloned(),
+        today.and_hms_opt(10, 0, 0).unwrap(),
+        &ShopPolicy::default(),
+    )
+    .unwrap();
+    order.fodselsnummer = fnr.map(|f| Fodselsnummer::parse(f).unwrap());
+    cache
+        .place_order(uuid::Uuid::new_v4(), &order, placed)
+        .await
+        .unwrap()
+        .order_number
+}
+
+async fn acknowledge_all(cache: &Cache) {
+    let acks: Vec<_> = cache
+        .outbox_pending()
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| MutationResult {
+            seq: e.wire_seq,
+            mutation_id: uuid::Uuid::parse_str(&e.mutation_id).unwrap(),
+            outcome: Outcome::Applied,
+            replayed: false,
+            flags: Vec::new(),
+            rejection: None,
+        })
+        .collect();
+    cache.record_push(&acks, Utc::now()).await.unwrap();
+}
+
+#[tokio::test]
+async fn f8_export_then_forget_keeps_only_what_the_law_requires() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(&dir.path().join("desk.sqlite3"), FieldKey::generate())
+        .await
+        .unwrap();
+    let old = place(&cache, at("2019-06-03T10:00:00Z"), "41234567", None).await;
+    let other = place(&cache, at("2019-06-03T11:00:00Z"), "98765432", None).await;
+    acknowledge_all(&cache).await;
+    let old_unsent = place(&cache, at("2019-07-01T10:00:00Z"), "41234567", None).await;
+    let recent = place(
+        &cache,
+        at("2026-11-23T09:00:00Z"),
+        "412 34 567",
+        Some("24921099912"),
+    )
+    .await;
+    let draft = r#"{"customer":{"name":"Kari","phone":"+47 41 23 45 67"}}"#;
+    cache.save_draft("utkast", draft, Utc::now()).await.unwrap();
+
+    // Shown: the register entry, her three sales (not the other customer's), the fødselsnummer held.
+    let export = cache.customer_export(KARI).await.unwrap();
+    let orders = export["ordrer"].as_array().unwrap();
+    let numbers: Vec<&str> = orders
+        .iter()
+        .map(|o| o["ordrenummer"].as_str().unwrap())
+        .collect();
+    assert_eq!(numbers, [old.as_str(), old_unsent.as_str(), recent.as_str()]);
+    assert_eq!(export["kunderegister"].as_array().unwrap().len(), 1);
+    assert_eq!(export["kunderegister"][0]["telefon"], KARI);
+    assert_eq!(orders[2]["fødselsnummer"], "24921099912");
+    assert_eq!(orders[2]["oppbevares_til"], "2031-12-31");
+    assert_eq!(orders[0]["oppbevares_til"], "2024-12-31");
+    assert_eq!(orders[0]["ordre"]["customer"]["phone"], KARI);
+
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let report = cache.forget_customer(KARI, today, Utc::now()).await.unwrap();
+    assert_eq!(report.orders_erased, std::slice::from_ref(&old));
+    assert_eq!(
+        report.orders_unsent,
+        std::slice::from_ref(&old_unsent),
+        "not on the central store yet"
+    );
+    assert_eq!(
+        report.orders_kept,
+        [(recent.clone(), NaiveDate::from_ymd_opt(2031, 12, 31).unwrap())]
+    );
+    assert_eq!(report.fodselsnumre_deleted, 1);
+    assert_eq!(report.customers_erased, 1);
+    assert!(report.draft_discarded);
+
+    assert!(
+        cache.order_by_number(&old).await.unwrap().is_none(),
+        "past retention: deleted"
+    );
+    let kept = cache.order_by_number(&recent).await.unwrap().unwrap();
+    assert_eq!(
+        kept.order.customer.phone.e164(),
+        KARI,
+        "the sales record itself is kept whole"
+    );
+    assert!(!kept.has_fodselsnummer);
+    assert_eq!(cache.fodselsnummer_of(&recent).await.unwrap(), None);
+    assert!(cache.load_draft().await.unwrap().is_none());
+    assert!(cache.search_customers("4123", 10).await.unwrap().is_empty());
+    assert_eq!(cache.search_customers("98765432", 10).await.unwrap().len(), 1);
+    assert!(cache.order_by_number(&other).await.unwrap().is_some());
+    let payloads: Vec<String> = cache
+        .outbox_pending()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.payload)
+        .collect();
+    assert!(payloads.iter().all(|p| !p.contains(&old)), "{payloads:?}");
+    let export = cache.customer_export(KARI).await.unwrap();
+    assert!(export["kunderegister"].as_array().unwrap().is_empty());
+    assert_eq!(export["ordrer"].as_array().unwrap().len(), 2);
+
+    // The file no longer holds the erased sale's body anywhere (secure_delete zeroes freed pages).
+    cache.clone().close().await;
+    let bytes = std::fs::read(dir.path().join("desk.sqlite3")).unwrap();
+    let needle = format!("\"order_number\":\"{old}\"");
+    assert!(!bytes.windows(needle.len()).any(|w| w == needle.as_bytes()));
+
+    let cache = Cache::open(&dir.path().join("desk.sqlite3"), FieldKey::generate()).await;
+    assert!(cache.is_err(), "and another key still does not open it");
+}

@@ -1,0 +1,59 @@
+//! F8 for staff: show a customer everything the desk holds about them, or delete it as far as the
+//! bokføringsloven retention allows. The customer is named by their phone number.
+
+use chrono::{DateTime, Utc};
+use skranke_cache::ForgetReport;
+use skranke_core::{FieldError, PhoneNumber};
+
+use crate::{oslo_time, Desk, DeskError};
+
+impl Desk {
+    /// Everything the desk holds about the customer with this phone, as JSON.
+    pub async fn customer_export(&self, phone: &str) -> Result<serde_json::Value, DeskError> {
+        let phone = parse_phone(phone)?;
+        Ok(self.cache().customer_export(&phone.e164()).await?)
+    }
+
+    /// Deletes what the law does not require the shop to keep about this customer (F8).
+    pub async fn forget_customer(&self, phone: &str, now: DateTime<Utc>) -> Result<ForgetReport, DeskError> {
+        let phone = parse_phone(phone)?;
+        let today = oslo_time(now).date();
+        Ok(self.cache().forget_customer(&phone.e164(), today, now).await?)
+    }
+}
+
+fn parse_phone(text: &str) -> Result<PhoneNumber, DeskError> {
+    PhoneNumber::parse(text).map_err(|e| DeskError::Invalid(vec![FieldError::new("customer.phone", e)]))
+}
+
+/// What the report says to staff, a line each.
+pub fn forget_report_lines(report: &ForgetReport) -> Vec<String> {
+    let mut lines = vec![format!(
+        "Kunderegisteret: {} oppføring(er) slettet.",
+        report.customers_erased
+    )];
+    if report.fodselsnumre_deleted > 0 {
+        lines.push(format!(
+            "Fødselsnummer slettet fra {} ordre.",
+            report.fodselsnumre_deleted
+        ));
+    }
+    for number in &report.orders_erased {
+        lines.push(format!("Ordre {number} slettet (oppbevaringstiden er ute)."));
+    }
+    for (number, until) in &report.orders_kept {
+        lines.push(format!(
+            "Ordre {number} beholdes til {} (bokføringsloven: salg oppbevares i fem år etter regnskapsåret).",
+            until.format("%d.%m.%Y")
+        ));
+    }
+    for number in &report.orders_unsent {
+        lines.push(format!(
+            "Ordre {number} er ikke sendt til sentralen ennå; slett på nytt etter neste synkronisering."
+        ));
+    }
+    if report.draft_discarded {
+        lines.push("Utkastet på skjermen var denne kunden og er forkastet.".into());
+    }
+    lines
+}
