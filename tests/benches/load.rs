@@ -74,15 +74,25 @@ async fn main() {
         .await
         .unwrap();
         let code = central.ok(&["pairing-code", "--store", "OSL"]).unwrap();
-        let pairing = skranke_sync::pair(
-            &cache,
-            &proxy.url(),
-            code.trim(),
-            &format!("Skranke {i}"),
-            Utc::now(),
-        )
-        .await
-        .unwrap();
+        let pairing = loop {
+            match skranke_sync::pair(
+                &cache,
+                &proxy.url(),
+                code.trim(),
+                &format!("Skranke {i}"),
+                Utc::now(),
+            )
+            .await
+            {
+                Ok(p) => break p,
+                // Pairing is rate limited (5 a second after a burst of 50), as for a shop pairing by hand.
+                Err(skranke_sync::SyncError::Refused {
+                    retry_after: Some(wait),
+                    ..
+                }) => tokio::time::sleep(wait).await,
+                Err(e) => panic!("pairing desk {i}: {e}"),
+            }
+        };
         caches.push((cache, pairing));
     }
     println!("paired {desks} desks in {:.1} s", t.elapsed().as_secs_f64());

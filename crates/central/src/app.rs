@@ -38,6 +38,7 @@ pub struct AppState {
     pub admin_token_sha256: Option<String>,
     pub integrations: Arc<Integrations>,
     pub wake: Arc<Notify>,
+    pub limits: Arc<crate::rate_limit::RateLimits>,
 }
 
 impl AppState {
@@ -56,6 +57,7 @@ impl AppState {
             admin_token_sha256,
             integrations: Arc::new(integrations),
             wake: Arc::new(Notify::new()),
+            limits: Arc::default(),
         }
     }
 }
@@ -137,11 +139,13 @@ async fn not_found() -> ApiError {
         (status = 401, description = "Unknown code", body = ErrorBody),
         (status = 410, description = "Code used or expired", body = ErrorBody),
         (status = 422, description = "Invalid body", body = ErrorBody),
+        (status = 429, description = "Too many pairing attempts; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn pair(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<PairRequest>,
 ) -> Result<(StatusCode, Json<PairResponse>), ApiError> {
+    state.limits.check_pairing()?;
     let paired = crate::pairing::pair(&state.pool, &req, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(paired)))
 }
@@ -157,6 +161,7 @@ pub(crate) async fn pair(
         (status = 409, description = "seq_gap (see expected_seq) or seq_reused", body = ErrorBody),
         (status = 413, description = "Body over 1 MiB", body = ErrorBody),
         (status = 422, description = "Invalid body, batch or hash", body = ErrorBody),
+        (status = 429, description = "Over the device's rate limit; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn push(
     State(state): State<AppState>,
@@ -188,6 +193,7 @@ fn query_or_refusal<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Api
         (status = 400, description = "Invalid cursor or query", body = ErrorBody),
         (status = 401, description = "Missing or unknown token", body = ErrorBody),
         (status = 403, description = "Another store", body = ErrorBody),
+        (status = 429, description = "Over the device's rate limit; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn pull(
     State(state): State<AppState>,
@@ -205,6 +211,7 @@ pub(crate) async fn pull(
         (status = 200, description = "One page per stream (catalog, availability, orders)", body = ChangesResponse),
         (status = 400, description = "Invalid cursor or query", body = ErrorBody),
         (status = 401, description = "Missing or unknown token", body = ErrorBody),
+        (status = 429, description = "Over the device's rate limit; see Retry-After", body = ErrorBody),
     ))]
 pub(crate) async fn changes(
     State(state): State<AppState>,

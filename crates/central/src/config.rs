@@ -26,6 +26,15 @@ pub struct Config {
     pub klarna: Option<skranke_payments::KlarnaConfig>,
     /// The SMTP server for the customer's e-mails (R3).
     pub mail: Option<crate::mail::MailConfig>,
+    /// Requests per paired desk: a sustained rate and a burst (defaults 20/s, 100).
+    pub rate_limit: Option<RateLimitConfig>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitConfig {
+    pub device_per_second: u32,
+    pub device_burst: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -59,6 +68,7 @@ impl Default for Config {
             vipps: None,
             klarna: None,
             mail: None,
+            rate_limit: None,
         }
     }
 }

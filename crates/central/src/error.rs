@@ -8,6 +8,8 @@ use skranke_protocol::{ErrorBody, ErrorCode};
 pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
+    /// Seconds for `Retry-After` (a 503 says 5 unless set).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -15,6 +17,7 @@ impl ApiError {
         ApiError {
             status,
             body: ErrorBody::new(code, message),
+            retry_after: None,
         }
     }
 
@@ -65,11 +68,16 @@ impl From<sqlx::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let retry_after = match (self.retry_after, self.status) {
+            (Some(seconds), _) => Some(seconds),
+            (None, StatusCode::SERVICE_UNAVAILABLE) => Some(5),
+            _ => None,
+        };
         let mut response = (self.status, axum::Json(self.body)).into_response();
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+        if let Some(seconds) = retry_after {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }

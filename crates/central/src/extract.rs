@@ -88,6 +88,7 @@ impl FromRequestParts<AppState> for Device {
                 .fetch_optional(&state.pool)
                 .await?;
         let (id, store_id, series, former_series) = row.ok_or_else(ApiError::unauthorized)?;
+        state.limits.check_device(id)?;
         Ok(Device {
             id,
             store_id,

@@ -21,6 +21,7 @@ pub mod payment_jobs;
 pub mod personal_data;
 mod pull;
 mod push;
+pub mod rate_limit;
 pub mod staff;
 mod webhooks;
 pub mod workers;

@@ -304,11 +304,17 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 async fn serve(config: &Config, pool: sqlx::PgPool) -> Result<(), String> {
-    let state = skranke_central::AppState::with_integrations(
+    let mut state = skranke_central::AppState::with_integrations(
         pool,
         config.admin_token_sha256.clone(),
         config.integrations()?,
     );
+    if let Some(limit) = config.rate_limit {
+        state.limits = std::sync::Arc::new(skranke_central::rate_limit::RateLimits::new(
+            limit.device_per_second,
+            limit.device_burst,
+        ));
+    }
     tokio::spawn(skranke_central::workers::run(state.clone()));
     let app = skranke_central::router(state);
     if let Some(tls) = &config.tls {

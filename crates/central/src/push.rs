@@ -87,6 +87,7 @@ pub(crate) async fn push(
             return Err(ApiError {
                 status: StatusCode::CONFLICT,
                 body,
+                retry_after: None,
             });
         }
 

@@ -33,6 +33,8 @@ pub enum ErrorCode {
     InvalidStatusChange,
     /// Try again later (honour `Retry-After`).
     Unavailable,
+    /// This device sent more requests than its limit; try again after `Retry-After`.
+    RateLimited,
     Internal,
     #[serde(other)]
     Unknown,

@@ -144,3 +144,35 @@ async fn a_revoked_device_is_refused() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn a_device_over_its_rate_limit_gets_429_with_retry_after_and_the_others_go_on() {
+    let s = TestServer::start().await;
+    let noisy = s.pair("OSL").await;
+    let quiet = s.pair("OSL").await;
+    let url = format!("{}/v1/changes", s.base);
+    let mut limited = None;
+    let mut ok = 0;
+    for _ in 0..400 {
+        let r = s.http.get(&url).bearer_auth(&noisy.token).send().await.unwrap();
+        if r.status() == 429 {
+            limited = Some(r);
+            break;
+        }
+        assert_eq!(r.status(), 200);
+        ok += 1;
+    }
+    let r = limited.expect("the limit was never reached");
+    assert!(ok >= 100, "the burst of 100 is served first ({ok})");
+    let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(wait >= 1);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("For mange forespørsler"));
+    // Another desk of the same store is not slowed by it.
+    let other = s.get("/v1/changes", Some(&quiet.token)).await;
+    assert_eq!(other.status, 200, "{}", other.body);
+}
