@@ -38,6 +38,9 @@ pub struct CentralProcess {
     pub starts: u32,
     /// A configuration file (payment providers, mail) given to every command, if any.
     config: Option<PathBuf>,
+    /// Where the server's log goes and at which `RUST_LOG` filter; without it only errors are
+    /// written, and discarded.
+    log: Option<(PathBuf, String)>,
 }
 
 impl CentralProcess {
@@ -50,6 +53,15 @@ impl CentralProcess {
     /// temporary folder; the server's address is chosen first so the file can name it.
     pub fn start_with_config(
         config: impl FnOnce(SocketAddr) -> Option<String>,
+    ) -> Result<CentralProcess, Error> {
+        CentralProcess::start_logged(config, None)
+    }
+
+    /// As `start_with_config`, the server logging to `log.0` with the `RUST_LOG` filter `log.1`,
+    /// appended across restarts.
+    pub fn start_logged(
+        config: impl FnOnce(SocketAddr) -> Option<String>,
+        log: Option<(PathBuf, String)>,
     ) -> Result<CentralProcess, Error> {
         let postgres = skranke_testpg::TestServer::start()?;
         let name = format!("central_{}", std::process::id());
@@ -80,6 +92,7 @@ impl CentralProcess {
             server: None,
             starts: 0,
             config,
+            log,
         };
         central.ok(&["migrate"])?;
         central.ok(&["store", "add", "OSL", "Skranke Oslo"])?;
@@ -105,26 +118,49 @@ impl CentralProcess {
     /// Starts `serve` and returns once it listens.
     pub fn start_server(&mut self) -> Result<(), Error> {
         use std::io::BufRead;
-        let mut child = Command::new(workspace_binary("skranke-central"))
+        use std::io::Write;
+        let mut command = Command::new(workspace_binary("skranke-central"));
+        command
             .args(self.config_args())
             .arg("serve")
             .env("DATABASE_URL", &self.database_url)
             .env("SKRANKE_LISTEN", self.addr.to_string())
             .env("SKRANKE_ADMIN_TOKEN", "admin")
-            .env("RUST_LOG", "error")
-            .stderr(Stdio::piped())
-            .spawn()?;
+            .stderr(Stdio::piped());
+        let mut log = match &self.log {
+            Some((path, filter)) => {
+                command.env("RUST_LOG", filter);
+                Some(std::fs::OpenOptions::new().create(true).append(true).open(path)?)
+            }
+            None => {
+                command.env("RUST_LOG", "error");
+                None
+            }
+        };
+        let mut child = command.spawn()?;
         let stderr = child.stderr.take().ok_or("skranke-central serve has no stderr")?;
         let mut lines = std::io::BufReader::new(stderr).lines();
         loop {
             match lines.next() {
-                Some(Ok(line)) if line.contains("lytter på") => break,
-                Some(Ok(_)) => {}
+                Some(Ok(line)) => {
+                    if let Some(f) = log.as_mut() {
+                        writeln!(f, "{line}")?;
+                    }
+                    if line.contains("lytter på") {
+                        break;
+                    }
+                }
                 _ => return Err("skranke-central serve stopped before listening".into()),
             }
         }
-        // Keep draining its stderr so it never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        // Keep draining its stderr (into the log, if any) so it never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                if let Some(f) = log.as_mut() {
+                    let _ = writeln!(f, "{line}");
+                }
+            }
+        });
         self.server = Some(child);
         self.starts += 1;
         Ok(())

@@ -74,11 +74,13 @@ pub async fn set_status(
     if req.status == OrderStatus::Sendt && current != OrderStatus::Sendt {
         // P1: what was reserved is taken when the parcel leaves; the customer gets the tracking number.
         crate::payment::capture_on_dispatch(&mut tx, id, now).await?;
-        let to: Option<String> =
-            sqlx::query_scalar("SELECT body->'customer'->>'email' FROM orders WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+        // To the address the confirmation last went to: staff may have corrected it (R3).
+        let to: Option<String> = sqlx::query_scalar(
+            "SELECT coalesce(email_to, body->'customer'->>'email') FROM orders WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
         if let Some(to) = to {
             crate::mail::queue(&mut tx, id, &updated.0, "shipped", &to, now).await?;
         }

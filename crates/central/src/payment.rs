@@ -251,7 +251,16 @@ pub(crate) async fn refund_return(
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     if let Some(p) = latest_for_order(tx, order_id).await? {
-        if matches!(p.state(), PaymentState::Captured | PaymentState::Refunded) && amount > Money::ZERO {
+        // A return can arrive while the capture is still on its way to the provider: the refund is
+        // queued behind it (a payment's jobs run in order).
+        let capture_queued: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM payment_jobs WHERE payment_id = $1 AND kind = 'capture')",
+        )
+        .bind(p.id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let captured = matches!(p.state(), PaymentState::Captured | PaymentState::Refunded) || capture_queued;
+        if captured && amount > Money::ZERO {
             let key = format!("{}-refund-{}", p.reference, return_id.simple());
             queue_job(tx, p.id, "refund", Some(amount), &key, now).await?;
         }

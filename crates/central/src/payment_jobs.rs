@@ -34,7 +34,11 @@ pub async fn run_due_payment_jobs(
         let mut tx = pool.begin().await?;
         let job: Option<Job> = sqlx::query_as(
             "SELECT id, payment_id, kind, amount_ore, idempotency_key, attempts FROM payment_jobs
-             WHERE done_at IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
+             WHERE done_at IS NULL AND next_attempt_at <= $1
+               -- A payment's jobs run in the order they were queued: a refund waits for its capture.
+               AND NOT EXISTS (SELECT 1 FROM payment_jobs e
+                               WHERE e.payment_id = payment_jobs.payment_id AND e.done_at IS NULL AND e.id < payment_jobs.id)
+             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
         )
         .bind(now)
         .fetch_optional(&mut *tx)
