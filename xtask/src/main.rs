@@ -72,7 +72,7 @@ const WINDOW_PACKAGES: &[&str] = &[
     "file",
 ];
 /// What the window's end-to-end tests need besides: a virtual display and WebKit's WebDriver.
-const E2E_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver"];
+const E2E_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "python3", "python3-venv"];
 
 /// Runs the desk: the window, on the embedded SQLite default, starting with the demo catalog when the
 /// catalog is empty. `cargo xtask run cli ARGS` runs the headless CLI instead.
@@ -261,13 +261,38 @@ fn e2e() -> Result<()> {
         install.args(["install", "tauri-driver", "--locked", "--version", "^2"]);
         status(install, "cargo install tauri-driver")?;
     }
+    let schemathesis = ensure_schemathesis()?;
     let mut cmd = Command::new("xvfb-run");
     cmd.args(["-a", "-s", "-screen 0 1366x768x24"])
         .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .args(["test", "--locked", "-p", "skranke-e2e", "--", "--test-threads=1"])
         .current_dir(root())
-        .env("TAURI_DRIVER", &driver);
+        .env("TAURI_DRIVER", &driver)
+        .env("SKRANKE_SCHEMATHESIS", schemathesis);
     status(cmd, "window end to end (xvfb)")
+}
+
+/// The Schemathesis version the API test runs, from PyPI.
+const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+
+/// Schemathesis in a venv under the user's cache folder, installed from PyPI when missing; returns
+/// its command.
+fn ensure_schemathesis() -> Result<PathBuf> {
+    let home = std::env::var("HOME").unwrap_or_default();
+    let venv = PathBuf::from(home).join(".cache/skranke-schemathesis");
+    let bin = venv.join("bin/schemathesis");
+    let marker = venv.join(SCHEMATHESIS);
+    if bin.exists() && marker.exists() {
+        return Ok(bin);
+    }
+    let mut create = Command::new("python3");
+    create.args(["-m", "venv", "--clear"]).arg(&venv);
+    status(create, "python3 -m venv (for Schemathesis)")?;
+    let mut install = Command::new(venv.join("bin/pip"));
+    install.args(["install", "--quiet", SCHEMATHESIS]);
+    status(install, "pip install schemathesis")?;
+    std::fs::write(&marker, b"").map_err(|e| format!("{}: {e}", marker.display()))?;
+    Ok(bin)
 }
 
 fn bench(which: Option<&str>, extra: &[String]) -> Result<()> {
