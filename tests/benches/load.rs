@@ -12,6 +12,7 @@
 mod common;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -36,7 +37,10 @@ const FAULT_SPELL: Duration = Duration::from_secs(4);
 struct DeskFigures {
     placed: Vec<String>,
     place_ms: Vec<f64>,
+    /// Rounds that started and ended on a clean network.
     round_ms: Vec<f64>,
+    /// Rounds that met a fault spell (a delay, or a fault that was retried).
+    round_faulted_ms: Vec<f64>,
     rounds_failed: u64,
     /// From an order's commit on the desk to the central store's acknowledgement reaching the desk.
     ack_ms: Vec<f64>,
@@ -98,7 +102,8 @@ async fn main() {
     println!("paired {desks} desks in {:.1} s", t.elapsed().as_secs_f64());
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
-    let spells = tokio::spawn(fault_spells(proxy.clone(), deadline, seed));
+    let spell = Arc::new(AtomicU64::new(0));
+    let spells = tokio::spawn(fault_spells(proxy.clone(), deadline, seed, spell.clone()));
     let mut tasks = Vec::new();
     for (i, (cache, pairing)) in caches.iter().cloned().enumerate() {
         let products = in_stock.clone();
@@ -108,6 +113,7 @@ async fn main() {
             products,
             deadline,
             seed.wrapping_add(i as u64),
+            spell.clone(),
         )));
     }
     let mut figures = Vec::new();
@@ -164,7 +170,10 @@ async fn main() {
         "| orders on the central store no desk placed | {} |",
         extra.max(0)
     );
-    println!("| sync rounds finished | {} |", round_ms.len());
+    println!(
+        "| sync rounds finished | {} |",
+        round_ms.len() + figures.iter().map(|f| f.round_faulted_ms.len()).sum::<usize>()
+    );
     println!("| sync rounds failed by a fault | {rounds_failed} |");
     println!("| entries still queued after the drain | {left} |");
     println!(
@@ -178,7 +187,14 @@ async fn main() {
         "place an order on the desk (SQLite commit)",
         &all(|f| &f.place_ms),
     );
-    row("sync round: push + pull of every stream", &round_ms);
+    row(
+        "sync round on a clean network: push + pull of every stream",
+        &round_ms,
+    );
+    row(
+        "sync round that met a fault spell (delays included)",
+        &all(|f| &f.round_faulted_ms),
+    );
     row("order committed on the desk → acknowledged", &all(|f| &f.ack_ms));
 
     assert!(missing.is_empty(), "lost: {missing:?}");
@@ -215,11 +231,16 @@ fn row(name: &str, sorted: &[f64]) {
 
 /// Clean spells and fault spells in turn until the deadline; each change of fault cuts every open
 /// connection, as a network that goes down does.
-async fn fault_spells(proxy: Arc<FaultProxy>, deadline: Instant, seed: u64) -> BTreeMap<&'static str, u32> {
+/// `spell` counts spells: odd while a fault is on, so a desk can tell whether a round met one.
+async fn fault_spells(
+    proxy: Arc<FaultProxy>,
+    deadline: Instant,
+    seed: u64,
+    spell: Arc<AtomicU64>,
+) -> BTreeMap<&'static str, u32> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut spells = BTreeMap::new();
     while Instant::now() < deadline {
-        proxy.set(Fault::None);
         tokio::time::sleep(CLEAN_SPELL).await;
         let (name, fault) = match rng.gen_range(0..5) {
             0 => (
@@ -232,8 +253,11 @@ async fn fault_spells(proxy: Arc<FaultProxy>, deadline: Instant, seed: u64) -> B
             _ => ("cut the answer mid-body", Fault::CutResponse),
         };
         *spells.entry(name).or_default() += 1;
+        spell.fetch_add(1, Ordering::SeqCst);
         proxy.set(fault);
         tokio::time::sleep(FAULT_SPELL).await;
+        proxy.set(Fault::None);
+        spell.fetch_add(1, Ordering::SeqCst);
     }
     proxy.set(Fault::None);
     spells
@@ -247,6 +271,7 @@ async fn run_desk(
     products: Arc<Vec<Product>>,
     deadline: Instant,
     seed: u64,
+    spell: Arc<AtomicU64>,
 ) -> DeskFigures {
     let mut rng = StdRng::seed_from_u64(seed);
     let client = CentralClient::new(&pairing.central_url, Some(pairing.token.clone())).unwrap();
@@ -278,6 +303,7 @@ async fn run_desk(
             waiting.push(Instant::now());
         }
         let t = Instant::now();
+        let spell_at_start = spell.load(Ordering::SeqCst);
         let result = match skranke_sync::push_outbox(&cache, &client, device_id).await {
             Ok(_) => {
                 // Everything queued before this push is acknowledged now.
@@ -293,7 +319,13 @@ async fn run_desk(
         };
         let pause = match result {
             Ok(()) => {
-                figures.round_ms.push(ms(t.elapsed()));
+                let clean =
+                    spell_at_start.is_multiple_of(2) && spell.load(Ordering::SeqCst) == spell_at_start;
+                if clean && failures == 0 {
+                    figures.round_ms.push(ms(t.elapsed()));
+                } else {
+                    figures.round_faulted_ms.push(ms(t.elapsed()));
+                }
                 failures = 0;
                 SYNC_EVERY
             }
