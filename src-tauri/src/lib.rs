@@ -15,7 +15,7 @@ use tauri::State;
 
 /// The one error the window sees: `code` from a closed set it branches on, `message` in Norwegian, and
 /// for a refused form every field with its label and message.
-#[derive(Debug, Serialize, specta::Type)]
+#[derive(Debug, Clone, Serialize, specta::Type)]
 pub struct UiError {
     pub code: ErrorCode,
     pub message: String,
@@ -37,6 +37,18 @@ impl From<DeskError> for UiError {
 }
 
 type Result<T> = std::result::Result<T, UiError>;
+
+/// Why the desk could not be opened (its data folder, its key), for the window to show instead of
+/// the desk; `None` once it is open.
+#[derive(Debug, Default)]
+pub struct StartupFailure(pub Option<UiError>);
+
+/// Asked first by the window: if the desk could not be opened, it shows this and nothing else.
+#[tauri::command]
+#[specta::specta]
+fn startup_failure(failure: State<'_, StartupFailure>) -> Option<UiError> {
+    failure.0.clone()
+}
 
 /// Everything that changes an order, prints or sends goes through a logged-in person (the audit log
 /// records who), and counts as activity.
@@ -313,6 +325,7 @@ async fn open_document(path: String) -> Result<()> {
 /// Every command the window may call, for the invoke handler and the generated TypeScript.
 pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
+        startup_failure,
         settings,
         demo_mode,
         import_demo,

@@ -13,12 +13,21 @@ fn main() -> ExitCode {
         .setup(move |app| {
             commands.mount_events(app);
             let dir = skranke_desk::default_data_dir();
-            let desk = tauri::async_runtime::block_on(skranke_desk::Desk::open(&dir))?;
-            // The sync loop runs on Tauri's runtime for as long as the window is open.
-            let cache = desk.cache().clone();
-            let sync = tauri::async_runtime::block_on(async move { skranke_sync::spawn(cache) });
-            app.manage(desk);
-            app.manage(sync);
+            match tauri::async_runtime::block_on(skranke_desk::Desk::open(&dir)) {
+                Ok(desk) => {
+                    // The sync loop runs on Tauri's runtime for as long as the window is open.
+                    let cache = desk.cache().clone();
+                    let sync = tauri::async_runtime::block_on(async move { skranke_sync::spawn(cache) });
+                    app.manage(desk);
+                    app.manage(sync);
+                    app.manage(skranke_desktop::StartupFailure(None));
+                }
+                Err(e) => {
+                    // Shown in the window, which staff see; the terminal may not exist.
+                    eprintln!("Skranke kunne ikke starte: {e}");
+                    app.manage(skranke_desktop::StartupFailure(Some(e.into())));
+                }
+            }
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -133,7 +133,9 @@ async fn nothing_is_lost_or_duplicated_under_faults_kills_and_restarts() {
 
     // Every order the desk reported is on the central store once, as the desk has it.
     let on_central = central_orders(&central).await;
-    let (key, _) = skranke_desk::field_key::load_or_create(&desk.data_dir).unwrap();
+    let (key, _) = skranke_desk::field_key::load_or_create(&desk.data_dir)
+        .await
+        .unwrap();
     let cache = skranke_cache::Cache::open(&desk.data_dir.join("desk.sqlite3"), key)
         .await
         .unwrap();

@@ -136,6 +136,29 @@ async fn a_draft_survives_a_kill() -> Result<(), Error> {
     w.by_id("cart-line-0").await?;
     w.screenshot("09-draft-restored").await?;
     w.close().await?;
+
+    // Started where its key cannot be found (a locked keyring, a lost key file): the window says so
+    // in Norwegian, makes no second key, and the draft is still there once the key is back.
+    let elsewhere = tempfile::tempdir()?;
+    let keys = elsewhere.path().to_string_lossy().into_owned();
+    let w = Window::start(data.path(), &[("SKRANKE_KEY_DIR", keys.as_str())]).await?;
+    let shown = w
+        .wait_text("startup-message", "finnes verken i nøkkelringen")
+        .await?
+        .text()
+        .await?;
+    assert!(shown.contains("nøkkelfilen tilbake"), "{shown}");
+    w.screenshot("16-startup-missing-key").await?;
+    w.close().await?;
+    assert_eq!(
+        std::fs::read_dir(elsewhere.path())?.count(),
+        0,
+        "no new key was made"
+    );
+    let w = Window::start(data.path(), &[]).await?;
+    w.log_in("Demo", "1234").await?;
+    w.wait_text("draft-status", "Utkast hentet fram").await?;
+    w.close().await?;
     Ok(())
 }
 
@@ -219,7 +242,7 @@ async fn the_window_pairs_shows_sync_and_lists_what_needs_a_person() -> Result<(
     w.by_id("attention-done").await?.click().await?;
     w.by_id("orders-table").await?;
     w.close().await?;
-    let (key, _) = skranke_desk::field_key::load_or_create(&data)?;
+    let (key, _) = skranke_desk::field_key::load_or_create(&data).await?;
     let cache = skranke_cache::Cache::open(&data.join("desk.sqlite3"), key).await?;
     assert!(
         cache.orders_needing_attention(10).await?.is_empty(),

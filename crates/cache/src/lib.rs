@@ -128,6 +128,35 @@ impl Cache {
         Ok(())
     }
 
+    /// The id of the key a cache file was sealed under, read without opening it for use (and without
+    /// creating it): `None` for no file, or a file from before sealing.
+    pub async fn recorded_key_id(path: &Path) -> Result<Option<String>, CacheError> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .read_only(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        let has_table: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'field_key'")
+                .fetch_optional(&pool)
+                .await?;
+        let id = match has_table {
+            Some(_) => {
+                sqlx::query_scalar("SELECT key_id FROM field_key WHERE id = 1")
+                    .fetch_optional(&pool)
+                    .await?
+            }
+            None => None,
+        };
+        pool.close().await;
+        Ok(id)
+    }
+
     /// Closes every connection, checkpointing the WAL.
     pub async fn close(self) {
         self.pool.close().await;

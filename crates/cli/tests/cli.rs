@@ -70,7 +70,9 @@ impl Desk {
             .build()
             .unwrap();
         rt.block_on(async {
-            let (key, _) = skranke_desk::field_key::load_or_create(self.path()).unwrap();
+            let (key, _) = skranke_desk::field_key::load_or_create(self.path())
+                .await
+                .unwrap();
             let cache = Cache::open(&self.path().join("desk.sqlite3"), key).await.unwrap();
             let (o, l, x) = cache.counts().await.unwrap();
             let customers = cache.search_customers("a", 1000).await.unwrap().len();

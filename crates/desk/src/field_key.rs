@@ -27,7 +27,10 @@ pub enum KeyLocation {
 /// whose keyring is not unlocked at login). Otherwise the keyring is tried first, and a key file in
 /// the config folder is the fallback. A key is looked for in both places before a new one is made, so
 /// a desk whose keyring is out of reach for one start does not get a second key.
-pub fn load_or_create(data_dir: &Path) -> Result<(FieldKey, KeyLocation), DeskError> {
+///
+/// A desk whose file was already sealed and whose key is in neither place is refused: a new key could
+/// not open what is there (the keyring may just be locked).
+pub async fn load_or_create(data_dir: &Path) -> Result<(FieldKey, KeyLocation), DeskError> {
     let name = key_name(data_dir);
     let key_dir = std::env::var_os("SKRANKE_KEY_DIR").map(PathBuf::from);
     let use_keyring = key_dir.is_none();
@@ -44,6 +47,13 @@ pub fn load_or_create(data_dir: &Path) -> Result<(FieldKey, KeyLocation), DeskEr
     }
     if let Some(key) = read_key_file(&file)? {
         return Ok((key, KeyLocation::File(file)));
+    }
+    if let Some(id) = skranke_cache::Cache::recorded_key_id(&data_dir.join("desk.sqlite3")).await? {
+        return Err(DeskError::FieldKey(format!(
+            "nøkkel {id} for denne skranken finnes verken i nøkkelringen eller i {}. Lås opp \
+             nøkkelringen, eller legg nøkkelfilen tilbake fra sikkerhetskopien.",
+            file.display()
+        )));
     }
     let key = FieldKey::generate();
     if use_keyring && keyring_set(&name, &key) {

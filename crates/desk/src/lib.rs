@@ -86,7 +86,7 @@ impl Desk {
                 })
             }
         };
-        let (key, _) = field_key::load_or_create(data_dir)?;
+        let (key, _) = field_key::load_or_create(data_dir).await?;
         let cache = Cache::open(&data_dir.join("desk.sqlite3"), key).await?;
         let desk = Desk {
             data_dir: data_dir.to_path_buf(),

@@ -103,7 +103,7 @@ async fn a_stolen_desk_file_does_not_reveal_a_fodselsnummer_without_the_key() {
     desk.cache().clone().close().await;
 
     // The key is not in the data folder: in the keyring, or a 0600 file elsewhere.
-    let (key, location) = field_key::load_or_create(&data).unwrap();
+    let (key, location) = field_key::load_or_create(&data).await.unwrap();
     if let KeyLocation::File(path) = &location {
         assert!(
             !path.starts_with(&data),
@@ -168,11 +168,19 @@ async fn a_stolen_desk_file_does_not_reveal_a_fodselsnummer_without_the_key() {
     );
     drop(conn);
 
-    // Opened as a desk on another machine (another key): refused with a clear message, nothing
-    // written under a second key.
+    // Opened as a desk on another machine (no key there): refused with a clear message, and no new
+    // key is made for it.
     let err = Desk::open(&stolen).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::FieldKey, "{err}");
-    assert!(err.to_string().contains("kryptert med en annen nøkkel"), "{err}");
+    assert!(err.to_string().contains("finnes verken i nøkkelringen"), "{err}");
+    // Opened with any other key: refused, nothing written under a second key.
+    let other = skranke_cache::Cache::open(&stolen.join("desk.sqlite3"), skranke_cache::FieldKey::generate())
+        .await
+        .unwrap_err();
+    assert!(
+        other.to_string().contains("kryptert med en annen nøkkel"),
+        "{other}"
+    );
     // And a guessed key does not open the sealed value even with the check skipped.
     let guessed = skranke_cache::FieldKey::generate();
     let order_id: String = draft.get("order_id");

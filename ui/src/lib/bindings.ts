@@ -6,6 +6,8 @@ import { invoke as __TAURI_INVOKE, Channel } from "@tauri-apps/api/core";
 
 /** Commands */
 export const commands = {
+	/**  Asked first by the window: if the desk could not be opened, it shows this and nothing else. */
+	startupFailure: () => __TAURI_INVOKE<UiError | null>("startup_failure"),
 	settings: () => typedError<SettingsView, UiError>(__TAURI_INVOKE("settings")),
 	/**
 	 *  Whether the window was started to show the demo (`SKRANKE_DEMO=1`, as `cargo xtask run` does): the
