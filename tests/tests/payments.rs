@@ -6,24 +6,11 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{catalog_and_order, central_orders, desk, pair};
+use common::{catalog_and_order, central_orders, desk, pair, until};
 use skranke_e2e::central_process::CentralProcess;
 use skranke_e2e::fault_proxy::{Fault, FaultProxy};
-
-/// Waits for `check` to hold, asking again as soon as the last answer came; fails after `limit`.
-async fn until<F, Fut>(what: &str, limit: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = Instant::now();
-    while !check().await {
-        assert!(start.elapsed() < limit, "gave up waiting for {what}");
-        tokio::task::yield_now().await;
-    }
-}
 
 async fn fake_log(http: &reqwest::Client, fake: &str) -> serde_json::Value {
     http.get(format!("{fake}/_fake/log"))

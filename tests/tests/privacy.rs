@@ -8,9 +8,9 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{catalog_and_order, desk, pair};
+use common::{catalog_and_order, desk, pair, until};
 use skranke_e2e::central_process::CentralProcess;
 
 const NAME: &str = "Ingrid Personvernsen";
@@ -23,18 +23,6 @@ const FNR: &str = "15839649859"; // Tenor synthetic, born 1996-03-15
 /// transcript, TLS, connection pools) at their info level, as any production setting would have them.
 const FILTER: &str = "debug,skranke_central=trace,tower_http=trace,hyper=info,hyper_util=info,h2=info,\
                       reqwest=info,rustls=info,sqlx=warn,lettre=info,tokio_postgres=info,mio=info";
-
-async fn until<F, Fut>(what: &str, limit: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let start = Instant::now();
-    while !check().await {
-        assert!(start.elapsed() < limit, "gave up waiting for {what}");
-        tokio::task::yield_now().await;
-    }
-}
 
 async fn one<T>(central: &CentralProcess, sql: &str) -> Option<T>
 where

@@ -55,3 +55,16 @@ pub async fn central_orders(central: &CentralProcess) -> Vec<(String, serde_json
     pool.close().await;
     rows
 }
+
+/// Waits for `check` to hold, asking again as soon as the last answer came; fails after `limit`.
+pub async fn until<F, Fut>(what: &str, limit: std::time::Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let start = std::time::Instant::now();
+    while !check().await {
+        assert!(start.elapsed() < limit, "gave up waiting for {what}");
+        tokio::task::yield_now().await;
+    }
+}
