@@ -322,6 +322,26 @@ async fn open_document(path: String) -> Result<()> {
     Ok(skranke_desk::open_document(std::path::Path::new(&path))?)
 }
 
+/// F8: writes everything the desk holds about the customer with this phone to a file in the
+/// documents folder; returns its path.
+#[tauri::command]
+#[specta::specta]
+async fn export_customer(desk: State<'_, Desk>, phone: String) -> Result<String> {
+    acting(&desk)?;
+    let path = desk.customer_export_file(&phone, Utc::now()).await?;
+    Ok(path.display().to_string())
+}
+
+/// F8: forgets the customer with this phone as far as the law allows; returns what was done, a line
+/// each, for staff to read back to the customer.
+#[tauri::command]
+#[specta::specta]
+async fn forget_customer(desk: State<'_, Desk>, phone: String) -> Result<Vec<String>> {
+    acting(&desk)?;
+    let report = desk.forget_customer(&phone, Utc::now()).await?;
+    Ok(skranke_desk::forget_report_lines(&report))
+}
+
 /// Every command the window may call, for the invoke handler and the generated TypeScript.
 pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
@@ -353,6 +373,8 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
         login,
         logout,
         current_session,
+        export_customer,
+        forget_customer,
     ])
 }
 

@@ -164,6 +164,15 @@ impl Window {
             .unwrap_or_default();
         std::fs::create_dir_all(&dir)?;
         let path = dir.join(format!("{name}.png"));
+        // WebKit's screenshot is the last painted frame: wait for two frames so what the DOM holds
+        // now (a scroll, a new message) is on it.
+        self.client
+            .execute_async(
+                "const done = arguments[arguments.length - 1]; \
+                 requestAnimationFrame(() => requestAnimationFrame(() => done(null)));",
+                vec![],
+            )
+            .await?;
         std::fs::write(&path, self.client.screenshot().await?)?;
         Ok(path)
     }

@@ -103,6 +103,35 @@ async fn a_phone_order_end_to_end() -> Result<(), Error> {
     w.wait_text("data-dir", &data.path().display().to_string())
         .await?;
     w.screenshot("08-settings").await?;
+
+    // F8: the customer asks what is held about her, then to be forgotten.
+    w.type_into("privacy-phone", "412 34 567").await?;
+    w.by_id("privacy-export").await?.click().await?;
+    let exported = w
+        .wait_text("privacy-exported", "kunde-4741234567-")
+        .await?
+        .text()
+        .await?;
+    let file = exported
+        .trim_start_matches("Skrevet til ")
+        .trim_end_matches("Åpne")
+        .trim();
+    let export: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file)?)?;
+    assert_eq!(export["ordrer"][0]["ordrenummer"], number.as_str());
+    assert_eq!(export["kunderegister"][0]["navn"], "Kari Nordmann");
+    w.by_id("privacy-forget").await?.click().await?;
+    w.wait_text("privacy-confirm", "Dette kan ikke angres").await?;
+    w.by_id("privacy-confirm-yes").await?.click().await?;
+    let report = w
+        .wait_text("privacy-report", "Kunderegisteret: 1 oppføring(er) slettet.")
+        .await?
+        .text()
+        .await?;
+    assert!(
+        report.contains(&format!("Ordre {number} beholdes til 31.12.")),
+        "{report}"
+    );
+    w.screenshot("17-privacy").await?;
     w.close().await?;
     Ok(())
 }

@@ -187,6 +187,7 @@ const FUZZ_TARGETS: &[&str] = &[
     "merchant_feed",
     "wire_types",
     "shop_policy",
+    "sealed",
 ];
 
 /// Runs every fuzz target (or `only`) for `seconds` each, with nightly Rust and cargo-fuzz, which it

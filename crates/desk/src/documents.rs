@@ -87,7 +87,7 @@ impl Desk {
     }
 
     /// Written through a temporary file and a rename, so a crash never leaves half a PDF under the name.
-    fn write_document(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, DeskError> {
+    pub(crate) fn write_document(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, DeskError> {
         let dir = self.documents_dir();
         std::fs::create_dir_all(&dir)
             .map_err(DeskError::io(format!("kan ikke lage mappen {}", dir.display())))?;

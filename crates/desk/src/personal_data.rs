@@ -1,6 +1,8 @@
 //! F8 for staff: show a customer everything the desk holds about them, or delete it as far as the
 //! bokføringsloven retention allows. The customer is named by their phone number.
 
+use std::path::PathBuf;
+
 use chrono::{DateTime, Utc};
 use skranke_cache::ForgetReport;
 use skranke_core::{FieldError, PhoneNumber};
@@ -12,6 +14,27 @@ impl Desk {
     pub async fn customer_export(&self, phone: &str) -> Result<serde_json::Value, DeskError> {
         let phone = parse_phone(phone)?;
         Ok(self.cache().customer_export(&phone.e164()).await?)
+    }
+
+    /// Writes the export to `dokumenter/kunde-<phone>-<date>.json` for staff to send the customer, and
+    /// records in the audit log that it was made (not for whom).
+    pub async fn customer_export_file(&self, phone: &str, now: DateTime<Utc>) -> Result<PathBuf, DeskError> {
+        let parsed = parse_phone(phone)?;
+        let data = self.cache().customer_export(&parsed.e164()).await?;
+        let text = serde_json::to_vec_pretty(&data).map_err(|e| DeskError::Io {
+            context: "kundens data".into(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        let name = format!(
+            "kunde-{}-{}.json",
+            parsed.e164().trim_start_matches('+'),
+            oslo_time(now).format("%Y%m%d")
+        );
+        let path = self.write_document(&name, &text)?;
+        self.cache()
+            .record_audit("kundedata eksportert (F8)", "", now)
+            .await?;
+        Ok(path)
     }
 
     /// Deletes what the law does not require the shop to keep about this customer (F8).

@@ -49,6 +49,16 @@ export const commands = {
 	logout: () => typedError<null, UiError>(__TAURI_INVOKE("logout")),
 	/**  Who is logged in, if the desk is not locked. */
 	currentSession: () => __TAURI_INVOKE<SessionView | null>("current_session"),
+	/**
+	 *  F8: writes everything the desk holds about the customer with this phone to a file in the
+	 *  documents folder; returns its path.
+	 */
+	exportCustomer: (phone: string) => typedError<string, UiError>(__TAURI_INVOKE("export_customer", { phone })),
+	/**
+	 *  F8: forgets the customer with this phone as far as the law allows; returns what was done, a line
+	 *  each, for staff to read back to the customer.
+	 */
+	forgetCustomer: (phone: string) => typedError<string[], UiError>(__TAURI_INVOKE("forget_customer", { phone })),
 };
 
 /* Types */
