@@ -410,13 +410,10 @@ async fn customer(pool: &sqlx::PgPool, command: CustomerCommand) -> Result<(), S
                 report.customers_erased
             );
             for number in &report.orders_erased {
-                println!("Ordre {number} slettet (oppbevaringstiden er ute).");
+                println!("{}", skranke_core::retention::erased_text(number));
             }
             for (number, until) in &report.orders_kept {
-                println!(
-                    "Ordre {number} beholdes til {} (bokføringsloven: salg oppbevares i fem år etter regnskapsåret).",
-                    until.format("%d.%m.%Y")
-                );
+                println!("{}", skranke_core::retention::kept_text(number, *until));
             }
             Ok(())
         }

@@ -17,6 +17,19 @@ pub fn may_erase(sold: NaiveDate, today: NaiveDate) -> bool {
     today > kept_through(sold)
 }
 
+/// What staff read back for a sale that is kept.
+pub fn kept_text(order_number: &str, until: NaiveDate) -> String {
+    format!(
+        "Ordre {order_number} beholdes til {} (bokføringsloven: salg oppbevares i fem år etter regnskapsåret).",
+        until.format("%d.%m.%Y")
+    )
+}
+
+/// What staff read back for a sale that was deleted.
+pub fn erased_text(order_number: &str) -> String {
+    format!("Ordre {order_number} slettet (oppbevaringstiden er ute).")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

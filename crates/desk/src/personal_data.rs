@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use skranke_cache::ForgetReport;
+use skranke_core::retention::{erased_text, kept_text};
 use skranke_core::{FieldError, PhoneNumber};
 
 use crate::{oslo_time, Desk, DeskError};
@@ -61,15 +62,8 @@ pub fn forget_report_lines(report: &ForgetReport) -> Vec<String> {
             report.fodselsnumre_deleted
         ));
     }
-    for number in &report.orders_erased {
-        lines.push(format!("Ordre {number} slettet (oppbevaringstiden er ute)."));
-    }
-    for (number, until) in &report.orders_kept {
-        lines.push(format!(
-            "Ordre {number} beholdes til {} (bokføringsloven: salg oppbevares i fem år etter regnskapsåret).",
-            until.format("%d.%m.%Y")
-        ));
-    }
+    lines.extend(report.orders_erased.iter().map(|n| erased_text(n)));
+    lines.extend(report.orders_kept.iter().map(|(n, until)| kept_text(n, *until)));
     for number in &report.orders_unsent {
         lines.push(format!(
             "Ordre {number} er ikke sendt til sentralen ennå; slett på nytt etter neste synkronisering."
