@@ -69,6 +69,8 @@ const WINDOW_PACKAGES: &[&str] = &[
     "libssl-dev",
     "libayatana-appindicator3-dev",
     "librsvg2-dev",
+    // The desk's key store talks to the Secret Service over D-Bus (keyring).
+    "libdbus-1-dev",
     "file",
 ];
 /// What the window's end-to-end tests need besides: a virtual display and WebKit's WebDriver.
