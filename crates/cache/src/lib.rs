@@ -84,6 +84,42 @@ impl Cache {
         Ok(cache)
     }
 
+    /// For a desk whose key is lost: the sealed values (fødselsnumre of orders not yet acknowledged,
+    /// and the draft) cannot be read by anyone any more, so they are deleted and `key` is recorded in
+    /// one transaction. Orders, their outbox and everything else stay as they are. Returns how many
+    /// sealed values were deleted.
+    pub async fn replace_lost_key(path: &Path, key: &FieldKey) -> Result<u64, CacheError> {
+        let options = SqliteConnectOptions::from_str("sqlite://")?
+            .filename(path)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .pragma("secure_delete", "ON");
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("../../migrations/cache").run(&pool).await?;
+        let mut tx = pool.begin().await?;
+        let mut dropped = sqlx::query("DELETE FROM order_identity")
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        dropped += sqlx::query("DELETE FROM draft")
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query(
+            "INSERT INTO field_key (id, key_id) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET key_id = excluded.key_id",
+        )
+        .bind(key.id())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        pool.close().await;
+        Ok(dropped)
+    }
+
     /// The key's id is recorded on first open; a later open with another key is refused.
     async fn check_field_key(&self) -> Result<(), CacheError> {
         let found = self.key.id();

@@ -66,6 +66,20 @@ enum Command {
     /// Personvern (F8): vis en kunde alt skranken har om dem, eller slett det loven ikke krever.
     #[command(subcommand)]
     Customer(CustomerCommand),
+    /// Nøkkelen som krypterer fødselsnumre og utkastet.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Når nøkkelen er tapt for godt: lager en ny. Fødselsnumre som ikke er sendt og utkastet kan
+    /// ikke leses av noen lenger og slettes; ordrene er som før.
+    Reset {
+        /// Bekreft (kan ikke angres).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -198,6 +212,22 @@ async fn run(command: Command, data_dir: &Path, now: chrono::DateTime<Utc>) -> R
     {
         return write_demo_catalog(path, *count, now);
     }
+    if let Command::Key(KeyCommand::Reset { yes }) = &command {
+        if !yes {
+            eprintln!(
+                "En ny nøkkel sletter fødselsnumre som ikke er sendt og utkastet. Kjør på nytt med --yes \
+                 bare hvis den gamle nøkkelen er tapt for godt."
+            );
+            std::process::exit(2);
+        }
+        let (location, dropped) = skranke_desk::field_key::replace_lost_key(data_dir).await?;
+        let place = match location {
+            skranke_desk::field_key::KeyLocation::Keyring(_) => "i nøkkelringen".to_string(),
+            skranke_desk::field_key::KeyLocation::File(path) => format!("i {}", path.display()),
+        };
+        println!("Ny nøkkel lagret {place}. {dropped} krypterte verdier kunne ikke leses og er slettet; ordrene er som før.");
+        return Ok(());
+    }
     let desk = Desk::open(data_dir).await?;
     match command {
         Command::DemoCatalog { count, .. } => {
@@ -319,6 +349,8 @@ async fn run(command: Command, data_dir: &Path, now: chrono::DateTime<Utc>) -> R
             let entries = desk.verify_audit_log().await?;
             println!("Revisjonsloggen er i orden: {entries} hendelser, kjeden er hel.");
         }
+        // Handled above, before the desk is opened: its point is a desk that cannot be.
+        Command::Key(KeyCommand::Reset { .. }) => {}
         Command::Customer(CustomerCommand::Export { phone, output }) => {
             let data = desk.customer_export(&phone).await?;
             let text = serde_json::to_string_pretty(&data).unwrap_or_default();

@@ -467,3 +467,72 @@ fn f8_a_customer_is_exported_and_forgotten_from_the_command_line() {
     );
     assert!(skranke(desk.path(), &["audit", "verify"]).status.success());
 }
+
+#[test]
+fn a_lost_key_refuses_the_desk_until_a_new_one_is_made_and_the_orders_stay() {
+    let desk = Desk::new();
+    let keys = tempfile::tempdir().unwrap();
+    let (first, lost) = (keys.path().join("første"), keys.path().join("ny"));
+    let with_keys = |dir: &Path, args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_skranke"))
+            .arg("--data-dir")
+            .arg(desk.path())
+            .arg("--now")
+            .arg(NOW)
+            .args(args)
+            .env("SKRANKE_KEY_DIR", dir)
+            .output()
+            .unwrap()
+    };
+    // The desk from `Desk::new` has its key elsewhere; start over in a folder of its own.
+    std::fs::remove_file(desk.path().join("desk.sqlite3")).unwrap();
+    let _ = std::fs::remove_file(desk.path().join("desk.sqlite3-wal"));
+    let _ = std::fs::remove_file(desk.path().join("desk.sqlite3-shm"));
+    assert!(with_keys(&first, &["demo-catalog", "-n", "300"]).status.success());
+    let mut order = desk.good_order();
+    order["payment_method"] = json!("klarna_faktura");
+    order["customer"]["fodselsnummer"] = json!("15839649859");
+    let file = desk.write("faktura.json", &serde_json::to_vec(&order).unwrap());
+    let placed = with_keys(&first, &["order", "place", file.to_str().unwrap()]);
+    assert!(
+        placed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&placed.stderr)
+    );
+
+    // The key is gone (another key folder): refused, with the way out, and no key is made.
+    let refused = with_keys(&lost, &["order", "list"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr.contains("finnes verken i nøkkelringen") && stderr.contains("skranke key reset --yes"),
+        "{stderr}"
+    );
+    assert!(!lost.exists() || std::fs::read_dir(&lost).unwrap().count() == 0);
+    assert_eq!(
+        with_keys(&lost, &["key", "reset"]).status.code(),
+        Some(2),
+        "not without --yes"
+    );
+
+    let reset = with_keys(&lost, &["key", "reset", "--yes"]);
+    let stdout = String::from_utf8_lossy(&reset.stdout);
+    assert!(
+        reset.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
+    assert!(
+        stdout.contains("1 krypterte verdier kunne ikke leses og er slettet"),
+        "{stdout}"
+    );
+    let list = with_keys(&lost, &["order", "list"]);
+    assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
+    assert!(
+        String::from_utf8_lossy(&list.stdout).contains("-000001"),
+        "the order is still there"
+    );
+    assert!(with_keys(&lost, &["audit", "verify"]).status.success());
+    // The first key no longer fits; it is not used by mistake.
+    assert_eq!(with_keys(&first, &["order", "list"]).status.code(), Some(1));
+}

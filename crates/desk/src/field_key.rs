@@ -31,14 +31,7 @@ pub enum KeyLocation {
 /// A desk whose file was already sealed and whose key is in neither place is refused: a new key could
 /// not open what is there (the keyring may just be locked).
 pub async fn load_or_create(data_dir: &Path) -> Result<(FieldKey, KeyLocation), DeskError> {
-    let name = key_name(data_dir);
-    let key_dir = std::env::var_os("SKRANKE_KEY_DIR").map(PathBuf::from);
-    let use_keyring = key_dir.is_none();
-    let file = key_dir
-        .or_else(|| dirs::config_dir().map(|d| d.join("skranke").join("nøkler")))
-        .ok_or_else(|| DeskError::FieldKey("fant ingen mappe for nøkkelfilen (sett SKRANKE_KEY_DIR)".into()))?
-        .join(format!("{name}.key"));
-    refuse_inside(&file, data_dir)?;
+    let (name, file, use_keyring) = places(data_dir)?;
 
     if use_keyring {
         if let Some(key) = keyring_get(&name)? {
@@ -51,7 +44,9 @@ pub async fn load_or_create(data_dir: &Path) -> Result<(FieldKey, KeyLocation), 
     if let Some(id) = skranke_cache::Cache::recorded_key_id(&data_dir.join("desk.sqlite3")).await? {
         return Err(DeskError::FieldKey(format!(
             "nøkkel {id} for denne skranken finnes verken i nøkkelringen eller i {}. Lås opp \
-             nøkkelringen, eller legg nøkkelfilen tilbake fra sikkerhetskopien.",
+             nøkkelringen, eller legg nøkkelfilen tilbake fra sikkerhetskopien. Er den tapt for \
+             godt: skranke key reset --yes (fødselsnumre som ikke er sendt og utkastet går tapt, \
+             ordrene ikke).",
             file.display()
         )));
     }
@@ -61,6 +56,41 @@ pub async fn load_or_create(data_dir: &Path) -> Result<(FieldKey, KeyLocation), 
     }
     write_key_file(&file, &key)?;
     Ok((key, KeyLocation::File(file)))
+}
+
+/// For a desk whose key is lost for good: a new key is made and stored, the sealed values no one can
+/// read any more are deleted (see `Cache::replace_lost_key`), and the desk opens again with its
+/// orders. A key file that no longer fits is kept beside as `.key.gammel`. Returns the new key's
+/// location and how many sealed values were deleted.
+pub async fn replace_lost_key(data_dir: &Path) -> Result<(KeyLocation, u64), DeskError> {
+    let (name, file, use_keyring) = places(data_dir)?;
+    let key = FieldKey::generate();
+    let location = if use_keyring && keyring_set(&name, &key) {
+        KeyLocation::Keyring(name)
+    } else {
+        if file.exists() {
+            let old = file.with_extension("key.gammel");
+            std::fs::rename(&file, &old)
+                .map_err(DeskError::io(format!("kan ikke flytte {}", file.display())))?;
+        }
+        write_key_file(&file, &key)?;
+        KeyLocation::File(file)
+    };
+    let dropped = skranke_cache::Cache::replace_lost_key(&data_dir.join("desk.sqlite3"), &key).await?;
+    Ok((location, dropped))
+}
+
+/// The keyring account, the key file, and whether the keyring is to be used, for `data_dir`.
+fn places(data_dir: &Path) -> Result<(String, PathBuf, bool), DeskError> {
+    let name = key_name(data_dir);
+    let key_dir = std::env::var_os("SKRANKE_KEY_DIR").map(PathBuf::from);
+    let use_keyring = key_dir.is_none();
+    let file = key_dir
+        .or_else(|| dirs::config_dir().map(|d| d.join("skranke").join("nøkler")))
+        .ok_or_else(|| DeskError::FieldKey("fant ingen mappe for nøkkelfilen (sett SKRANKE_KEY_DIR)".into()))?
+        .join(format!("{name}.key"));
+    refuse_inside(&file, data_dir)?;
+    Ok((name, file, use_keyring))
 }
 
 /// One name per data folder, so several desks (or test runs) on one machine keep their own keys.
