@@ -352,7 +352,7 @@ async fn run(command: Command, data_dir: &Path, now: chrono::DateTime<Utc>) -> R
         // Handled above, before the desk is opened: its point is a desk that cannot be.
         Command::Key(KeyCommand::Reset { .. }) => {}
         Command::Customer(CustomerCommand::Export { phone, output }) => {
-            let data = desk.customer_export(&phone).await?;
+            let data = desk.customer_export(&phone, now).await?;
             let text = serde_json::to_string_pretty(&data).unwrap_or_default();
             match output {
                 Some(path) => {

@@ -11,17 +11,25 @@ use skranke_core::{FieldError, PhoneNumber};
 use crate::{oslo_time, Desk, DeskError};
 
 impl Desk {
-    /// Everything the desk holds about the customer with this phone, as JSON.
-    pub async fn customer_export(&self, phone: &str) -> Result<serde_json::Value, DeskError> {
+    /// Everything the desk holds about the customer with this phone, as JSON. The audit log records
+    /// that an export was made (not for whom).
+    pub async fn customer_export(
+        &self,
+        phone: &str,
+        now: DateTime<Utc>,
+    ) -> Result<serde_json::Value, DeskError> {
         let phone = parse_phone(phone)?;
-        Ok(self.cache().customer_export(&phone.e164()).await?)
+        let data = self.cache().customer_export(&phone.e164()).await?;
+        self.cache()
+            .record_audit("kundedata eksportert (F8)", "", now)
+            .await?;
+        Ok(data)
     }
 
-    /// Writes the export to `dokumenter/kunde-<phone>-<date>.json` for staff to send the customer, and
-    /// records in the audit log that it was made (not for whom).
+    /// Writes the export to `dokumenter/kunde-<phone>-<date>.json` for staff to send the customer.
     pub async fn customer_export_file(&self, phone: &str, now: DateTime<Utc>) -> Result<PathBuf, DeskError> {
         let parsed = parse_phone(phone)?;
-        let data = self.cache().customer_export(&parsed.e164()).await?;
+        let data = self.customer_export(phone, now).await?;
         let text = serde_json::to_vec_pretty(&data).map_err(|e| DeskError::Io {
             context: "kundens data".into(),
             source: std::io::Error::other(e.to_string()),
@@ -31,11 +39,7 @@ impl Desk {
             parsed.e164().trim_start_matches('+'),
             oslo_time(now).format("%Y%m%d")
         );
-        let path = self.write_document(&name, &text)?;
-        self.cache()
-            .record_audit("kundedata eksportert (F8)", "", now)
-            .await?;
-        Ok(path)
+        self.write_document(&name, &text)
     }
 
     /// Deletes what the law does not require the shop to keep about this customer (F8).
