@@ -346,10 +346,14 @@ async fn drain(cache: &Cache, pairing: &skranke_cache::Pairing) -> usize {
     let client = CentralClient::new(&pairing.central_url, Some(pairing.token.clone())).unwrap();
     let device_id = uuid::Uuid::parse_str(&pairing.device_id).unwrap();
     let give_up = Instant::now() + Duration::from_secs(60);
+    let mut wait = Duration::from_millis(50);
     while Instant::now() < give_up {
         if skranke_sync::push_outbox(cache, &client, device_id).await.is_ok() {
             break;
         }
+        // Back off as the desk would, rather than spin on a central store that is not ready.
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_secs(2));
     }
     cache.outbox_pending().await.unwrap().len()
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Value};
 use skranke_core::retention::{kept_through, may_erase, ERASED_NAME};
-use sqlx::Row;
+use sqlx::{Row, SqliteConnection};
 
 use crate::{Cache, CacheError};
 
@@ -53,7 +53,8 @@ impl Cache {
             }));
         }
         let mut orders = Vec::new();
-        for (id, number, placed_at, status, body) in self.orders_of(phone).await? {
+        let mut conn = self.pool.acquire().await?;
+        for (id, number, placed_at, status, body) in orders_of(&mut conn, phone).await? {
             let returns: Vec<String> =
                 sqlx::query_scalar("SELECT body FROM returns WHERE order_id = ? ORDER BY return_no")
                     .bind(&id)
@@ -92,13 +93,13 @@ impl Cache {
         now: DateTime<Utc>,
     ) -> Result<ForgetReport, CacheError> {
         let mut report = ForgetReport::default();
-        let orders = self.orders_of(phone).await?;
         let draft_is_theirs = match self.load_draft().await? {
             Some((_, body)) => draft_phone(&body).as_deref() == Some(phone),
             None => false,
         };
         let mut tx = self.pool.begin().await?;
-        for (id, number, placed_at, _, _) in orders {
+        // Read in the transaction that deletes, so an order placed meanwhile is not half handled.
+        for (id, number, placed_at, _, _) in orders_of(&mut tx, phone).await? {
             report.fodselsnumre_deleted += sqlx::query("DELETE FROM order_identity WHERE order_id = ?")
                 .bind(&id)
                 .execute(&mut *tx)
@@ -175,36 +176,6 @@ impl Cache {
         tx.commit().await?;
         Ok(report)
     }
-
-    /// The sales of the customer with this phone: id, number, when, status, body.
-    async fn orders_of(
-        &self,
-        phone: &str,
-    ) -> Result<Vec<(String, String, DateTime<Utc>, String, String)>, CacheError> {
-        let rows = sqlx::query(
-            "SELECT id, order_number, placed_at_utc, status, body FROM orders
-             WHERE customer_phone = ?1 OR customer_id IN (SELECT id FROM customers WHERE phone = ?1)
-             ORDER BY placed_at_utc",
-        )
-        .bind(phone)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let at: String = r.try_get("placed_at_utc")?;
-                let at = DateTime::parse_from_rfc3339(&at)
-                    .map_err(|e| CacheError::Corrupt(e.to_string()))?
-                    .with_timezone(&Utc);
-                Ok((
-                    r.try_get("id")?,
-                    r.try_get("order_number")?,
-                    at,
-                    r.try_get("status")?,
-                    r.try_get("body")?,
-                ))
-            })
-            .collect()
-    }
 }
 
 /// The phone typed in a saved draft, normalised, if it parses.
@@ -212,4 +183,34 @@ fn draft_phone(body: &str) -> Option<String> {
     let draft: Value = serde_json::from_str(body).ok()?;
     let typed = draft.get("customer")?.get("phone")?.as_str()?;
     skranke_core::PhoneNumber::parse(typed).ok().map(|p| p.e164())
+}
+
+/// The sales of the customer with this phone: id, number, when, status, body.
+async fn orders_of(
+    conn: &mut SqliteConnection,
+    phone: &str,
+) -> Result<Vec<(String, String, DateTime<Utc>, String, String)>, CacheError> {
+    let rows = sqlx::query(
+        "SELECT id, order_number, placed_at_utc, status, body FROM orders
+         WHERE customer_phone = ?1 OR customer_id IN (SELECT id FROM customers WHERE phone = ?1)
+         ORDER BY placed_at_utc",
+    )
+    .bind(phone)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let at: String = r.try_get("placed_at_utc")?;
+            let at = DateTime::parse_from_rfc3339(&at)
+                .map_err(|e| CacheError::Corrupt(e.to_string()))?
+                .with_timezone(&Utc);
+            Ok((
+                r.try_get("id")?,
+                r.try_get("order_number")?,
+                at,
+                r.try_get("status")?,
+                r.try_get("body")?,
+            ))
+        })
+        .collect()
 }
