@@ -72,7 +72,10 @@ fn too_many(wait: Duration) -> ApiError {
     let mut error = ApiError::new(
         StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::RateLimited,
-        "For mange forespørsler fra denne skranken. Den prøver igjen av seg selv.",
+        format!(
+            "For mange forespørsler på kort tid. Prøv igjen om {} s; skranken gjør det av seg selv.",
+            seconds.max(1)
+        ),
     );
     error.retry_after = Some(seconds.max(1));
     error

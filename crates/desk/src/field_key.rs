@@ -41,7 +41,7 @@ pub async fn load_or_create(data_dir: &Path) -> Result<(FieldKey, KeyLocation), 
     if let Some(key) = read_key_file(&file)? {
         return Ok((key, KeyLocation::File(file)));
     }
-    if let Some(id) = skranke_cache::Cache::recorded_key_id(&data_dir.join("desk.sqlite3")).await? {
+    if let Some(id) = skranke_cache::Cache::recorded_key_id(&data_dir.join(crate::CACHE_FILE)).await? {
         return Err(DeskError::FieldKey(format!(
             "nøkkel {id} for denne skranken finnes verken i nøkkelringen eller i {}. Lås opp \
              nøkkelringen, eller legg nøkkelfilen tilbake fra sikkerhetskopien. Er den tapt for \
@@ -76,7 +76,7 @@ pub async fn replace_lost_key(data_dir: &Path) -> Result<(KeyLocation, u64), Des
         write_key_file(&file, &key)?;
         KeyLocation::File(file)
     };
-    let dropped = skranke_cache::Cache::replace_lost_key(&data_dir.join("desk.sqlite3"), &key).await?;
+    let dropped = skranke_cache::Cache::replace_lost_key(&data_dir.join(crate::CACHE_FILE), &key).await?;
     Ok((location, dropped))
 }
 

@@ -40,6 +40,9 @@ pub use views::{
 
 /// Products per import transaction: big enough to amortise the fsync, small enough to show progress.
 const IMPORT_BATCH: usize = 5_000;
+/// The cache's file in the data folder.
+pub(crate) const CACHE_FILE: &str = "desk.sqlite3";
+
 /// An order file larger than this is not an order.
 pub const MAX_ORDER_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
@@ -87,7 +90,7 @@ impl Desk {
             }
         };
         let (key, _) = field_key::load_or_create(data_dir).await?;
-        let cache = Cache::open(&data_dir.join("desk.sqlite3"), key).await?;
+        let cache = Cache::open(&data_dir.join(crate::CACHE_FILE), key).await?;
         let desk = Desk {
             data_dir: data_dir.to_path_buf(),
             cache,
