@@ -75,7 +75,11 @@ async fn missing_and_forged_tokens_get_401_and_write_nothing() {
         )],
     );
     let before = s.counts().await;
-    let forged = format!("{}0", &desk.token[..desk.token.len() - 1]);
+    // The real token with its last character changed (to one it is not: a token ending in "0" once
+    // made this forgery the real thing).
+    let last = if desk.token.ends_with('0') { '1' } else { '0' };
+    let forged = format!("{}{last}", &desk.token[..desk.token.len() - 1]);
+    assert_ne!(forged, desk.token);
     for token in [None, Some(""), Some(forged.as_str()), Some(ADMIN_TOKEN)] {
         let r = s.post_json("/v1/push", token, &body).await;
         assert_eq!((r.status, r.code()), (401, "unauthorized"), "{token:?}");
