@@ -4,7 +4,9 @@
 //! (push, then pull of every stream, with the desk loop's backoff and jitter); the central store is
 //! the release binary on a throwaway PostgreSQL. At the end the faults stop, every desk drains its
 //! outbox, and every order placed is compared with the central store's: none may be missing or
-//! doubled. A benchmark: it prints tables and fails only on a lost or duplicated order.
+//! doubled. A benchmark: it prints tables and fails only on a lost or duplicated order (or a run in
+//! which no order was placed, which would prove nothing). `--smoke` (or `SKRANKE_BENCH_SMOKE=1`) runs
+//! a few desks for a few seconds with shorter spells, as `cargo xtask test` does.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -25,13 +27,31 @@ use skranke_e2e::central_process::CentralProcess;
 use skranke_e2e::fault_proxy::{Fault, FaultProxy};
 use skranke_sync::CentralClient;
 
-/// How often a desk syncs when nothing is wrong: five times the real desk's 10 s, to load the store.
-const SYNC_EVERY: Duration = Duration::from_secs(2);
-/// The chance a desk places an order at a tick (one order per ~10 s per desk).
+/// The chance a desk places an order at a tick (one order per ~10 s per desk at full size).
 const ORDER_CHANCE: f64 = 0.2;
-/// The faults come in spells: this long of clean network, then a spell of one fault.
-const CLEAN_SPELL: Duration = Duration::from_secs(8);
-const FAULT_SPELL: Duration = Duration::from_secs(4);
+
+/// How fast the run goes.
+#[derive(Debug, Clone, Copy)]
+struct Pace {
+    /// How often a desk syncs when nothing is wrong: five times the real desk's 10 s at full size,
+    /// to load the store.
+    sync_every: Duration,
+    /// The faults come in spells: this long of clean network, then a spell of one fault.
+    clean_spell: Duration,
+    fault_spell: Duration,
+}
+
+const FULL: Pace = Pace {
+    sync_every: Duration::from_secs(2),
+    clean_spell: Duration::from_secs(8),
+    fault_spell: Duration::from_secs(4),
+};
+/// A few seconds still see a fault spell or two and enough orders to count.
+const SMALL: Pace = Pace {
+    sync_every: Duration::from_millis(250),
+    clean_spell: Duration::from_millis(1500),
+    fault_spell: Duration::from_secs(1),
+};
 
 #[derive(Default)]
 struct DeskFigures {
@@ -48,8 +68,11 @@ struct DeskFigures {
 
 #[tokio::main]
 async fn main() {
-    let desks: usize = arg(1, "SKRANKE_LOAD_DESKS", 200);
-    let seconds: u64 = arg(2, "SKRANKE_LOAD_SECONDS", 600);
+    let size = skranke_benchmark::Size::from_env();
+    skranke_benchmark::print_provenance("load", size);
+    let pace = size.pick(FULL, SMALL);
+    let desks: usize = arg(1, "SKRANKE_LOAD_DESKS", size.pick(200, 4));
+    let seconds: u64 = arg(2, "SKRANKE_LOAD_SECONDS", size.pick(600, 6));
     let seed: u64 = std::env::var("SKRANKE_LOAD_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -103,7 +126,7 @@ async fn main() {
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let spell = Arc::new(AtomicU64::new(0));
-    let spells = tokio::spawn(fault_spells(proxy.clone(), deadline, seed, spell.clone()));
+    let spells = tokio::spawn(fault_spells(proxy.clone(), deadline, seed, spell.clone(), pace));
     let mut tasks = Vec::new();
     for (i, (cache, pairing)) in caches.iter().cloned().enumerate() {
         let products = in_stock.clone();
@@ -114,6 +137,7 @@ async fn main() {
             deadline,
             seed.wrapping_add(i as u64),
             spell.clone(),
+            pace.sync_every,
         )));
     }
     let mut figures = Vec::new();
@@ -197,6 +221,7 @@ async fn main() {
     );
     row("order committed on the desk → acknowledged", &all(|f| &f.ack_ms));
 
+    assert!(!placed.is_empty(), "no order was placed: the run proves nothing");
     assert!(missing.is_empty(), "lost: {missing:?}");
     assert!(doubled.is_empty(), "doubled: {doubled:?}");
     assert_eq!(extra, 0, "orders on the central store that no desk placed");
@@ -237,11 +262,12 @@ async fn fault_spells(
     deadline: Instant,
     seed: u64,
     spell: Arc<AtomicU64>,
+    pace: Pace,
 ) -> BTreeMap<&'static str, u32> {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut spells = BTreeMap::new();
     while Instant::now() < deadline {
-        tokio::time::sleep(CLEAN_SPELL).await;
+        tokio::time::sleep(pace.clean_spell).await;
         let (name, fault) = match rng.gen_range(0..5) {
             0 => (
                 "delay 50–500 ms",
@@ -255,7 +281,7 @@ async fn fault_spells(
         *spells.entry(name).or_default() += 1;
         spell.fetch_add(1, Ordering::SeqCst);
         proxy.set(fault);
-        tokio::time::sleep(FAULT_SPELL).await;
+        tokio::time::sleep(pace.fault_spell).await;
         proxy.set(Fault::None);
         spell.fetch_add(1, Ordering::SeqCst);
     }
@@ -272,6 +298,7 @@ async fn run_desk(
     deadline: Instant,
     seed: u64,
     spell: Arc<AtomicU64>,
+    sync_every: Duration,
 ) -> DeskFigures {
     let mut rng = StdRng::seed_from_u64(seed);
     let client = CentralClient::new(&pairing.central_url, Some(pairing.token.clone())).unwrap();
@@ -280,7 +307,7 @@ async fn run_desk(
     let mut waiting: Vec<Instant> = Vec::new();
     let mut failures = 0u32;
     // Desks start spread over one tick, as desks in a shop do.
-    tokio::time::sleep(SYNC_EVERY.mul_f64(rng.gen())).await;
+    tokio::time::sleep(sync_every.mul_f64(rng.gen())).await;
     while Instant::now() < deadline {
         if rng.gen_bool(ORDER_CHANCE) {
             let a = &products[rng.gen_range(0..products.len())];
@@ -327,7 +354,7 @@ async fn run_desk(
                     figures.round_faulted_ms.push(ms(t.elapsed()));
                 }
                 failures = 0;
-                SYNC_EVERY
+                sync_every
             }
             Err(_) => {
                 figures.rounds_failed += 1;

@@ -2,7 +2,8 @@
 //!
 //! - `cargo xtask run`: runs the desk (until the window exists: the CLI demo on a demo catalog).
 //! - `cargo xtask test`: installs what is missing, then format, lint, boundary check and every test.
-//! - `cargo xtask bench [cache]`: benchmarks that print tables.
+//! - `cargo xtask bench [cache|pdf|central|sync|window|load]`: benchmarks that print tables (`cargo
+//!   xtask test` runs each at a small size, so none can rot).
 //! - `cargo xtask codegen`: regenerates the window's TypeScript bindings from Rust.
 //! - `cargo xtask check-boundaries`: the dependency rules of ARCHITECTURE.md.
 
@@ -171,10 +172,23 @@ fn test() -> Result<()> {
     let mut tests = cargo();
     tests.args(["test", "--workspace", "--locked", "--exclude", "skranke-e2e"]);
     status(tests, "cargo test --workspace")?;
+    // Every benchmark at its small size, in the test profile and with the workspace's features (so
+    // it reuses what the tests built): one that no longer runs fails here. Each is named: `--benches`
+    // would also build every library and binary as a benchmark.
+    let mut benches = cargo();
+    benches.args(["test", "--workspace", "--locked", "--exclude", "skranke-e2e"]);
+    for bench in SMALL_BENCHMARKS {
+        benches.args(["--bench", bench]);
+    }
+    benches.env("SKRANKE_BENCH_SMOKE", "1");
+    status(benches, "benchmarks at small size (cache, pdf, central, sync)")?;
     e2e()?;
     // Every parser and decoder under libFuzzer, briefly; `cargo xtask fuzz` runs them longer.
     fuzz(FUZZ_SECONDS_IN_TEST, None)
 }
+
+/// The benchmarks `cargo xtask test` runs at small size outside the window's display.
+const SMALL_BENCHMARKS: &[&str] = &["cache", "pdf", "central", "sync"];
 
 /// Seconds each fuzz target runs in `cargo xtask test`.
 const FUZZ_SECONDS_IN_TEST: u32 = 15;
@@ -242,7 +256,8 @@ fn fuzz(seconds: u32, only: Option<&str>) -> Result<()> {
 /// The real window under Xvfb through tauri-driver and WebKitWebDriver.
 fn e2e() -> Result<()> {
     let mut build = cargo();
-    // The window's binary, and the central store and CLI the sync tests run as processes.
+    // The window's binary, and the central store and CLI the sync tests run as processes; the empty
+    // window the window benchmark compares against.
     build.args([
         "build",
         "--locked",
@@ -252,6 +267,9 @@ fn e2e() -> Result<()> {
         "skranke-central",
         "-p",
         "skranke-cli",
+        "--bins",
+        "--example",
+        "empty_window",
     ]);
     status(
         build,
@@ -272,7 +290,37 @@ fn e2e() -> Result<()> {
         .current_dir(root())
         .env("TAURI_DRIVER", &driver)
         .env("SKRANKE_SCHEMATHESIS", schemathesis);
-    status(cmd, "window end to end (xvfb)")
+    status(cmd, "window end to end (xvfb)")?;
+    // The window and load benchmarks at small size, on the debug builds the tests just used.
+    let mut benches = Command::new("xvfb-run");
+    benches
+        .args(["-a", "-s", "-screen 0 1366x768x24"])
+        .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args([
+            "test",
+            "--locked",
+            "-p",
+            "skranke-e2e",
+            "--bench",
+            "window",
+            "--bench",
+            "load",
+        ])
+        .current_dir(root())
+        .env("SKRANKE_BENCH_SMOKE", "1")
+        .env("TAURI_DRIVER", &driver)
+        .env(
+            "SKRANKE_EMPTY_WINDOW_BIN",
+            target_dir().join("debug/examples/empty_window"),
+        );
+    status(benches, "benchmarks at small size (window, load)")
+}
+
+/// Where cargo builds: `CARGO_TARGET_DIR`, else `target/` in the checkout.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 /// The Schemathesis version the API test runs, from PyPI.
@@ -340,9 +388,7 @@ fn bench_load(extra: &[String]) -> Result<()> {
     let mut build = cargo();
     build.args(["build", "--release", "--locked", "-p", "skranke-central"]);
     status(build, "release build of the central store")?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
+    let target = target_dir();
     let mut cmd = cargo();
     cmd.args(["bench", "--locked", "-p", "skranke-e2e", "--bench", "load", "--"])
         .args(extra)
@@ -373,9 +419,7 @@ fn bench_window() -> Result<()> {
         "empty_window",
     ]);
     status(build, "release build of the window and an empty window")?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root().join("target"));
+    let target = target_dir();
     let home = std::env::var("HOME").unwrap_or_default();
     let mut cmd = Command::new("xvfb-run");
     cmd.args(["-a", "-s", "-screen 0 1366x768x24"])

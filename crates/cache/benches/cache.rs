@@ -1,10 +1,13 @@
 //! `cargo xtask bench cache`: import of 100k and 1M demo products, search p50/p99 over 100 realistic
-//! queries, EAN exact lookup p99, place-order p99 with fsync. Prints a table; asserts nothing.
+//! queries, EAN exact lookup p99, place-order p99 with fsync. Prints a table; asserts what must hold
+//! for the figures to mean anything (searches hit, EAN lookups find their product), never a time.
+//! `--smoke` (or `SKRANKE_BENCH_SMOKE=1`) runs it small, as `cargo xtask test` does.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a benchmark binary
 
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
+use skranke_benchmark::Size;
 use skranke_cache::Cache;
 use skranke_core::order::validate_order;
 use skranke_core::{Product, ShopPolicy};
@@ -76,7 +79,7 @@ struct Row {
     file_mb: f64,
 }
 
-async fn run(n: usize) -> Row {
+async fn run(n: usize, orders: usize) -> Row {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bench.sqlite3");
     let cache = Cache::open(&path, skranke_cache::FieldKey::generate())
@@ -149,7 +152,7 @@ async fn run(n: usize) -> Row {
     let policy = ShopPolicy::default();
     let placed_at = today.and_hms_opt(10, 0, 0).unwrap();
     let mut place = Vec::new();
-    for i in 0..200 {
+    for i in 0..orders {
         let lines: Vec<&Product> = (0..3).map(|k| &sample[(i * 3 + k) % sample.len()]).collect();
         let mut draft = skranke_demo::phone_order(lines.iter().copied(), 1);
         draft.customer.name = format!("Kunde {i}");
@@ -168,6 +171,18 @@ async fn run(n: usize) -> Row {
             .unwrap();
         place.push(t.elapsed());
     }
+    assert_eq!(
+        cache
+            .list_orders(&skranke_cache::OrderFilter {
+                text: None,
+                limit: u32::try_from(orders + 1).unwrap(),
+            })
+            .await
+            .unwrap()
+            .len(),
+        orders,
+        "every order placed is on the desk"
+    );
     cache.close().await;
     let file_mb = std::fs::metadata(&path)
         .map(|m| m.len() as f64 / 1e6)
@@ -187,18 +202,21 @@ async fn run(n: usize) -> Row {
 }
 
 fn main() {
+    let size = Size::from_env();
+    skranke_benchmark::print_provenance("cache", size);
     let sizes: Vec<usize> = std::env::var("SKRANKE_BENCH_SIZES")
         .ok()
         .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![100_000, 1_000_000]);
+        .unwrap_or_else(|| size.pick(vec![100_000, 1_000_000], vec![2_000]));
+    let orders = size.pick(200, 20);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
-    let rows: Vec<Row> = sizes.iter().map(|n| rt.block_on(run(*n))).collect();
+    let rows: Vec<Row> = sizes.iter().map(|n| rt.block_on(run(*n, orders))).collect();
     println!();
     println!(
-        "skranke-cache benchmark (release, SQLite WAL, synchronous=FULL; search: 100 queries × 3, limit 20)"
+        "skranke-cache benchmark (SQLite WAL, synchronous=FULL; search: 100 queries × 3, limit 20; {orders} orders placed)"
     );
     println!();
     println!("| products | import s | import rows/s | search p50 ms | search p99 ms | search max ms | EAN p99 ms | place p50 ms | place p99 ms | file MB |");

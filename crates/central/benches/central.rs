@@ -1,6 +1,10 @@
 //! `cargo xtask bench central`: the server and a throwaway PostgreSQL, 200 simulated desks that pull
 //! every few seconds and push orders, while the warehouse sends orders. Prints requests/s, push and
-//! pull latency, and the size of an idle pull. A benchmark, not a test: it asserts nothing about time.
+//! pull latency, and the size of an idle pull. A benchmark, not a test: it asserts nothing about time,
+//! only that no request failed and every order pushed is on the server once.
+//! The desks are paired once, the way a shop pairs them: within the published pairing limit (a burst
+//! of 50, then 5 a second), waiting as a `429`'s `Retry-After` says; the table says how long it took.
+//! `--smoke` (or `SKRANKE_BENCH_SMOKE=1`) runs it small, as `cargo xtask test` does.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
@@ -13,8 +17,6 @@ use skranke_core::{Product, ShopPolicy};
 use skranke_protocol::{Mutation, MutationKind, OrderPlaced, PairRequest, PairResponse, PushRequest, Stream};
 use uuid::Uuid;
 
-const DESKS: usize = 200;
-const PRODUCTS: usize = 100_000;
 /// (name, pull every, push every, share of the run): a shop's ordinary day, then ten times the load.
 const SCENARIOS: [(&str, Duration, Duration, f64); 2] = [
     ("normal", Duration::from_secs(3), Duration::from_secs(5), 1.0),
@@ -33,11 +35,21 @@ struct Samples {
     errors: u64,
 }
 
+/// A paired desk and the last sequence number it pushed.
+struct Desk {
+    pairing: PairResponse,
+    seq: i64,
+}
+
 fn main() {
+    let size = skranke_benchmark::Size::from_env();
+    skranke_benchmark::print_provenance("central", size);
+    let desks_n: usize = size.pick(200, 5);
+    let products_n: usize = size.pick(100_000, 1_000);
     let seconds: u64 = std::env::var("SKRANKE_BENCH_SECONDS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(60);
+        .unwrap_or(size.pick(60, 4));
     let postgres = skranke_testpg::TestServer::start().expect("PostgreSQL");
     // The server gets its own runtime (its own threads), as a separate process would.
     let server_rt = tokio::runtime::Builder::new_multi_thread()
@@ -57,7 +69,7 @@ fn main() {
         skranke_central::pairing::add_store(&pool, "OSL", "Skranke Oslo")
             .await
             .unwrap();
-        let products: Vec<Product> = skranke_demo::products(PRODUCTS, 3, Utc::now(), today()).collect();
+        let products: Vec<Product> = skranke_demo::products(products_n, 3, Utc::now(), today()).collect();
         let t = Instant::now();
         skranke_central::feed_import::import_products(
             &pool,
@@ -68,7 +80,7 @@ fn main() {
         .await
         .unwrap();
         eprintln!(
-            "imported {PRODUCTS} products in {:.1} s",
+            "imported {products_n} products in {:.1} s",
             t.elapsed().as_secs_f64()
         );
         let app = skranke_central::router(skranke_central::AppState::new(
@@ -86,65 +98,111 @@ fn main() {
         .build()
         .unwrap();
     client_rt.block_on(async {
+        let t = Instant::now();
+        let mut desks = pair_desks(&base, &pool, desks_n).await;
+        println!(
+            "paired {desks_n} desks in {:.1} s (the pairing limit: a burst of 50, then 5 a second)",
+            t.elapsed().as_secs_f64()
+        );
         println!();
         println!("| load | desks | pull every s | push every s | seconds | requests/s | pushes | push p50 ms | push p99 ms | pulls | pull p50 ms | pull p99 ms | errors |");
         println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         let mut idle = (0, 0);
+        let mut pushed = 0;
         for (name, pull_every, push_every, share) in SCENARIOS {
-            let secs = (seconds as f64 * share).round().max(5.0) as u64;
-            idle = scenario(&base, &pool, name, pull_every, push_every, secs).await;
+            let secs = (seconds as f64 * share).round().max(2.0) as u64;
+            let run = scenario(&base, &pool, &mut desks, name, pull_every, push_every, secs).await;
+            idle = run.idle;
+            pushed += run.pushed;
         }
         let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders").fetch_one(&pool).await.unwrap();
+        let distinct: i64 = sqlx::query_scalar("SELECT count(DISTINCT number) FROM orders")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(orders as u64, pushed, "every order pushed is on the server");
+        assert_eq!(distinct, orders, "no order twice");
         println!();
         println!("| idle pull (nothing changed) | bytes |");
         println!("|---|---:|");
         println!("| body | {} |", idle.0);
         println!("| response headers | {} |", idle.1);
         println!();
-        println!("orders on the server: {orders}; catalog {PRODUCTS} products; each pull round reads 3 streams; the warehouse sends an order every 100 ms");
+        println!(
+            "orders on the server: {orders}; catalog {products_n} products; each pull round reads {} streams; the warehouse sends an order every 100 ms",
+            Stream::ALL.len()
+        );
     });
     drop(server_rt);
 }
 
-/// One load level with freshly paired desks; returns the idle pull's (body, header) bytes.
-async fn scenario(
-    base: &str,
-    pool: &sqlx::PgPool,
-    name: &str,
-    pull_every: Duration,
-    push_every: Duration,
-    seconds: u64,
-) -> (usize, usize) {
-    let base = base.to_string();
-    let products: Vec<Product> = skranke_demo::products(200, 3, Utc::now(), today()).collect();
+/// What one load level left behind: the idle pull's (body, header) bytes and the orders pushed.
+struct ScenarioRun {
+    idle: (usize, usize),
+    pushed: u64,
+}
+
+/// Pairs `n` desks through `POST /v1/pair`, as a shop does: when the pairing limit answers `429`,
+/// waits as its `Retry-After` says and tries the same code again.
+async fn pair_desks(base: &str, pool: &sqlx::PgPool, n: usize) -> Vec<Desk> {
     let http = reqwest::Client::new();
-    let mut desks = Vec::new();
-    for i in 0..DESKS {
+    let mut desks = Vec::with_capacity(n);
+    for i in 0..n {
         let code =
             skranke_central::pairing::create_code(pool, "OSL", chrono::Duration::minutes(5), Utc::now())
                 .await
                 .unwrap();
-        let r = http
-            .post(format!("{base}/v1/pair"))
-            .json(&PairRequest {
-                code,
-                device_name: format!("Kasse {i}"),
-                previous_series: None,
-            })
-            .send()
-            .await
-            .unwrap();
-        desks.push(r.json::<PairResponse>().await.unwrap());
+        let pairing = loop {
+            let r = http
+                .post(format!("{base}/v1/pair"))
+                .json(&PairRequest {
+                    code: code.clone(),
+                    device_name: format!("Kasse {i}"),
+                    previous_series: None,
+                })
+                .send()
+                .await
+                .unwrap();
+            if r.status() == reqwest::StatusCode::TOO_MANY_REQUESTS {
+                let wait: u64 = r
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok())
+                    .expect("a 429 says when to try again");
+                tokio::time::sleep(Duration::from_secs(wait)).await;
+                continue;
+            }
+            assert!(r.status().is_success(), "pairing desk {i}: {}", r.status());
+            break r.json::<PairResponse>().await.unwrap();
+        };
+        desks.push(Desk { pairing, seq: 0 });
     }
+    desks
+}
+
+/// One load level with the paired desks, each starting at the current heads of every stream.
+async fn scenario(
+    base: &str,
+    pool: &sqlx::PgPool,
+    desks: &mut Vec<Desk>,
+    name: &str,
+    pull_every: Duration,
+    push_every: Duration,
+    seconds: u64,
+) -> ScenarioRun {
+    let base = base.to_string();
+    let products: Vec<Product> = skranke_demo::products(200, 3, Utc::now(), today()).collect();
+    let http = reqwest::Client::new();
     // Every desk starts with the catalog already loaded: its cursors are the current heads.
     let mut heads = Vec::new();
     for stream in Stream::ALL {
-        heads.push(head(&http, &base, &desks[0].token, stream).await);
+        heads.push(head(&http, &base, &desks[0].pairing.token, stream).await);
     }
     // An idle pull, measured on the wire (body and headers).
     let idle = http
         .get(format!("{base}/v1/pull?stream=catalog&cursor={}", heads[0]))
-        .bearer_auth(&desks[0].token)
+        .bearer_auth(&desks[0].pairing.token)
         .send()
         .await
         .unwrap();
@@ -158,8 +216,9 @@ async fn scenario(
     let samples = Arc::new(Mutex::new(Samples::default()));
     let stop = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
+    let desk_count = desks.len();
     let mut tasks = Vec::new();
-    for desk in desks {
+    for desk in desks.drain(..) {
         let (http, base, samples, heads, products) = (
             reqwest::Client::new(),
             base.clone(),
@@ -178,7 +237,7 @@ async fn scenario(
                 stop,
                 (pull_every, push_every),
             )
-            .await;
+            .await
         }));
     }
     // The warehouse sends an order every 100 ms, so the orders stream is never quiet.
@@ -205,7 +264,7 @@ async fn scenario(
         })
     };
     for t in tasks {
-        t.await.unwrap();
+        desks.push(t.await.unwrap());
     }
     warehouse.await.unwrap();
     let elapsed = started.elapsed().as_secs_f64();
@@ -213,8 +272,9 @@ async fn scenario(
     s.push.sort();
     s.pull.sort();
     let total = s.push.len() + s.pull.len();
+    assert_eq!(s.errors, 0, "failed requests under the {name} load");
     println!(
-        "| {name} | {DESKS} | {:.1} | {:.1} | {elapsed:.0} | {:.0} | {} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {} |",
+        "| {name} | {desk_count} | {:.1} | {:.1} | {elapsed:.0} | {:.0} | {} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {} |",
         pull_every.as_secs_f64(),
         push_every.as_secs_f64(),
         total as f64 / elapsed,
@@ -226,7 +286,10 @@ async fn scenario(
         ms(pct(&s.pull, 0.99)),
         s.errors,
     );
-    (idle_body, header_bytes)
+    ScenarioRun {
+        idle: (idle_body, header_bytes),
+        pushed: s.push.len() as u64,
+    }
 }
 
 async fn head(http: &reqwest::Client, base: &str, token: &str, stream: Stream) -> String {
@@ -255,14 +318,13 @@ async fn head(http: &reqwest::Client, base: &str, token: &str, stream: Stream) -
 async fn run_desk(
     http: reqwest::Client,
     base: String,
-    desk: PairResponse,
+    mut desk: Desk,
     mut cursors: Vec<String>,
     products: Vec<Product>,
     samples: Arc<Mutex<Samples>>,
     stop: Instant,
     (pull_every, push_every): (Duration, Duration),
-) {
-    let mut seq = 0i64;
+) -> Desk {
     let (mut next_pull, mut next_push) = {
         let mut rng = rand::thread_rng();
         (
@@ -285,7 +347,7 @@ async fn run_desk(
                         stream.code(),
                         cursors[i]
                     ))
-                    .bearer_auth(&desk.token)
+                    .bearer_auth(&desk.pairing.token)
                     .send()
                     .await;
                 let ok = match r {
@@ -305,7 +367,7 @@ async fn run_desk(
             next_pull += pull_every;
         }
         if next_push <= Instant::now() {
-            seq += 1;
+            desk.seq += 1;
             let lines: Vec<Product> = {
                 let mut rng = rand::thread_rng();
                 (0..rng.gen_range(1..4))
@@ -313,14 +375,14 @@ async fn run_desk(
                     .collect()
             };
             let body = PushRequest {
-                device_id: desk.device_id,
-                mutations: vec![order_mutation(seq, &desk.series, &lines)],
+                device_id: desk.pairing.device_id,
+                mutations: vec![order_mutation(desk.seq, &desk.pairing.series, &lines)],
                 queue: None,
             };
             let t = Instant::now();
             let r = http
                 .post(format!("{base}/v1/push"))
-                .bearer_auth(&desk.token)
+                .bearer_auth(&desk.pairing.token)
                 .json(&body)
                 .send()
                 .await;
@@ -331,6 +393,7 @@ async fn run_desk(
             next_push += push_every;
         }
     }
+    desk
 }
 
 fn order_mutation(seq: i64, series: &str, lines: &[Product]) -> Mutation {
