@@ -22,6 +22,7 @@ fn catalog() -> &'static [Product] {
                 mva_rate: if i == 3 { MvaRate::Food } else { MvaRate::General },
                 availability: Availability::InStock,
                 availability_as_of: None,
+                supplier_direct: false,
             })
             .collect()
     })

@@ -6,7 +6,7 @@ use serde::Serialize;
 use skranke_core::{OrderDraft, ReturnDraft};
 use skranke_desk::staff::{SessionView, StaffView};
 use skranke_desk::{
-    CustomerView, Desk, DeskError, ErrorCode, FieldErrorView, OrderDetailView, OrderSummaryView,
+    ConsentView, CustomerView, Desk, DeskError, ErrorCode, FieldErrorView, OrderDetailView, OrderSummaryView,
     PlacedOrderView, PreviewView, ProductView, RegisteredReturn, SavedDraft, SettingsView, SyncHandle,
     SyncStatusView,
 };
@@ -322,6 +322,22 @@ async fn open_document(path: String) -> Result<()> {
     Ok(skranke_desk::open_document(std::path::Path::new(&path))?)
 }
 
+/// F7: a stored customer's marketing consent and its history.
+#[tauri::command]
+#[specta::specta]
+async fn customer_consent(desk: State<'_, Desk>, customer_id: String) -> Result<ConsentView> {
+    acting(&desk)?;
+    Ok(desk.customer_consent(&customer_id).await?)
+}
+
+/// F7: the customer withdraws marketing consent on the phone.
+#[tauri::command]
+#[specta::specta]
+async fn withdraw_marketing_consent(desk: State<'_, Desk>, customer_id: String) -> Result<ConsentView> {
+    acting(&desk)?;
+    Ok(desk.withdraw_marketing_consent(&customer_id, Utc::now()).await?)
+}
+
 /// F8: writes everything the desk holds about the customer with this phone to a file in the
 /// documents folder; returns its path.
 #[tauri::command]
@@ -375,6 +391,8 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
         current_session,
         export_customer,
         forget_customer,
+        customer_consent,
+        withdraw_marketing_consent,
     ])
 }
 

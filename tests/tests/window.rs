@@ -59,9 +59,20 @@ async fn a_phone_order_end_to_end() -> Result<(), Error> {
         .await?;
     w.screenshot("03-faktura-under-18").await?;
 
-    // Vipps instead; place the order.
+    // Vipps instead. F6: Vipps gives no age, so the order is refused until staff ask.
     w.by_id("pay-vipps").await?.click().await?;
     w.wait_text("readback", "Betaling: Vipps").await?;
+    w.by_id("place-order").await?.click().await?;
+    w.wait_text("age-error", "bekreft at kunden er 15 år eller eldre")
+        .await?;
+    // She is 14: her father consents on the phone, and says who he is.
+    w.by_id("guardian-consent").await?.click().await?;
+    w.type_into("customer.guardian_name", "Ola Nordmann").await?;
+    w.type_into("customer.guardian_relation", "far").await?;
+    // F7: the consent text is read aloud before the active choice.
+    w.wait_text("consent-text", "Vil du ha tilbud og nyheter fra oss")
+        .await?;
+    w.by_id("marketing-consent").await?.click().await?;
     w.draft_saved().await?;
     w.screenshot("04-ready").await?;
     w.by_id("place-order").await?.click().await?;
@@ -70,9 +81,20 @@ async fn a_phone_order_end_to_end() -> Result<(), Error> {
     w.screenshot("05-placed").await?;
     w.close().await?;
 
-    // Restart: the order is in Ordrer.
+    // Restart. F7: she calls back to say no more offers: found by phone, the consent is withdrawn.
     let w = Window::start(data.path(), &[]).await?;
     w.log_in("Demo", "1234").await?;
+    w.type_into("customer-search", "412 34").await?;
+    w.by_id("customer-results").await?;
+    press(&w, "customer-search", Key::Enter).await?;
+    w.wait_text("consent-state", "Markedsføring: samtykket").await?;
+    w.wait_text("consent-history", "gitt").await?;
+    w.by_id("withdraw-consent").await?.click().await?;
+    w.wait_text("consent-state", "ikke samtykket").await?;
+    w.wait_text("consent-history", "trukket").await?;
+    w.screenshot("05b-consent-withdrawn").await?;
+
+    // The order is in Ordrer, with the guardian's consent (F6).
     w.by_id("nav-ordrer").await?.click().await?;
     w.wait_text("orders-table", &number).await?;
     w.screenshot("06-orders").await?;
@@ -81,6 +103,8 @@ async fn a_phone_order_end_to_end() -> Result<(), Error> {
         .click()
         .await?;
     w.wait_text("order-detail", "Kari Nordmann").await?;
+    w.wait_text("age-record", "Samtykke fra foresatt: Ola Nordmann (far).")
+        .await?;
     // R3: more than bought is refused next to the line; one unit is registered with its slip.
     let qty = w.by_id("return-qty-1").await?;
     qty.clear().await?;
@@ -119,6 +143,19 @@ async fn a_phone_order_end_to_end() -> Result<(), Error> {
     let export: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(file)?)?;
     assert_eq!(export["ordrer"][0]["ordrenummer"], number.as_str());
     assert_eq!(export["kunderegister"][0]["navn"], "Kari Nordmann");
+    // F7: both decisions, as recorded: the text read aloud with the yes, then the no.
+    let consents = &export["kunderegister"][0]["samtykker"];
+    assert_eq!(consents[0]["gitt"], true, "{consents}");
+    assert!(consents[0]["tekst"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("Vil du ha tilbud og nyheter fra oss")));
+    assert_eq!(consents[0]["kanal"], "telefon");
+    assert_eq!(consents[0]["registrert_av"], "Demo");
+    assert_eq!(consents[1]["gitt"], false, "{consents}");
+    assert_eq!(
+        export["ordrer"][0]["ordre"]["age_check"]["kind"], "guardian_consent",
+        "{export}"
+    );
     w.by_id("privacy-forget").await?.click().await?;
     w.wait_text("privacy-confirm", "Dette kan ikke angres").await?;
     w.by_id("privacy-confirm-yes").await?.click().await?;
@@ -358,6 +395,7 @@ async fn log_in_with_a_pin_and_see_a_vipps_payment_reserved() -> Result<(), Erro
     w.wait_text("poststed", "OSLO").await?;
     w.by_id("pay-vipps").await?.click().await?;
     w.wait_text("readback", "Betaling: Vipps").await?;
+    w.by_id("confirm-15").await?.click().await?;
     w.draft_saved().await?;
     w.by_id("place-order").await?.click().await?;
     let number = w.by_id("placed-number").await?.text().await?;

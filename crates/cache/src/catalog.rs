@@ -31,7 +31,7 @@ pub struct ProductHit {
 }
 
 const PRODUCT_COLUMNS: &str =
-    "p.id, p.sku, p.name, p.brand, p.category, p.price_ore, p.mva_percent, p.availability, p.supplier_date, p.availability_as_of,
+    "p.id, p.sku, p.name, p.brand, p.category, p.price_ore, p.mva_percent, p.availability, p.supplier_date, p.availability_as_of, p.supplier_direct,
      (SELECT group_concat(ean, ' ') FROM product_eans e WHERE e.product_id = p.id) AS eans";
 
 impl Cache {
@@ -210,7 +210,7 @@ pub(crate) async fn upsert_products(
         }
 
         let mut upsert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO products (sku, name, brand, category, price_ore, mva_percent, availability, supplier_date, availability_as_of) ",
+            "INSERT INTO products (sku, name, brand, category, price_ore, mva_percent, availability, supplier_date, availability_as_of, supplier_direct) ",
         );
         upsert.push_values(chunk, |mut row, p| {
             row.push_bind(&p.sku)
@@ -221,13 +221,14 @@ pub(crate) async fn upsert_products(
                 .push_bind(i64::from(p.mva_rate.percent()))
                 .push_bind(p.availability.code())
                 .push_bind(p.availability.supplier_date().map(|d| d.to_string()))
-                .push_bind(p.availability_as_of.map(|t| t.to_rfc3339()));
+                .push_bind(p.availability_as_of.map(|t| t.to_rfc3339()))
+                .push_bind(p.supplier_direct);
         });
         upsert.push(
             " ON CONFLICT (sku) DO UPDATE SET name = excluded.name, brand = excluded.brand,
               category = excluded.category, price_ore = excluded.price_ore, mva_percent = excluded.mva_percent,
               availability = excluded.availability, supplier_date = excluded.supplier_date,
-              availability_as_of = excluded.availability_as_of
+              availability_as_of = excluded.availability_as_of, supplier_direct = excluded.supplier_direct
              RETURNING id, sku",
         );
         let rows = upsert.build().fetch_all(&mut **tx).await?;
@@ -350,6 +351,7 @@ fn product_from_row(row: &SqliteRow) -> Result<Product, CacheError> {
         availability_as_of: as_of
             .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
             .map(|t| t.with_timezone(&Utc)),
+        supplier_direct: row.try_get("supplier_direct")?,
     })
 }
 

@@ -72,6 +72,7 @@ impl Cache {
             payload: &payload,
         };
         crate::outbox::enqueue(&mut tx, mutation, now).await?;
+        consent_given_on_the_call(&mut tx, &id, customer, &self.actor().name, now).await?;
         tx.commit().await?;
         self.customer(&id)
             .await?
@@ -87,8 +88,8 @@ impl Cache {
     }
 }
 
-/// The same person ordering again (same phone, same name) is the same customer: their address, e-mail
-/// and consent are brought up to date. Otherwise a new customer.
+/// The same person ordering again (same phone, same name) is the same customer: their address and
+/// e-mail are brought up to date (consent only through records). Otherwise a new customer.
 pub(crate) async fn upsert_customer(
     tx: &mut Transaction<'_, Sqlite>,
     customer: &Customer,
@@ -107,8 +108,7 @@ pub(crate) async fn upsert_customer(
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = coalesce(excluded.email, customers.email),
            address_line1 = excluded.address_line1, address_line2 = excluded.address_line2,
            postcode = excluded.postcode, place = excluded.place,
-           marketing_consent = excluded.marketing_consent, updated_at = excluded.updated_at,
-           search_text = excluded.search_text",
+           updated_at = excluded.updated_at, search_text = excluded.search_text",
     )
     .bind(&id)
     .bind(&customer.name)
@@ -118,7 +118,8 @@ pub(crate) async fn upsert_customer(
     .bind(&customer.address.line2)
     .bind(&customer.address.postcode)
     .bind(&customer.address.place)
-    .bind(customer.marketing_consent)
+    // F7: the current choice comes from consent records only (`consent_given_on_the_call`).
+    .bind(false)
     .bind(now.to_rfc3339())
     .bind(
         format!("{} {}", customer.name, customer.email.as_ref().map(|e| e.as_str()).unwrap_or_default())
@@ -127,6 +128,33 @@ pub(crate) async fn upsert_customer(
     .execute(&mut **tx)
     .await?;
     Ok(id)
+}
+
+/// F7: when the customer said yes on this call (the box ticked, with the text read aloud) and their
+/// current choice is not already yes, a "given" record is appended.
+pub(crate) async fn consent_given_on_the_call(
+    tx: &mut Transaction<'_, Sqlite>,
+    customer_id: &str,
+    customer: &Customer,
+    staff: &str,
+    now: DateTime<Utc>,
+) -> Result<(), CacheError> {
+    let Some(text) = customer
+        .marketing_consent_text
+        .as_ref()
+        .filter(|_| customer.marketing_consent)
+    else {
+        return Ok(());
+    };
+    let current: bool = sqlx::query_scalar("SELECT marketing_consent FROM customers WHERE id = ?")
+        .bind(customer_id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if !current {
+        let record = skranke_core::ConsentRecord::given(text, now, staff);
+        crate::consent::append(tx, customer_id, &record, now).await?;
+    }
+    Ok(())
 }
 
 /// `%digits%` for LIKE against E.164 numbers; a pattern that matches nothing under 3 digits.

@@ -12,6 +12,8 @@ pub enum CacheError {
     Corrupt(String),
     #[error("ordren finnes ikke: {0}")]
     OrderNotFound(String),
+    #[error("kunden finnes ikke: {0}")]
+    CustomerNotFound(String),
     #[error("linje {line_no} kan ikke returneres: mer enn kjøpt eller allerede returnert")]
     ReturnExceeds { line_no: u32 },
     #[error("nøkkelen for personopplysninger: {0}")]

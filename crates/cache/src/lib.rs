@@ -3,6 +3,7 @@
 
 mod audit;
 mod catalog;
+mod consent;
 mod customers;
 mod device;
 mod draft;

@@ -7,7 +7,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{QueryBuilder, Row, Sqlite};
 use uuid::Uuid;
 
-use crate::customers::{like_pattern, phone_pattern, upsert_customer};
+use crate::customers::{consent_given_on_the_call, like_pattern, phone_pattern, upsert_customer};
 use crate::outbox::{enqueue, NewMutation};
 use crate::{Cache, CacheError};
 
@@ -110,6 +110,13 @@ impl Cache {
         }
 
         let customer_id = upsert_customer(&mut tx, &order.customer, now).await?;
+        // F6: who placed it, with `placed_at` the time behind the order's age record.
+        let actor = self.actor();
+        let mut order = order.clone();
+        if order.placed_by.is_none() {
+            order.placed_by = Some(actor.name.clone());
+        }
+        let order = &order;
         let body = serde_json::to_string(order)?;
         sqlx::query(
             "INSERT INTO orders (id, order_number, customer_id, placed_at_utc, payment_method, shipping_code, total_ore,
@@ -182,7 +189,10 @@ impl Cache {
             payload: &payload,
         };
         enqueue(&mut tx, mutation, now).await?;
-        crate::audit::append(&mut tx, &self.actor(), "ordre lagt inn", &order_number, now).await?;
+        // F7: a yes given on this call is recorded (after the order, which tells the central store
+        // who the customer is); an unticked box withdraws nothing.
+        consent_given_on_the_call(&mut tx, &customer_id, &order.customer, &actor.name, now).await?;
+        crate::audit::append(&mut tx, &actor, "ordre lagt inn", &order_number, now).await?;
         tx.commit().await?;
         Ok(PlacedOrder {
             order_id,

@@ -40,6 +40,24 @@ impl Cache {
         .await?;
         let mut register = Vec::new();
         for c in &customers {
+            let id: String = c.try_get("id")?;
+            // F7: every consent decision, as it was recorded.
+            let consents: Vec<Value> = self
+                .consent_records(&id)
+                .await?
+                .iter()
+                .map(|r| {
+                    json!({
+                        "formål": r.purpose.code(),
+                        "gitt": r.given,
+                        "tidspunkt": r.at.to_rfc3339(),
+                        "registrert_av": r.staff,
+                        "kanal": r.channel.code(),
+                        "tekstversjon": r.text_version,
+                        "tekst": r.text,
+                    })
+                })
+                .collect();
             register.push(json!({
                 "navn": c.try_get::<String, _>("name")?,
                 "telefon": c.try_get::<String, _>("phone")?,
@@ -48,6 +66,7 @@ impl Cache {
                 "postnummer": c.try_get::<String, _>("postcode")?,
                 "poststed": c.try_get::<String, _>("place")?,
                 "markedsføring": c.try_get::<bool, _>("marketing_consent")?,
+                "samtykker": consents,
                 "registrert": c.try_get::<String, _>("created_at")?,
                 "endret": c.try_get::<String, _>("updated_at")?,
             }));
@@ -139,6 +158,11 @@ impl Cache {
             .fetch_all(&mut *tx)
             .await?;
         for id in ids {
+            // F7/F8: consent records go with the person (see ARCHITECTURE.md, F8 and consent).
+            sqlx::query("DELETE FROM consent_records WHERE customer_id = ?")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
             let in_use: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE customer_id = ?")
                 .bind(&id)
                 .fetch_one(&mut *tx)

@@ -149,6 +149,7 @@ async fn apply_catalog(
                 // Until the availability stream says otherwise (set below from what is known).
                 availability: Availability::Unconfirmed,
                 availability_as_of: Some(now),
+                supplier_direct: p.supplier_direct,
             }),
             _ => deleted.push(c.key.clone()),
         }

@@ -16,6 +16,7 @@ fn product(sku: &str, name: &str, brand: &str, eans: &[&str]) -> Product {
         mva_rate: MvaRate::General,
         availability: Availability::InStock,
         availability_as_of: Some(Utc::now()),
+        supplier_direct: false,
     }
 }
 

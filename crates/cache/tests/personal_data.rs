@@ -142,3 +142,86 @@ async fn f8_export_then_forget_keeps_only_what_the_law_requires() {
     let cache = Cache::open(&dir.path().join("desk.sqlite3"), FieldKey::generate()).await;
     assert!(cache.is_err(), "and another key still does not open it");
 }
+
+/// F7: a yes on a call is a record with the text read aloud, queued for the central store after the
+/// order; a second yes adds nothing; an unticked box withdraws nothing; a withdrawal is its own record;
+/// the export shows both, and forget deletes them with the person.
+#[tokio::test]
+async fn f7_consent_is_recorded_queued_withdrawn_exported_and_forgotten() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::open(&dir.path().join("desk.sqlite3"), FieldKey::generate())
+        .await
+        .unwrap();
+    cache.set_actor(skranke_cache::Actor {
+        staff_id: Some("s1".into()),
+        name: "Kari Selger".into(),
+    });
+    let placed = at("2026-11-23T09:00:00Z");
+    let today = placed.date_naive();
+    let products: Vec<_> = skranke_demo::products(10, 1, placed, today).collect();
+    cache.import_products(&products).await.unwrap();
+    let policy = ShopPolicy::default();
+    let order_with = |consent: bool| {
+        let mut draft = skranke_demo::phone_order(products.iter().take(1), 1);
+        draft.customer.marketing_consent = consent;
+        skranke_core::order::validate_order(
+            &draft,
+            |sku| products.iter().find(|p| p.sku == sku).cloned(),
+            today.and_hms_opt(10, 0, 0).unwrap(),
+            &policy,
+        )
+        .unwrap()
+    };
+    let first = cache
+        .place_order(uuid::Uuid::new_v4(), &order_with(true), placed)
+        .await
+        .unwrap();
+    let customer = cache.search_customers("41234567", 1).await.unwrap().remove(0);
+    assert!(customer.marketing_consent);
+    let records = cache.consent_records(&customer.id).await.unwrap();
+    assert_eq!(records.len(), 1);
+    assert!(records[0].given);
+    assert_eq!(records[0].staff, "Kari Selger");
+    assert_eq!(records[0].text, policy.consent.marketing_text);
+    assert_eq!(records[0].text_version, policy.consent.marketing_text_version);
+    // Queued right after the order that introduces the customer.
+    let pending = cache.outbox_pending().await.unwrap();
+    let kinds: Vec<&str> = pending.iter().map(|e| e.kind.as_str()).collect();
+    let order_at = kinds.iter().position(|k| *k == "order_placed").unwrap();
+    assert_eq!(kinds[order_at + 1], "consent_recorded", "{kinds:?}");
+    assert!(pending[order_at + 1].payload.contains("Vil du ha tilbud"));
+    // The order carries who placed it (F6's "by whom").
+    let stored = cache.order_by_number(&first.order_number).await.unwrap().unwrap();
+    assert_eq!(stored.order.placed_by.as_deref(), Some("Kari Selger"));
+
+    // Ticked again on the next call: already given, nothing new. Unticked: nothing withdrawn.
+    for consent in [true, false] {
+        cache
+            .place_order(uuid::Uuid::new_v4(), &order_with(consent), placed)
+            .await
+            .unwrap();
+    }
+    assert_eq!(cache.consent_records(&customer.id).await.unwrap().len(), 1);
+    assert!(cache.search_customers("41234567", 1).await.unwrap()[0].marketing_consent);
+
+    let withdrawn = skranke_core::ConsentRecord::withdrawn(at("2026-11-24T08:00:00Z"), "Per");
+    cache
+        .record_consent(&customer.id, &withdrawn, Utc::now())
+        .await
+        .unwrap();
+    assert!(!cache.search_customers("41234567", 1).await.unwrap()[0].marketing_consent);
+    let export = cache.customer_export(KARI).await.unwrap();
+    let consents = export["kunderegister"][0]["samtykker"].as_array().unwrap();
+    assert_eq!(consents.len(), 2, "{export}");
+    assert_eq!(consents[0]["gitt"], true);
+    assert_eq!(consents[0]["tekst"], policy.consent.marketing_text.as_str());
+    assert_eq!(consents[1]["gitt"], false);
+    assert_eq!(consents[1]["registrert_av"], "Per");
+    assert_eq!(consents[1]["kanal"], "telefon");
+
+    cache
+        .forget_customer(KARI, NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(), Utc::now())
+        .await
+        .unwrap();
+    assert!(cache.consent_records(&customer.id).await.unwrap().is_empty());
+}

@@ -132,6 +132,7 @@ fn product_page(skus: std::ops::Range<u32>, cursor: &str, has_more: bool) -> Pul
                     price_ore: 10_000 + i64::from(i),
                     mva_percent: 25,
                     eans: Vec::new(),
+                    supplier_direct: false,
                 }),
                 availability: None,
                 order: None,

@@ -36,6 +36,9 @@ pub(crate) struct RawRow {
     pub(crate) availability: String,
     #[serde(default)]
     pub(crate) supplier_date: Option<String>,
+    /// D6: `ja`/`nei` (also `yes`/`no`, `true`/`false`, `1`/`0`; JSON also a boolean); empty is no.
+    #[serde(default, deserialize_with = "text_or_bool")]
+    pub(crate) supplier_direct: String,
 }
 
 /// A CSV row: every field read as text, so EANs keep their leading zeros.
@@ -51,6 +54,7 @@ struct CsvRow {
     mva: String,
     availability: String,
     supplier_date: String,
+    supplier_direct: String,
 }
 
 impl From<CsvRow> for RawRow {
@@ -65,6 +69,7 @@ impl From<CsvRow> for RawRow {
             mva: r.mva,
             availability: r.availability,
             supplier_date: Some(r.supplier_date),
+            supplier_direct: r.supplier_direct,
         }
     }
 }
@@ -106,6 +111,31 @@ fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::E
         Value::Text(s) => s,
         Value::Number(n) => n.to_string(),
     })
+}
+
+/// A yes/no written as text or as a JSON boolean.
+fn text_or_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Value {
+        Text(String),
+        Bool(bool),
+    }
+    Ok(match Value::deserialize(d)? {
+        Value::Text(s) => s,
+        Value::Bool(b) => b.to_string(),
+    })
+}
+
+/// D6's column: `ja`, `yes`, `true`, `1` are yes; `nei`, `no`, `false`, `0` and empty are no.
+pub(crate) fn yes_no(text: &str) -> Result<bool, Invalid> {
+    match text.trim().to_lowercase().as_str() {
+        "ja" | "yes" | "true" | "1" | "j" | "y" => Ok(true),
+        "nei" | "no" | "false" | "0" | "n" | "" => Ok(false),
+        _ => Err(Invalid::YesNo {
+            text: text.chars().take(20).collect(),
+        }),
+    }
 }
 
 const MAX_TEXT: usize = 200;
@@ -172,6 +202,7 @@ impl RawRow {
         }
         let availability =
             Availability::from_code(code, supplier_date).map_err(|p| err("availability", p))?;
+        let supplier_direct = yes_no(&self.supplier_direct).map_err(|p| err("supplier_direct", p))?;
         Ok(Product {
             sku,
             eans,
@@ -182,6 +213,7 @@ impl RawRow {
             mva_rate,
             availability,
             availability_as_of: Some(as_of),
+            supplier_direct,
         })
     }
 }

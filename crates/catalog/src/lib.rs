@@ -4,7 +4,7 @@ mod desk_file;
 mod merchant;
 
 pub use desk_file::{detect_format, read_catalog, CatalogFormat};
-pub use merchant::{read_merchant_feed, MerchantFormat};
+pub use merchant::{read_merchant_feed, MerchantFormat, SUPPLIER_DIRECT_LABEL};
 
 /// Why a catalog file was refused: where, and what a person can fix.
 #[derive(Debug, thiserror::Error)]

@@ -1,5 +1,10 @@
 //! Google Merchant Center product feeds, TSV or RSS/XML: the fields the desk needs (id, title, brand, gtin,
-//! price, availability, availability_date, product_type); every other column or element is ignored.
+//! price, availability, availability_date, product_type, custom_label_0–4); every other column or element
+//! is ignored.
+//!
+//! D6: Merchant has no field for "delivered by the supplier", so the shop marks such a product with the
+//! custom label [`SUPPLIER_DIRECT_LABEL`] in any of `custom_label_0` to `custom_label_4` (Merchant's
+//! own fields for the merchant's grouping, unseen by shoppers).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -9,6 +14,9 @@ use quick_xml::events::Event;
 use skranke_core::Product;
 
 use crate::desk_file::RawRow;
+
+/// D6: the custom label that marks a product delivered directly by the supplier.
+pub const SUPPLIER_DIRECT_LABEL: &str = "leveres_av_leverandor";
 use crate::CatalogError;
 
 /// The two shapes a Merchant Center feed comes in.
@@ -190,6 +198,9 @@ fn item_to_row(line: u64, item: &Item) -> Result<RawRow, CatalogError> {
         mva: String::new(),
         availability,
         supplier_date: Some(date),
+        supplier_direct: (0..5)
+            .any(|i| get(&format!("custom_label_{i}")).eq_ignore_ascii_case(SUPPLIER_DIRECT_LABEL))
+            .to_string(),
     })
 }
 
@@ -241,6 +252,28 @@ mod tests {
         assert_eq!(products[0].category, "Hage");
         assert_eq!(products[1].availability.code(), "ordered_confirmed");
         assert_eq!(products[2].availability.code(), "must_order");
+    }
+
+    /// D6: a custom label marks a supplier-direct product, in TSV and XML.
+    #[test]
+    fn d6_the_custom_label_marks_supplier_direct_products() {
+        let (_d, path) = write(
+            "feed.tsv",
+            "id\ttitle\tprice\tavailability\tcustom_label_2\n\
+             SOFA-1\tSofa\t9990.00 NOK\tin_stock\tleveres_av_leverandor\n\
+             LAMPE-1\tLampe\t499.00 NOK\tin_stock\tkampanje\n",
+        );
+        let products = read_merchant_feed(&path, as_of()).unwrap();
+        assert!(products[0].supplier_direct);
+        assert!(!products[1].supplier_direct);
+        let (_d, path) = write(
+            "feed.xml",
+            "<rss xmlns:g=\"http://base.google.com/ns/1.0\"><channel>\n\
+             <item><g:id>SOFA-2</g:id><g:title>Sofa</g:title><g:price>9990 NOK</g:price>\
+             <g:availability>in stock</g:availability><g:custom_label_0>leveres_av_leverandor</g:custom_label_0></item>\n\
+             </channel></rss>",
+        );
+        assert!(read_merchant_feed(&path, as_of()).unwrap()[0].supplier_direct);
     }
 
     #[test]

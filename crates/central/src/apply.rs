@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use skranke_core::{Availability, OrderStatus};
 use skranke_protocol::{
-    AuditRecorded, ConfirmationResent, CustomerUpserted, Flag, Mutation, MutationKind, OrderCancelled,
-    OrderPlaced, PaymentRequested, Rejection, RejectionCode, ReturnRegistered,
+    AuditRecorded, ConfirmationResent, ConsentRecorded, CustomerUpserted, Flag, Mutation, MutationKind,
+    OrderCancelled, OrderPlaced, PaymentRequested, Rejection, RejectionCode, ReturnRegistered,
 };
 use sqlx::types::Json;
 use sqlx::PgConnection;
@@ -82,8 +82,65 @@ pub(crate) async fn apply(
         MutationKind::AuditRecorded => audit_recorded(tx, device, parse(m)?, now)
             .await
             .map(|()| Vec::new()),
+        MutationKind::ConsentRecorded => consent_recorded(tx, device, parse(m)?, now)
+            .await
+            .map(|()| Vec::new()),
     }
 }
+
+/// F7: a consent record of a customer of the device's own store, stored once as it was made.
+async fn consent_recorded(
+    tx: &mut PgConnection,
+    device: &Device,
+    p: ConsentRecorded,
+    now: DateTime<Utc>,
+) -> Result<(), Failure> {
+    let r = &p.record;
+    if r.staff.trim().is_empty() || r.staff.chars().nth(skranke_core::order::MAX_NAME).is_some() {
+        return Err(reject(
+            RejectionCode::InvalidPayload,
+            "Samtykket mangler hvem som registrerte det.",
+        ));
+    }
+    if r.given && r.text.trim().is_empty() || r.text.chars().nth(MAX_CONSENT_TEXT).is_some() {
+        return Err(reject(
+            RejectionCode::InvalidPayload,
+            "Et gitt samtykke må ha teksten som ble lest opp (høyst 2000 tegn).",
+        ));
+    }
+    let owner: Option<String> = sqlx::query_scalar("SELECT store_id FROM customers WHERE id = $1")
+        .bind(p.customer_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if owner.as_deref() != Some(device.store_id.as_str()) {
+        return Err(reject(
+            RejectionCode::InvalidPayload,
+            "Samtykket gjelder en kunde butikken ikke kjenner.",
+        ));
+    }
+    sqlx::query(
+        "INSERT INTO consent_records (id, customer_id, store_id, purpose, given, at_utc, staff, channel,
+                                      text_version, text, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(p.record_id)
+    .bind(p.customer_id)
+    .bind(&device.store_id)
+    .bind(r.purpose.code())
+    .bind(r.given)
+    .bind(r.at)
+    .bind(&r.staff)
+    .bind(r.channel.code())
+    .bind(i32::try_from(r.text_version).unwrap_or(i32::MAX))
+    .bind(&r.text)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The longest consent text a record may carry.
+const MAX_CONSENT_TEXT: usize = 2000;
 
 async fn order_placed(
     tx: &mut PgConnection,
@@ -330,18 +387,9 @@ async fn return_registered(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let amount: skranke_core::Money = p
-        .ret
-        .lines
-        .iter()
-        .filter_map(|l| {
-            let line = order
-                .0
-                .lines
-                .get(usize::try_from(l.line_no).ok()?.checked_sub(1)?)?;
-            line.unit_price.checked_mul(l.quantity)
-        })
-        .sum();
+    // S2a: goods at their price, and the shipping at its rates with the return that completes the order.
+    let earlier: Vec<skranke_core::ValidReturn> = earlier.into_iter().map(|r| r.0).collect();
+    let amount = skranke_core::refund_of_return(&order.0, &earlier, &p.ret).total;
     crate::payment::refund_return(tx, p.order_id, p.return_id, amount, now).await?;
     Ok(Vec::new())
 }

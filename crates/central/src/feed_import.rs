@@ -120,20 +120,22 @@ pub async fn import_products(
             .collect();
         // One text per product: PostgreSQL cannot unnest an array of arrays of different lengths.
         let eans: Vec<String> = chunk.iter().map(|p| p.eans.join(" ")).collect();
+        let direct: Vec<bool> = chunk.iter().map(|p| p.supplier_direct).collect();
         let inserted: Vec<bool> = sqlx::query_scalar(
-            "INSERT INTO products (sku, name, brand, category, price_ore, mva_percent, eans, deleted, updated_at)
-             SELECT sku, name, brand, category, price, mva, coalesce(string_to_array(nullif(eans, ''), ' '), '{}'), false, $8
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::smallint[], $7::text[])
-                  AS t (sku, name, brand, category, price, mva, eans)
+            "INSERT INTO products (sku, name, brand, category, price_ore, mva_percent, eans, supplier_direct, deleted, updated_at)
+             SELECT sku, name, brand, category, price, mva, coalesce(string_to_array(nullif(eans, ''), ' '), '{}'), direct, false, $8
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::smallint[], $7::text[], $9::boolean[])
+                  AS t (sku, name, brand, category, price, mva, eans, direct)
              ON CONFLICT (sku) DO UPDATE SET
                  name = excluded.name, brand = excluded.brand, category = excluded.category,
                  price_ore = excluded.price_ore, mva_percent = excluded.mva_percent,
-                 eans = excluded.eans, deleted = false, updated_at = excluded.updated_at
+                 eans = excluded.eans, supplier_direct = excluded.supplier_direct, deleted = false,
+                 updated_at = excluded.updated_at
              WHERE (products.name, products.brand, products.category, products.price_ore, products.mva_percent,
-                    products.eans, products.deleted)
+                    products.eans, products.supplier_direct, products.deleted)
                    IS DISTINCT FROM
                    (excluded.name, excluded.brand, excluded.category, excluded.price_ore, excluded.mva_percent,
-                    excluded.eans, false)
+                    excluded.eans, excluded.supplier_direct, false)
              RETURNING xmax = 0",
         )
         .bind(&skus)
@@ -144,6 +146,7 @@ pub async fn import_products(
         .bind(&mva)
         .bind(&eans)
         .bind(now)
+        .bind(&direct)
         .fetch_all(&mut *tx)
         .await?;
         let new = inserted.iter().filter(|i| **i).count() as u64;

@@ -300,10 +300,18 @@ fn compose(
         payment_state: payment_text,
     })
     .map_err(|e| e.to_string())?;
+    // D7a: an order without MVA says why in the mail too, as on the confirmation.
+    let mva_note = order
+        .body
+        .0
+        .totals
+        .mva_note()
+        .map(|n| format!("{n}\n\n"))
+        .unwrap_or_default();
     let text = format!(
         "Hei {}!\n\nTakk for bestillingen. Ordrebekreftelsen for ordre {} ligger vedlagt som PDF.\n\
          Der står også angreretten din og angreskjemaet: du kan angre kjøpet i 14 dager etter at du har\n\
-         mottatt varene.\n\nSpørsmål? Skriv til {contact}.\n",
+         mottatt varene.\n\n{mva_note}Spørsmål? Skriv til {contact}.\n",
         order.body.0.customer.name, order.number
     );
     builder

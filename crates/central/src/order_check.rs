@@ -1,7 +1,9 @@
 //! What the central store checks again in an order a desk validated: the desk may run an older build,
 //! or the payload may have been tampered with. A failure is a business rejection, in Norwegian.
 
-use skranke_core::order::{totals, MAX_ADDRESS_LINE, MAX_LINES, MAX_NAME, MAX_NOTE, MAX_QUANTITY};
+use skranke_core::order::{
+    totals, totals_before_s2a, MAX_ADDRESS_LINE, MAX_LINES, MAX_NAME, MAX_NOTE, MAX_QUANTITY,
+};
 use skranke_core::{postcode, ValidOrder, ValidReturn};
 
 pub(crate) fn check_order(order: &ValidOrder) -> Result<(), String> {
@@ -30,7 +32,24 @@ pub(crate) fn check_order(order: &ValidOrder) -> Result<(), String> {
             return Err(format!("Linje {n}: linjesummen stemmer ikke med pris × antall."));
         }
     }
-    if totals(&order.lines, order.totals.shipping) != order.totals {
+    // A desk older than S2a sends no shipping split: its shipping was priced at 25 %, and the customer
+    // was confirmed those figures, so the order is taken as it was priced.
+    let older_desk = order.totals.shipping_by_rate.is_empty()
+        && totals_before_s2a(&order.lines, order.totals.shipping) == order.totals;
+    // D7a: an order sold without MVA must be delivered where MVA does not apply.
+    if let Some(area) = order.totals.outside_mva_area {
+        let entry = postcode::lookup(&order.delivery_address.postcode)
+            .map_err(|e| format!("leveringsadressen: {e}"))?;
+        if postcode::OutsideMvaArea::of(entry) != Some(area) {
+            return Err(format!(
+                "Ordren er solgt uten MVA for {}, men leveringsadressen ligger ikke der.",
+                area.name()
+            ));
+        }
+    }
+    if totals(&order.lines, order.totals.shipping, order.totals.outside_mva_area) != order.totals
+        && !older_desk
+    {
         return Err("Ordresummen stemmer ikke med linjene og frakten.".into());
     }
     Ok(())

@@ -42,6 +42,17 @@ pub async fn customer_export(pool: &PgPool, phone: &str) -> Result<Value, sqlx::
     .bind(phone)
     .fetch_all(&mut *conn)
     .await?;
+    // F7: every consent decision the desks recorded for this customer, as recorded.
+    let consents: Vec<Json<Value>> = sqlx::query_scalar(
+        "SELECT jsonb_build_object('formål', purpose, 'gitt', given, 'tidspunkt', at_utc,
+                    'registrert_av', staff, 'kanal', channel, 'tekstversjon', text_version, 'tekst', text)
+         FROM consent_records
+         WHERE customer_id IN (SELECT id FROM customers WHERE body->>'phone' = $1)
+         ORDER BY at_utc, id",
+    )
+    .bind(phone)
+    .fetch_all(&mut *conn)
+    .await?;
     let mut orders = Vec::new();
     for (id, number, placed_at) in orders_of(&mut conn, phone).await? {
         let row = sqlx::query(
@@ -76,6 +87,7 @@ pub async fn customer_export(pool: &PgPool, phone: &str) -> Result<Value, sqlx::
     Ok(json!({
         "telefon": phone,
         "kunderegister": register.into_iter().map(|(b, at)| json!({"kunde": b.0, "endret": at})).collect::<Vec<_>>(),
+        "samtykker": consents.into_iter().map(|c| c.0).collect::<Vec<_>>(),
         "ordrer": orders,
     }))
 }
@@ -115,6 +127,11 @@ pub async fn forget_customer(
         .fetch_all(&mut *tx)
         .await?;
     for id in customers {
+        // F7/F8: consent records go with the person (ARCHITECTURE.md, F8 and consent).
+        sqlx::query("DELETE FROM consent_records WHERE customer_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let deleted = sqlx::query(
             "DELETE FROM customers WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM orders WHERE customer_id = $1)",
         )

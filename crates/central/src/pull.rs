@@ -133,7 +133,7 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
     let rows: Vec<PgRow> = match q.stream {
         Stream::Catalog => sqlx::query(
             "SELECT sku AS key, deleted, sync_txid::text AS txid, sync_seq, name, brand, category, price_ore,
-                        mva_percent, eans
+                        mva_percent, eans, supplier_direct
                  FROM products
                  WHERE (sync_txid, sync_seq) > ($1::xid8, $2)
                    AND sync_txid < pg_snapshot_xmin(pg_current_snapshot())
@@ -230,6 +230,7 @@ fn change(stream: Stream, row: &PgRow) -> Result<Change, sqlx::Error> {
                 price_ore: row.try_get("price_ore")?,
                 mva_percent: u8::try_from(mva).unwrap_or(25),
                 eans: row.try_get("eans")?,
+                supplier_direct: row.try_get("supplier_direct")?,
             });
         }
         Stream::Availability => {

@@ -507,6 +507,16 @@ fn print_order(stored: &skranke_desk::StoredOrder) {
             money(m.total_incl)
         );
     }
+    if let Some(note) = o.totals.mva_note() {
+        println!("  {note}");
+    }
+    if let Some(check) = &o.age_check {
+        println!(
+            "Alder (F6): {} Registrert av {}.",
+            check.text(),
+            o.placed_by.as_deref().unwrap_or("ukjent")
+        );
+    }
     println!("Leveringsløfte: {}", o.promise.text());
     if let Some((_, latest)) = o.promise.window {
         println!("  seneste levering {}", weekday_date(latest));

@@ -49,7 +49,8 @@ impl Desk {
                 "name": "Kari Nordmann",
                 "phone": "412 34 567",
                 "email": "kari@example.no",
-                "address": { "line1": "Storgata 1", "postcode": "0150" }
+                "address": { "line1": "Storgata 1", "postcode": "0150" },
+                "confirmed_15_or_older": true
             },
             "lines": [ { "sku": self.sku, "quantity": 2 } ],
             "shipping_method": "servicepakke",

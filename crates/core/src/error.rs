@@ -46,6 +46,12 @@ pub enum Invalid {
     PostcodeService { code: String },
     #[error("vi leverer bare til adresser i Norge")]
     CountryNotNorway,
+    #[error("postnummer {code} ({place}) ligger på {area}, utenfor det norske MVA-området, og butikken sender ikke dit: be om en leveringsadresse på fastlandet, eller sett kunden over til kundesenteret")]
+    OutsideMvaArea {
+        code: String,
+        place: String,
+        area: String,
+    },
     #[error("antall må være minst 1")]
     QuantityNotPositive,
     #[error("antall kan ikke være mer enn {max}")]
@@ -62,12 +68,22 @@ pub enum Invalid {
     FodselsnummerNotAllowed,
     #[error("alder kan ikke leses av dette nummeret; velg en annen betalingsmåte")]
     AgeUnknown,
+    #[error("fødselsnummeret er av den nye typen (2032-regelen) og viser ikke hvilket år kunden er født: spør kunden om fødselsåret og fyll det inn")]
+    BirthYearRequired,
+    #[error(
+        "fødselsåret {year} passer ikke med fødselsnummeret, som viser år «{digits}»: spør kunden igjen"
+    )]
+    BirthYearMismatch { year: i32, digits: String },
+    #[error("fødselsår må være fire sifre, for eksempel 1984")]
+    BirthYearFormat,
     #[error("{method} krever et norsk mobilnummer")]
     MobileRequired { method: String },
     #[error("betalingslenken sendes på SMS eller e-post: oppgi mobilnummer eller e-post")]
     ContactRequired,
     #[error("kunder under 15 år krever samtykke fra foresatte")]
     GuardianConsentRequired,
+    #[error("spør kunden: bekreft at kunden er 15 år eller eldre, eller registrer samtykke fra en foresatt")]
+    AgeConfirmationRequired,
     #[error("ukjent fraktmåte «{code}»")]
     UnknownShippingMethod { code: String },
     #[error("ugyldig dato «{text}» (bruk ÅÅÅÅ-MM-DD)")]
@@ -76,6 +92,8 @@ pub enum Invalid {
     Availability { text: String },
     #[error("ukjent MVA-sats «{text}» (25, 15 eller 12)")]
     MvaRate { text: String },
+    #[error("ugyldig ja/nei-verdi «{text}» (ja eller nei)")]
+    YesNo { text: String },
     #[error("EAN må ha 8, 12, 13 eller 14 sifre med riktig kontrollsiffer")]
     Ean,
     #[error("ordren har ingen linje {line_no}")]

@@ -35,6 +35,8 @@ pub struct Fodselsnummer {
     kind: IdKind,
     series: Series,
     birth_date: Option<NaiveDate>,
+    /// Day, month and two-digit year of the date field; absent in an FH-number.
+    date_field: Option<(u32, u32, u32)>,
 }
 
 impl Fodselsnummer {
@@ -61,6 +63,7 @@ impl Fodselsnummer {
                 kind: IdKind::FhNumber,
                 series: Series::Real,
                 birth_date: None,
+                date_field: None,
             });
         }
         let kind = if d[0] >= 4 {
@@ -81,8 +84,11 @@ impl Fodselsnummer {
         let yy = u32::from(d[4] * 10 + d[5]);
         let individual = u32::from(d[6]) * 100 + u32::from(d[7]) * 10 + u32::from(d[8]);
 
-        let century = match kind {
-            IdKind::DNumber => d_number_century(individual, yy),
+        // F3a: a number valid only under the 2032 rule is issued from individual numbers that no longer
+        // tell the century: no century, and so no birth date or age, is derived from it.
+        let century = match (checksum, kind) {
+            (ChecksumRule::Rule2032, _) => None,
+            (_, IdKind::DNumber) => d_number_century(individual, yy),
             _ => classic_century(individual, yy),
         };
         let birth_date = match century {
@@ -107,7 +113,31 @@ impl Fodselsnummer {
             kind,
             series,
             birth_date,
+            date_field: Some((day, month, yy)),
         })
+    }
+
+    /// F3a: the number has a date but does not tell the century (valid only under the 2032 rule): the
+    /// birth year must be confirmed with the customer before an age can be known.
+    pub fn needs_birth_year(&self) -> bool {
+        self.birth_date.is_none() && self.date_field.is_some()
+    }
+
+    /// F3a: the birth date with a birth year the customer confirmed; refused when the year does not end
+    /// in the number's two year digits or the date does not exist that year. A number that tells its own
+    /// century answers with its own date, whatever `year` says.
+    pub fn birth_date_in(&self, year: i32) -> Result<NaiveDate, Invalid> {
+        if let Some(date) = self.birth_date {
+            return Ok(date);
+        }
+        let (day, month, yy) = self.date_field.ok_or(Invalid::AgeUnknown)?;
+        if year.rem_euclid(100) != yy as i32 {
+            return Err(Invalid::BirthYearMismatch {
+                year,
+                digits: format!("{yy:02}"),
+            });
+        }
+        NaiveDate::from_ymd_opt(year, month, day).ok_or(Invalid::FodselsnummerDate)
     }
 
     pub fn kind(&self) -> IdKind {
@@ -229,7 +259,15 @@ mod tests {
             if expected.starts_with("valid") {
                 let fnr = got.unwrap_or_else(|e| panic!("{number} should be valid ({expected}): {e}"));
                 let want = (!birth.is_empty()).then(|| NaiveDate::parse_from_str(birth, "%Y-%m-%d").unwrap());
-                assert_eq!(fnr.birth_date(), want, "{number}");
+                if expected.contains("2032 rule only") {
+                    // F3a: no date is derived; with the confirmed year the file's date comes back.
+                    assert_eq!(fnr.birth_date(), None, "{number}");
+                    assert!(fnr.needs_birth_year(), "{number}");
+                    let want = want.unwrap();
+                    assert_eq!(fnr.birth_date_in(want.year()), Ok(want), "{number}");
+                } else {
+                    assert_eq!(fnr.birth_date(), want, "{number}");
+                }
                 assert_eq!(fnr.kind() == IdKind::DNumber, row[1].starts_with('D'), "{number}");
             } else {
                 assert!(got.is_err(), "{number} should be invalid ({expected})");
@@ -237,6 +275,30 @@ mod tests {
             rows += 1;
         }
         assert!(rows >= 60, "only {rows} rows read");
+    }
+
+    /// F3a: 30108299939 is valid only under the 2032 rule: no age is read from it. Confirmed as born
+    /// in 1982 it gives 30.10.1982; a year that does not end in 82 is refused.
+    #[test]
+    fn f3a_a_2032_rule_number_tells_no_century() {
+        let fnr = Fodselsnummer::parse("30108299939").unwrap();
+        assert_eq!(fnr.birth_date(), None);
+        assert_eq!(fnr.age_on(date(2026, 6, 1)), None);
+        assert!(fnr.needs_birth_year());
+        assert_eq!(fnr.birth_date_in(1982), Ok(date(1982, 10, 30)));
+        assert_eq!(
+            fnr.birth_date_in(1983),
+            Err(Invalid::BirthYearMismatch {
+                year: 1983,
+                digits: "82".into()
+            })
+        );
+        // The same date under the classic rule still tells its century.
+        let classic = Fodselsnummer::parse("30108299920").unwrap();
+        assert_eq!(classic.birth_date(), Some(date(1982, 10, 30)));
+        assert!(!classic.needs_birth_year());
+        // An FH-number has no date at all.
+        assert!(!Fodselsnummer::parse("81234567802").unwrap().needs_birth_year());
     }
 
     #[test]

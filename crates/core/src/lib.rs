@@ -3,6 +3,7 @@
 
 pub mod availability;
 pub mod calendar;
+pub mod consent;
 pub mod delivery;
 pub mod ean;
 pub mod email;
@@ -16,20 +17,23 @@ pub mod payment;
 pub mod phone;
 pub mod policy;
 pub mod postcode;
+pub mod refund;
 pub mod retention;
 pub mod return_request;
 pub mod returns;
 
 pub use availability::Availability;
+pub use consent::{AgeCheck, ConsentChannel, ConsentPurpose, ConsentRecord, ConsentText};
 pub use delivery::{DeliveryPromise, PromiseReason};
 pub use email::Email;
 pub use error::{FieldError, Invalid};
 pub use fodselsnummer::Fodselsnummer;
-pub use money::{mva_per_line, mva_per_rate, Money, MvaLine, MvaRate};
+pub use money::{mva_per_line, mva_per_rate, split_by_rate, Money, MvaLine, MvaRate, RateShare};
 pub use order::{OrderDraft, Product, ValidOrder};
 pub use order_status::OrderStatus;
 pub use orgnr::OrgNr;
 pub use payment::PaymentMethod;
 pub use phone::PhoneNumber;
 pub use policy::{PaymentPolicy, PickupPolicy, ShopPolicy};
+pub use refund::{refund_of_return, Refund};
 pub use return_request::{ReturnDraft, ReturnReason, ValidReturn};

@@ -155,6 +155,11 @@ impl MvaRate {
             })
     }
 
+    /// `total` (an amount including MVA) without its MVA: what a sale outside the MVA area costs (D7a).
+    pub fn without_mva(self, total: Money) -> Money {
+        total + Money(-self.mva_of_total(total).ore())
+    }
+
     /// MVA contained in `total` (an amount including MVA), rounded half up to øre (S2).
     pub fn mva_of_total(self, total: Money) -> Money {
         let bp = i128::from(self.basis_points());
@@ -195,6 +200,72 @@ pub fn mva_per_line(amounts: &[(MvaRate, Money)]) -> Vec<Money> {
         }
     }
     per_line
+}
+
+/// One rate's part of an amount that is split across rates (S2a).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateShare {
+    pub rate: MvaRate,
+    pub amount: Money,
+}
+
+/// S2a: what the seller charges for delivering the goods (shipping, the unclaimed-parcel fee of D9, a
+/// refund of either) is part of the supply of the goods and takes their MVA rates, split in proportion
+/// to the goods' value at each rate.
+///
+/// Rounding: each rate's part is `amount × goods at the rate / all goods`, rounded down to øre; the øre
+/// left over go one at a time to the rates with the largest remainders (ties: the higher rate first), so
+/// the parts add up to `amount` exactly and no part is more than one øre from its exact value. Goods of
+/// no value at all (nothing to be in proportion to) leave the amount at the general rate. Parts of zero
+/// øre are left out; the result is ordered 25 %, 15 %, 12 %.
+pub fn split_by_rate(amount: Money, goods: impl IntoIterator<Item = (MvaRate, Money)>) -> Vec<RateShare> {
+    if amount == Money::ZERO {
+        return Vec::new();
+    }
+    let mut basis = [0i128; 3];
+    for (rate, value) in goods {
+        let i = MvaRate::ALL.iter().position(|r| *r == rate).unwrap_or(0);
+        basis[i] += i128::from(value.ore());
+    }
+    // A rate whose goods net to nothing or less takes no part.
+    for b in &mut basis {
+        *b = (*b).max(0);
+    }
+    let whole: i128 = basis.iter().sum();
+    if whole == 0 {
+        return vec![RateShare {
+            rate: MvaRate::General,
+            amount,
+        }];
+    }
+    // Split the magnitude and give the sign back, so a refund splits as its charge did.
+    let magnitude = i128::from(amount.ore()).abs();
+    let mut parts = [0i128; 3];
+    let mut remainders = [0i128; 3];
+    for i in 0..3 {
+        parts[i] = magnitude * basis[i] / whole;
+        remainders[i] = magnitude * basis[i] % whole;
+    }
+    let mut left = magnitude - parts.iter().sum::<i128>();
+    let mut order: Vec<usize> = (0..3).filter(|i| basis[*i] > 0).collect();
+    // Stable sort: among equal remainders the higher rate (earlier in ALL) comes first.
+    order.sort_by_key(|i| std::cmp::Reverse(remainders[*i]));
+    for i in order.iter().cycle().take(usize::try_from(left).unwrap_or(0)) {
+        parts[*i] += 1;
+        left -= 1;
+    }
+    debug_assert_eq!(left, 0);
+    let sign = i128::from(amount.ore().signum());
+    MvaRate::ALL
+        .into_iter()
+        .zip(parts)
+        .filter(|(_, p)| *p != 0)
+        .map(|(rate, p)| RateShare {
+            rate,
+            // Each part is at most |amount|, which came from an i64.
+            amount: Money(i64::try_from(sign * p).unwrap_or(0)),
+        })
+        .collect()
 }
 
 /// MVA of one rate on a document: the base incl. MVA and the MVA in it.
@@ -321,6 +392,90 @@ mod tests {
                 prop_assert!((per_line - line.mva.ore()).abs() <= (n + 1) / 2 + 1);
                 let sum: i64 = items.iter().filter(|(r, _)| *r == line.rate).map(|(_, m)| m.ore()).sum();
                 prop_assert_eq!(line.total_incl.ore(), sum);
+            }
+        }
+    }
+
+    /// S2a: a food-only basket's shipping is all at 15 %.
+    #[test]
+    fn s2a_food_only_shipping_is_at_15() {
+        let split = split_by_rate(Money::from_kroner(99), [(MvaRate::Food, Money::from_kroner(500))]);
+        assert_eq!(
+            split,
+            vec![RateShare {
+                rate: MvaRate::Food,
+                amount: Money::from_kroner(99)
+            }]
+        );
+    }
+
+    /// S2a: 1 249,00 at 25 % and 249,80 at 15 % share 99,00 of shipping 82,50 / 16,50.
+    #[test]
+    fn s2a_mixed_basket_splits_shipping_by_value() {
+        let goods = [
+            (MvaRate::General, Money::from_ore(124_900)),
+            (MvaRate::Food, Money::from_ore(24_980)),
+        ];
+        let split = split_by_rate(Money::from_ore(9_900), goods);
+        assert_eq!(
+            split,
+            vec![
+                RateShare {
+                    rate: MvaRate::General,
+                    amount: Money::from_ore(8_250)
+                },
+                RateShare {
+                    rate: MvaRate::Food,
+                    amount: Money::from_ore(1_650)
+                },
+            ]
+        );
+        // Three equal rates share 1,00: 34 + 33 + 33 øre, the extra øre to the higher rate.
+        let thirds = split_by_rate(
+            Money::from_ore(100),
+            MvaRate::ALL.map(|r| (r, Money::from_kroner(10))),
+        );
+        assert_eq!(
+            thirds.iter().map(|s| s.amount.ore()).collect::<Vec<_>>(),
+            vec![34, 33, 33]
+        );
+        // A refund splits as its charge did.
+        let refund = split_by_rate(Money::from_ore(-9_900), goods);
+        assert_eq!(refund[0].amount, Money::from_ore(-8_250));
+        // Nothing to be in proportion to: the general rate.
+        assert_eq!(
+            split_by_rate(Money::from_ore(9_900), []),
+            vec![RateShare {
+                rate: MvaRate::General,
+                amount: Money::from_ore(9_900)
+            }]
+        );
+    }
+
+    proptest! {
+        /// S2a: the parts add up to the amount exactly, each within one øre of its exact share, and
+        /// only rates that have goods take a part.
+        #[test]
+        fn s2a_parts_add_up_and_stay_within_an_ore(
+            amount in -10_000_000i64..10_000_000,
+            goods in proptest::collection::vec((0i64..10_000_000, 0usize..3), 1..20),
+        ) {
+            let goods: Vec<(MvaRate, Money)> =
+                goods.iter().map(|(o, r)| (MvaRate::ALL[*r], Money::from_ore(*o))).collect();
+            let split = split_by_rate(Money::from_ore(amount), goods.clone());
+            let sum: i64 = split.iter().map(|s| s.amount.ore()).sum();
+            prop_assert_eq!(sum, amount);
+            let whole: i128 = goods.iter().map(|(_, m)| i128::from(m.ore())).sum();
+            for share in &split {
+                let at_rate: i128 = goods.iter().filter(|(r, _)| *r == share.rate).map(|(_, m)| i128::from(m.ore())).sum();
+                if whole > 0 {
+                    prop_assert!(at_rate > 0);
+                    // |part·whole − amount·at_rate| < whole: within one øre of the exact share.
+                    let diff = (i128::from(share.amount.ore()) * whole - i128::from(amount) * at_rate).abs();
+                    prop_assert!(diff < whole);
+                } else {
+                    prop_assert_eq!(share.rate, MvaRate::General);
+                }
             }
         }
     }

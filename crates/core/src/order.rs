@@ -3,14 +3,16 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
+use crate::consent::{AgeCheck, ConsentText};
 use crate::delivery::{line_promise, order_promise, DeliveryPromise, Destination};
 use crate::fodselsnummer::age_on;
 use crate::payment::{check_payment, Buyer};
+use crate::policy::OutsideMvaPolicy;
 use crate::policy::{ShippingKind, ShippingMethod, ShopPolicy};
-use crate::postcode::{check_address, AddressKind};
+use crate::postcode::{check_address, AddressKind, OutsideMvaArea};
 use crate::{
-    mva_per_rate, Availability, Email, FieldError, Fodselsnummer, Invalid, Money, MvaLine, MvaRate,
-    PaymentMethod, PhoneNumber,
+    mva_per_rate, split_by_rate, Availability, Email, FieldError, Fodselsnummer, Invalid, Money, MvaLine,
+    MvaRate, PaymentMethod, PhoneNumber, RateShare,
 };
 
 pub const MAX_NAME: usize = 100;
@@ -33,6 +35,9 @@ pub struct Product {
     pub availability: Availability,
     /// When the central store last confirmed the availability (A2), as UTC.
     pub availability_as_of: Option<chrono::DateTime<chrono::Utc>>,
+    /// D6: delivered by the supplier directly, who contacts the customer; never sent from the shop.
+    #[serde(default)]
+    pub supplier_direct: bool,
 }
 
 /// An order as staff (or a JSON file) fill it in: text, not yet trusted.
@@ -58,11 +63,20 @@ pub struct CustomerDraft {
     pub email: String,
     /// Only for faktura/delbetaling (P3).
     pub fodselsnummer: String,
+    /// F3a: the birth year confirmed with the customer, asked for only when the fødselsnummer does not
+    /// tell its century (a number valid only under the 2032 rule).
+    pub birth_year: String,
     pub address: AddressDraft,
     /// F7: an active choice, never pre-ticked.
     pub marketing_consent: bool,
-    /// F6: a parent's or guardian's consent for buyers under 15.
+    /// F6: a parent's or guardian's consent for buyers under 15 (or instead of the confirmation below),
+    /// with who gave it.
     pub guardian_consent: bool,
+    pub guardian_name: String,
+    /// "mor", "far", "verge" ...
+    pub guardian_relation: String,
+    /// F6: for card and Vipps (no fødselsnummer), staff asked and the customer is 15 or older.
+    pub confirmed_15_or_older: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,6 +130,11 @@ pub struct Customer {
     pub email: Option<Email>,
     pub address: Address,
     pub marketing_consent: bool,
+    /// F7: the text read aloud when the customer said yes (with its version), so the record the desk
+    /// keeps says exactly what was agreed to. Absent when no consent was given here, and in orders from
+    /// older desks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marketing_consent_text: Option<ConsentText>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -128,6 +147,17 @@ pub struct OrderLine {
     pub line_total: Money,
     pub availability: Availability,
     pub promise: DeliveryPromise,
+    /// D6: delivered by the supplier directly (absent in orders from older desks: false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub supplier_direct: bool,
+}
+
+impl OrderLine {
+    /// D6: the line's text beside its availability, for the window, the read-back and the documents.
+    pub fn supplier_text(&self) -> Option<&'static str> {
+        self.supplier_direct
+            .then_some(crate::delivery::SUPPLIER_DIRECT_TEXT)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -135,8 +165,51 @@ pub struct Totals {
     pub goods: Money,
     pub shipping: Money,
     pub total: Money,
-    /// S2: MVA per rate, on totals.
+    /// S2: MVA per rate, on totals (shipping included in its rates' totals, S2a).
     pub mva: Vec<MvaLine>,
+    /// S2a: the shipping split across the goods' rates. Empty when there is no shipping, and in an
+    /// order from a desk older than S2a, whose shipping was all at 25 % (see [`Totals::shipping_shares`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shipping_by_rate: Vec<RateShare>,
+    /// D7a: delivered outside the Norwegian MVA area and sold without MVA: every amount above is
+    /// without MVA and `mva` is empty.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outside_mva_area: Option<OutsideMvaArea>,
+}
+
+impl Totals {
+    /// The shipping per rate as this order was priced: S2a's split, or all at the general rate for an
+    /// order placed by a desk older than S2a.
+    pub fn shipping_shares(&self) -> Vec<RateShare> {
+        if self.shipping_by_rate.is_empty() && self.shipping != Money::ZERO {
+            vec![RateShare {
+                rate: MvaRate::General,
+                amount: self.shipping,
+            }]
+        } else {
+            self.shipping_by_rate.clone()
+        }
+    }
+
+    /// D7a: the one line the confirmation and the e-mail print when the order carries no MVA.
+    pub fn mva_note(&self) -> Option<String> {
+        self.outside_mva_area.map(|area| {
+            format!(
+                "Uten merverdiavgift: leveres til {}, utenfor det norske MVA-området. Toll eller andre importavgifter kan påløpe ved levering.",
+                area.name()
+            )
+        })
+    }
+
+    /// Every amount of the order at its rate: the lines, then the shipping's shares. What a payment
+    /// provider's order lines are built from, so their MVA adds up to [`Totals::mva`].
+    pub fn amounts_by_rate(&self, lines: &[OrderLine]) -> Vec<(MvaRate, Money)> {
+        lines
+            .iter()
+            .map(|l| (l.mva_rate, l.line_total))
+            .chain(self.shipping_shares().into_iter().map(|s| (s.rate, s.amount)))
+            .collect()
+    }
 }
 
 /// An order every rule accepted, ready to be placed. The fødselsnummer travels beside it, never inside
@@ -154,6 +227,14 @@ pub struct ValidOrder {
     pub note: String,
     #[serde(skip)]
     pub fodselsnummer: Option<Fodselsnummer>,
+    /// F6: how the buyer was found 15 or older, or who consented for them. Absent in orders from desks
+    /// older than the age record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_check: Option<AgeCheck>,
+    /// Who placed the order (the logged-in staff member), stamped by the desk when it places it; with
+    /// `placed_at` the time and the person behind the F6 record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placed_by: Option<String>,
 }
 
 /// Validates a draft against every rule (D7, F1–F6, P1–P5, S2, D1–D5): either a valid order or every
@@ -182,17 +263,71 @@ pub fn validate_order(
         Some(a) => address(&mut errors, "delivery_address", a),
         None => customer_address.clone(),
     };
-
-    // F6: under 15 only with a guardian's consent (the age is known only from a fødselsnummer).
-    if let Some(birth) = fodselsnummer.as_ref().and_then(Fodselsnummer::birth_date) {
-        if age_on(birth, today) < 15 && !c.guardian_consent {
-            errors.push(FieldError::new(
-                "customer.guardian_consent",
-                Invalid::GuardianConsentRequired,
-            ));
+    // D7a: Svalbard and Jan Mayen are outside the MVA area: the shop policy decides.
+    let outside_mva_area = delivery_address.as_ref().and_then(|a| {
+        let entry = crate::postcode::lookup(&a.postcode).ok()?;
+        let area = OutsideMvaArea::of(entry)?;
+        match policy.delivery.svalbard {
+            OutsideMvaPolicy::WithoutMva => Some(area),
+            OutsideMvaPolicy::Refuse => {
+                let field = if draft.delivery_address.is_some() {
+                    "delivery_address.postcode"
+                } else {
+                    "customer.address.postcode"
+                };
+                errors.push(FieldError::new(
+                    field,
+                    Invalid::OutsideMvaArea {
+                        code: entry.code.to_string(),
+                        place: entry.place.to_string(),
+                        area: area.name().to_string(),
+                    },
+                ));
+                None
+            }
         }
-    }
+    });
 
+    let birth_year = match c.birth_year.trim() {
+        "" => None,
+        y if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) => y.parse::<i32>().ok(),
+        _ => {
+            errors.push(FieldError::new("customer.birth_year", Invalid::BirthYearFormat));
+            None
+        }
+    };
+    // F6: under 15 only with a guardian's consent (the age is known only from a fødselsnummer, F3a:
+    // with the confirmed birth year where the number does not tell it).
+    let birth = fodselsnummer
+        .as_ref()
+        .and_then(|f| crate::payment::birth_date(f, birth_year).ok());
+    let under_15 = birth.is_some_and(|b| age_on(b, today) < 15);
+    let guardian = if c.guardian_consent {
+        let name = text_field(
+            &mut errors,
+            "customer.guardian_name",
+            &c.guardian_name,
+            MAX_NAME,
+            true,
+        );
+        let relation = text_field(
+            &mut errors,
+            "customer.guardian_relation",
+            &c.guardian_relation,
+            MAX_NAME,
+            true,
+        );
+        name.zip(relation)
+            .map(|(name, relation)| AgeCheck::GuardianConsent { name, relation })
+    } else {
+        None
+    };
+    if under_15 && !c.guardian_consent {
+        errors.push(FieldError::new(
+            "customer.guardian_consent",
+            Invalid::GuardianConsentRequired,
+        ));
+    }
     let shipping = match policy.shipping_method(draft.shipping_method.trim()) {
         Some(m) => Some(m.clone()),
         None => {
@@ -211,6 +346,7 @@ pub fn validate_order(
         Some(m) => {
             let buyer = Buyer {
                 fodselsnummer: fodselsnummer.as_ref(),
+                birth_year,
                 // A field already refused is not refused a second time for the payment's sake.
                 has_mobile: phone
                     .as_ref()
@@ -227,6 +363,29 @@ pub fn validate_order(
         }
         None => {
             errors.push(FieldError::new("payment_method", Invalid::Missing));
+            None
+        }
+    };
+
+    // F6: the age is known from a fødselsnummer (faktura, delbetaling); otherwise staff confirm 15 or
+    // older, or record a guardian's consent. One of them, or the order cannot be placed.
+    let age_check = match (&guardian, birth) {
+        (Some(g), _) => Some(g.clone()),
+        (None, Some(_)) if !under_15 => Some(AgeCheck::FromFodselsnummer),
+        (None, _) if c.confirmed_15_or_older && !under_15 => Some(AgeCheck::ConfirmedFifteenOrOlder),
+        (None, _) => {
+            let asked = c.guardian_consent || under_15;
+            // A credit order whose age the fødselsnummer will tell is refused there, not twice.
+            let credit_pending = payment_method.is_some_and(PaymentMethod::is_credit)
+                && errors.iter().any(|e| {
+                    e.field.starts_with("customer.fodselsnummer") || e.field == "customer.birth_year"
+                });
+            if !asked && !credit_pending {
+                errors.push(FieldError::new(
+                    "customer.confirmed_15_or_older",
+                    Invalid::AgeConfirmationRequired,
+                ));
+            }
             None
         }
     };
@@ -317,6 +476,7 @@ pub fn validate_order(
         Destination {
             postcode: &delivery_address.postcode,
             shipping: shipping.kind,
+            outside_mva_area,
         },
         shipping.price,
         policy,
@@ -328,6 +488,9 @@ pub fn validate_order(
             email,
             address: customer_address,
             marketing_consent: c.marketing_consent,
+            marketing_consent_text: c
+                .marketing_consent
+                .then(|| ConsentText::marketing(&policy.consent)),
         },
         delivery_address,
         lines,
@@ -338,6 +501,8 @@ pub fn validate_order(
         placed_at,
         note,
         fodselsnummer,
+        age_check,
+        placed_by: None,
     })
 }
 
@@ -353,6 +518,8 @@ pub fn validate_customer(draft: &CustomerDraft) -> Result<Customer, Vec<FieldErr
             email,
             address,
             marketing_consent: draft.marketing_consent,
+            // The caller, who knows the shop policy, attaches the text read aloud.
+            marketing_consent_text: None,
         }),
         _ => Err(errors),
     }
@@ -393,7 +560,9 @@ pub struct Quote {
     pub promise: DeliveryPromise,
 }
 
-/// Prices, delivery promises (D1–D5) and totals with MVA (S2) of products and quantities.
+/// Prices, delivery promises (D1–D5) and totals with MVA (S2) of products and quantities. Delivered
+/// outside the MVA area under a policy that sells there (D7a), every price and the shipping are
+/// without MVA.
 pub fn quote(
     items: Vec<(Product, u32)>,
     placed_at: NaiveDateTime,
@@ -401,21 +570,45 @@ pub fn quote(
     shipping_price: Money,
     policy: &ShopPolicy,
 ) -> Quote {
+    let outside = dest.outside_mva_area;
+    // S2a: the shipping's split follows the goods' prices as listed (with MVA).
+    let listed: Vec<(MvaRate, Money)> = items.iter().map(|(p, q)| (p.mva_rate, p.price * *q)).collect();
     let lines: Vec<OrderLine> = items
         .into_iter()
-        .map(|(p, quantity)| OrderLine {
-            line_total: p.price * quantity,
-            promise: line_promise(p.availability, placed_at, dest, &policy.delivery),
-            sku: p.sku,
-            name: p.name,
-            quantity,
-            unit_price: p.price,
-            mva_rate: p.mva_rate,
-            availability: p.availability,
+        .map(|(p, quantity)| {
+            let unit_price = match outside {
+                Some(_) => p.mva_rate.without_mva(p.price),
+                None => p.price,
+            };
+            OrderLine {
+                line_total: unit_price * quantity,
+                promise: line_promise(
+                    p.availability,
+                    p.supplier_direct,
+                    placed_at,
+                    dest,
+                    &policy.delivery,
+                ),
+                supplier_direct: p.supplier_direct,
+                sku: p.sku,
+                name: p.name,
+                quantity,
+                unit_price,
+                mva_rate: p.mva_rate,
+                availability: p.availability,
+            }
         })
         .collect();
     let promise = order_promise(lines.iter().map(|l| &l.promise));
-    let totals = totals(&lines, shipping_price);
+    // S2a: the shipping takes the goods' rates, so without MVA it loses each share's own MVA.
+    let shipping = match outside {
+        Some(_) => split_by_rate(shipping_price, listed)
+            .into_iter()
+            .map(|s| s.rate.without_mva(s.amount))
+            .sum(),
+        None => shipping_price,
+    };
+    let totals = totals(&lines, shipping, outside);
     Quote {
         lines,
         totals,
@@ -423,8 +616,32 @@ pub fn quote(
     }
 }
 
-/// Order totals with MVA per rate (S2). Shipping carries the general rate.
-pub fn totals(lines: &[OrderLine], shipping: Money) -> Totals {
+/// Order totals with MVA per rate (S2); the shipping takes the goods' rates (S2a). Outside the MVA
+/// area (D7a) the lines and the shipping are already without MVA and no MVA is computed.
+pub fn totals(lines: &[OrderLine], shipping: Money, outside_mva_area: Option<OutsideMvaArea>) -> Totals {
+    let goods: Money = lines.iter().map(|l| l.line_total).sum();
+    let shipping_by_rate = split_by_rate(shipping, lines.iter().map(|l| (l.mva_rate, l.line_total)));
+    let amounts = lines
+        .iter()
+        .map(|l| (l.mva_rate, l.line_total))
+        .chain(shipping_by_rate.iter().map(|s| (s.rate, s.amount)));
+    Totals {
+        goods,
+        shipping,
+        total: goods + shipping,
+        mva: if outside_mva_area.is_some() {
+            Vec::new()
+        } else {
+            mva_per_rate(amounts)
+        },
+        shipping_by_rate,
+        outside_mva_area,
+    }
+}
+
+/// The totals a desk older than S2a computed: shipping all at the general rate. The central store
+/// accepts such an order as it was confirmed to the customer; it is never how a new order is priced.
+pub fn totals_before_s2a(lines: &[OrderLine], shipping: Money) -> Totals {
     let goods: Money = lines.iter().map(|l| l.line_total).sum();
     let amounts = lines
         .iter()
@@ -435,6 +652,8 @@ pub fn totals(lines: &[OrderLine], shipping: Money) -> Totals {
         shipping,
         total: goods + shipping,
         mva: mva_per_rate(amounts),
+        shipping_by_rate: Vec::new(),
+        outside_mva_area: None,
     }
 }
 
@@ -541,6 +760,7 @@ mod tests {
             },
             availability,
             availability_as_of: None,
+            supplier_direct: false,
         })
     }
 
@@ -555,6 +775,7 @@ mod tests {
             customer: CustomerDraft {
                 name: "Kari Nordmann".into(),
                 phone: "412 34 567".into(),
+                confirmed_15_or_older: true,
                 email: "kari@example.no".into(),
                 address: AddressDraft {
                     line1: "Storgata 1".into(),
@@ -589,15 +810,55 @@ mod tests {
         assert_eq!(order.totals.goods, Money::from_ore(2 * 12_490 + 124_900));
         assert_eq!(order.totals.shipping, Money::from_kroner(99));
         assert_eq!(order.totals.total, Money::from_ore(149_880 + 9_900));
-        // S2: 25 % on 1 249,00 + 99,00 shipping; 15 % on 249,80.
-        assert_eq!(
-            order.totals.mva[0].mva,
-            MvaRate::General.mva_of_total(Money::from_ore(134_800))
-        );
-        assert_eq!(order.totals.mva[1].mva, Money::from_ore(3_258));
+        // S2a: the 99,00 shipping splits 82,50 / 16,50 over 1 249,00 at 25 % and 249,80 at 15 %:
+        // 25 % on 1 331,50 is 266,30; 15 % on 266,30 is 34,73. (Shipping all at 25 % gave 269,60 and
+        // 32,58: wrong since freight takes the goods' rate.)
+        assert_eq!(order.totals.mva[0].total_incl, Money::from_ore(133_150));
+        assert_eq!(order.totals.mva[0].mva, Money::from_ore(26_630));
+        assert_eq!(order.totals.mva[1].total_incl, Money::from_ore(26_630));
+        assert_eq!(order.totals.mva[1].mva, Money::from_ore(3_473));
         assert_eq!(order.promise, order.lines[1].promise, "D5: the slowest line");
         assert_eq!(order.delivery_address.place, "OSLO");
         assert_eq!(order.customer.phone.e164(), "+4741234567");
+    }
+
+    /// S2a: a food-only order's shipping is at 15 %, and the MVA is 15 % of everything.
+    #[test]
+    fn s2a_food_only_order_ships_at_15() {
+        let mut d = draft();
+        d.lines.truncate(1); // 2 × KAFFE-1 at 15 %
+        let order = validate_order(&d, product, placed(), &ShopPolicy::default()).unwrap();
+        assert_eq!(order.totals.mva.len(), 1);
+        assert_eq!(order.totals.mva[0].rate, MvaRate::Food);
+        assert_eq!(order.totals.mva[0].total_incl, Money::from_ore(24_980 + 9_900));
+        assert_eq!(order.totals.mva[0].mva, Money::from_ore(4_550));
+        assert_eq!(
+            order.totals.shipping_by_rate,
+            vec![RateShare {
+                rate: MvaRate::Food,
+                amount: Money::from_kroner(99)
+            }]
+        );
+    }
+
+    /// S2a: an order as a desk older than S2a sent it (no split, shipping at 25 %) reads its shipping
+    /// back at 25 %, and is recognised by the legacy computation.
+    #[test]
+    fn s2a_an_older_desks_totals_are_read_as_they_were_priced() {
+        let order = validate_order(&draft(), product, placed(), &ShopPolicy::default()).unwrap();
+        let mut json = serde_json::to_value(&order.totals).unwrap();
+        json.as_object_mut().unwrap().remove("shipping_by_rate");
+        let old: Totals = serde_json::from_value(json).unwrap();
+        assert_eq!(
+            old.shipping_shares(),
+            vec![RateShare {
+                rate: MvaRate::General,
+                amount: Money::from_kroner(99)
+            }]
+        );
+        let legacy = totals_before_s2a(&order.lines, order.totals.shipping);
+        assert_eq!(legacy.mva[0].total_incl, Money::from_ore(124_900 + 9_900));
+        assert_ne!(legacy, order.totals);
     }
 
     #[test]
@@ -672,6 +933,148 @@ mod tests {
             !serde_json::to_string(&order).unwrap().contains("01860899813"),
             "P3: never serialised"
         );
+    }
+
+    /// F3a through the order: faktura with a number valid only under the 2032 rule asks for the birth
+    /// year, then accepts the order once the confirmed year shows the buyer is 18 or older.
+    #[test]
+    fn f3a_faktura_with_a_2032_rule_number_asks_for_the_birth_year() {
+        let mut d = draft();
+        d.payment_method = "klarna_faktura".into();
+        d.customer.fodselsnummer = "30108299939".into();
+        let errors = validate_order(&d, product, placed(), &ShopPolicy::default()).unwrap_err();
+        assert_eq!(fields(errors), vec!["customer.birth_year"]);
+        d.customer.birth_year = "82".into();
+        let errors = validate_order(&d, product, placed(), &ShopPolicy::default()).unwrap_err();
+        assert_eq!(errors[0].problem, Invalid::BirthYearFormat);
+        d.customer.birth_year = "1982".into();
+        assert!(validate_order(&d, product, placed(), &ShopPolicy::default()).is_ok());
+    }
+
+    fn svalbard_policy() -> ShopPolicy {
+        let mut policy = ShopPolicy::default();
+        policy.delivery.svalbard = crate::policy::OutsideMvaPolicy::WithoutMva;
+        policy
+    }
+
+    /// D7a: a Longyearbyen address is refused by default, with a message that names the place and
+    /// says what to do.
+    #[test]
+    fn d7a_svalbard_is_refused_by_default() {
+        let mut d = draft();
+        d.customer.address.postcode = "9170".into();
+        let errors = validate_order(&d, product, placed(), &ShopPolicy::default()).unwrap_err();
+        assert_eq!(fields(errors.clone()), vec!["customer.address.postcode"]);
+        let text = errors[0].problem.to_string();
+        assert!(text.contains("9170 (LONGYEARBYEN) ligger på Svalbard"), "{text}");
+        assert!(text.contains("utenfor det norske MVA-området"), "{text}");
+        assert!(text.contains("leveringsadresse på fastlandet"), "{text}");
+        // A mainland customer sending to Svalbard: the delivery address is the one refused.
+        let mut d = draft();
+        d.delivery_address = Some(AddressDraft {
+            line1: "Vei 230".into(),
+            postcode: "9171".into(),
+            ..Default::default()
+        });
+        d.delivery_address.as_mut().unwrap().line1 = "Postboks 12".into();
+        let errors = validate_order(&d, product, placed(), &ShopPolicy::default()).unwrap_err();
+        assert_eq!(fields(errors), vec!["delivery_address.postcode"]);
+    }
+
+    /// D7a: with `svalbard = "without_mva"` the order carries no MVA: every price and the shipping
+    /// lose their own rate's MVA, and the confirmation's one line says why.
+    #[test]
+    fn d7a_svalbard_without_mva() {
+        let mut d = draft();
+        d.customer.address.postcode = "9170".into();
+        let order = validate_order(&d, product, placed(), &svalbard_policy()).unwrap();
+        assert_eq!(order.totals.outside_mva_area, Some(OutsideMvaArea::Svalbard));
+        assert!(order.totals.mva.is_empty());
+        // KAFFE-1 124,90 at 15 % → 108,61; DRILL-9 1 249,00 at 25 % → 999,20.
+        assert_eq!(order.lines[0].unit_price, Money::from_ore(10_861));
+        assert_eq!(order.lines[1].unit_price, Money::from_ore(99_920));
+        assert_eq!(order.totals.goods, Money::from_ore(2 * 10_861 + 99_920));
+        // Shipping 99,00 splits 82,50 at 25 % → 66,00 and 16,50 at 15 % → 14,35.
+        assert_eq!(order.totals.shipping, Money::from_ore(6_600 + 1_435));
+        assert_eq!(order.totals.total, order.totals.goods + order.totals.shipping);
+        let note = order.totals.mva_note().unwrap();
+        assert!(note.contains("leveres til Svalbard"), "{note}");
+        assert!(note.contains("importavgifter"), "{note}");
+    }
+
+    /// D7a: Jan Mayen (8099) is outside the MVA area too; the mainland is not.
+    #[test]
+    fn d7a_jan_mayen_and_the_mainland() {
+        let mut d = draft();
+        d.customer.address.postcode = "8099".into();
+        let errors = validate_order(&d, product, placed(), &ShopPolicy::default()).unwrap_err();
+        assert!(errors[0].problem.to_string().contains("Jan Mayen"));
+        let order = validate_order(&d, product, placed(), &svalbard_policy()).unwrap();
+        assert_eq!(order.totals.outside_mva_area, Some(OutsideMvaArea::JanMayen));
+        let mut d = draft();
+        d.customer.address.postcode = "9008".into();
+        let order = validate_order(&d, product, placed(), &svalbard_policy()).unwrap();
+        assert_eq!(order.totals.outside_mva_area, None);
+        assert_eq!(order.totals.mva_note(), None);
+        assert_eq!(order.lines[0].unit_price, Money::from_ore(12_490));
+    }
+
+    /// F6: a card order (no fødselsnummer, so no age) for a customer under 15 is refused until staff
+    /// either confirm 15 or older or record a guardian's consent with who gave it; the order carries
+    /// which.
+    #[test]
+    fn f6_an_under_15_card_order_needs_a_guardians_consent() {
+        let mut d = draft();
+        d.customer.confirmed_15_or_older = false;
+        let errors = validate_order(&d, product, placed(), &ShopPolicy::default()).unwrap_err();
+        assert_eq!(fields(errors.clone()), vec!["customer.confirmed_15_or_older"]);
+        assert_eq!(errors[0].problem, Invalid::AgeConfirmationRequired);
+        assert!(errors[0].problem.to_string().contains("15 år eller eldre"));
+
+        d.customer.guardian_consent = true;
+        let errors = validate_order(&d, product, placed(), &ShopPolicy::default()).unwrap_err();
+        assert_eq!(
+            fields(errors),
+            vec!["customer.guardian_name", "customer.guardian_relation"]
+        );
+        d.customer.guardian_name = "Ola Nordmann".into();
+        d.customer.guardian_relation = "far".into();
+        let order = validate_order(&d, product, placed(), &ShopPolicy::default()).unwrap();
+        assert_eq!(
+            order.age_check,
+            Some(AgeCheck::GuardianConsent {
+                name: "Ola Nordmann".into(),
+                relation: "far".into()
+            })
+        );
+        assert_eq!(
+            order.age_check.unwrap().text(),
+            "Samtykke fra foresatt: Ola Nordmann (far)."
+        );
+
+        let confirmed = validate_order(&draft(), product, placed(), &ShopPolicy::default()).unwrap();
+        assert_eq!(confirmed.age_check, Some(AgeCheck::ConfirmedFifteenOrOlder));
+        // Serialised with the order; an older desk's order (without it) reads as None.
+        let json = serde_json::to_value(&confirmed).unwrap();
+        assert_eq!(json["age_check"]["kind"], "confirmed_fifteen_or_older");
+        let mut old = json.clone();
+        old.as_object_mut().unwrap().remove("age_check");
+        let old: ValidOrder = serde_json::from_value(old).unwrap();
+        assert_eq!(old.age_check, None);
+    }
+
+    /// F6: faktura with a fødselsnummer of an adult needs no confirmation: the number tells the age.
+    #[test]
+    fn f6_the_fodselsnummer_tells_the_age_of_a_credit_buyer() {
+        let mut d = draft();
+        d.customer.confirmed_15_or_older = false;
+        d.payment_method = "klarna_faktura".into();
+        d.customer.fodselsnummer = "01860899813".into();
+        let on = NaiveDate::from_ymd_opt(2026, 6, 1)
+            .unwrap()
+            .and_time(NaiveTime::from_hms_opt(10, 0, 0).unwrap());
+        let order = validate_order(&d, product, on, &ShopPolicy::default()).unwrap();
+        assert_eq!(order.age_check, Some(AgeCheck::FromFodselsnummer));
     }
 
     /// F6: under 15 needs a guardian's consent.

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::fodselsnummer::age_on;
 use crate::{FieldError, Fodselsnummer, Invalid, PaymentPolicy};
 
 /// How the customer pays (P1). On a phone order every method is a request sent to the customer (P5).
@@ -76,8 +77,26 @@ impl PaymentMethod {
 #[derive(Debug, Clone, Copy)]
 pub struct Buyer<'a> {
     pub fodselsnummer: Option<&'a Fodselsnummer>,
+    /// F3a: the birth year staff confirmed with the customer, for a number that does not tell it.
+    pub birth_year: Option<i32>,
     pub has_mobile: bool,
     pub has_email: bool,
+}
+
+/// The buyer's birth date from the fødselsnummer (F3), or for a number that does not tell its century
+/// (F3a) from the birth year staff confirmed with the customer; refused against the field staff must
+/// fill in or change.
+pub fn birth_date(fnr: &Fodselsnummer, birth_year: Option<i32>) -> Result<NaiveDate, FieldError> {
+    if let Some(date) = fnr.birth_date() {
+        return Ok(date);
+    }
+    if !fnr.needs_birth_year() {
+        return Err(FieldError::new("customer.fodselsnummer", Invalid::AgeUnknown));
+    }
+    let year =
+        birth_year.ok_or_else(|| FieldError::new("customer.birth_year", Invalid::BirthYearRequired))?;
+    fnr.birth_date_in(year)
+        .map_err(|e| FieldError::new("customer.birth_year", e))
 }
 
 /// Checks the payment rules (P2, P3, P5) for `method`, on the day of the order. Every failed rule is
@@ -92,16 +111,16 @@ pub fn check_payment(
     let method_name = method.name().to_string();
     if method.is_credit() {
         match buyer.fodselsnummer {
-            Some(fnr) => match fnr.age_on(today) {
+            Some(fnr) => match birth_date(fnr, buyer.birth_year) {
                 // P2: 18 or older.
-                Some(age) if age < 18 => errors.push(FieldError::new(
+                Ok(birth) if age_on(birth, today) < 18 => errors.push(FieldError::new(
                     "customer.fodselsnummer",
                     Invalid::BuyerUnder18 {
                         method: method_name.clone(),
                     },
                 )),
-                Some(_) => {}
-                None => errors.push(FieldError::new("customer.fodselsnummer", Invalid::AgeUnknown)),
+                Ok(_) => {}
+                Err(e) => errors.push(e),
             },
             None if policy.fodselsnummer_for_credit => errors.push(FieldError::new(
                 "customer.fodselsnummer",
@@ -178,6 +197,7 @@ mod tests {
     fn buyer(f: Option<&Fodselsnummer>) -> Buyer<'_> {
         Buyer {
             fodselsnummer: f,
+            birth_year: None,
             has_mobile: true,
             has_email: true,
         }
@@ -256,11 +276,55 @@ mod tests {
         );
     }
 
+    /// F3a + P2: a number valid only under the 2032 rule tells no age: faktura asks for the birth year
+    /// confirmed with the customer, then checks the age with it.
+    #[test]
+    fn f3a_credit_with_a_2032_rule_number_needs_the_confirmed_birth_year() {
+        let new_rule = fnr("30108299939"); // 30.10.(19)82
+        let with_year = |year| Buyer {
+            birth_year: year,
+            ..buyer(Some(&new_rule))
+        };
+        let faktura = |b| check_payment(PaymentMethod::KlarnaFaktura, b, day(), &POLICY);
+        let missing = faktura(with_year(None));
+        assert_eq!(missing.len(), 1);
+        assert_eq!(missing[0].field, "customer.birth_year");
+        assert_eq!(missing[0].problem, Invalid::BirthYearRequired);
+        assert!(missing[0]
+            .problem
+            .to_string()
+            .contains("spør kunden om fødselsåret"));
+        assert!(faktura(with_year(Some(1982))).is_empty());
+        assert_eq!(
+            problems(faktura(with_year(Some(2010)))),
+            vec![Invalid::BirthYearMismatch {
+                year: 2010,
+                digits: "82".into()
+            }]
+        );
+        // Born 2082 would be a child (in the future even): under 18.
+        assert!(matches!(
+            problems(faktura(with_year(Some(2082))))[..],
+            [Invalid::BuyerUnder18 { .. }]
+        ));
+        // Card needs no age at all, and refuses the number as before (P3).
+        assert_eq!(
+            problems(check_payment(
+                PaymentMethod::Kort,
+                with_year(None),
+                day(),
+                &POLICY
+            )),
+            vec![Invalid::FodselsnummerNotAllowed]
+        );
+    }
+
     /// P5 + F5: Vipps needs a mobile; Klarna's link needs a mobile or an e-mail.
     #[test]
     fn p5_request_needs_a_way_to_reach_the_customer() {
         let nobody = Buyer {
             fodselsnummer: None,
+            birth_year: None,
             has_mobile: false,
             has_email: false,
         };

@@ -19,6 +19,26 @@ pub struct ShopPolicy {
     /// Shipping methods staff can choose, in the order shown.
     pub shipping_methods: Vec<ShippingMethod>,
     pub texts: PolicyTexts,
+    pub consent: ConsentPolicy,
+}
+
+/// F7: the marketing consent text staff read aloud, versioned: a record keeps the version and the
+/// exact text it was given under, so changing the text never changes what an old consent meant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConsentPolicy {
+    pub marketing_text: String,
+    /// Raise it whenever the text changes.
+    pub marketing_text_version: u32,
+}
+
+impl Default for ConsentPolicy {
+    fn default() -> Self {
+        ConsentPolicy {
+            marketing_text: "Vil du ha tilbud og nyheter fra oss på e-post og SMS? Du kan når som helst si nei takk igjen, ved å ringe oss, svare på en SMS eller bruke lenken i e-posten.".into(),
+            marketing_text_version: 1,
+        }
+    }
 }
 
 /// Who sells: printed on every sales document (S1).
@@ -43,9 +63,12 @@ pub struct Seller {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeliveryPolicy {
-    /// D4: orders after this time are handled from the next working day. The seed names Friday; the
-    /// office closes at the same time every working day, so the rule is applied to every working day.
+    /// D4: orders at or after this time are handled from the next working day, on the days
+    /// `cutoff_days` names.
     pub cutoff: NaiveTime,
+    /// D4: the shop's terms name Friday only ("orders after 16:00 on Friday are handled after the
+    /// weekend"); a shop can apply the cut-off to every working day instead.
+    pub cutoff_days: CutoffDays,
     /// D1: dispatched within this many working days after the day the order is handled.
     pub dispatch_working_days: u32,
     /// D3: Posten/Bring transit, in working days, for most addresses.
@@ -58,6 +81,32 @@ pub struct DeliveryPolicy {
     pub not_in_norway_weeks: (u32, u32),
     /// Extra working days before dispatch when the item sits in the remote warehouse (shop policy).
     pub remote_warehouse_extra_working_days: u32,
+    /// D7a: what to do with an address on Svalbard or Jan Mayen, outside the Norwegian MVA area.
+    pub svalbard: OutsideMvaPolicy,
+    /// D6: working days from the handling day until a supplier-direct item reaches the customer (the
+    /// suppliers' terms; set it to what the shop's suppliers promise).
+    pub supplier_direct_working_days: (u32, u32),
+}
+
+/// D7a: orders to Svalbard and Jan Mayen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutsideMvaPolicy {
+    /// The shop does not send there: the desk refuses the address and says what to do (default).
+    Refuse,
+    /// Sold without Norwegian MVA: prices and shipping without MVA, the confirmation says why, and the
+    /// customer is told that import duties may apply.
+    WithoutMva,
+}
+
+/// D4: which working days the cut-off applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CutoffDays {
+    /// Fridays only: the shop's terms (the default).
+    Friday,
+    /// Every working day.
+    EveryWorkingDay,
 }
 
 /// Pickup point deadlines and unclaimed-parcel fees (D9), and transport damage (D10).
@@ -131,12 +180,15 @@ impl Default for DeliveryPolicy {
     fn default() -> Self {
         DeliveryPolicy {
             cutoff: NaiveTime::from_hms_opt(16, 0, 0).unwrap_or_default(),
+            cutoff_days: CutoffDays::Friday,
             dispatch_working_days: 2,
             transit_working_days: (2, 4),
             transit_working_days_remote: (3, 5),
             remote_postcode_prefixes: vec!["8".into(), "9".into()],
             not_in_norway_weeks: (2, 4),
             remote_warehouse_extra_working_days: 3,
+            svalbard: OutsideMvaPolicy::Refuse,
+            supplier_direct_working_days: (5, 10),
         }
     }
 }
@@ -199,6 +251,7 @@ impl Default for ShopPolicy {
                 },
             ],
             texts: PolicyTexts::default(),
+            consent: ConsentPolicy::default(),
         }
     }
 }

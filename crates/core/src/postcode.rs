@@ -43,14 +43,54 @@ pub enum AddressKind {
 }
 
 impl AddressKind {
-    /// "Postboks 123" and "Pb. 123" are post-office boxes; everything else is a street address.
+    /// D7: "Postboks 123", "Boks 12", "Pb. 12" (and "Pb 12") are post-office boxes; everything else is
+    /// a street address. "Boksveien 3" is a street.
     pub fn of_line(line: &str) -> AddressKind {
         let lower = line.trim().to_lowercase();
-        if lower.starts_with("postboks") || lower.starts_with("pb.") || lower.starts_with("pb ") {
+        let box_word = ["postboks", "boks", "pb.", "pb"].iter().any(|word| {
+            lower.strip_prefix(word).is_some_and(|rest| {
+                rest.is_empty() || rest.starts_with(|c: char| c.is_whitespace() || c.is_ascii_digit())
+            })
+        });
+        if box_word {
             AddressKind::PostBox
         } else {
             AddressKind::Street
         }
+    }
+}
+
+/// D7a: Norwegian places outside the Norwegian MVA area (merverdiavgiftsloven § 1-2: the law does not
+/// apply on Svalbard and Jan Mayen). Found in the register by kommune, so every postcode the register
+/// gives the kommune is covered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutsideMvaArea {
+    Svalbard,
+    JanMayen,
+}
+
+impl OutsideMvaArea {
+    /// Kommunenummer in the register: Svalbard 2100, Jan Mayen 2211.
+    const fn municipality_number(self) -> &'static str {
+        match self {
+            OutsideMvaArea::Svalbard => "2100",
+            OutsideMvaArea::JanMayen => "2211",
+        }
+    }
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            OutsideMvaArea::Svalbard => "Svalbard",
+            OutsideMvaArea::JanMayen => "Jan Mayen",
+        }
+    }
+
+    /// The area a postcode lies in, when it is outside the MVA area.
+    pub fn of(entry: &PostcodeEntry) -> Option<OutsideMvaArea> {
+        [OutsideMvaArea::Svalbard, OutsideMvaArea::JanMayen]
+            .into_iter()
+            .find(|a| a.municipality_number() == entry.municipality_number)
     }
 }
 
@@ -173,10 +213,64 @@ mod tests {
         ));
     }
 
+    /// D7a: Svalbard's and Jan Mayen's postcodes come from the register's kommune: every 91xx code of
+    /// Svalbard (Longyearbyen, Ny-Ålesund, Barentsburg ...) and 8099 Jan Mayen; nothing on the mainland.
+    #[test]
+    fn d7a_svalbard_and_jan_mayen_by_kommune() {
+        let outside: Vec<(&str, OutsideMvaArea)> = register()
+            .iter()
+            .filter_map(|e| OutsideMvaArea::of(e).map(|a| (e.code, a)))
+            .collect();
+        assert!(outside.contains(&("9170", OutsideMvaArea::Svalbard)));
+        assert!(outside.contains(&("9173", OutsideMvaArea::Svalbard)));
+        assert!(outside.contains(&("9178", OutsideMvaArea::Svalbard)));
+        assert!(outside.contains(&("8099", OutsideMvaArea::JanMayen)));
+        let svalbard = outside.iter().filter(|(_, a)| *a == OutsideMvaArea::Svalbard);
+        assert!(svalbard.clone().count() >= 7);
+        assert!(svalbard.clone().all(|(code, _)| code.starts_with("91")));
+        assert_eq!(OutsideMvaArea::of(lookup("9008").unwrap()), None, "Tromsø");
+        assert_eq!(OutsideMvaArea::of(lookup("0150").unwrap()), None);
+    }
+
     #[test]
     fn d7_address_kind_from_the_line() {
-        assert_eq!(AddressKind::of_line("Postboks 123 Sentrum"), AddressKind::PostBox);
-        assert_eq!(AddressKind::of_line("Pb. 45"), AddressKind::PostBox);
-        assert_eq!(AddressKind::of_line("Storgata 1"), AddressKind::Street);
+        for line in [
+            "Postboks 123 Sentrum",
+            "Pb. 45",
+            "Boks 12",
+            "boks 12",
+            "Pb 12",
+            "PB.12",
+            "Postboks12",
+        ] {
+            assert_eq!(AddressKind::of_line(line), AddressKind::PostBox, "{line}");
+        }
+        for line in ["Storgata 1", "Boksveien 3", "Pbakken 2", "Postboksgata 1"] {
+            assert_eq!(AddressKind::of_line(line), AddressKind::Street, "{line}");
+        }
+    }
+
+    /// D7: a box address only where the postcode takes boxes, a street address only where it takes
+    /// streets, and the refusal says which kind the postcode takes.
+    #[test]
+    fn d7_box_and_street_addresses_against_the_postcode() {
+        let kind = AddressKind::of_line;
+        // 0150 OSLO: streets only.
+        let refused = check_address("0150", kind("Boks 12")).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "postnummer 0150 (OSLO) gjelder bare gateadresser, ikke postbokser"
+        );
+        // 0001 OSLO: boxes only.
+        assert!(check_address("0001", kind("Boks 12")).is_ok());
+        assert!(check_address("0001", kind("Pb. 12")).is_ok());
+        let refused = check_address("0001", kind("Storgata 1")).unwrap_err();
+        assert_eq!(
+            refused.to_string(),
+            "postnummer 0001 (OSLO) gjelder bare postbokser, ikke gateadresser"
+        );
+        // 0010 OSLO: both.
+        assert!(check_address("0010", kind("Boks 12")).is_ok());
+        assert!(check_address("0010", kind("Storgata 1")).is_ok());
     }
 }

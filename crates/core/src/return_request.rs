@@ -212,6 +212,7 @@ mod tests {
                 window: None,
                 reasons: vec![],
             },
+            supplier_direct: false,
         }
     }
 

@@ -74,6 +74,16 @@ pub fn unclaimed_fee(
     }
 }
 
+/// D9 + S2a: the unclaimed-parcel fee charged for `order`, per MVA rate: a fee for the delivery of the
+/// goods takes the goods' rates, split as the shipping is. None for an order sold without MVA (D7a).
+pub fn unclaimed_fee_by_rate(fee: Money, order: &crate::ValidOrder) -> Vec<crate::MvaLine> {
+    if order.totals.outside_mva_area.is_some() {
+        return Vec::new();
+    }
+    let shares = crate::split_by_rate(fee, order.lines.iter().map(|l| (l.mva_rate, l.line_total)));
+    crate::mva_per_rate(shares.into_iter().map(|s| (s.rate, s.amount)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +164,72 @@ mod tests {
             unclaimed_fee(Prepaid::No, None, freight, &p),
             Money::from_kroner(548)
         );
+    }
+
+    /// D9 + S2a: the fee of a food-only order is at 15 %; a mixed order's splits by the goods' value.
+    #[test]
+    fn s2a_the_unclaimed_fee_takes_the_goods_rates() {
+        use crate::order::{OrderLine, Totals};
+        use crate::{DeliveryPromise, MvaRate};
+        let line = |rate, ore| OrderLine {
+            sku: "X".into(),
+            name: "X".into(),
+            quantity: 1,
+            unit_price: Money::from_ore(ore),
+            mva_rate: rate,
+            line_total: Money::from_ore(ore),
+            availability: crate::Availability::InStock,
+            promise: DeliveryPromise {
+                window: None,
+                reasons: vec![],
+            },
+            supplier_direct: false,
+        };
+        let order_of = |lines: Vec<OrderLine>| {
+            let totals: Totals = crate::order::totals(&lines, Money::ZERO, None);
+            crate::ValidOrder {
+                customer: crate::order::Customer {
+                    name: "Kari".into(),
+                    phone: crate::PhoneNumber::parse("41234567").unwrap(),
+                    email: None,
+                    address: crate::order::Address {
+                        line1: "Storgata 1".into(),
+                        line2: String::new(),
+                        postcode: "0150".into(),
+                        place: "OSLO".into(),
+                    },
+                    marketing_consent: false,
+                    marketing_consent_text: None,
+                },
+                delivery_address: crate::order::Address {
+                    line1: "Storgata 1".into(),
+                    line2: String::new(),
+                    postcode: "0150".into(),
+                    place: "OSLO".into(),
+                },
+                lines,
+                shipping: crate::ShopPolicy::default().shipping_methods[0].clone(),
+                payment_method: crate::PaymentMethod::Kort,
+                totals,
+                promise: DeliveryPromise {
+                    window: None,
+                    reasons: vec![],
+                },
+                placed_at: date("2026-11-23").and_hms_opt(10, 0, 0).unwrap(),
+                note: String::new(),
+                fodselsnummer: None,
+                age_check: None,
+                placed_by: None,
+            }
+        };
+        let food = order_of(vec![line(MvaRate::Food, 50_000)]);
+        let fee = unclaimed_fee_by_rate(Money::from_kroner(300), &food);
+        assert_eq!(fee.len(), 1);
+        assert_eq!(fee[0].rate, MvaRate::Food);
+        assert_eq!(fee[0].mva, Money::from_ore(3_913));
+        let mixed = order_of(vec![line(MvaRate::General, 30_000), line(MvaRate::Food, 10_000)]);
+        let fee = unclaimed_fee_by_rate(Money::from_kroner(300), &mixed);
+        assert_eq!(fee[0].total_incl, Money::from_kroner(225));
+        assert_eq!(fee[1].total_incl, Money::from_kroner(75));
     }
 }

@@ -289,6 +289,7 @@ fn product(rng: &mut StdRng, i: usize, as_of: DateTime<Utc>, today: NaiveDate) -
         mva_rate: category.mva,
         availability,
         availability_as_of: Some(as_of),
+        supplier_direct: false,
     }
 }
 
@@ -304,6 +305,7 @@ pub fn ean13(n: usize) -> String {
 pub fn phone_order<'a>(products: impl IntoIterator<Item = &'a Product>, quantity: i64) -> OrderDraft {
     OrderDraft {
         customer: CustomerDraft {
+            confirmed_15_or_older: true,
             name: "Kari Nordmann".into(),
             phone: "41234567".into(),
             address: AddressDraft {

@@ -75,7 +75,8 @@ impl DeskError {
         match self {
             DeskError::Invalid(_) => ErrorCode::Invalid,
             DeskError::Import { .. } => ErrorCode::Import,
-            DeskError::OrderNotFound(_) => ErrorCode::NotFound,
+            DeskError::OrderNotFound(_)
+            | DeskError::Storage(skranke_cache::CacheError::CustomerNotFound(_)) => ErrorCode::NotFound,
             DeskError::Storage(
                 skranke_cache::CacheError::WrongFieldKey { .. } | skranke_cache::CacheError::FieldKey(_),
             )

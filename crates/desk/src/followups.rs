@@ -28,6 +28,7 @@ impl Desk {
         let customer = &stored.order.customer;
         let buyer = Buyer {
             fodselsnummer: None,
+            birth_year: None,
             has_mobile: customer.phone.is_mobile(),
             has_email: customer.email.is_some(),
         };

@@ -43,12 +43,16 @@ impl Desk {
             .shipping_method(&draft.shipping_method)
             .or(policy.shipping_methods.first());
         let address = draft.delivery_address.as_ref().unwrap_or(&draft.customer.address);
-        let known_postcode = postcode::lookup(&address.postcode)
-            .map(|e| e.code)
-            .unwrap_or("0150");
+        let entry = postcode::lookup(&address.postcode).ok();
+        // D7a: the cart is priced without MVA as soon as the address is on Svalbard or Jan Mayen and
+        // the shop sells there (under "refuse" the form shows the refusal instead).
+        let outside_mva_area = entry
+            .and_then(postcode::OutsideMvaArea::of)
+            .filter(|_| policy.delivery.svalbard == skranke_core::policy::OutsideMvaPolicy::WithoutMva);
         let dest = Destination {
-            postcode: known_postcode,
+            postcode: entry.map_or("0150", |e| e.code),
             shipping: shipping.map_or(skranke_core::policy::ShippingKind::PickupPoint, |s| s.kind),
+            outside_mva_area,
         };
         let q = quote(
             items,
@@ -71,6 +75,7 @@ impl Desk {
         let phone = PhoneNumber::parse(&draft.customer.phone).ok();
         let buyer = Buyer {
             fodselsnummer: fnr.as_ref(),
+            birth_year: draft.customer.birth_year.trim().parse().ok(),
             has_mobile: phone.as_ref().is_some_and(PhoneNumber::is_mobile),
             has_email: Email::parse(&draft.customer.email).is_ok(),
         };
@@ -93,7 +98,10 @@ impl Desk {
                 price_text: m.price.to_string(),
             })
             .collect();
+        let needs_birth_year = fnr.as_ref().is_some_and(Fodselsnummer::needs_birth_year);
         Ok(PreviewView {
+            needs_birth_year,
+            marketing_consent_text: policy.consent.marketing_text.clone(),
             lines: q.lines.iter().map(LineView::from).collect(),
             totals: TotalsView::from(&q.totals),
             promise_text: q.promise.text(),

@@ -2,6 +2,7 @@
 //! customers, validate and place orders, list and show them. Shells stay thin; this crate is tested.
 
 mod audit;
+mod consent;
 mod documents;
 mod error;
 pub mod field_key;
@@ -24,6 +25,7 @@ use skranke_core::order::{validate_customer, validate_order, CustomerDraft};
 use skranke_core::{OrderDraft, ShopPolicy, ValidOrder};
 use uuid::Uuid;
 
+pub use consent::ConsentView;
 pub use documents::{open_document, print_document, RegisteredReturn};
 pub use error::{describe, DeskError, ErrorCode};
 pub use flags::flag_text;
@@ -196,7 +198,11 @@ impl Desk {
         draft: &CustomerDraft,
         now: DateTime<Utc>,
     ) -> Result<CustomerRecord, DeskError> {
-        let customer = validate_customer(draft).map_err(DeskError::Invalid)?;
+        let mut customer = validate_customer(draft).map_err(DeskError::Invalid)?;
+        // F7: a yes is recorded with the text read aloud.
+        customer.marketing_consent_text = customer
+            .marketing_consent
+            .then(|| skranke_core::ConsentText::marketing(&self.policy.consent));
         Ok(self.cache.save_customer(&customer, now).await?)
     }
 

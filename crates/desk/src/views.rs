@@ -117,6 +117,8 @@ pub struct LineView {
     pub line_total_text: String,
     pub availability_text: String,
     pub promise_text: String,
+    /// D6: "Leveres direkte fra leverandør, som kontakter deg." for a line the supplier delivers.
+    pub supplier_text: Option<String>,
 }
 
 impl From<&OrderLine> for LineView {
@@ -129,6 +131,7 @@ impl From<&OrderLine> for LineView {
             line_total_text: l.line_total.to_string(),
             availability_text: l.availability.text().to_string(),
             promise_text: l.promise.text(),
+            supplier_text: l.supplier_text().map(str::to_string),
         }
     }
 }
@@ -141,6 +144,8 @@ pub struct TotalsView {
     pub total_text: String,
     /// "herav MVA 25 % av 1 349,00 kr" → "269,80 kr"
     pub mva: Vec<(String, String)>,
+    /// D7a: why the order carries no MVA (delivered to Svalbard or Jan Mayen).
+    pub mva_note: Option<String>,
 }
 
 impl From<&Totals> for TotalsView {
@@ -159,6 +164,7 @@ impl From<&Totals> for TotalsView {
                     )
                 })
                 .collect(),
+            mva_note: t.mva_note(),
         }
     }
 }
@@ -196,6 +202,10 @@ pub struct PreviewView {
     pub shipping_options: Vec<ShippingOptionView>,
     /// Every rule accepts the order: Plasser ordre may be pressed.
     pub ready: bool,
+    /// F3a: the fødselsnummer does not tell the birth year: the form shows the birth-year field.
+    pub needs_birth_year: bool,
+    /// F7: the text staff read aloud before the customer says yes to marketing.
+    pub marketing_consent_text: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -294,6 +304,9 @@ pub struct OrderDetailView {
     pub email_address: Option<String>,
     /// Why the central store refused a resend or another method.
     pub followup_message: Option<String>,
+    /// F6: how the buyer was found 15 or older, or who consented for them, with who recorded it and
+    /// when; `None` for an order placed before the age record.
+    pub age_text: Option<String>,
 }
 
 /// What staff read about the payment (P5), also printed on the confirmation.
@@ -383,6 +396,14 @@ impl From<StoredOrder> for OrderDetailView {
                 .and_then(|e| e.recipient.clone())
                 .or_else(|| o.customer.email.as_ref().map(ToString::to_string)),
             followup_message: s.followup_message.clone(),
+            age_text: o.age_check.as_ref().map(|a| {
+                let by = o.placed_by.as_deref().unwrap_or("ukjent");
+                format!(
+                    "{} Registrert {} av {by}.",
+                    a.text(),
+                    o.placed_at.format("%d.%m.%Y %H:%M")
+                )
+            }),
         }
     }
 }

@@ -24,6 +24,7 @@ const JSONL: &str = r#"{"sku":"kaf-1","eans":["7000000000010"],"name":"Kaffe Fje
 fn draft(sku: &str) -> OrderDraft {
     OrderDraft {
         customer: CustomerDraft {
+            confirmed_15_or_older: true,
             name: "Ola Nordmann".into(),
             phone: "+47 987 65 432".into(),
             email: "ola@example.no".into(),
@@ -325,4 +326,47 @@ async fn pin_login_locks_out_after_five_wrong_and_after_idle_time() {
         Err(DeskError::NotLoggedIn)
     ));
     assert_eq!(desk.verify_audit_log().await.unwrap(), 1, "the login");
+}
+
+/// D6: a catalog row marked `supplier_direct` is imported as such; the cart shows the D6 text on its
+/// line and promises the supplier's time; the placed confirmation carries the text (pdftotext).
+#[tokio::test]
+async fn d6_a_supplier_direct_product_from_the_catalog_file_to_the_confirmation() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    let file = dir.path().join("katalog.jsonl");
+    let sofa = r#"{"sku":"SOFA-1","name":"Sofa Fjord 3-seter","brand":"Bolia","price":"12990","availability":"in_stock","supplier_direct":"ja"}"#;
+    std::fs::write(&file, format!("{JSONL}{sofa}\n")).unwrap();
+    desk.import_file(&file, now(), |_, _| {}).await.unwrap();
+    // A bad yes/no names its line and field.
+    let bad = dir.path().join("feil.jsonl");
+    std::fs::write(&bad, sofa.replace("\"ja\"", "\"kanskje\"")).unwrap();
+    let err = desk.import_file(&bad, now(), |_, _| {}).await.unwrap_err();
+    assert!(err.to_string().contains("supplier_direct"), "{err}");
+
+    let mut d = draft("SOFA-1");
+    d.lines.push(LineDraft {
+        sku: "KAF-1".into(),
+        quantity: 1,
+    });
+    let preview = desk.preview(&d, now()).await.unwrap();
+    assert_eq!(
+        preview.lines[0].supplier_text.as_deref(),
+        Some("Leveres direkte fra leverandør, som kontakter deg.")
+    );
+    assert_eq!(preview.lines[1].supplier_text, None);
+    assert!(!preview.lines[0].promise_text.is_empty());
+    let placed = desk.place_order(uuid::Uuid::new_v4(), &d, now()).await.unwrap();
+    let pdf = desk.confirmation_pdf(&placed.order_number).await.unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("Leveres direkte fra leverandør, som kontakter deg."),
+        "{text}"
+    );
 }

@@ -22,6 +22,7 @@ fn now() -> DateTime<Utc> {
 fn faktura(fnr: &str) -> OrderDraft {
     OrderDraft {
         customer: CustomerDraft {
+            confirmed_15_or_older: true,
             name: "Kari Nordmann".into(),
             phone: "+47 412 34 567".into(),
             email: "kari@example.no".into(),

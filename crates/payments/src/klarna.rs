@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use skranke_core::{mva_per_line, Money, MvaRate, PaymentMethod};
+use skranke_core::{mva_per_line, Money, PaymentMethod};
 
 use crate::{
     check_reference, read_answer, Created, PaymentEvent, PaymentProvider, PaymentRequest, ProviderError,
@@ -84,14 +84,28 @@ fn category(method: PaymentMethod) -> &'static str {
     }
 }
 
-/// The KP session body: every line with its MVA, which adds up per rate to S2's figures.
+/// The KP session body: every line with its MVA, which adds up per rate to S2's figures. The shipping
+/// is one `shipping_fee` line per rate it takes (S2a), since a Klarna line carries one `tax_rate`.
 pub fn session_body(request: &PaymentRequest<'_>) -> serde_json::Value {
     let order = request.order;
-    let mut amounts: Vec<(MvaRate, Money)> = order.lines.iter().map(|l| (l.mva_rate, l.line_total)).collect();
-    if order.totals.shipping != Money::ZERO {
-        amounts.push((MvaRate::General, order.totals.shipping));
+    let amounts = order.totals.amounts_by_rate(&order.lines);
+    // D7a: an order delivered outside the MVA area carries no tax at all.
+    let outside = order.totals.outside_mva_area.is_some();
+    let taxes = if outside {
+        vec![Money::ZERO; amounts.len()]
+    } else {
+        mva_per_line(&amounts)
+    };
+    let tax_rate = |rate: skranke_core::MvaRate| if outside { 0 } else { rate.basis_points() };
+    let mut shipping = order.totals.shipping_shares();
+    if outside && shipping.len() > 1 {
+        // Untaxed, the shares' rates mean nothing to the provider: one shipping line.
+        shipping = vec![skranke_core::RateShare {
+            rate: shipping[0].rate,
+            amount: order.totals.shipping,
+        }];
     }
-    let taxes = mva_per_line(&amounts);
+    let several_rates = shipping.len() > 1;
     let mut lines: Vec<serde_json::Value> = order
         .lines
         .iter()
@@ -103,23 +117,27 @@ pub fn session_body(request: &PaymentRequest<'_>) -> serde_json::Value {
                 "name": l.name,
                 "quantity": l.quantity,
                 "unit_price": l.unit_price.ore(),
-                "tax_rate": l.mva_rate.basis_points(),
+                "tax_rate": tax_rate(l.mva_rate),
                 "total_amount": l.line_total.ore(),
                 "total_discount_amount": 0,
                 "total_tax_amount": tax.ore(),
             })
         })
         .collect();
-    if order.totals.shipping != Money::ZERO {
-        let tax = taxes.last().copied().unwrap_or(Money::ZERO);
+    for (share, tax) in shipping.iter().zip(&taxes[order.lines.len()..]) {
+        let name = if several_rates {
+            format!("{} ({} % MVA)", order.shipping.name, share.rate.percent())
+        } else {
+            order.shipping.name.clone()
+        };
         lines.push(json!({
             "type": "shipping_fee",
-            "reference": "frakt",
-            "name": order.shipping.name,
+            "reference": format!("frakt-{}", share.rate.percent()),
+            "name": name,
             "quantity": 1,
-            "unit_price": order.totals.shipping.ore(),
-            "tax_rate": MvaRate::General.basis_points(),
-            "total_amount": order.totals.shipping.ore(),
+            "unit_price": share.amount.ore(),
+            "tax_rate": tax_rate(share.rate),
+            "total_amount": share.amount.ore(),
             "total_discount_amount": 0,
             "total_tax_amount": tax.ore(),
         }));

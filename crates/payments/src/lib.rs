@@ -9,7 +9,7 @@ mod lifecycle;
 mod vipps;
 mod webhook;
 
-pub use klarna::{KlarnaClient, KlarnaConfig, KlarnaStatusUpdate};
+pub use klarna::{session_body as klarna_session_body, KlarnaClient, KlarnaConfig, KlarnaStatusUpdate};
 pub use lifecycle::{PaymentEvent, PaymentState};
 pub use vipps::{VippsClient, VippsConfig, VippsWebhookEvent};
 pub use webhook::{sign_vipps_webhook, verify_vipps_webhook, VippsSignature, WebhookError};

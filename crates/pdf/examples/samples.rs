@@ -26,6 +26,7 @@ fn main() {
             let r = ReturnDocument {
                 order: d,
                 ret: &ret,
+                refund: &skranke_core::refund_of_return(&order, &[], &ret),
                 registered: NaiveDate::from_ymd_opt(2026, 12, 20).unwrap(),
             };
             std::fs::write(out.join("returseddel.pdf"), return_slip(&r).unwrap()).unwrap();

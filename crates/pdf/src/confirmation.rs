@@ -3,6 +3,7 @@
 use skranke_core::delivery::weekday_date;
 use skranke_core::order::ValidOrder;
 
+use crate::amounts::{amounts, Amounts};
 use crate::canvas::{fit, line_height, table_header, table_row, Canvas, Heading, Style, BOTTOM, LEFT, RIGHT};
 use crate::header::{first_page_header, footers, next_page_header};
 use crate::{date, kr, texts, OrderDocument, PdfError};
@@ -89,8 +90,10 @@ fn lines_table(c: &mut Canvas, d: &OrderDocument<'_>) {
         c.text_right(COL_PRICE, base, body, &kr(line.unit_price));
         c.text_right(RIGHT - 1.5, base, body, &kr(line.line_total));
         let note = Style::muted(7.5);
+        // D6: a line the supplier delivers says so beside its availability (A1).
+        let supplier = line.supplier_text().map(|t| format!("  {t}")).unwrap_or_default();
         let availability = format!(
-            "{}  Levering: {}",
+            "{}{supplier}  Levering: {}",
             line.availability.text(),
             short_promise(&line.promise)
         );
@@ -116,41 +119,17 @@ fn short_promise(p: &skranke_core::DeliveryPromise) -> String {
 
 fn totals(c: &mut Canvas, d: &OrderDocument<'_>) {
     let t = &d.order.totals;
-    let needed = 24.0 + t.mva.len() as f32 * 5.0;
-    if c.y + needed > BOTTOM {
-        c.new_page();
-        next_page_header(c, d, TITLE);
-    }
-    let label_right = 146.0;
-    let body = Style::regular(9.0);
-    c.y += 6.0;
-    c.text_right(label_right, c.y, body, "Varer");
-    c.text_right(RIGHT - 1.5, c.y, body, &kr(t.goods));
-    c.y += 5.0;
-    c.text_right(
-        label_right,
-        c.y,
-        body,
-        &format!("Frakt ({})", d.order.shipping.name),
-    );
-    c.text_right(RIGHT - 1.5, c.y, body, &kr(t.shipping));
-    c.rule(110.0, RIGHT, c.y + 2.0, 0.6, 0.3);
-    c.y += 7.0;
-    let total = Style::bold(11.5);
-    c.text_right(label_right, c.y, total, "Totalt å betale");
-    c.text_right(RIGHT - 1.5, c.y, total, &kr(t.total));
-    let small = Style::muted(8.0);
-    for m in &t.mva {
-        c.y += 4.5;
-        c.text_right(
-            label_right,
-            c.y,
-            small,
-            &format!("herav MVA {} % av {}", m.rate.percent(), kr(m.total_incl)),
-        );
-        c.text_right(RIGHT - 1.5, c.y, small, &kr(m.mva));
-    }
-    c.y += 4.0;
+    let block = Amounts {
+        rows: vec![
+            ("Varer".to_string(), t.goods),
+            (format!("Frakt ({})", d.order.shipping.name), t.shipping),
+        ],
+        total_label: "Totalt å betale",
+        total: t.total,
+        mva: &t.mva,
+        mva_note: t.mva_note(),
+    };
+    amounts(c, d, TITLE, &block);
 }
 
 fn section(c: &mut Canvas, d: &OrderDocument<'_>, heading: &str, text: &str) {

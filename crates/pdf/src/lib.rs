@@ -1,5 +1,6 @@
 //! Order confirmation and return slip as PDF (printpdf): domain values in, bytes out, no file IO.
 
+mod amounts;
 mod barcode;
 mod canvas;
 mod confirmation;
@@ -8,7 +9,7 @@ mod return_slip;
 mod texts;
 
 use chrono::NaiveDate;
-use skranke_core::{ShopPolicy, ValidOrder, ValidReturn};
+use skranke_core::{Refund, ShopPolicy, ValidOrder, ValidReturn};
 
 pub use confirmation::order_confirmation;
 pub use return_slip::return_slip;
@@ -38,6 +39,8 @@ pub struct OrderDocument<'a> {
 pub struct ReturnDocument<'a> {
     pub order: OrderDocument<'a>,
     pub ret: &'a ValidReturn,
+    /// What the return pays back (S2a: the shipping with the return that completes the order).
+    pub refund: &'a Refund,
     /// The day the return was registered.
     pub registered: NaiveDate,
 }

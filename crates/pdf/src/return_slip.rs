@@ -3,6 +3,7 @@
 use skranke_core::returns::withdrawal_deadline;
 use skranke_core::ReturnReason;
 
+use crate::amounts::{amounts, Amounts};
 use crate::canvas::{fit, line_height, table_header, table_row, Canvas, Heading, Style, BOTTOM, LEFT, RIGHT};
 use crate::header::{first_page_header, footers, next_page_header};
 use crate::{date, PdfError, ReturnDocument};
@@ -75,6 +76,24 @@ pub fn return_slip(r: &ReturnDocument<'_>) -> Result<Vec<u8>, PdfError> {
         c.rule(LEFT, RIGHT, c.y + ROW, 0.3, 0.8);
         c.y += ROW;
     }
+
+    let refund = r.refund;
+    let mut rows = vec![("Varer".to_string(), refund.goods)];
+    if refund.shipping != skranke_core::Money::ZERO {
+        rows.push(("Frakt (hele ordren er returnert)".to_string(), refund.shipping));
+    }
+    amounts(
+        &mut c,
+        d,
+        TITLE,
+        &Amounts {
+            rows,
+            total_label: "Tilbakebetales",
+            total: refund.total,
+            mva: &refund.mva,
+            mva_note: None,
+        },
+    );
 
     let width = RIGHT - LEFT;
     let block = |c: &mut Canvas, heading: &str, text: &str| {

@@ -151,6 +151,7 @@ fn p3_no_fodselsnummer_in_any_document() {
         &return_slip(&ReturnDocument {
             order: d,
             ret: &ret,
+            refund: &skranke_core::refund_of_return(&order, &[], &ret),
             registered: NaiveDate::from_ymd_opt(2026, 12, 20).unwrap(),
         })
         .unwrap(),
@@ -246,6 +247,7 @@ fn r3_the_return_slip_has_every_field() {
         &return_slip(&ReturnDocument {
             order: d,
             ret: &ret,
+            refund: &skranke_core::refund_of_return(&order, &[], &ret),
             registered: NaiveDate::from_ymd_opt(2026, 12, 20).unwrap(),
         })
         .unwrap(),
@@ -276,4 +278,130 @@ fn r3_the_return_slip_has_every_field() {
     assert!(ski.contains(" 1 ") && ski.contains("Transportskade"), "{ski}");
     assert!(!text.contains("HJM-000777"), "only the lines being returned");
     assert_eq!(pdf.barcodes(), vec![fixture::ORDER_NUMBER.to_string()]);
+}
+
+/// S2a: the slip prints what the return pays back. A part of the order: the goods only. The return
+/// that brings the rest back: the goods and the shipping, with the MVA per rate of the refund.
+#[test]
+fn s2a_the_return_slip_prints_the_refund_and_the_shipping_with_the_last_return() {
+    let policy = ShopPolicy::default();
+    let order = fixture::order(4, "kort", "");
+    let d = OrderDocument {
+        order_number: fixture::ORDER_NUMBER,
+        order: &order,
+        policy: &policy,
+        payment_state: None,
+    };
+    let first = fixture::a_return(&order);
+    let part = skranke_core::refund_of_return(&order, &[], &first);
+    let slip = |ret: &skranke_core::ValidReturn, refund: &skranke_core::Refund| {
+        let pdf = Pdf::new(
+            &return_slip(&ReturnDocument {
+                order: d,
+                ret,
+                refund,
+                registered: NaiveDate::from_ymd_opt(2026, 12, 20).unwrap(),
+            })
+            .unwrap(),
+        );
+        pdf.text().split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let text = slip(&first, &part);
+    assert!(
+        text.contains(&format!("Tilbakebetales {}", kr(part.total))),
+        "{text}"
+    );
+    assert!(
+        !text.contains("Frakt"),
+        "a part of the order: no shipping back\n{text}"
+    );
+
+    // The rest of every line comes back.
+    let returned: Vec<u32> = (1..=order.lines.len() as u32)
+        .map(|n| {
+            first
+                .lines
+                .iter()
+                .filter(|l| l.line_no == n)
+                .map(|l| l.quantity)
+                .sum()
+        })
+        .collect();
+    let draft = skranke_core::ReturnDraft {
+        lines: order
+            .lines
+            .iter()
+            .zip(1u32..)
+            .filter(|(l, n)| l.quantity > returned[*n as usize - 1])
+            .map(|(l, n)| skranke_core::return_request::ReturnLineDraft {
+                line_no: n,
+                quantity: i64::from(l.quantity - returned[n as usize - 1]),
+                reason: "angrerett".into(),
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let rest = skranke_core::return_request::validate_return(&order.lines, &returned, &draft).unwrap();
+    let last = skranke_core::refund_of_return(&order, std::slice::from_ref(&first), &rest);
+    assert_eq!(last.shipping, order.totals.shipping);
+    let text = slip(&rest, &last);
+    for item in [
+        format!("Frakt (hele ordren er returnert) {}", kr(last.shipping)),
+        format!("Tilbakebetales {}", kr(last.total)),
+    ] {
+        assert!(text.contains(&item), "missing «{item}» in:\n{text}");
+    }
+    for m in &last.mva {
+        let item = format!(
+            "herav MVA {} % av {} {}",
+            m.rate.percent(),
+            kr(m.total_incl),
+            kr(m.mva)
+        );
+        assert!(text.contains(&item), "missing «{item}» in:\n{text}");
+    }
+    assert_eq!(part.total + last.total, order.totals.total);
+}
+
+/// D6: a product the supplier delivers carries the D6 text on its line of the confirmation, and its
+/// promise is the supplier's, not the shop's "sendes innen 2 virkedager".
+#[test]
+fn d6_a_supplier_direct_line_on_the_confirmation() {
+    let policy = ShopPolicy::default();
+    let mut catalog = fixture::products(2);
+    catalog[0].supplier_direct = true;
+    let order = fixture::order_of(&catalog, "kort", "");
+    assert!(order.lines[0].supplier_direct);
+    let pdf = Pdf::new(
+        &order_confirmation(&OrderDocument {
+            order_number: fixture::ORDER_NUMBER,
+            order: &order,
+            policy: &policy,
+            payment_state: None,
+        })
+        .unwrap(),
+    );
+    let text = pdf.text();
+    let line = text
+        .lines()
+        .skip_while(|l| !l.contains(&order.lines[0].name[..10]))
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        line.contains("Leveres direkte fra leverandør, som kontakter deg."),
+        "{line}\n---\n{text}"
+    );
+    let other = text
+        .lines()
+        .skip_while(|l| !l.contains(&order.lines[1].name[..10]))
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(!other.contains("Leveres direkte"), "{other}");
+    assert!(order.lines[0]
+        .promise
+        .reasons
+        .iter()
+        .all(|r| !r.text().contains("sendes innen")));
 }

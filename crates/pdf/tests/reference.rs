@@ -71,6 +71,7 @@ fn renderings_match_the_references() {
         &return_slip(&ReturnDocument {
             order: d,
             ret: &ret,
+            refund: &skranke_core::refund_of_return(&order, &[], &ret),
             registered: NaiveDate::from_ymd_opt(2026, 12, 20).unwrap(),
         })
         .unwrap(),

@@ -15,8 +15,8 @@ pub use admin::SetStatusRequest;
 pub use error::{ErrorBody, ErrorCode};
 pub use pairing::{PairRequest, PairResponse};
 pub use payload::{
-    audit_hash, AuditRecorded, ConfirmationResent, CustomerUpserted, OrderCancelled, OrderPlaced,
-    PaymentRequested, ReturnRegistered, AUDIT_GENESIS,
+    audit_hash, AuditRecorded, ConfirmationResent, ConsentRecorded, CustomerUpserted, OrderCancelled,
+    OrderPlaced, PaymentRequested, ReturnRegistered, AUDIT_GENESIS,
 };
 pub use pull::{
     AvailabilityRow, Change, ChangesResponse, Cursor, EmailStatus, OrderStatusRow, PaymentStatus, ProductRow,

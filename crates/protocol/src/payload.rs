@@ -39,6 +39,16 @@ pub struct CustomerUpserted {
     pub updated_at_utc: DateTime<Utc>,
 }
 
+/// `consent_recorded` (F7): one consent record of a customer the central store knows from an order or
+/// a `customer_upserted` sent before it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentRecorded {
+    pub record_id: Uuid,
+    pub customer_id: Uuid,
+    pub record: skranke_core::ConsentRecord,
+}
+
 /// `order_cancelled`: the customer called to cancel. Refused once the order is sent (D8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -101,6 +101,9 @@ pub struct ProductRow {
     pub price_ore: i64,
     pub mva_percent: u8,
     pub eans: Vec<String>,
+    /// D6: delivered by the supplier directly. Absent from an older central store: false.
+    #[serde(default)]
+    pub supplier_direct: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -84,6 +84,8 @@ pub enum MutationKind {
     ConfirmationResent,
     /// One entry of the desk's audit log.
     AuditRecorded,
+    /// F7: a customer gave or withdrew marketing consent.
+    ConsentRecorded,
 }
 
 impl MutationKind {
@@ -96,6 +98,7 @@ impl MutationKind {
             MutationKind::PaymentRequested => "payment_requested",
             MutationKind::ConfirmationResent => "confirmation_resent",
             MutationKind::AuditRecorded => "audit_recorded",
+            MutationKind::ConsentRecorded => "consent_recorded",
         }
     }
 
@@ -108,6 +111,7 @@ impl MutationKind {
             MutationKind::PaymentRequested,
             MutationKind::ConfirmationResent,
             MutationKind::AuditRecorded,
+            MutationKind::ConsentRecorded,
         ]
         .into_iter()
         .find(|k| k.code() == code)

@@ -59,6 +59,10 @@ export const commands = {
 	 *  each, for staff to read back to the customer.
 	 */
 	forgetCustomer: (phone: string) => typedError<string[], UiError>(__TAURI_INVOKE("forget_customer", { phone })),
+	/**  F7: a stored customer's marketing consent and its history. */
+	customerConsent: (customerId: string) => typedError<ConsentView, UiError>(__TAURI_INVOKE("customer_consent", { customerId })),
+	/**  F7: the customer withdraws marketing consent on the phone. */
+	withdrawMarketingConsent: (customerId: string) => typedError<ConsentView, UiError>(__TAURI_INVOKE("withdraw_marketing_consent", { customerId })),
 };
 
 /* Types */
@@ -88,6 +92,17 @@ export type AttentionView = {
 	lines: string[],
 };
 
+/**  A customer's consent as the customer view shows it. */
+export type ConsentView = {
+	/**  The customer's current choice: the newest record. */
+	marketing: boolean,
+	/**
+	 *  One line per record, newest first: "Samtykke til markedsføring gitt 23.11.2026 14:02 av Kari
+	 *  (telefon, tekst v1)".
+	 */
+	history: string[],
+};
+
 export type CustomerDraft = CustomerDraft_Serialize | CustomerDraft_Deserialize;
 
 export type CustomerDraft_Deserialize = {
@@ -96,11 +111,24 @@ export type CustomerDraft_Deserialize = {
 	email?: string,
 	/**  Only for faktura/delbetaling (P3). */
 	fodselsnummer?: string,
+	/**
+	 *  F3a: the birth year confirmed with the customer, asked for only when the fødselsnummer does not
+	 *  tell its century (a number valid only under the 2032 rule).
+	 */
+	birth_year?: string,
 	address?: AddressDraft_Deserialize,
 	/**  F7: an active choice, never pre-ticked. */
 	marketing_consent?: boolean,
-	/**  F6: a parent's or guardian's consent for buyers under 15. */
+	/**
+	 *  F6: a parent's or guardian's consent for buyers under 15 (or instead of the confirmation below),
+	 *  with who gave it.
+	 */
 	guardian_consent?: boolean,
+	guardian_name?: string,
+	/**  "mor", "far", "verge" ... */
+	guardian_relation?: string,
+	/**  F6: for card and Vipps (no fødselsnummer), staff asked and the customer is 15 or older. */
+	confirmed_15_or_older?: boolean,
 };
 
 export type CustomerDraft_Serialize = {
@@ -109,11 +137,24 @@ export type CustomerDraft_Serialize = {
 	email: string,
 	/**  Only for faktura/delbetaling (P3). */
 	fodselsnummer: string,
+	/**
+	 *  F3a: the birth year confirmed with the customer, asked for only when the fødselsnummer does not
+	 *  tell its century (a number valid only under the 2032 rule).
+	 */
+	birth_year: string,
 	address: AddressDraft_Serialize,
 	/**  F7: an active choice, never pre-ticked. */
 	marketing_consent: boolean,
-	/**  F6: a parent's or guardian's consent for buyers under 15. */
+	/**
+	 *  F6: a parent's or guardian's consent for buyers under 15 (or instead of the confirmation below),
+	 *  with who gave it.
+	 */
 	guardian_consent: boolean,
+	guardian_name: string,
+	/**  "mor", "far", "verge" ... */
+	guardian_relation: string,
+	/**  F6: for card and Vipps (no fødselsnummer), staff asked and the customer is 15 or older. */
+	confirmed_15_or_older: boolean,
 };
 
 export type CustomerView = {
@@ -155,7 +196,9 @@ export type LineDraft_Serialize = {
 	quantity: number | null,
 };
 
-export type LineView = {
+export type LineView = LineView_Serialize | LineView_Deserialize;
+
+export type LineView_Deserialize = {
 	sku: string,
 	name: string,
 	quantity: number,
@@ -163,6 +206,20 @@ export type LineView = {
 	line_total_text: string,
 	availability_text: string,
 	promise_text: string,
+	/**  D6: "Leveres direkte fra leverandør, som kontakter deg." for a line the supplier delivers. */
+	supplier_text?: string | null,
+};
+
+export type LineView_Serialize = {
+	sku: string,
+	name: string,
+	quantity: number,
+	unit_price_text: string,
+	line_total_text: string,
+	availability_text: string,
+	promise_text: string,
+	/**  D6: "Leveres direkte fra leverandør, som kontakter deg." for a line the supplier delivers. */
+	supplier_text: string | null,
 };
 
 export type OrderDetailView = OrderDetailView_Serialize | OrderDetailView_Deserialize;
@@ -176,8 +233,8 @@ export type OrderDetailView_Deserialize = {
 	delivery_lines: string[],
 	shipping_text: string,
 	payment_text: string,
-	lines: LineView[],
-	totals: TotalsView,
+	lines: LineView_Deserialize[],
+	totals: TotalsView_Deserialize,
 	promise_text: string,
 	tracking_number?: string | null,
 	/**  P5: "venter på betaling", "reservert", ... with the method and why it failed, if it did. */
@@ -195,6 +252,11 @@ export type OrderDetailView_Deserialize = {
 	email_address?: string | null,
 	/**  Why the central store refused a resend or another method. */
 	followup_message?: string | null,
+	/**
+	 *  F6: how the buyer was found 15 or older, or who consented for them, with who recorded it and
+	 *  when; `None` for an order placed before the age record.
+	 */
+	age_text?: string | null,
 };
 
 export type OrderDetailView_Serialize = {
@@ -206,8 +268,8 @@ export type OrderDetailView_Serialize = {
 	delivery_lines: string[],
 	shipping_text: string,
 	payment_text: string,
-	lines: LineView[],
-	totals: TotalsView,
+	lines: LineView_Serialize[],
+	totals: TotalsView_Serialize,
 	promise_text: string,
 	tracking_number: string | null,
 	/**  P5: "venter på betaling", "reservert", ... with the method and why it failed, if it did. */
@@ -225,6 +287,11 @@ export type OrderDetailView_Serialize = {
 	email_address: string | null,
 	/**  Why the central store refused a resend or another method. */
 	followup_message: string | null,
+	/**
+	 *  F6: how the buyer was found 15 or older, or who consented for them, with who recorded it and
+	 *  when; `None` for an order placed before the age record.
+	 */
+	age_text: string | null,
 };
 
 /**  An order as staff (or a JSON file) fill it in: text, not yet trusted. */
@@ -301,8 +368,8 @@ export type PreviewView = PreviewView_Serialize | PreviewView_Deserialize;
 
 /**  The order form's live state: the cart priced and promised, every refusal, the payment options. */
 export type PreviewView_Deserialize = {
-	lines: LineView[],
-	totals: TotalsView,
+	lines: LineView_Deserialize[],
+	totals: TotalsView_Deserialize,
 	promise_text: string,
 	promise_reasons: string[],
 	errors: FieldErrorView[],
@@ -310,12 +377,16 @@ export type PreviewView_Deserialize = {
 	shipping_options: ShippingOptionView[],
 	/**  Every rule accepts the order: Plasser ordre may be pressed. */
 	ready: boolean,
+	/**  F3a: the fødselsnummer does not tell the birth year: the form shows the birth-year field. */
+	needs_birth_year: boolean,
+	/**  F7: the text staff read aloud before the customer says yes to marketing. */
+	marketing_consent_text: string,
 };
 
 /**  The order form's live state: the cart priced and promised, every refusal, the payment options. */
 export type PreviewView_Serialize = {
-	lines: LineView[],
-	totals: TotalsView,
+	lines: LineView_Serialize[],
+	totals: TotalsView_Serialize,
 	promise_text: string,
 	promise_reasons: string[],
 	errors: FieldErrorView[],
@@ -323,6 +394,10 @@ export type PreviewView_Serialize = {
 	shipping_options: ShippingOptionView[],
 	/**  Every rule accepts the order: Plasser ordre may be pressed. */
 	ready: boolean,
+	/**  F3a: the fødselsnummer does not tell the birth year: the form shows the birth-year field. */
+	needs_birth_year: boolean,
+	/**  F7: the text staff read aloud before the customer says yes to marketing. */
+	marketing_consent_text: string,
 };
 
 /**  A product line in a search result. */
@@ -490,12 +565,26 @@ export type SyncStatusView_Serialize = {
 	attention: AttentionView[],
 };
 
-export type TotalsView = {
+export type TotalsView = TotalsView_Serialize | TotalsView_Deserialize;
+
+export type TotalsView_Deserialize = {
 	goods_text: string,
 	shipping_text: string,
 	total_text: string,
 	/**  "herav MVA 25 % av 1 349,00 kr" → "269,80 kr" */
 	mva: ([string, string])[],
+	/**  D7a: why the order carries no MVA (delivered to Svalbard or Jan Mayen). */
+	mva_note?: string | null,
+};
+
+export type TotalsView_Serialize = {
+	goods_text: string,
+	shipping_text: string,
+	total_text: string,
+	/**  "herav MVA 25 % av 1 349,00 kr" → "269,80 kr" */
+	mva: ([string, string])[],
+	/**  D7a: why the order carries no MVA (delivered to Svalbard or Jan Mayen). */
+	mva_note: string | null,
 };
 
 /**

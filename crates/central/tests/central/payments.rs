@@ -125,6 +125,45 @@ async fn vipps_push_reserve_capture_refund() {
         order.lines[0].unit_price.ore()
     );
     assert_eq!(state_of(&s, "OSL1-000001-1").await.0, "refunded");
+
+    // S2a: the rest comes back; with the last unit the shipping is paid back too, so the two refunds
+    // add up to everything the customer paid.
+    let rest = ReturnRegistered {
+        return_id: Uuid::now_v7(),
+        order_id: placed.order_id,
+        return_no: 2,
+        created_at_utc: at(),
+        ret: skranke_core::ValidReturn {
+            lines: vec![
+                skranke_core::return_request::ReturnLine {
+                    line_no: 1,
+                    sku: order.lines[0].sku.clone(),
+                    name: order.lines[0].name.clone(),
+                    quantity: order.lines[0].quantity - 1,
+                    reason: skranke_core::ReturnReason::Angrerett,
+                },
+                skranke_core::return_request::ReturnLine {
+                    line_no: 2,
+                    sku: order.lines[1].sku.clone(),
+                    name: order.lines[1].name.clone(),
+                    quantity: order.lines[1].quantity,
+                    reason: skranke_core::ReturnReason::Angrerett,
+                },
+            ],
+            description: String::new(),
+            received: None,
+        },
+    };
+    assert!(order.totals.shipping > Money::ZERO);
+    let r = s
+        .push(&desk, vec![mutation(3, MutationKind::ReturnRegistered, &rest)])
+        .await;
+    assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
+    s.work_outboxes().await;
+    assert_eq!(
+        s.fake_log().await["vipps"]["OSL1-000001-1"]["refunded"],
+        order.totals.total.ore()
+    );
 }
 
 /// F5: a landline never reaches Vipps: the adapter refuses before any request, and a switch to Vipps
@@ -216,9 +255,10 @@ async fn a_klarna_link_carries_the_right_amounts_and_mva_per_line() {
     assert_eq!(kp["merchant_reference1"], "OSL1-000001");
     assert_eq!(kp["order_amount"], order.totals.total.ore());
     let lines = kp["order_lines"].as_array().unwrap();
+    // S2a: one shipping line per rate the shipping takes.
     assert_eq!(
         lines.len(),
-        order.lines.len() + usize::from(order.totals.shipping != Money::ZERO)
+        order.lines.len() + order.totals.shipping_shares().len()
     );
     for (line, ours) in lines.iter().zip(&order.lines) {
         assert_eq!(line["unit_price"], ours.unit_price.ore());

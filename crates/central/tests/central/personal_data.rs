@@ -136,3 +136,77 @@ async fn f8_export_and_forget_keep_only_sales_inside_the_retention() {
         ("kunde slettet (F8)".into(), "1 ordre slettet, 1 beholdt".into())
     );
 }
+
+/// F7: consent records arrive in their own mutations after the order that introduces the customer,
+/// are stored once each as they were made, appear in the customer's export, go with the person on
+/// forget, and a record for a customer of another store is refused.
+#[tokio::test]
+async fn f7_consent_records_are_stored_exported_and_forgotten() {
+    let s = TestServer::start().await;
+    let products = catalog(20);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let order = valid_order(&products[..2]);
+    let placed = order_placed(&format!("{}-000001", desk.series), &order);
+    let at = |t: &str| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc);
+    let text = skranke_core::ConsentText::marketing(&skranke_core::ShopPolicy::default().consent);
+    let given = skranke_protocol::ConsentRecorded {
+        record_id: uuid::Uuid::now_v7(),
+        customer_id: placed.customer_id,
+        record: skranke_core::ConsentRecord::given(&text, at("2026-11-23T09:01:00Z"), "Kari"),
+    };
+    let withdrawn = skranke_protocol::ConsentRecorded {
+        record_id: uuid::Uuid::now_v7(),
+        customer_id: placed.customer_id,
+        record: skranke_core::ConsentRecord::withdrawn(at("2026-11-24T10:00:00Z"), "Per"),
+    };
+    let r = s
+        .push(
+            &desk,
+            vec![
+                mutation(1, MutationKind::OrderPlaced, &placed),
+                mutation(2, MutationKind::ConsentRecorded, &given),
+                mutation(3, MutationKind::ConsentRecorded, &withdrawn),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    for i in 0..3 {
+        assert_eq!(r.body["results"][i]["outcome"], "applied", "{}", r.body);
+    }
+    assert_eq!(s.count("consent_records").await, 2);
+
+    // Another store's desk cannot record consent for this store's customer.
+    let bergen = s.pair("BRG").await;
+    let foreign = skranke_protocol::ConsentRecorded {
+        record_id: uuid::Uuid::now_v7(),
+        ..given.clone()
+    };
+    let r = s
+        .push(
+            &bergen,
+            vec![mutation(1, MutationKind::ConsentRecorded, &foreign)],
+        )
+        .await;
+    assert_eq!(r.body["results"][0]["outcome"], "rejected", "{}", r.body);
+    assert_eq!(s.count("consent_records").await, 2);
+
+    let export = skranke_central::personal_data::customer_export(&s.pool, KARI)
+        .await
+        .unwrap();
+    let consents = export["samtykker"].as_array().unwrap();
+    assert_eq!(consents.len(), 2, "{export}");
+    assert_eq!(consents[0]["gitt"], true);
+    assert_eq!(consents[0]["tekst"], text.text.as_str());
+    assert_eq!(consents[0]["tekstversjon"], text.version);
+    assert_eq!(consents[0]["registrert_av"], "Kari");
+    assert_eq!(consents[0]["kanal"], "telefon");
+    assert_eq!(consents[1]["gitt"], false);
+    assert_eq!(consents[1]["registrert_av"], "Per");
+
+    let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+    skranke_central::personal_data::forget_customer(&s.pool, KARI, today, "test", Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(s.count("consent_records").await, 0, "F8: they go with the person");
+}

@@ -429,3 +429,47 @@ async fn a_customer_saved_at_the_desk_is_stored_for_its_store() {
         .await;
     assert_eq!(r.body["results"][0]["outcome"], "rejected", "{}", r.body);
 }
+
+/// A desk that has not been upgraded still syncs: its order carries none of the fields added since
+/// (S2a's shipping split, F6's age record, F7's consent text, D6) and its shipping MVA all at 25 %, as
+/// it confirmed to the customer. The
+/// central store applies it as it was priced; an order whose figures fit neither rule is refused.
+#[tokio::test]
+async fn an_order_from_a_desk_older_than_s2a_is_applied_as_it_was_priced() {
+    let s = TestServer::start().await;
+    let products = catalog(20);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let order = valid_order(&products[..2]);
+    let legacy = skranke_core::order::totals_before_s2a(&order.lines, order.totals.shipping);
+    let mut payload = serde_json::to_value(order_placed("OSL1-000001", &order)).unwrap();
+    payload["order"]["totals"] = serde_json::to_value(&legacy).unwrap();
+    assert!(payload["order"]["totals"].get("shipping_by_rate").is_none());
+    // Nor the F6 age record, nor anything else added since.
+    payload["order"].as_object_mut().unwrap().remove("age_check");
+    for field in ["placed_by", "age_check"] {
+        assert!(payload["order"].get(field).is_none(), "{field}");
+    }
+    assert!(payload["order"]["customer"]
+        .get("marketing_consent_text")
+        .is_none());
+    assert!(payload["order"]["lines"][0].get("supplier_direct").is_none());
+    let old =
+        skranke_protocol::Mutation::new(1, Uuid::now_v7(), MutationKind::OrderPlaced, payload.to_string())
+            .unwrap();
+    // The same shape with figures that are neither S2a's nor the older rule's.
+    let mut forged = serde_json::to_value(order_placed("OSL1-000002", &order)).unwrap();
+    forged["order"]["totals"]["mva"][0]["mva"] = serde_json::json!(1);
+    let forged =
+        skranke_protocol::Mutation::new(2, Uuid::now_v7(), MutationKind::OrderPlaced, forged.to_string())
+            .unwrap();
+    let r = s.push(&desk, vec![old, forged]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
+    assert_eq!(r.body["results"][1]["outcome"], "rejected", "{}", r.body);
+    let total: i64 = sqlx::query_scalar("SELECT total_ore FROM orders WHERE number = 'OSL1-000001'")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    assert_eq!(total, order.totals.total.ore());
+}
