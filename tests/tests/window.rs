@@ -92,6 +92,7 @@ async fn a_phone_order_end_to_end() -> Result<(), Error> {
     w.by_id("withdraw-consent").await?.click().await?;
     w.wait_text("consent-state", "ikke samtykket").await?;
     w.wait_text("consent-history", "trukket").await?;
+    w.draft_saved().await?;
     w.screenshot("05b-consent-withdrawn").await?;
 
     // The order is in Ordrer, with the guardian's consent (F6).

@@ -53,7 +53,10 @@ fn cargo() -> Command {
 
 fn status(mut cmd: Command, what: &str) -> Result<()> {
     eprintln!("xtask: {what}");
+    let started = std::time::Instant::now();
     let status = cmd.status().map_err(|e| format!("{what}: {e}"))?;
+    // Each step's time, so a change to the test command can say what it costs.
+    eprintln!("xtask: {what}: {:.1} s", started.elapsed().as_secs_f64());
     if status.success() {
         Ok(())
     } else {

@@ -27,46 +27,46 @@ pub struct Refund {
 /// The refund of `this` return of `order`, given the returns registered before it. Lines outside the
 /// order count for nothing (validation refuses them before a return is registered).
 pub fn refund_of_return(order: &ValidOrder, earlier: &[ValidReturn], this: &ValidReturn) -> Refund {
-    let line = |line_no: u32| {
-        usize::try_from(line_no)
-            .ok()
-            .and_then(|n| n.checked_sub(1))
-            .and_then(|i| order.lines.get(i))
-    };
+    let mut returned = vec![0u32; order.lines.len()];
+    for line in earlier.iter().flat_map(|r| r.lines.iter()) {
+        if let Some(n) = line_index(order, line.line_no) {
+            returned[n] = returned[n].saturating_add(line.quantity);
+        }
+    }
+    refund_after(order, &returned, this)
+}
+
+/// The same, given how many of each line came back before (`returned[i]` for line i + 1), as the
+/// desk's cache counts them.
+pub fn refund_after(order: &ValidOrder, returned: &[u32], this: &ValidReturn) -> Refund {
     let goods_by_rate: Vec<(crate::MvaRate, Money)> = this
         .lines
         .iter()
         .filter_map(|r| {
-            let l = line(r.line_no)?;
+            let l = &order.lines[line_index(order, r.line_no)?];
             Some((l.mva_rate, l.unit_price.checked_mul(r.quantity)?))
         })
         .collect();
     let goods: Money = goods_by_rate.iter().map(|(_, m)| *m).sum();
 
-    let returned = |line_no: u32| -> u32 {
-        earlier
+    let before = |i: usize| returned.get(i).copied().unwrap_or(0);
+    let now = |i: usize| {
+        let here: u32 = this
+            .lines
             .iter()
-            .chain(std::iter::once(this))
-            .flat_map(|r| r.lines.iter())
-            .filter(|r| r.line_no == line_no)
+            .filter(|r| line_index(order, r.line_no) == Some(i))
             .map(|r| r.quantity)
-            .sum()
+            .sum();
+        before(i).saturating_add(here)
     };
-    let whole_order_back = (1..=order.lines.len())
-        .filter_map(|n| u32::try_from(n).ok())
-        .all(|n| line(n).is_some_and(|l| returned(n) >= l.quantity));
-    let returned_before = |line_no: u32| -> u32 {
-        earlier
+    let all_back = |count: &dyn Fn(usize) -> u32| {
+        order
+            .lines
             .iter()
-            .flat_map(|r| r.lines.iter())
-            .filter(|r| r.line_no == line_no)
-            .map(|r| r.quantity)
-            .sum()
+            .enumerate()
+            .all(|(i, l)| count(i) >= l.quantity)
     };
-    let was_back_before = (1..=order.lines.len())
-        .filter_map(|n| u32::try_from(n).ok())
-        .all(|n| line(n).is_some_and(|l| returned_before(n) >= l.quantity));
-    let shipping_by_rate = if whole_order_back && !was_back_before {
+    let shipping_by_rate = if all_back(&now) && !all_back(&before) {
         order.totals.shipping_shares()
     } else {
         Vec::new()
@@ -90,6 +90,12 @@ pub fn refund_of_return(order: &ValidOrder, earlier: &[ValidReturn], this: &Vali
         mva,
         shipping_by_rate,
     }
+}
+
+/// The index of a 1-based line number on the order, if the order has that line.
+fn line_index(order: &ValidOrder, line_no: u32) -> Option<usize> {
+    let i = usize::try_from(line_no).ok()?.checked_sub(1)?;
+    (i < order.lines.len()).then_some(i)
 }
 
 #[cfg(test)]

@@ -3,8 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use skranke_core::return_request::{validate_return, ReturnLine};
-use skranke_core::{refund_of_return, ReturnDraft, ReturnReason, ValidReturn};
+use skranke_core::return_request::validate_return;
+use skranke_core::{refund_after, ReturnDraft};
 use skranke_pdf::{order_confirmation, return_slip, OrderDocument, ReturnDocument};
 use uuid::Uuid;
 
@@ -63,24 +63,7 @@ impl Desk {
             .cache()
             .record_return(&stored.order_id, return_id, &ret, now)
             .await?;
-        // What came back before, as one return: the refund needs only the quantities per line.
-        let earlier = ValidReturn {
-            lines: returned
-                .iter()
-                .zip(1u32..)
-                .filter(|(q, _)| **q > 0)
-                .map(|(q, line_no)| ReturnLine {
-                    line_no,
-                    sku: String::new(),
-                    name: String::new(),
-                    quantity: *q,
-                    reason: ReturnReason::Angrerett,
-                })
-                .collect(),
-            description: String::new(),
-            received: None,
-        };
-        let refund = refund_of_return(&stored.order, &[earlier], &ret);
+        let refund = refund_after(&stored.order, &returned, &ret);
         let doc = ReturnDocument {
             order: OrderDocument {
                 order_number: &stored.order_number,
