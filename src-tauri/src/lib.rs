@@ -6,9 +6,9 @@ use serde::Serialize;
 use skranke_core::{OrderDraft, ReturnDraft};
 use skranke_desk::staff::{SessionView, StaffView};
 use skranke_desk::{
-    ConsentView, CustomerView, Desk, DeskError, ErrorCode, FieldErrorView, OrderDetailView, OrderSummaryView,
-    PlacedOrderView, PreviewView, ProductView, RegisteredReturn, SavedDraft, SettingsView, SyncHandle,
-    SyncStatusView,
+    ConsentView, CustomerView, Desk, DeskError, DocumentRef, ErrorCode, FieldErrorView, OrderDetailView,
+    OrderSummaryView, PlacedOrderView, PreviewView, ProductView, RegisteredReturn, SavedDraft, SettingsView,
+    SyncHandle, SyncStatusView, WrittenDocument,
 };
 use tauri::ipc::Channel;
 use tauri::State;
@@ -48,13 +48,6 @@ pub struct StartupFailure(pub Option<UiError>);
 #[specta::specta]
 fn startup_failure(failure: State<'_, StartupFailure>) -> Option<UiError> {
     failure.0.clone()
-}
-
-/// Everything that changes an order, prints or sends goes through a logged-in person (the audit log
-/// records who), and counts as activity.
-fn acting(desk: &Desk) -> Result<()> {
-    desk.active_session(Utc::now())?;
-    Ok(())
 }
 
 /// The people who may log in here.
@@ -188,9 +181,9 @@ async fn place_order(
     order_id: String,
     draft: OrderDraft,
 ) -> Result<PlacedOrderView> {
-    acting(&desk)?;
+    let who = desk.acting(Utc::now())?;
     let placed = desk
-        .place_order(self::order_id(&order_id)?, &draft, Utc::now())
+        .place_order(&who, self::order_id(&order_id)?, &draft, Utc::now())
         .await?;
     // The order is on disk; now try to get it to the central store straight away.
     sync.wake();
@@ -231,8 +224,8 @@ fn sync_now(sync: State<'_, SyncHandle>) {
 #[tauri::command]
 #[specta::specta]
 async fn mark_attention_done(desk: State<'_, Desk>, number: String) -> Result<()> {
-    acting(&desk)?;
-    Ok(desk.mark_attention_done(&number, Utc::now()).await?)
+    let who = desk.acting(Utc::now())?;
+    Ok(desk.mark_attention_done(&who, &number, Utc::now()).await?)
 }
 
 /// Sends the payment request again, or with another method (P5), with the next sync.
@@ -244,8 +237,8 @@ async fn request_payment(
     number: String,
     method: String,
 ) -> Result<()> {
-    acting(&desk)?;
-    desk.request_payment(&number, &method, Utc::now()).await?;
+    let who = desk.acting(Utc::now())?;
+    desk.request_payment(&who, &number, &method, Utc::now()).await?;
     sync.wake();
     Ok(())
 }
@@ -259,8 +252,9 @@ async fn resend_confirmation(
     number: String,
     email: String,
 ) -> Result<()> {
-    acting(&desk)?;
-    desk.resend_confirmation(&number, &email, Utc::now()).await?;
+    let who = desk.acting(Utc::now())?;
+    desk.resend_confirmation(&who, &number, &email, Utc::now())
+        .await?;
     sync.wake();
     Ok(())
 }
@@ -285,17 +279,17 @@ async fn show_order(desk: State<'_, Desk>, number: String) -> Result<OrderDetail
 #[tauri::command]
 #[specta::specta]
 async fn open_confirmation(desk: State<'_, Desk>, number: String) -> Result<String> {
-    acting(&desk)?;
-    let path = desk.confirmation_pdf(&number).await?;
-    skranke_desk::open_document(&path)?;
+    let who = desk.acting(Utc::now())?;
+    let path = desk.confirmation_pdf(&who, &number, Utc::now()).await?;
+    skranke_desk::open_file(&path)?;
     Ok(path.display().to_string())
 }
 
 #[tauri::command]
 #[specta::specta]
 async fn print_confirmation(desk: State<'_, Desk>, number: String) -> Result<String> {
-    acting(&desk)?;
-    let path = desk.confirmation_pdf(&number).await?;
+    let who = desk.acting(Utc::now())?;
+    let path = desk.confirmation_pdf(&who, &number, Utc::now()).await?;
     skranke_desk::print_document(&path)?;
     Ok(path.display().to_string())
 }
@@ -309,43 +303,47 @@ async fn register_return(
     return_id: String,
     draft: ReturnDraft,
 ) -> Result<RegisteredReturn> {
-    acting(&desk)?;
+    let who = desk.acting(Utc::now())?;
     let registered = desk
-        .register_return(&number, self::order_id(&return_id)?, &draft, Utc::now())
+        .register_return(&who, &number, self::order_id(&return_id)?, &draft, Utc::now())
         .await?;
     Ok(registered)
 }
 
 #[tauri::command]
 #[specta::specta]
-async fn open_document(path: String) -> Result<()> {
-    Ok(skranke_desk::open_document(std::path::Path::new(&path))?)
+/// Opens a document the desk wrote, named by what it is (never a path from the window).
+async fn open_document(desk: State<'_, Desk>, document: DocumentRef) -> Result<()> {
+    let who = desk.acting(Utc::now())?;
+    desk.open_document(&who, &document, Utc::now()).await?;
+    Ok(())
 }
 
 /// F7: a stored customer's marketing consent and its history.
 #[tauri::command]
 #[specta::specta]
 async fn customer_consent(desk: State<'_, Desk>, customer_id: String) -> Result<ConsentView> {
-    acting(&desk)?;
-    Ok(desk.customer_consent(&customer_id).await?)
+    let who = desk.acting(Utc::now())?;
+    Ok(desk.customer_consent(&who, &customer_id).await?)
 }
 
 /// F7: the customer withdraws marketing consent on the phone.
 #[tauri::command]
 #[specta::specta]
 async fn withdraw_marketing_consent(desk: State<'_, Desk>, customer_id: String) -> Result<ConsentView> {
-    acting(&desk)?;
-    Ok(desk.withdraw_marketing_consent(&customer_id, Utc::now()).await?)
+    let who = desk.acting(Utc::now())?;
+    Ok(desk
+        .withdraw_marketing_consent(&who, &customer_id, Utc::now())
+        .await?)
 }
 
 /// F8: writes everything the desk holds about the customer with this phone to a file in the
 /// documents folder; returns its path.
 #[tauri::command]
 #[specta::specta]
-async fn export_customer(desk: State<'_, Desk>, phone: String) -> Result<String> {
-    acting(&desk)?;
-    let path = desk.customer_export_file(&phone, Utc::now()).await?;
-    Ok(path.display().to_string())
+async fn export_customer(desk: State<'_, Desk>, phone: String) -> Result<WrittenDocument> {
+    let who = desk.acting(Utc::now())?;
+    Ok(desk.customer_export_file(&who, &phone, Utc::now()).await?)
 }
 
 /// F8: forgets the customer with this phone as far as the law allows; returns what was done, a line
@@ -353,47 +351,88 @@ async fn export_customer(desk: State<'_, Desk>, phone: String) -> Result<String>
 #[tauri::command]
 #[specta::specta]
 async fn forget_customer(desk: State<'_, Desk>, phone: String) -> Result<Vec<String>> {
-    acting(&desk)?;
-    let report = desk.forget_customer(&phone, Utc::now()).await?;
+    let who = desk.acting(Utc::now())?;
+    let report = desk.forget_customer(&who, &phone, Utc::now()).await?;
     Ok(skranke_desk::forget_report_lines(&report))
+}
+
+/// The sync state changed (a round ended, a pull made progress, or a minute passed, which changes
+/// "eldste 5 min"): the window asks for `sync_status` and the open order again. The one source of
+/// status updates, instead of a polling timer per screen.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, specta::Type, tauri_specta::Event)]
+pub struct SyncChanged;
+
+/// The desk locked itself after five idle minutes: the window shows the login. The desk decides when
+/// (an in-memory check each second here, no call from the window).
+#[derive(Debug, Clone, Serialize, serde::Deserialize, specta::Type, tauri_specta::Event)]
+pub struct SessionEnded;
+
+/// Emits [`SyncChanged`] whenever the sync loop's watch channel changes and once a minute, and
+/// [`SessionEnded`] when the session lapses.
+pub fn forward_changes(app: tauri::AppHandle, desk: Desk, mut sync: SyncHandle) {
+    use tauri_specta::Event;
+    tauri::async_runtime::spawn(async move {
+        let mut minute = tokio::time::interval(std::time::Duration::from_secs(60));
+        let mut second = tokio::time::interval(std::time::Duration::from_secs(1));
+        let mut logged_in = desk.session(Utc::now()).is_some();
+        loop {
+            // No window listening yet is not an error worth stopping for, hence the ignored results.
+            tokio::select! {
+                changed = sync.changed() => {
+                    if changed.is_none() { break }
+                    let _ = SyncChanged.emit(&app);
+                }
+                _ = minute.tick() => { let _ = SyncChanged.emit(&app); }
+                _ = second.tick() => {
+                    let now_in = desk.session(Utc::now()).is_some();
+                    if logged_in && !now_in {
+                        let _ = SessionEnded.emit(&app);
+                    }
+                    logged_in = now_in;
+                }
+            }
+        }
+    });
 }
 
 /// Every command the window may call, for the invoke handler and the generated TypeScript.
 pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
-    tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
-        startup_failure,
-        settings,
-        demo_mode,
-        import_demo,
-        search_products,
-        find_customers,
-        place_of,
-        preview_order,
-        save_draft,
-        load_draft,
-        discard_draft,
-        place_order,
-        list_orders,
-        show_order,
-        open_confirmation,
-        print_confirmation,
-        register_return,
-        open_document,
-        sync_status,
-        pair_desk,
-        sync_now,
-        mark_attention_done,
-        request_payment,
-        resend_confirmation,
-        staff_list,
-        login,
-        logout,
-        current_session,
-        export_customer,
-        forget_customer,
-        customer_consent,
-        withdraw_marketing_consent,
-    ])
+    tauri_specta::Builder::<tauri::Wry>::new()
+        .events(tauri_specta::collect_events![SyncChanged, SessionEnded])
+        .commands(tauri_specta::collect_commands![
+            startup_failure,
+            settings,
+            demo_mode,
+            import_demo,
+            search_products,
+            find_customers,
+            place_of,
+            preview_order,
+            save_draft,
+            load_draft,
+            discard_draft,
+            place_order,
+            list_orders,
+            show_order,
+            open_confirmation,
+            print_confirmation,
+            register_return,
+            open_document,
+            sync_status,
+            pair_desk,
+            sync_now,
+            mark_attention_done,
+            request_payment,
+            resend_confirmation,
+            staff_list,
+            login,
+            logout,
+            current_session,
+            export_customer,
+            forget_customer,
+            customer_consent,
+            withdraw_marketing_consent,
+        ])
 }
 
 /// Writes the TypeScript bindings (commands and types) to `path`.

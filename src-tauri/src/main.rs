@@ -18,6 +18,7 @@ fn main() -> ExitCode {
                     // The sync loop runs on Tauri's runtime for as long as the window is open.
                     let cache = desk.cache().clone();
                     let sync = tauri::async_runtime::block_on(async move { skranke_sync::spawn(cache) });
+                    skranke_desktop::forward_changes(app.handle().clone(), desk.clone(), sync.clone());
                     app.manage(desk);
                     app.manage(sync);
                     app.manage(skranke_desktop::StartupFailure(None));

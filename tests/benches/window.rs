@@ -74,7 +74,7 @@ async fn place_order(w: &Window, i: usize) -> Result<(), Error> {
     w.wait_text("poststed", "OSLO").await?;
     w.by_id("pay-kort").await?.click().await?;
     w.by_id("confirm-15").await?.click().await?;
-    w.wait_text("readback", "Betaling: kort").await?;
+    w.wait_text("readback", "Betaling: Kort").await?;
     w.by_id("place-order").await?.click().await?;
     w.by_id("placed-number").await?;
     w.by_id("new-order").await?.click().await?;

@@ -204,7 +204,11 @@ pub struct DeskProcess {
 impl DeskProcess {
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(workspace_binary("skranke"));
-        cmd.arg("--data-dir").arg(&self.data_dir).args(args);
+        // Scripts act as a named service (the audit log says so); a person would give --staff.
+        cmd.arg("--data-dir")
+            .arg(&self.data_dir)
+            .env("SKRANKE_SERVICE", "e2e")
+            .args(args);
         cmd
     }
 

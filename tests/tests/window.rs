@@ -116,8 +116,27 @@ async fn a_phone_order_end_to_end() -> Result<(), Error> {
     qty.clear().await?;
     qty.send_keys("1").await?;
     w.type_into("return-description", "Angret kjøpet").await?;
+    // Dates are dd.mm.åååå, also in inputs: the US order is refused with the format to use.
+    w.type_into("return-received", "12/01/2026").await?;
+    w.by_id("register-return").await?.click().await?;
+    w.wait_text("return-received-error", "skriv dd.mm.åååå").await?;
+    let received = w.by_id("return-received").await?;
+    received.clear().await?;
+    received
+        .send_keys(&chrono::Local::now().format("%d.%m.%Y").to_string())
+        .await?;
     w.by_id("register-return").await?.click().await?;
     w.wait_text("return-result", "Retur 1 er registrert").await?;
+    // The detail panel scrolled to its end; the header with the navigation and the sync state stays.
+    let header_top = w
+        .client
+        .execute(
+            "return document.querySelector('header').getBoundingClientRect().top",
+            vec![],
+        )
+        .await?;
+    assert_eq!(header_top.as_f64(), Some(0.0), "the header left the screen");
+    assert!(w.by_id("nav-ordrer").await?.is_displayed().await?);
     assert!(data
         .path()
         .join("dokumenter")
@@ -305,6 +324,8 @@ async fn the_window_pairs_shows_sync_and_lists_what_needs_a_person() -> Result<(
     w.wait_text("attention", "OSL1-000001").await?;
     w.wait_text("attention", "kunden betaler prisen som ble oppgitt")
         .await?;
+    // The phone as staff read it everywhere else, not the stored +47 form.
+    w.wait_text("attention", "412 34 567").await?;
     w.screenshot("12-needs-attention").await?;
     w.by_id("attention-done").await?.click().await?;
     w.by_id("orders-table").await?;

@@ -2,6 +2,8 @@
 //!
 //! - `cargo xtask run`: runs the desk (until the window exists: the CLI demo on a demo catalog).
 //! - `cargo xtask test`: installs what is missing, then format, lint, boundary check and every test.
+//! - `cargo xtask check`: the fast loop on a warm build: format, lint, boundaries, the UI component
+//!   tests and every Rust test except the end-to-end crate (no window, fuzzing or Schemathesis).
 //! - `cargo xtask bench [cache|pdf|central|sync|window|load]`: benchmarks that print tables (`cargo
 //!   xtask test` runs each at a small size, so none can rot).
 //! - `cargo xtask codegen`: regenerates the window's TypeScript bindings from Rust.
@@ -17,6 +19,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("test") => test(),
+        Some("check") => check(),
         Some("bench") => bench(args.get(1).map(String::as_str), args.get(2..).unwrap_or_default()),
         Some("check-boundaries") => check_boundaries(),
         Some("codegen") => codegen(),
@@ -25,7 +28,7 @@ fn main() -> ExitCode {
             args.get(2).map(String::as_str),
         ),
         _ => Err(
-            "usage: cargo xtask <run|test|bench [cache|pdf|central|sync|window|load [DESKS] [SECONDS]]|fuzz [SECONDS] [TARGET]|codegen|check-boundaries>"
+            "usage: cargo xtask <run|test|check|bench [cache|pdf|central|sync|window|load [DESKS] [SECONDS]]|fuzz [SECONDS] [TARGET]|codegen|check-boundaries>"
                 .to_string(),
         ),
     };
@@ -139,6 +142,41 @@ fn codegen() -> Result<()> {
     status(cmd, "regenerate ui/src/lib/bindings.ts")
 }
 
+/// The loop while working: what `test` runs, without the end-to-end crate (window, processes,
+/// Schemathesis), the benchmarks and fuzzing. Assumes the machine has what `test` installs.
+fn check() -> Result<()> {
+    let start = std::time::Instant::now();
+    build_ui()?;
+    let mut vitest = Command::new("npm");
+    vitest.args(["test"]).current_dir(root().join("ui"));
+    status(vitest, "UI component tests (vitest)")?;
+    lint()?;
+    let mut tests = cargo();
+    tests.args(["test", "--workspace", "--locked", "--exclude", "skranke-e2e"]);
+    status(tests, "cargo test --workspace (without skranke-e2e)")?;
+    eprintln!("xtask: check passed in {:.0?}", start.elapsed());
+    Ok(())
+}
+
+/// Format, clippy with warnings as errors, and the boundary rules.
+fn lint() -> Result<()> {
+    let mut fmt = cargo();
+    fmt.args(["fmt", "--all", "--", "--check"]);
+    status(fmt, "cargo fmt --check")?;
+    let mut clippy = cargo();
+    clippy.args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ]);
+    status(clippy, "cargo clippy -D warnings")?;
+    check_boundaries()
+}
+
 /// Every test, from a fresh machine: system packages, toolchain components, the UI, format, lint,
 /// boundaries, Rust tests, UI component tests, and the window end to end under Xvfb.
 fn test() -> Result<()> {
@@ -157,21 +195,7 @@ fn test() -> Result<()> {
     let mut vitest = Command::new("npm");
     vitest.args(["test"]).current_dir(root().join("ui"));
     status(vitest, "UI component tests (vitest)")?;
-    let mut fmt = cargo();
-    fmt.args(["fmt", "--all", "--", "--check"]);
-    status(fmt, "cargo fmt --check")?;
-    let mut clippy = cargo();
-    clippy.args([
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--locked",
-        "--",
-        "-D",
-        "warnings",
-    ]);
-    status(clippy, "cargo clippy -D warnings")?;
-    check_boundaries()?;
+    lint()?;
     let mut tests = cargo();
     tests.args(["test", "--workspace", "--locked", "--exclude", "skranke-e2e"]);
     status(tests, "cargo test --workspace")?;
@@ -541,6 +565,7 @@ fn ensure_rust_components() -> Result<()> {
 
 /// ARCHITECTURE.md's rules that a manifest shows: which crate may know which outside crate.
 fn check_boundaries() -> Result<()> {
+    // Which crate (by its folder) may use which dependency directly.
     let rules: &[(&str, &[&str])] = &[
         ("sqlx", &["cache", "central"]),
         ("printpdf", &["pdf"]),
@@ -562,32 +587,37 @@ fn check_boundaries() -> Result<()> {
                 "tests",
             ],
         ),
+        // The shells present the desk's views; the stored rows stay below the desk.
+        ("skranke-cache", &["desk", "sync", "tests"]),
     ];
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .manifest_path(root().join("Cargo.toml"))
+        .no_deps()
+        .exec()
+        .map_err(|e| format!("cargo metadata: {e}"))?;
     let mut problems = Vec::new();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root().join("crates"))
-        .map_err(|e| e.to_string())?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    dirs.extend(["src-tauri", "tests"].iter().map(|d| root().join(d)));
-    for dir in dirs {
-        let Ok(manifest) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
-            continue;
-        };
-        let name = dir
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or_default()
-            .to_string();
-        let deps = normal_dependencies(&manifest);
-        for (dep, allowed) in rules {
-            if deps.iter().any(|d| d == dep) && !allowed.contains(&name.as_str()) {
-                problems.push(format!(
-                    "{name} depends on {dep}, which only {} may use",
-                    allowed.join(", ")
-                ));
+    for package in metadata.workspace_packages() {
+        let dir = package
+            .manifest_path
+            .parent()
+            .and_then(|d| d.file_name())
+            .unwrap_or_default();
+        let normal = package
+            .dependencies
+            .iter()
+            .filter(|d| d.kind == cargo_metadata::DependencyKind::Normal);
+        for dep in normal {
+            for (name, allowed) in rules {
+                if dep.name == *name && !allowed.contains(&dir) {
+                    problems.push(format!(
+                        "{dir} depends on {name}, which only {} may use",
+                        allowed.join(", ")
+                    ));
+                }
             }
         }
     }
+    problems.extend(source_rules()?);
     if problems.is_empty() {
         eprintln!("xtask: crate boundaries hold");
         Ok(())
@@ -596,24 +626,61 @@ fn check_boundaries() -> Result<()> {
     }
 }
 
-/// Names under `[dependencies]` (not dev- or build-dependencies) of a manifest.
-fn normal_dependencies(manifest: &str) -> Vec<String> {
-    let mut in_deps = false;
-    let mut names = Vec::new();
-    for line in manifest.lines() {
-        let t = line.trim();
-        if t.starts_with('[') {
-            in_deps = t == "[dependencies]";
-            continue;
+/// Rules about what code says, not what it depends on: core is the only judge of an order and a
+/// return (no other crate defines a judging function), and the shells never name a stored row (they
+/// print the desk's views).
+fn source_rules() -> Result<Vec<String>> {
+    let judges = [
+        "fn validate_order",
+        "fn validate_return",
+        "fn check_within_order",
+        "fn check_order",
+        "fn check_return",
+        "fn returned_per_line",
+    ];
+    let stored_rows = ["StoredOrder", "OrderSummary {", "CustomerRecord", "AuditEntry"];
+    let mut problems = Vec::new();
+    let mut files = Vec::new();
+    for dir in ["crates", "src-tauri/src"] {
+        rust_files(&root().join(dir), &mut files)?;
+    }
+    for file in files {
+        let relative = file
+            .strip_prefix(root())
+            .unwrap_or(&file)
+            .to_string_lossy()
+            .to_string();
+        let text = std::fs::read_to_string(&file).map_err(|e| format!("{relative}: {e}"))?;
+        if !relative.starts_with("crates/core/") && !relative.contains("/tests/") {
+            for judge in judges.iter().filter(|j| text.contains(*j)) {
+                problems.push(format!(
+                    "{relative} defines `{judge}`: only skranke-core judges orders and returns"
+                ));
+            }
         }
-        if in_deps {
-            if let Some((name, _)) = t.split_once(['=', '.']) {
-                let name = name.trim();
-                if !name.is_empty() && !name.starts_with('#') {
-                    names.push(name.to_string());
-                }
+        let shell = relative.starts_with("crates/cli/src/") || relative.starts_with("src-tauri/src/");
+        if shell {
+            for row in stored_rows.iter().filter(|r| text.contains(*r)) {
+                problems.push(format!(
+                    "{relative} names the stored row `{row}`: shells print the desk's views"
+                ));
             }
         }
     }
-    names
+    Ok(problems)
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.is_dir() {
+            if !path.ends_with("target") {
+                rust_files(&path, out)?;
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    Ok(())
 }

@@ -25,6 +25,16 @@ impl Actor {
     }
 }
 
+/// One entry of the audit log, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    pub seq: i64,
+    pub at: DateTime<Utc>,
+    pub staff_name: String,
+    pub action: String,
+    pub subject: String,
+}
+
 /// Where the chain broke, as `verify_audit_log` finds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditCheck {
@@ -111,6 +121,30 @@ impl Cache {
         append(&mut tx, &self.actor(), action, subject, now).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The newest `limit` entries, newest first.
+    pub async fn audit_entries(&self, limit: u32) -> Result<Vec<AuditEntry>, CacheError> {
+        let rows = sqlx::query(
+            "SELECT seq, at, staff_name, action, subject FROM audit_log ORDER BY seq DESC LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let at: String = row.try_get("at")?;
+                Ok(AuditEntry {
+                    seq: row.try_get("seq")?,
+                    at: DateTime::parse_from_rfc3339(&at)
+                        .map_err(|e| CacheError::Corrupt(format!("audit_log.at {at}: {e}")))?
+                        .with_timezone(&Utc),
+                    staff_name: row.try_get("staff_name")?,
+                    action: row.try_get("action")?,
+                    subject: row.try_get("subject")?,
+                })
+            })
+            .collect()
     }
 
     /// Recomputes the chain from the first entry: a changed, removed or inserted entry breaks it.

@@ -14,8 +14,9 @@ pub enum CacheError {
     OrderNotFound(String),
     #[error("kunden finnes ikke: {0}")]
     CustomerNotFound(String),
-    #[error("linje {line_no} kan ikke returneres: mer enn kjøpt eller allerede returnert")]
-    ReturnExceeds { line_no: u32 },
+    /// R3, judged by core inside the recording transaction.
+    #[error("{0}")]
+    ReturnExceeds(#[from] skranke_core::ReturnExceedsOrder),
     #[error("nøkkelen for personopplysninger: {0}")]
     FieldKey(String),
     /// The cache was sealed under another key than the one the key store gave (a copied file, or a

@@ -4,7 +4,10 @@
 
 use chrono::{DateTime, Utc};
 use skranke_core::{Email, PaymentMethod};
-use skranke_protocol::{ConfirmationResent, EmailStatus, MutationKind, PaymentRequested, PaymentStatus};
+use skranke_protocol::{
+    ConfirmationResent, EmailState, EmailStatus, MutationKind, PaymentRequested, PaymentStateCode,
+    PaymentStatus,
+};
 use sqlx::{Sqlite, Transaction};
 
 use crate::outbox::enqueue_next;
@@ -25,8 +28,8 @@ impl Cache {
         })?;
         let waiting = PaymentStatus {
             method: method.code().to_string(),
-            state: "requested".into(),
-            text: "venter på betaling".into(),
+            state: PaymentStateCode::Requested,
+            text: PaymentStateCode::Requested.text().into(),
             detail: None,
         };
         let mut tx = self.pool.begin().await?;
@@ -62,7 +65,7 @@ impl Cache {
             requested_at_utc: now,
         })?;
         let pending = EmailStatus {
-            state: "pending".into(),
+            state: EmailState::Pending,
             recipient: Some(email.as_str().to_string()),
             detail: None,
         };

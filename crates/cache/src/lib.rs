@@ -29,7 +29,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use audit::{Actor, AuditCheck};
+pub use audit::{Actor, AuditCheck, AuditEntry};
 pub use catalog::{ImportStats, ProductHit};
 pub use customers::CustomerRecord;
 pub use device::DeviceInfo;

@@ -31,7 +31,7 @@ pub struct OrderSummary {
     pub customer_name: String,
     pub customer_phone: String,
     pub total: Money,
-    pub status: String,
+    pub status: skranke_protocol::OrderState,
     /// The central store has acknowledged the order.
     pub synced: bool,
 }
@@ -41,7 +41,7 @@ pub struct OrderSummary {
 pub struct StoredOrder {
     pub order_id: String,
     pub order_number: String,
-    pub status: String,
+    pub status: skranke_protocol::OrderState,
     pub placed_at_utc: DateTime<Utc>,
     pub order: ValidOrder,
     pub has_fodselsnummer: bool,
@@ -112,11 +112,7 @@ impl Cache {
         let customer_id = upsert_customer(&mut tx, &order.customer, now).await?;
         // F6: who placed it, with `placed_at` the time behind the order's age record.
         let actor = self.actor();
-        let mut order = order.clone();
-        if order.placed_by.is_none() {
-            order.placed_by = Some(actor.name.clone());
-        }
-        let order = &order;
+        let order = &order.clone().placed_by(&actor.name);
         let body = serde_json::to_string(order)?;
         sqlx::query(
             "INSERT INTO orders (id, order_number, customer_id, placed_at_utc, payment_method, shipping_code, total_ore,
@@ -267,7 +263,7 @@ impl Cache {
         Ok(Some(StoredOrder {
             order_id: row.try_get("id")?,
             order_number: row.try_get("order_number")?,
-            status: row.try_get("status")?,
+            status: skranke_protocol::OrderState::from_code(row.try_get("status")?),
             placed_at_utc: parse_time(&row.try_get::<String, _>("placed_at_utc")?)?,
             order: serde_json::from_str(&body)?,
             has_fodselsnummer: row.try_get("has_fnr")?,
@@ -327,7 +323,7 @@ fn summary_from_row(row: &SqliteRow) -> Result<OrderSummary, CacheError> {
         customer_name: row.try_get("customer_name")?,
         customer_phone: row.try_get("customer_phone")?,
         total: Money::from_ore(row.try_get("total_ore")?),
-        status: row.try_get("status")?,
+        status: skranke_protocol::OrderState::from_code(row.try_get("status")?),
         synced: row.try_get("synced")?,
     })
 }

@@ -258,14 +258,15 @@ async fn apply_staff(tx: &mut Transaction<'_, Sqlite>, changes: &[Change]) -> Re
 async fn apply_orders(tx: &mut Transaction<'_, Sqlite>, changes: &[Change]) -> Result<(), CacheError> {
     for c in changes {
         let Some(o) = &c.order else { continue };
-        // Orders of the store's other desks are not on this desk: only its own are updated.
+        // Orders of the store's other desks are not on this desk: only its own are updated. A status
+        // this build does not know (a newer central store) leaves the last known one.
         sqlx::query(
-            "UPDATE orders SET status = ?, tracking_number = ?, central_flags = ?,
+            "UPDATE orders SET status = coalesce(?, status), tracking_number = ?, central_flags = ?,
                  central_outcome = coalesce(central_outcome, CASE WHEN ? = '[]' THEN 'applied' ELSE 'applied_with_flags' END),
                  central_payment = coalesce(?, central_payment), central_email = coalesce(?, central_email)
              WHERE id = ?",
         )
-        .bind(&o.status)
+        .bind(o.status.known().map(|s| s.code()))
         .bind(&o.tracking_number)
         .bind(serde_json::to_string(&o.flags)?)
         .bind(serde_json::to_string(&o.flags)?)

@@ -67,31 +67,25 @@ impl Cache {
                 already_recorded: true,
             });
         }
-        for line in &ret.lines {
-            let row = sqlx::query(
-                "SELECT l.quantity AS bought,
-                        coalesce((SELECT sum(rl.quantity) FROM return_lines rl JOIN returns r ON r.id = rl.return_id
-                                  WHERE r.order_id = l.order_id AND rl.line_no = l.line_no), 0) AS returned
-                 FROM order_lines l WHERE l.order_id = ? AND l.line_no = ?",
-            )
+        // R3 again inside the transaction, so two windows cannot return the same item twice.
+        let bought: Vec<i64> =
+            sqlx::query_scalar("SELECT quantity FROM order_lines WHERE order_id = ? ORDER BY line_no")
+                .bind(order_id)
+                .fetch_all(&mut *tx)
+                .await?;
+        let bought: Vec<u32> = bought
+            .into_iter()
+            .map(|q| u32::try_from(q).unwrap_or(0))
+            .collect();
+        let earlier: Vec<String> = sqlx::query_scalar("SELECT body FROM returns WHERE order_id = ?")
             .bind(order_id)
-            .bind(i64::from(line.line_no))
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(CacheError::ReturnExceeds { line_no: line.line_no })?;
-            let (bought, returned): (i64, i64) = (row.try_get("bought")?, row.try_get("returned")?);
-            let asked: i64 = ret
-                .lines
-                .iter()
-                .filter(|l| l.line_no == line.line_no)
-                .map(|l| i64::from(l.quantity))
-                .sum();
-            if returned + asked > bought {
-                return Err(CacheError::ReturnExceeds {
-                    line_no: line.line_no,
-                });
-            }
-        }
+            .fetch_all(&mut *tx)
+            .await?;
+        let earlier = earlier
+            .iter()
+            .map(|body| serde_json::from_str(body))
+            .collect::<Result<Vec<ValidReturn>, _>>()?;
+        skranke_core::check_within_order(&bought, &earlier, ret)?;
         let return_no: i64 =
             sqlx::query_scalar("SELECT coalesce(max(return_no), 0) + 1 FROM returns WHERE order_id = ?")
                 .bind(order_id)

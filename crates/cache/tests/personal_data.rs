@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use skranke_cache::{Cache, FieldKey};
-use skranke_core::{Fodselsnummer, ShopPolicy};
+use skranke_core::ShopPolicy;
 use skranke_protocol::{MutationResult, Outcome};
 
 const KARI: &str = "+4741234567";
@@ -21,14 +21,18 @@ async fn place(cache: &Cache, placed: DateTime<Utc>, phone: &str, fnr: Option<&s
     cache.import_products(&products).await.unwrap();
     let mut draft = skranke_demo::phone_order(products.iter().take(1), 1);
     draft.customer.phone = phone.into();
-    let mut order = skranke_core::order::validate_order(
+    // P3: a fødselsnummer is taken for credit only.
+    if let Some(fnr) = fnr {
+        draft.customer.fodselsnummer = fnr.into();
+        draft.payment_method = "klarna_faktura".into();
+    }
+    let order = skranke_core::order::validate_order(
         &draft,
         |sku| products.iter().find(|p| p.sku == sku).cloned(),
         today.and_hms_opt(10, 0, 0).unwrap(),
         &ShopPolicy::default(),
     )
     .unwrap();
-    order.fodselsnummer = fnr.map(|f| Fodselsnummer::parse(f).unwrap());
     cache
         .place_order(uuid::Uuid::new_v4(), &order, placed)
         .await
@@ -68,7 +72,7 @@ async fn f8_export_then_forget_keeps_only_what_the_law_requires() {
         &cache,
         at("2026-11-23T09:00:00Z"),
         "412 34 567",
-        Some("24921099912"),
+        Some("15839649859"),
     )
     .await;
     let draft = r#"{"customer":{"name":"Kari","phone":"+47 41 23 45 67"}}"#;
@@ -84,7 +88,7 @@ async fn f8_export_then_forget_keeps_only_what_the_law_requires() {
     assert_eq!(numbers, [old.as_str(), old_unsent.as_str(), recent.as_str()]);
     assert_eq!(export["kunderegister"].as_array().unwrap().len(), 1);
     assert_eq!(export["kunderegister"][0]["telefon"], KARI);
-    assert_eq!(orders[2]["fødselsnummer"], "24921099912");
+    assert_eq!(orders[2]["fødselsnummer"], "15839649859");
     assert_eq!(orders[2]["oppbevares_til"], "2031-12-31");
     assert_eq!(orders[0]["oppbevares_til"], "2024-12-31");
     assert_eq!(orders[0]["ordre"]["customer"]["phone"], KARI);

@@ -138,7 +138,7 @@ pub(crate) fn yes_no(text: &str) -> Result<bool, Invalid> {
     }
 }
 
-const MAX_TEXT: usize = 200;
+use skranke_core::order::{MAX_PRODUCT_TEXT as MAX_TEXT, MAX_SKU};
 
 impl RawRow {
     pub(crate) fn into_product(self, line: u64, as_of: DateTime<Utc>) -> Result<Product, CatalogError> {
@@ -158,8 +158,8 @@ impl RawRow {
             Ok(v)
         };
         let sku = text("sku", self.sku, true)?.to_uppercase();
-        if sku.len() > 64 {
-            return Err(err("sku", Invalid::TooLong { max: 64 }));
+        if sku.len() > MAX_SKU {
+            return Err(err("sku", Invalid::TooLong { max: MAX_SKU }));
         }
         let eans = self
             .eans

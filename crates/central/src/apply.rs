@@ -13,7 +13,7 @@ use sqlx::types::Json;
 use sqlx::PgConnection;
 
 use crate::extract::Device;
-use crate::order_check::{check_order, check_return};
+use skranke_core::received::{check_order, check_return};
 
 /// Why a mutation was not applied: a business rejection is recorded and the queue moves on; a database
 /// failure stops the push, and the desk retries the same mutation.
@@ -158,7 +158,7 @@ async fn order_placed(
             ),
         ));
     }
-    check_order(&p.order).map_err(|m| reject(RejectionCode::InvalidPayload, m))?;
+    check_order(&p.order).map_err(|m| reject(RejectionCode::InvalidPayload, m.to_string()))?;
 
     // The order's own id is the second line of defence against duplicates (a desk paired again
     // resends under new seqs): the same order is acknowledged with what was decided the first time.
@@ -344,7 +344,7 @@ async fn return_registered(
     p: ReturnRegistered,
     now: DateTime<Utc>,
 ) -> Result<Vec<Flag>, Failure> {
-    check_return(&p.ret).map_err(|m| reject(RejectionCode::InvalidPayload, m))?;
+    check_return(&p.ret).map_err(|m| reject(RejectionCode::InvalidPayload, m.to_string()))?;
     let (_, order) = own_order(tx, device, p.order_id).await?;
     let known: Option<i32> = sqlx::query_scalar("SELECT 1 FROM returns WHERE id = $1")
         .bind(p.return_id)
@@ -358,25 +358,11 @@ async fn return_registered(
             .bind(p.order_id)
             .fetch_all(&mut *tx)
             .await?;
-    for line in &p.ret.lines {
-        let bought = usize::try_from(line.line_no)
-            .ok()
-            .and_then(|n| n.checked_sub(1))
-            .and_then(|i| order.0.lines.get(i))
-            .map_or(0, |l| l.quantity);
-        let returned: u32 = earlier
-            .iter()
-            .flat_map(|r| r.0.lines.iter())
-            .filter(|l| l.line_no == line.line_no)
-            .map(|l| l.quantity)
-            .sum();
-        if returned.saturating_add(line.quantity) > bought {
-            return Err(reject(
-                RejectionCode::ReturnExceedsOrder,
-                format!("Linje {}: mer returnert enn kjøpt.", line.line_no),
-            ));
-        }
-    }
+    let earlier: Vec<skranke_core::ValidReturn> = earlier.into_iter().map(|r| r.0).collect();
+    // R3: core's judge, over all of this return's lines together.
+    let bought = skranke_core::return_request::bought(&order.0.lines);
+    skranke_core::check_within_order(&bought, &earlier, &p.ret)
+        .map_err(|e| reject(RejectionCode::ReturnExceedsOrder, e.to_string()))?;
     sqlx::query(
         "INSERT INTO returns (id, order_id, return_no, body, received_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -388,7 +374,6 @@ async fn return_registered(
     .execute(&mut *tx)
     .await?;
     // S2a: goods at their price, and the shipping at its rates with the return that completes the order.
-    let earlier: Vec<skranke_core::ValidReturn> = earlier.into_iter().map(|r| r.0).collect();
     let amount = skranke_core::refund_of_return(&order.0, &earlier, &p.ret).total;
     crate::payment::refund_return(tx, p.order_id, p.return_id, amount, now).await?;
     Ok(Vec::new())

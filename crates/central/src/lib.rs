@@ -13,7 +13,6 @@ pub mod feed_import;
 pub mod integrations;
 pub mod mail;
 mod openapi;
-mod order_check;
 pub mod order_status;
 pub mod pairing;
 mod payment;

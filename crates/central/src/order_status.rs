@@ -89,7 +89,7 @@ pub async fn set_status(
     Ok(OrderStatusRow {
         order_id: id,
         order_number: updated.0,
-        status: updated.1,
+        status: skranke_protocol::OrderState::from_code(&updated.1),
         status_text: req.status.text().to_string(),
         tracking_number: updated.2,
         flags: updated.3 .0,

@@ -10,10 +10,9 @@
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
-use skranke_core::OrderStatus;
 use skranke_protocol::{
-    AvailabilityRow, Change, ChangesResponse, Cursor, EmailStatus, ErrorCode, Flag, OrderStatusRow,
-    PaymentStatus, ProductRow, PullResponse, Stream, MAX_PULL_LIMIT,
+    AvailabilityRow, Change, ChangesResponse, Cursor, EmailState, EmailStatus, ErrorCode, Flag, OrderState,
+    OrderStatusRow, PaymentStateCode, PaymentStatus, ProductRow, PullResponse, Stream, MAX_PULL_LIMIT,
 };
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
@@ -256,9 +255,8 @@ fn change(stream: Stream, row: &PgRow) -> Result<Change, sqlx::Error> {
             change.order = Some(OrderStatusRow {
                 order_id: row.try_get("id")?,
                 order_number: row.try_get("number")?,
-                status_text: OrderStatus::from_code(&status)
-                    .map_or_else(|| status.clone(), |s| s.text().to_string()),
-                status,
+                status_text: OrderState::from_code(&status).text().to_string(),
+                status: OrderState::from_code(&status),
                 tracking_number: row.try_get("tracking_number")?,
                 flags: flags.0,
                 updated_at: row.try_get("updated_at")?,
@@ -267,7 +265,7 @@ fn change(stream: Stream, row: &PgRow) -> Result<Change, sqlx::Error> {
                     .try_get::<Option<String>, _>("email_state")?
                     .map(|state| -> Result<EmailStatus, sqlx::Error> {
                         Ok(EmailStatus {
-                            state,
+                            state: EmailState::from_code(&state),
                             recipient: row.try_get("email_to")?,
                             detail: row.try_get("email_detail")?,
                         })
@@ -283,13 +281,16 @@ fn payment_status(row: &PgRow) -> Result<Option<PaymentStatus>, sqlx::Error> {
     let method: Option<String> = row.try_get("payment_method")?;
     let state: Option<String> = row.try_get("payment_state")?;
     Ok(match (method, state) {
-        (Some(method), Some(state)) => Some(PaymentStatus {
-            method,
-            text: skranke_payments::PaymentState::from_code(&state)
-                .map_or_else(|| state.clone(), |s| s.text().to_string()),
-            state,
-            detail: row.try_get("payment_detail")?,
-        }),
+        (Some(method), Some(state)) => {
+            let state = skranke_core::payment_state::PaymentState::from_code(&state)
+                .map_or(PaymentStateCode::Unknown, PaymentStateCode::from);
+            Some(PaymentStatus {
+                method,
+                text: state.text().to_string(),
+                state,
+                detail: row.try_get("payment_detail")?,
+            })
+        }
         _ => None,
     })
 }

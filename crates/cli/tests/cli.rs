@@ -12,8 +12,17 @@ use skranke_cache::Cache;
 /// A fixed "now": Monday 23 November 2026, 10:00 in Oslo.
 const NOW: &str = "2026-11-23T09:00:00Z";
 
+/// The CLI acting as the demo desk's person (name and PIN from the environment, as a script gives them).
 fn skranke(dir: &Path, args: &[&str]) -> Output {
+    skranke_as(dir, &[("SKRANKE_STAFF", "Demo"), ("SKRANKE_PIN", "1234")], args)
+}
+
+fn skranke_as(dir: &Path, identity: &[(&str, &str)], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_skranke"))
+        .env_remove("SKRANKE_STAFF")
+        .env_remove("SKRANKE_PIN")
+        .env_remove("SKRANKE_SERVICE")
+        .envs(identity.iter().copied())
         .arg("--data-dir")
         .arg(dir)
         .arg("--now")
@@ -152,6 +161,89 @@ fn a_good_order_is_placed_once_with_its_number_and_promise() {
     assert!(list.contains(&number) && list.contains("Kari Nordmann"), "{list}");
     let show = String::from_utf8(skranke(desk.path(), &["order", "show", &number]).stdout).unwrap();
     assert!(show.contains("herav MVA 25 %"), "{show}");
+}
+
+/// The CLI acts as a named person (their PIN checked, with the window's lockout) or as a named service,
+/// and the audit log says who; with neither, nothing that changes data runs.
+#[test]
+fn the_cli_acts_as_a_named_staff_member_and_the_audit_log_says_who() {
+    let desk = Desk::new();
+    let file = desk.write("good.json", &serde_json::to_vec(&desk.good_order()).unwrap());
+    let place = ["order", "place", file.to_str().unwrap()];
+
+    let before = desk.state();
+    let nobody = skranke_as(desk.path(), &[], &place);
+    let stderr = String::from_utf8_lossy(&nobody.stderr);
+    assert_eq!(nobody.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Oppgi hvem du er: --staff NAVN"), "{stderr}");
+    let wrong = skranke_as(
+        desk.path(),
+        &[("SKRANKE_STAFF", "demo"), ("SKRANKE_PIN", "9999")],
+        &place,
+    );
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(stderr.contains("Feil PIN. 4 forsøk igjen"), "{stderr}");
+    let stranger = skranke_as(
+        desk.path(),
+        &[("SKRANKE_STAFF", "Ola"), ("SKRANKE_PIN", "1234")],
+        &place,
+    );
+    let stderr = String::from_utf8_lossy(&stranger.stderr);
+    assert!(stderr.contains("«Ola» står ikke i listen"), "{stderr}");
+    assert_eq!(desk.state(), before, "nothing placed without a person");
+
+    // The name is matched without regard to case; the log records the name from the staff list.
+    let placed = skranke_as(
+        desk.path(),
+        &[("SKRANKE_STAFF", "demo"), ("SKRANKE_PIN", "1234")],
+        &place,
+    );
+    assert!(
+        placed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&placed.stderr)
+    );
+    let number = String::from_utf8(placed.stdout)
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let export = skranke_as(
+        desk.path(),
+        &[("SKRANKE_SERVICE", "nattjobb")],
+        &[
+            "customer",
+            "export",
+            "41234567",
+            "--output",
+            desk.path().join("ut.json").to_str().unwrap(),
+        ],
+    );
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+
+    let log = String::from_utf8(skranke_as(desk.path(), &[], &["audit", "show"]).stdout).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Demo") && l.contains("ordre lagt inn") && l.contains(&number)),
+        "{log}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("tjeneste nattjobb") && l.contains("kundedata eksportert")),
+        "{log}"
+    );
+    assert!(
+        !log.contains("kommandolinjen"),
+        "every entry names a person or a service: {log}"
+    );
 }
 
 #[test]
@@ -394,7 +486,7 @@ fn an_edited_audit_entry_is_detected_by_verify() {
         sqlite("SELECT seq, staff_name, action, subject FROM audit_log ORDER BY seq").stdout,
     )
     .unwrap();
-    assert!(entries.contains("1|kommandolinjen|ordre lagt inn|"), "{entries}");
+    assert!(entries.contains("1|Demo|ordre lagt inn|"), "{entries}");
     assert!(entries.contains("|ordrebekreftelse skrevet ut|"), "{entries}");
     // The triggers refuse a plain edit.
     let refused = sqlite("UPDATE audit_log SET staff_name = 'Noen andre' WHERE seq = 2");
@@ -482,6 +574,7 @@ fn a_lost_key_refuses_the_desk_until_a_new_one_is_made_and_the_orders_stay() {
             .arg(NOW)
             .args(args)
             .env("SKRANKE_KEY_DIR", dir)
+            .env("SKRANKE_SERVICE", "test")
             .output()
             .unwrap()
     };
@@ -536,4 +629,55 @@ fn a_lost_key_refuses_the_desk_until_a_new_one_is_made_and_the_orders_stay() {
     assert!(with_keys(&lost, &["audit", "verify"]).status.success());
     // The first key no longer fits; it is not used by mistake.
     assert_eq!(with_keys(&first, &["order", "list"]).status.code(), Some(1));
+}
+
+/// D8: a state reads the same at the command line as in the window: both show the desk's view of the
+/// order, so an order the central store marked delivered says "Levert", not the stored `levert`.
+#[test]
+fn the_cli_shows_the_same_state_text_as_the_window() {
+    let desk = Desk::new();
+    let file = desk.write("good.json", &serde_json::to_vec(&desk.good_order()).unwrap());
+    assert!(skranke(desk.path(), &["order", "place", file.to_str().unwrap()])
+        .status
+        .success());
+    let db = desk.path().join("desk.sqlite3");
+    // As the pull from the central store writes it (the stored code).
+    let updated = Command::new("sqlite3")
+        .arg(&db)
+        .arg("UPDATE orders SET status = 'levert'")
+        .output()
+        .unwrap();
+    assert!(
+        updated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&updated.stderr)
+    );
+    let list = String::from_utf8(skranke(desk.path(), &["order", "list"]).stdout).unwrap();
+    let number = list
+        .split_whitespace()
+        .find(|w| w.contains("-000001"))
+        .unwrap()
+        .to_string();
+    let shown = String::from_utf8(skranke(desk.path(), &["order", "show", &number]).stdout).unwrap();
+
+    // The window's view of the same order, from the same desk file.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let window = runtime.block_on(async {
+        let desk = skranke_desk::Desk::open(desk.path()).await.unwrap();
+        let detail = skranke_desk::views::OrderDetailView::from(desk.show_order(&number).await.unwrap());
+        let summary =
+            skranke_desk::views::OrderSummaryView::from(desk.list_orders(None, 10).await.unwrap().remove(0));
+        (detail.status_text, summary.status_text)
+    });
+    assert_eq!(window.0, "Levert");
+    assert_eq!(window.1, "Levert");
+    assert!(shown.contains(&format!("Status: {}", window.0)), "{shown}");
+    assert!(list.contains(&window.1), "{list}");
+    assert!(
+        !shown.contains("levert") && !list.contains("levert"),
+        "{shown}\n{list}"
+    );
 }

@@ -102,6 +102,9 @@ pub enum Invalid {
     ReturnReason { text: String },
     #[error("kan ikke returnere {asked}: kjøpt {bought}, allerede returnert {returned}")]
     ReturnExceeds { bought: u32, returned: u32, asked: u32 },
+    /// A date typed at the desk (the window's date fields read dd.mm.åååå).
+    #[error("ugyldig dato «{text}»: skriv dd.mm.åååå")]
+    TypedDate { text: String },
     #[error("linje {line_no} er allerede returnert i sin helhet")]
     AlreadyReturned { line_no: u32 },
 }

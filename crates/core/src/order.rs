@@ -21,24 +21,7 @@ pub const MAX_NOTE: usize = 1000;
 pub const MAX_QUANTITY: u32 = 999;
 pub const MAX_LINES: usize = 500;
 
-/// A product as the desk knows it from the catalog.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Product {
-    pub sku: String,
-    pub eans: Vec<String>,
-    pub name: String,
-    pub brand: String,
-    pub category: String,
-    /// Price incl. MVA.
-    pub price: Money,
-    pub mva_rate: MvaRate,
-    pub availability: Availability,
-    /// When the central store last confirmed the availability (A2), as UTC.
-    pub availability_as_of: Option<chrono::DateTime<chrono::Utc>>,
-    /// D6: delivered by the supplier directly, who contacts the customer; never sent from the shop.
-    #[serde(default)]
-    pub supplier_direct: bool,
-}
+pub use crate::product::{Product, MAX_PRODUCT_TEXT, MAX_SKU};
 
 /// An order as staff (or a JSON file) fill it in: text, not yet trusted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,10 +195,35 @@ impl Totals {
     }
 }
 
-/// An order every rule accepted, ready to be placed. The fødselsnummer travels beside it, never inside
-/// what is serialised (P3).
+/// An order every rule accepted, ready to be placed: made only by [`validate_order`], or read back from
+/// the desk's file and the wire (where `received::check_order` judges it again). Read it through
+/// `Deref`; outside core it cannot be built or changed, only stamped with who placed it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ValidOrder {
+#[serde(transparent)]
+pub struct ValidOrder(pub(crate) OrderContent);
+
+impl std::ops::Deref for ValidOrder {
+    type Target = OrderContent;
+
+    fn deref(&self) -> &OrderContent {
+        &self.0
+    }
+}
+
+impl ValidOrder {
+    /// F6: the desk stamps the logged-in person when it places the order (a stamp already there stays).
+    #[must_use]
+    pub fn placed_by(mut self, name: &str) -> ValidOrder {
+        if self.0.placed_by.is_none() {
+            self.0.placed_by = Some(name.to_string());
+        }
+        self
+    }
+}
+
+/// What a valid order holds. The fødselsnummer travels beside it, never inside what is serialised (P3).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderContent {
     pub customer: Customer,
     pub delivery_address: Address,
     pub lines: Vec<OrderLine>,
@@ -263,184 +271,32 @@ pub fn validate_order(
         Some(a) => address(&mut errors, "delivery_address", a),
         None => customer_address.clone(),
     };
-    // D7a: Svalbard and Jan Mayen are outside the MVA area: the shop policy decides.
-    let outside_mva_area = delivery_address.as_ref().and_then(|a| {
-        let entry = crate::postcode::lookup(&a.postcode).ok()?;
-        let area = OutsideMvaArea::of(entry)?;
-        match policy.delivery.svalbard {
-            OutsideMvaPolicy::WithoutMva => Some(area),
-            OutsideMvaPolicy::Refuse => {
-                let field = if draft.delivery_address.is_some() {
-                    "delivery_address.postcode"
-                } else {
-                    "customer.address.postcode"
-                };
-                errors.push(FieldError::new(
-                    field,
-                    Invalid::OutsideMvaArea {
-                        code: entry.code.to_string(),
-                        place: entry.place.to_string(),
-                        area: area.name().to_string(),
-                    },
-                ));
-                None
-            }
-        }
-    });
+    let outside_mva_area = delivery_address
+        .as_ref()
+        .and_then(|a| outside_mva_area(&mut errors, draft, a, policy));
 
-    let birth_year = match c.birth_year.trim() {
-        "" => None,
-        y if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) => y.parse::<i32>().ok(),
-        _ => {
-            errors.push(FieldError::new("customer.birth_year", Invalid::BirthYearFormat));
-            None
-        }
-    };
+    let birth_year = birth_year_field(&mut errors, &c.birth_year);
     // F6: under 15 only with a guardian's consent (the age is known only from a fødselsnummer, F3a:
     // with the confirmed birth year where the number does not tell it).
     let birth = fodselsnummer
         .as_ref()
         .and_then(|f| crate::payment::birth_date(f, birth_year).ok());
     let under_15 = birth.is_some_and(|b| age_on(b, today) < 15);
-    let guardian = if c.guardian_consent {
-        let name = text_field(
-            &mut errors,
-            "customer.guardian_name",
-            &c.guardian_name,
-            MAX_NAME,
-            true,
-        );
-        let relation = text_field(
-            &mut errors,
-            "customer.guardian_relation",
-            &c.guardian_relation,
-            MAX_NAME,
-            true,
-        );
-        name.zip(relation)
-            .map(|(name, relation)| AgeCheck::GuardianConsent { name, relation })
-    } else {
-        None
+    let guardian = guardian_fields(&mut errors, c, under_15);
+    let shipping = shipping_field(&mut errors, &draft.shipping_method, policy);
+    let buyer = Buyer {
+        fodselsnummer: fodselsnummer.as_ref(),
+        birth_year,
+        // A field already refused is not refused a second time for the payment's sake.
+        has_mobile: phone
+            .as_ref()
+            .map_or(!c.phone.trim().is_empty(), PhoneNumber::is_mobile),
+        has_email: email.is_some() || !c.email.trim().is_empty(),
     };
-    if under_15 && !c.guardian_consent {
-        errors.push(FieldError::new(
-            "customer.guardian_consent",
-            Invalid::GuardianConsentRequired,
-        ));
-    }
-    let shipping = match policy.shipping_method(draft.shipping_method.trim()) {
-        Some(m) => Some(m.clone()),
-        None => {
-            let code = draft.shipping_method.chars().take(40).collect();
-            let problem = if draft.shipping_method.trim().is_empty() {
-                Invalid::Missing
-            } else {
-                Invalid::UnknownShippingMethod { code }
-            };
-            errors.push(FieldError::new("shipping_method", problem));
-            None
-        }
-    };
-
-    let payment_method = match PaymentMethod::from_code(draft.payment_method.trim()) {
-        Some(m) => {
-            let buyer = Buyer {
-                fodselsnummer: fodselsnummer.as_ref(),
-                birth_year,
-                // A field already refused is not refused a second time for the payment's sake.
-                has_mobile: phone
-                    .as_ref()
-                    .map_or(!c.phone.trim().is_empty(), PhoneNumber::is_mobile),
-                has_email: email.is_some() || !c.email.trim().is_empty(),
-            };
-            for e in check_payment(m, buyer, today, &policy.payment) {
-                // One message per field: a fødselsnummer already refused is not also "required".
-                if !errors.iter().any(|x| x.field == e.field) {
-                    errors.push(e);
-                }
-            }
-            Some(m)
-        }
-        None => {
-            errors.push(FieldError::new("payment_method", Invalid::Missing));
-            None
-        }
-    };
-
-    // F6: the age is known from a fødselsnummer (faktura, delbetaling); otherwise staff confirm 15 or
-    // older, or record a guardian's consent. One of them, or the order cannot be placed.
-    let age_check = match (&guardian, birth) {
-        (Some(g), _) => Some(g.clone()),
-        (None, Some(_)) if !under_15 => Some(AgeCheck::FromFodselsnummer),
-        (None, _) if c.confirmed_15_or_older && !under_15 => Some(AgeCheck::ConfirmedFifteenOrOlder),
-        (None, _) => {
-            let asked = c.guardian_consent || under_15;
-            // A credit order whose age the fødselsnummer will tell is refused there, not twice.
-            let credit_pending = payment_method.is_some_and(PaymentMethod::is_credit)
-                && errors.iter().any(|e| {
-                    e.field.starts_with("customer.fodselsnummer") || e.field == "customer.birth_year"
-                });
-            if !asked && !credit_pending {
-                errors.push(FieldError::new(
-                    "customer.confirmed_15_or_older",
-                    Invalid::AgeConfirmationRequired,
-                ));
-            }
-            None
-        }
-    };
-
+    let payment_method = payment_field(&mut errors, &draft.payment_method, buyer, today, policy);
+    let age_check = age_check(&mut errors, c, guardian, birth, under_15, payment_method);
     let note = text_field(&mut errors, "note", &draft.note, MAX_NOTE, false);
-
-    if draft.lines.is_empty() {
-        errors.push(FieldError::new("lines", Invalid::NoLines));
-    }
-    if draft.lines.len() > MAX_LINES {
-        errors.push(FieldError::new("lines", Invalid::TooLong { max: MAX_LINES }));
-    }
-    let mut resolved = Vec::new();
-    for (i, line) in draft.lines.iter().enumerate().take(MAX_LINES) {
-        let quantity = match u32::try_from(line.quantity) {
-            Ok(0) | Err(_) if line.quantity < 1 => {
-                errors.push(FieldError::new(
-                    format!("lines[{i}].quantity"),
-                    Invalid::QuantityNotPositive,
-                ));
-                None
-            }
-            Ok(q) if q <= MAX_QUANTITY => Some(q),
-            _ => {
-                errors.push(FieldError::new(
-                    format!("lines[{i}].quantity"),
-                    Invalid::QuantityTooLarge { max: MAX_QUANTITY },
-                ));
-                None
-            }
-        };
-        let sku = line.sku.trim();
-        let found = if sku.is_empty() {
-            errors.push(FieldError::new(format!("lines[{i}].sku"), Invalid::Missing));
-            None
-        } else if sku.len() > 64 {
-            errors.push(FieldError::new(
-                format!("lines[{i}].sku"),
-                Invalid::TooLong { max: 64 },
-            ));
-            None
-        } else {
-            let p = product(sku);
-            if p.is_none() {
-                errors.push(FieldError::new(
-                    format!("lines[{i}].sku"),
-                    Invalid::UnknownSku { sku: sku.to_string() },
-                ));
-            }
-            p
-        };
-        if let (Some(q), Some(p)) = (quantity, found) {
-            resolved.push((p, q));
-        }
-    }
+    let resolved = line_fields(&mut errors, &draft.lines, product);
 
     let (
         Some(name),
@@ -481,7 +337,7 @@ pub fn validate_order(
         shipping.price,
         policy,
     );
-    Ok(ValidOrder {
+    Ok(ValidOrder(OrderContent {
         customer: Customer {
             name,
             phone,
@@ -503,7 +359,201 @@ pub fn validate_order(
         fodselsnummer,
         age_check,
         placed_by: None,
-    })
+    }))
+}
+
+/// D7a: Svalbard and Jan Mayen are outside the MVA area: the shop policy decides whether the order is
+/// taken without MVA or refused at the postcode.
+fn outside_mva_area(
+    errors: &mut Vec<FieldError>,
+    draft: &OrderDraft,
+    delivery: &Address,
+    policy: &ShopPolicy,
+) -> Option<OutsideMvaArea> {
+    let entry = crate::postcode::lookup(&delivery.postcode).ok()?;
+    let area = OutsideMvaArea::of(entry)?;
+    match policy.delivery.svalbard {
+        OutsideMvaPolicy::WithoutMva => Some(area),
+        OutsideMvaPolicy::Refuse => {
+            let field = if draft.delivery_address.is_some() {
+                "delivery_address.postcode"
+            } else {
+                "customer.address.postcode"
+            };
+            errors.push(FieldError::new(
+                field,
+                Invalid::OutsideMvaArea {
+                    code: entry.code.to_string(),
+                    place: entry.place.to_string(),
+                    area: area.name().to_string(),
+                },
+            ));
+            None
+        }
+    }
+}
+
+/// F3a: the birth year staff confirm where the fødselsnummer does not tell it: four digits or nothing.
+fn birth_year_field(errors: &mut Vec<FieldError>, text: &str) -> Option<i32> {
+    match text.trim() {
+        "" => None,
+        y if y.len() == 4 && y.bytes().all(|b| b.is_ascii_digit()) => y.parse::<i32>().ok(),
+        _ => {
+            errors.push(FieldError::new("customer.birth_year", Invalid::BirthYearFormat));
+            None
+        }
+    }
+}
+
+/// F6: a guardian's consent names the guardian and the relation; a buyer under 15 needs one.
+fn guardian_fields(errors: &mut Vec<FieldError>, c: &CustomerDraft, under_15: bool) -> Option<AgeCheck> {
+    if under_15 && !c.guardian_consent {
+        errors.push(FieldError::new(
+            "customer.guardian_consent",
+            Invalid::GuardianConsentRequired,
+        ));
+    }
+    if !c.guardian_consent {
+        return None;
+    }
+    let name = text_field(errors, "customer.guardian_name", &c.guardian_name, MAX_NAME, true);
+    let relation = text_field(
+        errors,
+        "customer.guardian_relation",
+        &c.guardian_relation,
+        MAX_NAME,
+        true,
+    );
+    name.zip(relation)
+        .map(|(name, relation)| AgeCheck::GuardianConsent { name, relation })
+}
+
+/// S2: one of the shop's shipping methods.
+fn shipping_field(errors: &mut Vec<FieldError>, code: &str, policy: &ShopPolicy) -> Option<ShippingMethod> {
+    if let Some(m) = policy.shipping_method(code.trim()) {
+        return Some(m.clone());
+    }
+    let problem = if code.trim().is_empty() {
+        Invalid::Missing
+    } else {
+        Invalid::UnknownShippingMethod {
+            code: code.chars().take(40).collect(),
+        }
+    };
+    errors.push(FieldError::new("shipping_method", problem));
+    None
+}
+
+/// P1–P5: a payment method this buyer may use today.
+fn payment_field(
+    errors: &mut Vec<FieldError>,
+    code: &str,
+    buyer: Buyer<'_>,
+    today: NaiveDate,
+    policy: &ShopPolicy,
+) -> Option<PaymentMethod> {
+    let Some(m) = PaymentMethod::from_code(code.trim()) else {
+        errors.push(FieldError::new("payment_method", Invalid::Missing));
+        return None;
+    };
+    for e in check_payment(m, buyer, today, &policy.payment) {
+        // One message per field: a fødselsnummer already refused is not also "required".
+        if !errors.iter().any(|x| x.field == e.field) {
+            errors.push(e);
+        }
+    }
+    Some(m)
+}
+
+/// F6: the age is known from a fødselsnummer (faktura, delbetaling); otherwise staff confirm 15 or
+/// older, or record a guardian's consent. One of them, or the order cannot be placed.
+fn age_check(
+    errors: &mut Vec<FieldError>,
+    c: &CustomerDraft,
+    guardian: Option<AgeCheck>,
+    birth: Option<NaiveDate>,
+    under_15: bool,
+    payment_method: Option<PaymentMethod>,
+) -> Option<AgeCheck> {
+    match (guardian, birth) {
+        (Some(g), _) => Some(g),
+        (None, Some(_)) if !under_15 => Some(AgeCheck::FromFodselsnummer),
+        (None, _) if c.confirmed_15_or_older && !under_15 => Some(AgeCheck::ConfirmedFifteenOrOlder),
+        (None, _) => {
+            let asked = c.guardian_consent || under_15;
+            // A credit order whose age the fødselsnummer will tell is refused there, not twice.
+            let credit_pending = payment_method.is_some_and(PaymentMethod::is_credit)
+                && errors.iter().any(|e| {
+                    e.field.starts_with("customer.fodselsnummer") || e.field == "customer.birth_year"
+                });
+            if !asked && !credit_pending {
+                errors.push(FieldError::new(
+                    "customer.confirmed_15_or_older",
+                    Invalid::AgeConfirmationRequired,
+                ));
+            }
+            None
+        }
+    }
+}
+
+/// The cart: at least one line and at most `MAX_LINES`, each a known SKU and a quantity from 1 to
+/// `MAX_QUANTITY`. Returns the lines that passed, with their products.
+fn line_fields(
+    errors: &mut Vec<FieldError>,
+    lines: &[LineDraft],
+    product: impl Fn(&str) -> Option<Product>,
+) -> Vec<(Product, u32)> {
+    if lines.is_empty() {
+        errors.push(FieldError::new("lines", Invalid::NoLines));
+    }
+    if lines.len() > MAX_LINES {
+        errors.push(FieldError::new("lines", Invalid::TooLong { max: MAX_LINES }));
+    }
+    let mut resolved = Vec::new();
+    for (i, line) in lines.iter().enumerate().take(MAX_LINES) {
+        let quantity = match u32::try_from(line.quantity) {
+            Ok(0) | Err(_) if line.quantity < 1 => {
+                errors.push(FieldError::new(
+                    format!("lines[{i}].quantity"),
+                    Invalid::QuantityNotPositive,
+                ));
+                None
+            }
+            Ok(q) if q <= MAX_QUANTITY => Some(q),
+            _ => {
+                errors.push(FieldError::new(
+                    format!("lines[{i}].quantity"),
+                    Invalid::QuantityTooLarge { max: MAX_QUANTITY },
+                ));
+                None
+            }
+        };
+        let sku = line.sku.trim();
+        let found = if sku.is_empty() {
+            errors.push(FieldError::new(format!("lines[{i}].sku"), Invalid::Missing));
+            None
+        } else if sku.len() > MAX_SKU {
+            errors.push(FieldError::new(
+                format!("lines[{i}].sku"),
+                Invalid::TooLong { max: MAX_SKU },
+            ));
+            None
+        } else {
+            let p = product(sku);
+            if p.is_none() {
+                errors.push(FieldError::new(
+                    format!("lines[{i}].sku"),
+                    Invalid::UnknownSku { sku: sku.to_string() },
+                ));
+            }
+            p
+        };
+        if let (Some(q), Some(p)) = (quantity, found) {
+            resolved.push((p, q));
+        }
+    }
+    resolved
 }
 
 /// Validates a customer on their own (a new customer saved before any order): name, phone (F5),
@@ -1048,7 +1098,7 @@ mod tests {
             })
         );
         assert_eq!(
-            order.age_check.unwrap().text(),
+            order.age_check.as_ref().unwrap().text(),
             "Samtykke fra foresatt: Ola Nordmann (far)."
         );
 

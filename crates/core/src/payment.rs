@@ -41,7 +41,7 @@ impl PaymentMethod {
         match self {
             PaymentMethod::KlarnaFaktura => "Klarna faktura",
             PaymentMethod::KlarnaDelbetaling => "Klarna delbetaling",
-            PaymentMethod::Kort => "kort",
+            PaymentMethod::Kort => "Kort",
             PaymentMethod::Vipps => "Vipps",
         }
     }

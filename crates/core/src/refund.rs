@@ -161,7 +161,7 @@ mod tests {
     }
 
     fn ret(lines: &[(u32, u32)]) -> ValidReturn {
-        ValidReturn {
+        ValidReturn(crate::return_request::ReturnContent {
             lines: lines
                 .iter()
                 .map(|(n, q)| ReturnLine {
@@ -174,7 +174,7 @@ mod tests {
                 .collect(),
             description: String::new(),
             received: None,
-        }
+        })
     }
 
     /// S2a: a part of the order comes back without the shipping; the return that brings the last unit

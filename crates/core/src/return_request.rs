@@ -1,7 +1,7 @@
 //! A return: which lines of an order, how many, and why (R3); never more than was bought and not yet
 //! returned.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 use crate::order::OrderLine;
@@ -60,9 +60,20 @@ impl ReturnReason {
 pub struct ReturnDraft {
     pub lines: Vec<ReturnLineDraft>,
     pub description: String,
-    /// When the customer received the goods (for the withdrawal deadline, R2), if known: `YYYY-MM-DD`.
-    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
-    pub received: Option<NaiveDate>,
+    /// When the customer received the goods (for the withdrawal deadline, R2), as typed: `dd.mm.åååå`
+    /// (scripts may write `åååå-mm-dd`); empty when not known.
+    pub received: String,
+}
+
+/// A date as staff type it in a Norwegian window, `dd.mm.åååå` (also `d.m.åååå`), or `åååå-mm-dd` from
+/// scripts; `None` for anything else.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%d.%m.%Y")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+        .ok()
+        // Two-digit years parse as year 26 AD; nobody received goods then.
+        .filter(|d| d.year() >= 2000)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -76,9 +87,24 @@ pub struct ReturnLineDraft {
     pub reason: String,
 }
 
-/// A return every rule accepted.
+/// A return every rule accepted: made only by [`validate_return`], or read back from the desk's file
+/// and the wire (where `received::check_return` and [`check_within_order`] judge it again). Read it
+/// through `Deref`; outside core it cannot be built or changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ValidReturn {
+#[serde(transparent)]
+pub struct ValidReturn(pub(crate) ReturnContent);
+
+impl std::ops::Deref for ValidReturn {
+    type Target = ReturnContent;
+
+    fn deref(&self) -> &ReturnContent {
+        &self.0
+    }
+}
+
+/// What a valid return holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnContent {
     pub lines: Vec<ReturnLine>,
     pub description: String,
     pub received: Option<NaiveDate>,
@@ -97,6 +123,71 @@ impl ValidReturn {
     pub fn has_reason(&self, reason: ReturnReason) -> bool {
         self.lines.iter().any(|l| l.reason == reason)
     }
+}
+
+/// A return that would take back more of an order line than is left of it (R3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("Linje {line_no}: {asked} stk. til retur, men {returned} av {bought} kjøpt er returnert fra før.")]
+pub struct ReturnExceedsOrder {
+    pub line_no: u32,
+    pub bought: u32,
+    /// Returned by earlier returns.
+    pub returned: u32,
+    /// Asked by this return, all its lines for the order line together.
+    pub asked: u32,
+}
+
+/// The quantities bought, line by line, as [`check_within_order`] takes them.
+pub fn bought(order_lines: &[OrderLine]) -> Vec<u32> {
+    order_lines.iter().map(|l| l.quantity).collect()
+}
+
+/// R3: how many of each order line the earlier returns took back (`[i]` for line i + 1).
+pub fn returned_per_line(line_count: usize, earlier: &[ValidReturn]) -> Vec<u32> {
+    let mut returned = vec![0u32; line_count];
+    for line in earlier.iter().flat_map(|r| &r.lines) {
+        if let Some(n) = (line.line_no as usize)
+            .checked_sub(1)
+            .and_then(|i| returned.get_mut(i))
+        {
+            *n = n.saturating_add(line.quantity);
+        }
+    }
+    returned
+}
+
+/// R3, the one judge every place that records a return calls (the desk's cache inside its transaction,
+/// the central store when a return arrives): this return, its lines for the same order line counted
+/// together, plus the earlier returns, never exceeds what was bought (`bought[i]`: the quantity of line
+/// i + 1, [`bought`] of an order's lines). An order line the order does not have counts as bought 0.
+pub fn check_within_order(
+    bought: &[u32],
+    earlier: &[ValidReturn],
+    this: &ValidReturn,
+) -> Result<(), ReturnExceedsOrder> {
+    let returned = returned_per_line(bought.len(), earlier);
+    let mut line_nos: Vec<u32> = this.lines.iter().map(|l| l.line_no).collect();
+    line_nos.sort_unstable();
+    line_nos.dedup();
+    for line_no in line_nos {
+        let index = (line_no as usize).checked_sub(1);
+        let bought = index.and_then(|i| bought.get(i)).copied().unwrap_or(0);
+        let returned = index.and_then(|i| returned.get(i)).copied().unwrap_or(0);
+        let asked = this
+            .lines
+            .iter()
+            .filter(|l| l.line_no == line_no)
+            .fold(0u32, |sum, l| sum.saturating_add(l.quantity));
+        if returned.saturating_add(asked) > bought {
+            return Err(ReturnExceedsOrder {
+                line_no,
+                bought,
+                returned,
+                asked,
+            });
+        }
+    }
+    Ok(())
 }
 
 pub const MAX_DESCRIPTION: usize = 2000;
@@ -182,12 +273,27 @@ pub fn validate_return(
             Invalid::TooLong { max: MAX_DESCRIPTION },
         ));
     }
+    let received = match draft.received.trim() {
+        "" => None,
+        text => {
+            let date = parse_date(text);
+            if date.is_none() {
+                errors.push(FieldError::new(
+                    "received",
+                    Invalid::TypedDate {
+                        text: text.chars().take(20).collect(),
+                    },
+                ));
+            }
+            date
+        }
+    };
     if errors.is_empty() {
-        Ok(ValidReturn {
+        Ok(ValidReturn(ReturnContent {
             lines,
             description: description.to_string(),
-            received: draft.received,
-        })
+            received,
+        }))
     } else {
         Err(errors)
     }
@@ -232,6 +338,106 @@ mod tests {
 
     fn problems(r: Result<ValidReturn, Vec<FieldError>>) -> Vec<(String, Invalid)> {
         r.unwrap_err().into_iter().map(|e| (e.field, e.problem)).collect()
+    }
+
+    fn valid(lines: &[(u32, u32)]) -> ValidReturn {
+        ValidReturn(ReturnContent {
+            lines: lines
+                .iter()
+                .map(|(n, q)| ReturnLine {
+                    line_no: *n,
+                    sku: format!("SKU-{n}"),
+                    name: "Vare".into(),
+                    quantity: *q,
+                    reason: ReturnReason::Angrerett,
+                })
+                .collect(),
+            description: String::new(),
+            received: None,
+        })
+    }
+
+    #[test]
+    fn r2_the_received_date_is_read_as_staff_type_it_and_refused_with_the_format_when_not() {
+        assert_eq!(parse_date("01.12.2026"), NaiveDate::from_ymd_opt(2026, 12, 1));
+        assert_eq!(parse_date(" 1.2.2026 "), NaiveDate::from_ymd_opt(2026, 2, 1));
+        assert_eq!(parse_date("2026-12-01"), NaiveDate::from_ymd_opt(2026, 12, 1));
+        // The US order a WebKit date input shows, a two-digit year and a day that does not exist.
+        assert_eq!(parse_date("12/01/2026"), None);
+        assert_eq!(parse_date("01.12.26"), None);
+        assert_eq!(parse_date("31.02.2026"), None);
+        let order = [line("A", 1)];
+        let draft = |received: &str| ReturnDraft {
+            lines: vec![ReturnLineDraft {
+                line_no: 1,
+                quantity: 1,
+                reason: "angrerett".into(),
+            }],
+            received: received.into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            validate_return(&order, &[], &draft("03.12.2026")).map(|r| r.received),
+            Ok(NaiveDate::from_ymd_opt(2026, 12, 3))
+        );
+        assert_eq!(
+            problems(validate_return(&order, &[], &draft("12/03/2026"))),
+            vec![(
+                "received".to_string(),
+                Invalid::TypedDate {
+                    text: "12/03/2026".into()
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn r3_the_judge_counts_one_returns_lines_for_the_same_order_line_together() {
+        let order = [line("A", 3), line("B", 1)];
+        // 2 + 2 of 3 bought, in one return: refused as 4 of 3.
+        assert_eq!(
+            check_within_order(&bought(&order), &[], &valid(&[(1, 2), (1, 2)])),
+            Err(ReturnExceedsOrder {
+                line_no: 1,
+                bought: 3,
+                returned: 0,
+                asked: 4
+            })
+        );
+        assert_eq!(
+            check_within_order(&bought(&order), &[], &valid(&[(1, 2), (1, 1), (2, 1)])),
+            Ok(())
+        );
+        // Earlier returns count: 2 back before, 2 more is one too many.
+        let earlier = [valid(&[(1, 1)]), valid(&[(1, 1), (2, 1)])];
+        assert_eq!(returned_per_line(2, &earlier), vec![2, 1]);
+        assert_eq!(
+            check_within_order(&bought(&order), &earlier, &valid(&[(1, 2)])),
+            Err(ReturnExceedsOrder {
+                line_no: 1,
+                bought: 3,
+                returned: 2,
+                asked: 2
+            })
+        );
+        assert_eq!(
+            check_within_order(&bought(&order), &earlier, &valid(&[(1, 1)])),
+            Ok(())
+        );
+        // A line the order does not have was bought 0 times.
+        assert_eq!(
+            check_within_order(&bought(&order), &[], &valid(&[(3, 1)])),
+            Err(ReturnExceedsOrder {
+                line_no: 3,
+                bought: 0,
+                returned: 0,
+                asked: 1
+            })
+        );
+        assert_eq!(
+            check_within_order(&bought(&order), &[], &valid(&[(0, 1)])).map_err(|e| e.bought),
+            Err(0)
+        );
     }
 
     #[test]

@@ -187,7 +187,7 @@ mod tests {
         };
         let order_of = |lines: Vec<OrderLine>| {
             let totals: Totals = crate::order::totals(&lines, Money::ZERO, None);
-            crate::ValidOrder {
+            crate::ValidOrder(crate::order::OrderContent {
                 customer: crate::order::Customer {
                     name: "Kari".into(),
                     phone: crate::PhoneNumber::parse("41234567").unwrap(),
@@ -220,7 +220,7 @@ mod tests {
                 fodselsnummer: None,
                 age_check: None,
                 placed_by: None,
-            }
+            })
         };
         let food = order_of(vec![line(MvaRate::Food, 50_000)]);
         let fee = unclaimed_fee_by_rate(Money::from_kroner(300), &food);

@@ -24,7 +24,12 @@ impl Desk {
     }
 
     /// A stored customer's consent records.
-    pub async fn customer_consent(&self, customer_id: &str) -> Result<ConsentView, DeskError> {
+    pub async fn customer_consent(
+        &self,
+        who: &crate::staff::Acting,
+        customer_id: &str,
+    ) -> Result<ConsentView, DeskError> {
+        self.as_actor(who);
         let records = self.cache().consent_records(customer_id).await?;
         Ok(ConsentView {
             marketing: records.last().is_some_and(|r| r.given),
@@ -35,13 +40,14 @@ impl Desk {
     /// F7: the customer says no: a "withdrawn" record by the logged-in staff member, on the phone, now.
     pub async fn withdraw_marketing_consent(
         &self,
+        who: &crate::staff::Acting,
         customer_id: &str,
         now: DateTime<Utc>,
     ) -> Result<ConsentView, DeskError> {
-        let staff = self.cache().actor().name;
+        self.as_actor(who);
         self.cache()
-            .record_consent(customer_id, &ConsentRecord::withdrawn(now, &staff), now)
+            .record_consent(customer_id, &ConsentRecord::withdrawn(now, who.name()), now)
             .await?;
-        self.customer_consent(customer_id).await
+        self.customer_consent(who, customer_id).await
     }
 }

@@ -10,6 +10,47 @@ use uuid::Uuid;
 
 use crate::{oslo_time, Desk, DeskError};
 
+/// A document the desk wrote, named by what it is. The window asks for a document by this, never by a
+/// path: the desk resolves it inside its documents folder, so nothing outside it can be opened.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub enum DocumentRef {
+    /// The order confirmation of an order.
+    Confirmation { order_number: String },
+    /// The slip of an order's return number `return_no`.
+    ReturnSlip {
+        order_number: String,
+        #[cfg_attr(feature = "specta", specta(type = f64))]
+        return_no: i64,
+    },
+    /// A customer's data export (F8), by its file name.
+    CustomerExport { file_name: String },
+}
+
+impl DocumentRef {
+    fn file_name(&self) -> String {
+        match self {
+            DocumentRef::Confirmation { order_number } => {
+                format!("{}-ordrebekreftelse.pdf", order_number.trim())
+            }
+            DocumentRef::ReturnSlip {
+                order_number,
+                return_no,
+            } => format!("{}-retur-{return_no}.pdf", order_number.trim()),
+            DocumentRef::CustomerExport { file_name } => file_name.trim().to_string(),
+        }
+    }
+}
+
+/// A file the desk wrote: where it is, for staff to read, and how to ask for it again.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct WrittenDocument {
+    pub path_text: String,
+    pub document: DocumentRef,
+}
+
 /// A return once it is recorded and its slip written.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -17,8 +58,7 @@ pub struct RegisteredReturn {
     pub return_id: String,
     #[cfg_attr(feature = "specta", specta(type = f64))]
     pub return_no: i64,
-    #[cfg_attr(feature = "specta", specta(type = String))]
-    pub slip: PathBuf,
+    pub slip: WrittenDocument,
     pub already_recorded: bool,
 }
 
@@ -29,7 +69,13 @@ impl Desk {
     }
 
     /// Writes the order confirmation to `dokumenter/<ORDER>-ordrebekreftelse.pdf` and returns its path.
-    pub async fn confirmation_pdf(&self, order_number: &str) -> Result<PathBuf, DeskError> {
+    pub async fn confirmation_pdf(
+        &self,
+        who: &crate::staff::Acting,
+        order_number: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PathBuf, DeskError> {
+        self.as_actor(who);
         let stored = self.show_order(order_number).await?;
         let doc = OrderDocument {
             order_number: &stored.order_number,
@@ -41,7 +87,7 @@ impl Desk {
         let path = self.write_document(&format!("{}-ordrebekreftelse.pdf", stored.order_number), &bytes)?;
         // A reprint is recorded: who gave the customer which copy, and when.
         self.cache()
-            .record_audit("ordrebekreftelse skrevet ut", &stored.order_number, Utc::now())
+            .record_audit("ordrebekreftelse skrevet ut", &stored.order_number, now)
             .await?;
         Ok(path)
     }
@@ -51,11 +97,13 @@ impl Desk {
     /// when the form is opened, so a retry records nothing twice.
     pub async fn register_return(
         &self,
+        who: &crate::staff::Acting,
         order_number: &str,
         return_id: Uuid,
         draft: &ReturnDraft,
         now: DateTime<Utc>,
     ) -> Result<RegisteredReturn, DeskError> {
+        self.as_actor(who);
         let stored = self.show_order(order_number).await?;
         let returned = self.cache().returned_quantities(&stored.order_id).await?;
         let ret = validate_return(&stored.order.lines, &returned, draft).map_err(DeskError::Invalid)?;
@@ -83,7 +131,13 @@ impl Desk {
         Ok(RegisteredReturn {
             return_id: recorded.return_id.to_string(),
             return_no: recorded.return_no,
-            slip,
+            slip: WrittenDocument {
+                path_text: slip.display().to_string(),
+                document: DocumentRef::ReturnSlip {
+                    order_number: stored.order_number.clone(),
+                    return_no: recorded.return_no,
+                },
+            },
             already_recorded: recorded.already_recorded,
         })
     }
@@ -101,8 +155,45 @@ impl Desk {
     }
 }
 
-/// Opens a document in the system's PDF viewer.
-pub fn open_document(path: &Path) -> Result<(), DeskError> {
+impl Desk {
+    /// Where `document` is: a plain file name inside the documents folder, and the file must exist. A
+    /// name with a folder in it, `..`, or a link that leads out of the folder is refused.
+    pub fn document_path(&self, document: &DocumentRef) -> Result<PathBuf, DeskError> {
+        let name = document.file_name();
+        let refused = || DeskError::DocumentNotFound(name.clone());
+        let plain = Path::new(&name).file_name().is_some_and(|n| n == name.as_str())
+            && !name.starts_with('.')
+            && !name.contains(['/', '\\']);
+        if !plain {
+            return Err(refused());
+        }
+        let dir = self.documents_dir().canonicalize().map_err(|_| refused())?;
+        let path = dir.join(&name).canonicalize().map_err(|_| refused())?;
+        if path.parent() != Some(dir.as_path()) || !path.is_file() {
+            return Err(refused());
+        }
+        Ok(path)
+    }
+
+    /// Opens a document the desk wrote in the system's viewer. Recorded in the audit log.
+    pub async fn open_document(
+        &self,
+        who: &crate::staff::Acting,
+        document: &DocumentRef,
+        now: DateTime<Utc>,
+    ) -> Result<PathBuf, DeskError> {
+        self.as_actor(who);
+        let path = self.document_path(document)?;
+        open_file(&path)?;
+        self.cache()
+            .record_audit("dokument åpnet", &document.file_name(), now)
+            .await?;
+        Ok(path)
+    }
+}
+
+/// Opens a file in the system's viewer.
+pub fn open_file(path: &Path) -> Result<(), DeskError> {
     open::that_detached(path).map_err(DeskError::io(format!("kan ikke åpne {}", path.display())))
 }
 

@@ -21,6 +21,9 @@ pub enum DeskError {
     },
     #[error("ingen ordre med nummer {0}")]
     OrderNotFound(String),
+    /// Not a document this desk wrote into its documents folder.
+    #[error("dokumentet «{0}» finnes ikke i skrankens dokumentmappe")]
+    DocumentNotFound(String),
     #[error("{0}")]
     Storage(#[from] skranke_cache::CacheError),
     #[error("{0}")]
@@ -76,6 +79,7 @@ impl DeskError {
             DeskError::Invalid(_) => ErrorCode::Invalid,
             DeskError::Import { .. } => ErrorCode::Import,
             DeskError::OrderNotFound(_)
+            | DeskError::DocumentNotFound(_)
             | DeskError::Storage(skranke_cache::CacheError::CustomerNotFound(_)) => ErrorCode::NotFound,
             DeskError::Storage(
                 skranke_cache::CacheError::WrongFieldKey { .. } | skranke_cache::CacheError::FieldKey(_),

@@ -102,10 +102,8 @@ fn key_name(data_dir: &Path) -> String {
 
 /// A key stored beside the data it seals protects nothing.
 fn refuse_inside(file: &Path, data_dir: &Path) -> Result<(), DeskError> {
-    let data = std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
-    let parent = file
-        .parent()
-        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()));
+    let data = resolved(data_dir);
+    let parent = file.parent().map(resolved);
     if parent.is_some_and(|p| p.starts_with(&data)) {
         return Err(DeskError::FieldKey(format!(
             "nøkkelfilen {} kan ikke ligge i datamappen {}",
@@ -114,6 +112,51 @@ fn refuse_inside(file: &Path, data_dir: &Path) -> Result<(), DeskError> {
         )));
     }
     Ok(())
+}
+
+/// `path` with links and `..` resolved, also when it does not exist yet (a key folder made on first
+/// start): the nearest existing ancestor is canonicalised and the rest is applied to it, so
+/// `data/../keys` is the folder beside `data`, not inside it.
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    let mut base = loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            break real;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent;
+            }
+            // Only `..` or a root is left that does not exist: resolve the rest lexically.
+            _ => {
+                rest.clear();
+                break PathBuf::new();
+            }
+        }
+    };
+    if base.as_os_str().is_empty() {
+        for part in absolute.components() {
+            match part {
+                std::path::Component::ParentDir => {
+                    base.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => base.push(other),
+            }
+        }
+        return base;
+    }
+    for name in rest.iter().rev() {
+        if name == ".." {
+            base.pop();
+        } else if name != "." {
+            base.push(name);
+        }
+    }
+    base
 }
 
 /// The key from the keyring; `None` when it has none or the keyring is out of reach.
@@ -193,4 +236,31 @@ fn restrict(file: &Path) -> Result<(), DeskError> {
     #[cfg(not(unix))]
     let _ = file;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_folder_written_with_dots_is_compared_by_where_it_really_is() {
+        let root = tempfile::tempdir().unwrap();
+        let data = root.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        // `data/../keys` is beside the data folder, whether or not it exists yet.
+        let beside = data.join("..").join("keys").join("desk.key");
+        assert!(refuse_inside(&beside, &data).is_ok());
+        std::fs::create_dir(root.path().join("keys")).unwrap();
+        assert!(refuse_inside(&beside, &data).is_ok());
+        // `keys/../data/sub` is inside it, also written the long way round.
+        let inside = root
+            .path()
+            .join("keys")
+            .join("..")
+            .join("data")
+            .join("sub")
+            .join("desk.key");
+        assert!(refuse_inside(&inside, &data).is_err());
+        assert!(refuse_inside(&data.join("desk.key"), &data).is_err());
+    }
 }

@@ -13,16 +13,18 @@ impl Desk {
     /// reserved or paid. The rules of P2–P5 apply as when the order was placed.
     pub async fn request_payment(
         &self,
+        who: &crate::staff::Acting,
         order_number: &str,
         method: &str,
         now: DateTime<Utc>,
     ) -> Result<(), DeskError> {
+        self.as_actor(who);
         let stored = self.show_order(order_number).await?;
         let method = PaymentMethod::from_code(method.trim())
             .ok_or_else(|| DeskError::Invalid(vec![FieldError::new("payment_method", Invalid::Missing)]))?;
         if let Some(p) = &stored.payment {
-            if matches!(p.state.as_str(), "reserved" | "captured" | "refunded") {
-                return Err(DeskError::PaymentSettled(p.text.clone()));
+            if !p.state.may_be_replaced() {
+                return Err(DeskError::PaymentSettled(p.state.text().to_string()));
             }
         }
         let customer = &stored.order.customer;
@@ -50,10 +52,12 @@ impl Desk {
     /// Sends the confirmation e-mail again; `email` empty means the address on the order.
     pub async fn resend_confirmation(
         &self,
+        who: &crate::staff::Acting,
         order_number: &str,
         email: &str,
         now: DateTime<Utc>,
     ) -> Result<(), DeskError> {
+        self.as_actor(who);
         let stored = self.show_order(order_number).await?;
         let email = if email.trim().is_empty() {
             stored.order.customer.email.clone().ok_or_else(|| {

@@ -99,12 +99,22 @@ impl Desk {
             })
             .collect();
         let needs_birth_year = fnr.as_ref().is_some_and(Fodselsnummer::needs_birth_year);
+        let lines: Vec<LineView> = q.lines.iter().map(LineView::from).collect();
+        let totals = TotalsView::from(&q.totals);
+        let promise_text = q.promise.text();
+        let read_back = read_back(draft, &lines, &totals, &promise_text, entry.map(|e| e.place));
         Ok(PreviewView {
+            read_back,
+            default_shipping_method: policy
+                .shipping_methods
+                .first()
+                .map(|m| m.code.clone())
+                .unwrap_or_default(),
             needs_birth_year,
             marketing_consent_text: policy.consent.marketing_text.clone(),
-            lines: q.lines.iter().map(LineView::from).collect(),
-            totals: TotalsView::from(&q.totals),
-            promise_text: q.promise.text(),
+            lines,
+            totals,
+            promise_text,
             promise_reasons: q.promise.reasons.iter().map(|r| r.text()).collect(),
             ready: errors.is_empty(),
             errors,
@@ -141,6 +151,48 @@ impl Desk {
     pub async fn discard_draft(&self) -> Result<(), DeskError> {
         Ok(self.cache().discard_draft().await?)
     }
+}
+
+/// The sentence read back on the phone before placing: who, how many items, the total, why there is
+/// no MVA (D7a), how they pay, where it goes, when, and each supplier-direct line (D6).
+fn read_back(
+    draft: &OrderDraft,
+    lines: &[LineView],
+    totals: &TotalsView,
+    promise_text: &str,
+    place: Option<&str>,
+) -> String {
+    if draft.lines.is_empty() {
+        return String::new();
+    }
+    let count: i64 = draft.lines.iter().map(|l| l.quantity.max(0)).sum();
+    let who = match draft.customer.name.trim() {
+        "" => "kunden",
+        name => name,
+    };
+    let address = draft.delivery_address.as_ref().unwrap_or(&draft.customer.address);
+    let town = format!("{} {}", address.postcode.trim(), place.unwrap_or_default());
+    let where_to = [address.line1.trim(), town.trim()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let pay = skranke_core::payment::PaymentMethod::from_code(&draft.payment_method)
+        .map_or("ikke valgt", |m| m.name());
+    let mva = totals
+        .mva_note
+        .as_ref()
+        .map_or(String::new(), |n| format!(" {n}"));
+    let direct: String = lines
+        .iter()
+        .filter_map(|l| l.supplier_text.as_ref().map(|t| format!(" {}: {t}", l.name)))
+        .collect();
+    format!(
+        "{who}: {count} {}, totalt {}.{mva} Betaling: {pay}. Levering til {}. Forventet levering: {promise_text}.{direct}",
+        if count == 1 { "vare" } else { "varer" },
+        totals.total_text,
+        if where_to.is_empty() { "–" } else { &where_to },
+    )
 }
 
 /// Poststed for a postnummer, offline (D7); `None` when the code does not exist.

@@ -25,8 +25,9 @@ use skranke_core::order::{validate_customer, validate_order, CustomerDraft};
 use skranke_core::{OrderDraft, ShopPolicy, ValidOrder};
 use uuid::Uuid;
 
+pub use audit::AuditLineView;
 pub use consent::ConsentView;
-pub use documents::{open_document, print_document, RegisteredReturn};
+pub use documents::{open_file, print_document, DocumentRef, RegisteredReturn, WrittenDocument};
 pub use error::{describe, DeskError, ErrorCode};
 pub use flags::flag_text;
 pub use form::{place_of, SavedDraft};
@@ -34,9 +35,10 @@ pub use labels::field_label;
 pub use personal_data::forget_report_lines;
 pub use skranke_cache::{CustomerRecord, OrderSummary, StoredOrder};
 pub use skranke_sync::{SyncHandle, SyncReport, SyncStatus};
+pub use staff::Acting;
 pub use sync_view::{stream_name, AttentionView, SyncStatusView};
 pub use views::{
-    CustomerView, FieldErrorView, LineView, OrderDetailView, OrderSummaryView, PaymentOptionView,
+    ChoiceView, CustomerView, FieldErrorView, LineView, OrderDetailView, OrderSummaryView, PaymentOptionView,
     PlacedOrderView, PreviewView, ProductView, SettingsView, ShippingOptionView, TotalsView,
 };
 
@@ -195,9 +197,11 @@ impl Desk {
     /// Saves a new customer (or updates the one with the same phone and name) without an order.
     pub async fn save_customer(
         &self,
+        who: &crate::staff::Acting,
         draft: &CustomerDraft,
         now: DateTime<Utc>,
     ) -> Result<CustomerRecord, DeskError> {
+        self.as_actor(who);
         let mut customer = validate_customer(draft).map_err(DeskError::Invalid)?;
         // F7: a yes is recorded with the text read aloud.
         customer.marketing_consent_text = customer
@@ -207,7 +211,7 @@ impl Desk {
     }
 
     /// Checks a draft against every rule, with the catalog as it is now. All refusals come at once.
-    pub async fn validate_order(
+    pub async fn check_draft(
         &self,
         draft: &OrderDraft,
         now: DateTime<Utc>,
@@ -227,11 +231,13 @@ impl Desk {
     /// (a double click, a retry after a crash) gives the same order and number.
     pub async fn place_order(
         &self,
+        who: &crate::staff::Acting,
         order_id: Uuid,
         draft: &OrderDraft,
         now: DateTime<Utc>,
     ) -> Result<PlacedOrderView, DeskError> {
-        let order = self.validate_order(draft, now).await?;
+        self.as_actor(who);
+        let order = self.check_draft(draft, now).await?;
         let placed = self.cache.place_order(order_id, &order, now).await?;
         Ok(PlacedOrderView::new(placed, order))
     }

@@ -1,8 +1,6 @@
 //! F8 for staff: show a customer everything the desk holds about them, or delete it as far as the
 //! bokføringsloven retention allows. The customer is named by their phone number.
 
-use std::path::PathBuf;
-
 use chrono::{DateTime, Utc};
 use skranke_cache::ForgetReport;
 use skranke_core::retention::{erased_text, kept_text};
@@ -15,9 +13,11 @@ impl Desk {
     /// that an export was made (not for whom).
     pub async fn customer_export(
         &self,
+        who: &crate::staff::Acting,
         phone: &str,
         now: DateTime<Utc>,
     ) -> Result<serde_json::Value, DeskError> {
+        self.as_actor(who);
         let phone = parse_phone(phone)?;
         let data = self.cache().customer_export(&phone.e164()).await?;
         self.cache()
@@ -27,9 +27,15 @@ impl Desk {
     }
 
     /// Writes the export to `dokumenter/kunde-<phone>-<date>.json` for staff to send the customer.
-    pub async fn customer_export_file(&self, phone: &str, now: DateTime<Utc>) -> Result<PathBuf, DeskError> {
+    pub async fn customer_export_file(
+        &self,
+        who: &crate::staff::Acting,
+        phone: &str,
+        now: DateTime<Utc>,
+    ) -> Result<crate::WrittenDocument, DeskError> {
+        self.as_actor(who);
         let parsed = parse_phone(phone)?;
-        let data = self.customer_export(phone, now).await?;
+        let data = self.customer_export(who, phone, now).await?;
         let text = serde_json::to_vec_pretty(&data).map_err(|e| DeskError::Io {
             context: "kundens data".into(),
             source: std::io::Error::other(e.to_string()),
@@ -39,11 +45,21 @@ impl Desk {
             parsed.e164().trim_start_matches('+'),
             oslo_time(now).format("%Y%m%d")
         );
-        self.write_document(&name, &text)
+        let path = self.write_document(&name, &text)?;
+        Ok(crate::WrittenDocument {
+            path_text: path.display().to_string(),
+            document: crate::DocumentRef::CustomerExport { file_name: name },
+        })
     }
 
     /// Deletes what the law does not require the shop to keep about this customer (F8).
-    pub async fn forget_customer(&self, phone: &str, now: DateTime<Utc>) -> Result<ForgetReport, DeskError> {
+    pub async fn forget_customer(
+        &self,
+        who: &crate::staff::Acting,
+        phone: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ForgetReport, DeskError> {
+        self.as_actor(who);
         let phone = parse_phone(phone)?;
         let today = oslo_time(now).date();
         Ok(self.cache().forget_customer(&phone.e164(), today, now).await?)

@@ -39,6 +39,26 @@ pub struct SessionView {
     pub name: String,
 }
 
+/// Proof that someone acts at this desk: the logged-in person ([`Desk::acting`]), a person the command
+/// line checked by name and PIN ([`Desk::act_as_staff`]), or a named service identity for scripts
+/// ([`Desk::act_as_service`]). Every operation that changes data, prints or exports takes one, so no
+/// shell can forget the check, and the audit log records who.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Acting {
+    actor: Actor,
+}
+
+impl Acting {
+    /// The name the audit log records.
+    pub fn name(&self) -> &str {
+        &self.actor.name
+    }
+
+    pub(crate) fn actor(&self) -> Actor {
+        self.actor.clone()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct Session {
     view: SessionView,
@@ -109,6 +129,30 @@ impl Desk {
         pin: &str,
         now: DateTime<Utc>,
     ) -> Result<SessionView, DeskError> {
+        let member = self.check_pin(staff_id, pin, now).await?;
+        let view = SessionView {
+            staff_id: member.id.clone(),
+            name: member.name.clone(),
+        };
+        *self.session.get() = Some(Session {
+            view: view.clone(),
+            last_active: now,
+        });
+        self.cache().set_actor(Actor {
+            staff_id: Some(member.id),
+            name: member.name,
+        });
+        self.cache().record_audit("innlogget", &view.name, now).await?;
+        Ok(view)
+    }
+
+    /// The staff member when `pin` is theirs; refused while locked out, and counted when wrong.
+    async fn check_pin(
+        &self,
+        staff_id: &str,
+        pin: &str,
+        now: DateTime<Utc>,
+    ) -> Result<skranke_cache::StaffMember, DeskError> {
         let member = self
             .cache()
             .staff()
@@ -140,20 +184,7 @@ impl Desk {
             return Err(DeskError::WrongPin(MAX_WRONG_PINS - after.failures));
         }
         self.cache().clear_wrong_pins(staff_id).await?;
-        let view = SessionView {
-            staff_id: member.id.clone(),
-            name: member.name.clone(),
-        };
-        *self.session.get() = Some(Session {
-            view: view.clone(),
-            last_active: now,
-        });
-        self.cache().set_actor(Actor {
-            staff_id: Some(member.id),
-            name: member.name,
-        });
-        self.cache().record_audit("innlogget", &view.name, now).await?;
-        Ok(view)
+        Ok(member)
     }
 
     pub async fn logout(&self, now: DateTime<Utc>) -> Result<(), DeskError> {
@@ -181,6 +212,66 @@ impl Desk {
         }
         session.last_active = now;
         Ok(session.view.clone())
+    }
+
+    /// The logged-in person as the one acting (the window's commands); counts as activity.
+    pub fn acting(&self, now: DateTime<Utc>) -> Result<Acting, DeskError> {
+        let view = self.active_session(now)?;
+        Ok(Acting {
+            actor: Actor {
+                staff_id: Some(view.staff_id),
+                name: view.name,
+            },
+        })
+    }
+
+    /// A person at the command line, by the name in the staff list (case does not matter) and their
+    /// PIN, with the same lockout as the window. One command is not a session: no login is recorded,
+    /// only what the command does, under this name.
+    pub async fn act_as_staff(&self, name: &str, pin: &str, now: DateTime<Utc>) -> Result<Acting, DeskError> {
+        let wanted = name.trim().to_lowercase();
+        let member = self
+            .cache()
+            .staff()
+            .await?
+            .into_iter()
+            .find(|s| s.name.to_lowercase() == wanted)
+            .ok_or_else(|| {
+                DeskError::Login(format!(
+                    "«{}» står ikke i listen over ansatte på denne skranken.",
+                    name.trim()
+                ))
+            })?;
+        let member = self.check_pin(&member.id, pin, now).await?;
+        let actor = Actor {
+            staff_id: Some(member.id),
+            name: member.name,
+        };
+        self.cache().set_actor(actor.clone());
+        Ok(Acting { actor })
+    }
+
+    /// A script's identity, recorded in the audit log as `tjeneste NAME`: for jobs that run without a
+    /// person (nightly imports, exports). Anyone who can run the command line on this machine can use
+    /// it, as they can read the data folder; the log still says which job acted.
+    pub fn act_as_service(&self, name: &str) -> Result<Acting, DeskError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 60 || name.chars().any(char::is_control) {
+            return Err(DeskError::Login(
+                "Tjenestenavnet må være 1–60 vanlige tegn.".into(),
+            ));
+        }
+        let actor = Actor {
+            staff_id: None,
+            name: format!("tjeneste {name}"),
+        };
+        self.cache().set_actor(actor.clone());
+        Ok(Acting { actor })
+    }
+
+    /// Records what follows for `who`.
+    pub(crate) fn as_actor(&self, who: &Acting) {
+        self.cache().set_actor(who.actor());
     }
 
     /// Who is logged in, without counting as activity (the window asks this to know when to lock).

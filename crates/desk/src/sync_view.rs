@@ -74,7 +74,11 @@ impl Desk {
             .await?
             .into_iter()
             .map(|a| AttentionView {
-                customer: format!("{}, {}", a.customer_name, a.customer_phone),
+                customer: format!(
+                    "{}, {}",
+                    a.customer_name,
+                    crate::views::phone_text(&a.customer_phone)
+                ),
                 lines: a
                     .message
                     .iter()
@@ -121,7 +125,8 @@ impl Desk {
                 || "Aldri synkronisert".to_string(),
                 |t| format!("Sist synkronisert {}", oslo_time(t).format("%d.%m. %H:%M")),
             ),
-            error: live.and_then(|l| l.last_error.clone()),
+            // Not being paired is the headline's news, not an error: a stand-alone desk is fine.
+            error: live.filter(|l| !l.not_paired).and_then(|l| l.last_error.clone()),
             needs_pairing: live.is_some_and(|l| l.needs_pairing),
             overdue: oldest_minutes.is_some_and(|m| m >= 60),
             attention,
@@ -129,7 +134,13 @@ impl Desk {
     }
 
     /// Staff have told the customer about the order's flags or refusal.
-    pub async fn mark_attention_done(&self, order_number: &str, now: DateTime<Utc>) -> Result<(), DeskError> {
+    pub async fn mark_attention_done(
+        &self,
+        who: &crate::staff::Acting,
+        order_number: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), DeskError> {
+        self.as_actor(who);
         if self.cache.mark_attention_done(order_number, now).await? {
             Ok(())
         } else {

@@ -8,6 +8,17 @@ use skranke_core::order::{AddressDraft, CustomerDraft, LineDraft};
 use skranke_core::{Invalid, Money, OrderDraft};
 use skranke_desk::{Desk, DeskError, ErrorCode};
 
+/// The demo desk's person, as the window's logged-in staff member.
+async fn person(desk: &Desk) -> skranke_desk::Acting {
+    desk.act_as_staff(
+        skranke_desk::staff::DEMO_STAFF_NAME,
+        skranke_desk::staff::DEMO_PIN,
+        now(),
+    )
+    .await
+    .unwrap()
+}
+
 fn now() -> DateTime<Utc> {
     // Monday 23 November 2026, 10:00 in Oslo.
     DateTime::parse_from_rfc3339("2026-11-23T09:00:00Z")
@@ -105,7 +116,7 @@ async fn validation_reports_every_field_with_a_norwegian_label() {
     let desk = Desk::open(dir.path()).await.unwrap();
     let mut d = draft("FINNES-IKKE");
     d.customer.phone = "22 12 34 56".into(); // not a mobile: Vipps cannot reach it (F5, P5)
-    let err = desk.validate_order(&d, now()).await.unwrap_err();
+    let err = desk.check_draft(&d, now()).await.unwrap_err();
     assert_eq!(err.code(), ErrorCode::Invalid);
     let DeskError::Invalid(fields) = &err else {
         panic!("{err}")
@@ -134,7 +145,10 @@ async fn placed_orders_are_listed_shown_and_keep_the_fodselsnummer_apart() {
     let mut d = draft("UPC-1");
     d.payment_method = "klarna_faktura".into();
     d.customer.fodselsnummer = "158396 49859".into(); // Tenor synthetic, born 1996-03-15
-    let placed = desk.place_order(uuid::Uuid::new_v4(), &d, now()).await.unwrap();
+    let placed = desk
+        .place_order(&person(&desk).await, uuid::Uuid::new_v4(), &d, now())
+        .await
+        .unwrap();
     assert!(!placed.already_placed);
     // D5 + D3: supplier date Friday 4 December, Tromsø (3–5 days transit), dispatch within 2.
     assert_eq!(placed.promise_text, "onsdag 9.12.2026–tirsdag 15.12.2026");
@@ -191,11 +205,16 @@ async fn customers_are_found_by_phone_name_or_email_and_not_doubled() {
     kari.name = "Kari Østby".into();
     kari.phone = "412 34 567".into();
     kari.email = "kari.ostby@example.no".into();
-    let saved = desk.save_customer(&kari, now()).await.unwrap();
+    let saved = desk
+        .save_customer(&person(&desk).await, &kari, now())
+        .await
+        .unwrap();
     assert_eq!(saved.phone, "+4741234567");
     assert_eq!(saved.place, "TROMSØ");
     let ola = draft("X").customer;
-    desk.save_customer(&ola, now()).await.unwrap();
+    desk.save_customer(&person(&desk).await, &ola, now())
+        .await
+        .unwrap();
 
     for query in ["41234567", "+47 412 34", "Østby", "østby", "KARI.OSTBY@"] {
         let found = desk.find_customers(query).await.unwrap();
@@ -207,14 +226,20 @@ async fn customers_are_found_by_phone_name_or_email_and_not_doubled() {
     }
     // The same person again with a new address: the same customer, updated.
     kari.address.postcode = "0150".into();
-    let again = desk.save_customer(&kari, now()).await.unwrap();
+    let again = desk
+        .save_customer(&person(&desk).await, &kari, now())
+        .await
+        .unwrap();
     assert_eq!(again.id, saved.id);
     assert_eq!(again.place, "OSLO");
     assert_eq!(desk.find_customers("example.no").await.unwrap().len(), 2);
 
     kari.phone = "123".into();
     kari.address.postcode = "9999".into();
-    let err = desk.save_customer(&kari, now()).await.unwrap_err();
+    let err = desk
+        .save_customer(&person(&desk).await, &kari, now())
+        .await
+        .unwrap_err();
     let DeskError::Invalid(fields) = err else { panic!() };
     assert_eq!(
         fields.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(),
@@ -284,7 +309,10 @@ async fn the_form_previews_shows_payment_rules_and_keeps_its_draft_until_placed(
     );
     full.customer.email = String::new();
     assert!(reopened.preview(&full, now()).await.unwrap().ready);
-    reopened.place_order(id, &full, now()).await.unwrap();
+    reopened
+        .place_order(&person(&reopened).await, id, &full, now())
+        .await
+        .unwrap();
     assert_eq!(
         reopened.load_draft().await.unwrap(),
         None,
@@ -356,8 +384,14 @@ async fn d6_a_supplier_direct_product_from_the_catalog_file_to_the_confirmation(
     );
     assert_eq!(preview.lines[1].supplier_text, None);
     assert!(!preview.lines[0].promise_text.is_empty());
-    let placed = desk.place_order(uuid::Uuid::new_v4(), &d, now()).await.unwrap();
-    let pdf = desk.confirmation_pdf(&placed.order_number).await.unwrap();
+    let placed = desk
+        .place_order(&person(&desk).await, uuid::Uuid::new_v4(), &d, now())
+        .await
+        .unwrap();
+    let pdf = desk
+        .confirmation_pdf(&person(&desk).await, &placed.order_number, now())
+        .await
+        .unwrap();
     let text = std::process::Command::new("pdftotext")
         .args(["-layout"])
         .arg(&pdf)
@@ -369,4 +403,77 @@ async fn d6_a_supplier_direct_product_from_the_catalog_file_to_the_confirmation(
         text.contains("Leveres direkte fra leverandør, som kontakter deg."),
         "{text}"
     );
+}
+
+/// The window names a document by what it is; the desk resolves it inside its documents folder. A
+/// name that leads anywhere else (a folder, `..`, an absolute path, a link out of the folder) is
+/// refused as not found, and nothing is opened.
+#[tokio::test]
+async fn a_document_outside_the_documents_folder_is_refused() {
+    use skranke_desk::DocumentRef;
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    let file = dir.path().join("katalog.jsonl");
+    std::fs::write(&file, JSONL).unwrap();
+    desk.import_file(&file, now(), |_, _| {}).await.unwrap();
+    let who = person(&desk).await;
+    let placed = desk
+        .place_order(&who, uuid::Uuid::new_v4(), &draft("KAF-1"), now())
+        .await
+        .unwrap();
+    let pdf = desk
+        .confirmation_pdf(&who, &placed.order_number, now())
+        .await
+        .unwrap();
+    let confirmation = DocumentRef::Confirmation {
+        order_number: placed.order_number.clone(),
+    };
+    assert_eq!(
+        desk.document_path(&confirmation).unwrap(),
+        pdf.canonicalize().unwrap()
+    );
+
+    std::fs::write(dir.path().join("hemmelig.txt"), "x").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        dir.path().join("hemmelig.txt"),
+        desk.documents_dir().join("lenke.json"),
+    )
+    .unwrap();
+    let outside = [
+        DocumentRef::CustomerExport {
+            file_name: "../hemmelig.txt".into(),
+        },
+        DocumentRef::CustomerExport {
+            file_name: "../desk.sqlite3".into(),
+        },
+        DocumentRef::CustomerExport {
+            file_name: dir.path().join("hemmelig.txt").display().to_string(),
+        },
+        DocumentRef::CustomerExport {
+            file_name: "lenke.json".into(),
+        },
+        DocumentRef::CustomerExport {
+            file_name: "..".into(),
+        },
+        DocumentRef::Confirmation {
+            order_number: "../../hemmelig".into(),
+        },
+        DocumentRef::ReturnSlip {
+            order_number: placed.order_number.clone(),
+            return_no: 7,
+        },
+    ];
+    for document in outside {
+        let err = desk.document_path(&document).unwrap_err();
+        assert_eq!(err.code(), ErrorCode::NotFound, "{document:?}: {err}");
+        let opened = desk.open_document(&who, &document, now()).await;
+        assert!(
+            matches!(opened, Err(DeskError::DocumentNotFound(_))),
+            "{document:?}"
+        );
+    }
+    // A path the window might have sent is not even a document reference.
+    let from_window = serde_json::from_str::<DocumentRef>(r#"{"path": "/etc/passwd"}"#);
+    assert!(from_window.is_err());
 }

@@ -85,7 +85,12 @@ async fn a_stolen_desk_file_does_not_reveal_a_fodselsnummer_without_the_key() {
     // One faktura order placed (its fødselsnummer kept until the central store has it, P3) and the
     // next one half typed in the draft.
     let placed = desk
-        .place_order(uuid::Uuid::new_v4(), &faktura(PLACED_FNR), now())
+        .place_order(
+            &desk.act_as_service("test").unwrap(),
+            uuid::Uuid::new_v4(),
+            &faktura(PLACED_FNR),
+            now(),
+        )
         .await
         .unwrap();
     let draft_id = uuid::Uuid::new_v4();

@@ -4,8 +4,9 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use skranke_core::{mva_per_line, Money, PaymentMethod};
+use skranke_core::{Money, PaymentMethod};
 
+use crate::lines::payment_lines;
 use crate::{
     check_reference, read_answer, Created, PaymentEvent, PaymentProvider, PaymentRequest, ProviderError,
 };
@@ -84,74 +85,35 @@ fn category(method: PaymentMethod) -> &'static str {
     }
 }
 
-/// The KP session body: every line with its MVA, which adds up per rate to S2's figures. The shipping
-/// is one `shipping_fee` line per rate it takes (S2a), since a Klarna line carries one `tax_rate`.
+/// The KP session body: every line with its MVA, which adds up per rate to S2's figures.
 pub fn session_body(request: &PaymentRequest<'_>) -> serde_json::Value {
-    let order = request.order;
-    let amounts = order.totals.amounts_by_rate(&order.lines);
-    // D7a: an order delivered outside the MVA area carries no tax at all.
-    let outside = order.totals.outside_mva_area.is_some();
-    let taxes = if outside {
-        vec![Money::ZERO; amounts.len()]
-    } else {
-        mva_per_line(&amounts)
-    };
-    let tax_rate = |rate: skranke_core::MvaRate| if outside { 0 } else { rate.basis_points() };
-    let mut shipping = order.totals.shipping_shares();
-    if outside && shipping.len() > 1 {
-        // Untaxed, the shares' rates mean nothing to the provider: one shipping line.
-        shipping = vec![skranke_core::RateShare {
-            rate: shipping[0].rate,
-            amount: order.totals.shipping,
-        }];
-    }
-    let several_rates = shipping.len() > 1;
-    let mut lines: Vec<serde_json::Value> = order
-        .lines
+    let lines = payment_lines(request.order);
+    let order_lines: Vec<serde_json::Value> = lines
         .iter()
-        .zip(&taxes)
-        .map(|(l, tax)| {
+        .map(|l| {
             json!({
-                "type": "physical",
-                "reference": l.sku,
+                "type": if l.shipping { "shipping_fee" } else { "physical" },
+                "reference": l.id,
                 "name": l.name,
                 "quantity": l.quantity,
                 "unit_price": l.unit_price.ore(),
-                "tax_rate": tax_rate(l.mva_rate),
-                "total_amount": l.line_total.ore(),
+                "tax_rate": l.tax_rate,
+                "total_amount": l.total.ore(),
                 "total_discount_amount": 0,
-                "total_tax_amount": tax.ore(),
+                "total_tax_amount": l.tax.ore(),
             })
         })
         .collect();
-    for (share, tax) in shipping.iter().zip(&taxes[order.lines.len()..]) {
-        let name = if several_rates {
-            format!("{} ({} % MVA)", order.shipping.name, share.rate.percent())
-        } else {
-            order.shipping.name.clone()
-        };
-        lines.push(json!({
-            "type": "shipping_fee",
-            "reference": format!("frakt-{}", share.rate.percent()),
-            "name": name,
-            "quantity": 1,
-            "unit_price": share.amount.ore(),
-            "tax_rate": tax_rate(share.rate),
-            "total_amount": share.amount.ore(),
-            "total_discount_amount": 0,
-            "total_tax_amount": tax.ore(),
-        }));
-    }
-    let tax_total: Money = taxes.iter().copied().sum();
+    let tax_total: Money = lines.iter().map(|l| l.tax).sum();
     json!({
         "acquiring_channel": "TELESALES",
         "intent": "buy",
         "purchase_country": "NO",
         "purchase_currency": "NOK",
         "locale": "nb-NO",
-        "order_amount": order.totals.total.ore(),
+        "order_amount": request.order.totals.total.ore(),
         "order_tax_amount": tax_total.ore(),
-        "order_lines": lines,
+        "order_lines": order_lines,
         "merchant_reference1": request.order_number,
         "merchant_reference2": request.reference,
     })

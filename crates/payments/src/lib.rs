@@ -5,13 +5,14 @@
 //! against `skranke-fakepay`, which answers in the same shapes.
 
 mod klarna;
-mod lifecycle;
+mod lines;
 mod vipps;
 mod webhook;
 
 pub use klarna::{session_body as klarna_session_body, KlarnaClient, KlarnaConfig, KlarnaStatusUpdate};
-pub use lifecycle::{PaymentEvent, PaymentState};
-pub use vipps::{VippsClient, VippsConfig, VippsWebhookEvent};
+pub use lines::{payment_lines, PaymentLine};
+pub use skranke_core::payment_state::{PaymentEvent, PaymentState};
+pub use vipps::{payment_body as vipps_payment_body, VippsClient, VippsConfig, VippsWebhookEvent};
 pub use webhook::{sign_vipps_webhook, verify_vipps_webhook, VippsSignature, WebhookError};
 
 use skranke_core::{Money, PaymentMethod, ValidOrder};

@@ -1,6 +1,6 @@
 //! S2, S2a, D7a: for any basket, the MVA per rate the confirmation prints (`ValidOrder::totals.mva`)
-//! equals the MVA of the lines sent to the payment provider, to the øre; an order sold without MVA
-//! (Svalbard) sends no tax at all.
+//! equals the MVA of the lines sent to the payment providers (Klarna's `order_lines`, Vipps' receipt),
+//! to the øre; an order sold without MVA (Svalbard) sends no tax at all.
 
 use chrono::NaiveDate;
 use proptest::prelude::*;
@@ -8,7 +8,7 @@ use skranke_core::order::{validate_order, AddressDraft, CustomerDraft, LineDraft
 use skranke_core::policy::{ShippingKind, ShippingMethod};
 use skranke_core::{Availability, Money, MvaRate, OrderDraft, PaymentMethod, Product, ShopPolicy};
 use skranke_payments::klarna_session_body as session_body;
-use skranke_payments::PaymentRequest;
+use skranke_payments::{vipps_payment_body, PaymentRequest};
 
 fn product(i: usize, price: i64, rate: usize) -> Product {
     Product {
@@ -75,12 +75,13 @@ proptest! {
             &policy,
         )
         .unwrap();
-        let body = session_body(&PaymentRequest {
+        let request = PaymentRequest {
             reference: "OSL1-000001-1",
             order_number: "OSL1-000001",
             method: PaymentMethod::Kort,
             order: &order,
-        });
+        };
+        let body = session_body(&request);
         let lines = body["order_lines"].as_array().unwrap();
         let amount: i64 = lines.iter().map(|l| l["total_amount"].as_i64().unwrap()).sum();
         prop_assert_eq!(amount, order.totals.total.ore());
@@ -109,5 +110,36 @@ proptest! {
         for l in lines.iter().filter(|l| l["type"] == "shipping_fee" && !svalbard) {
             prop_assert!(order.lines.iter().any(|o| l["tax_rate"] == o.mva_rate.basis_points()));
         }
+        // The same figures on Vipps' receipt (Order Management's `Receipt` inside the ePayment body).
+        let vipps = vipps_payment_body(&request);
+        prop_assert_eq!(vipps["amount"]["value"].as_i64(), Some(order.totals.total.ore()));
+        let receipt = vipps["receipt"]["orderLines"].as_array().unwrap();
+        prop_assert_eq!(receipt.len(), lines.len());
+        let sum = |field: &str, rate: Option<i64>| -> i64 {
+            receipt
+                .iter()
+                .filter(|l| rate.is_none_or(|r| l["taxRate"] == r))
+                .map(|l| l[field].as_i64().unwrap())
+                .sum()
+        };
+        prop_assert_eq!(sum("totalAmount", None), order.totals.total.ore());
+        prop_assert_eq!(sum("totalTaxAmount", None), tax);
+        for mva in &order.totals.mva {
+            let rate = Some(mva.rate.basis_points());
+            prop_assert_eq!(sum("totalTaxAmount", rate), mva.mva.ore(), "{:?}", mva.rate);
+            prop_assert_eq!(sum("totalAmountExcludingTax", rate), mva.total_incl.ore() - mva.mva.ore());
+        }
+        for l in receipt {
+            prop_assert_eq!(
+                l["totalAmount"].as_i64().unwrap(),
+                l["totalAmountExcludingTax"].as_i64().unwrap() + l["totalTaxAmount"].as_i64().unwrap()
+            );
+        }
+        let shipping: i64 = receipt
+            .iter()
+            .filter(|l| l["isShipping"] == true)
+            .map(|l| l["totalAmount"].as_i64().unwrap())
+            .sum();
+        prop_assert_eq!(shipping, order.totals.shipping.ore());
     }
 }

@@ -83,10 +83,13 @@ fn renderings_match_the_references() {
 #[test]
 fn a_moved_block_is_caught() {
     let policy = ShopPolicy::default();
-    let order = fixture::order(4, "klarna_faktura", fixture::FNR);
-    let mut other = order.clone();
-    other.customer.name = "Ola Nordmann med et mye lengre navn enn før, og en adresse til".into();
-    other.delivery_address.line2 = "c/o Ekstra linje som flytter alt under".into();
+    let catalog = fixture::products(4);
+    let mut draft = fixture::draft_of(&catalog, "klarna_faktura", fixture::FNR);
+    draft.customer.name = "Ola Nordmann med et mye lengre navn enn før, og en adresse til".into();
+    if let Some(delivery) = draft.delivery_address.as_mut() {
+        delivery.line2 = "c/o Ekstra linje som flytter alt under".into();
+    }
+    let other = fixture::validated(&catalog, &draft);
     let d = OrderDocument {
         order_number: fixture::ORDER_NUMBER,
         order: &other,

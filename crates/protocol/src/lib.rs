@@ -10,6 +10,7 @@ mod pairing;
 mod payload;
 mod pull;
 mod push;
+mod states;
 
 pub use admin::SetStatusRequest;
 pub use error::{ErrorBody, ErrorCode};
@@ -26,6 +27,7 @@ pub use push::{
     payload_sha256, Flag, Mutation, MutationKind, MutationResult, Outcome, PushRequest, PushResponse,
     QueueReport, Rejection, RejectionCode,
 };
+pub use states::{EmailState, OrderState, PaymentStateCode};
 
 /// Largest request body the central store reads (a push of 100 orders fits many times over).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::Flag;
+use crate::{EmailState, Flag, OrderState, PaymentStateCode};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -125,9 +125,9 @@ pub struct AvailabilityRow {
 pub struct OrderStatusRow {
     pub order_id: Uuid,
     pub order_number: String,
-    /// `under_behandling`, `sendt`, `levert` or `kansellert` (D8).
-    pub status: String,
-    /// The Norwegian text the customer sees (D8).
+    pub status: OrderState,
+    /// The Norwegian text the customer sees (D8), for desks older than the typed states; a desk shows
+    /// [`OrderState::text`].
     pub status_text: String,
     pub tracking_number: Option<String>,
     /// What the central store flagged when it accepted the order.
@@ -157,9 +157,9 @@ pub struct StaffRow {
 pub struct PaymentStatus {
     /// `vipps`, `klarna_faktura`, `klarna_delbetaling` or `kort`.
     pub method: String,
-    /// `requested`, `sent`, `reserved`, `captured`, `refunded`, `expired`, `declined`, `cancelled`, `failed`.
-    pub state: String,
-    /// What staff read ("venter på betaling", "reservert", ...).
+    pub state: PaymentStateCode,
+    /// What staff read ("venter på betaling", "reservert", ...), for desks older than the typed
+    /// states; a desk shows [`PaymentStateCode::text`].
     pub text: String,
     /// Why it failed, when it did.
     pub detail: Option<String>,
@@ -168,8 +168,7 @@ pub struct PaymentStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EmailStatus {
-    /// `pending`, `sent`, `bounced` or `none` (no address).
-    pub state: String,
+    pub state: EmailState,
     pub recipient: Option<String>,
     /// The mail server's answer when it did not go out.
     pub detail: Option<String>,

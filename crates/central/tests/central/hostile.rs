@@ -1,6 +1,6 @@
 use skranke_protocol::MutationKind;
 
-use crate::support::{catalog, mutation, order_placed, push_body, valid_order, TestServer};
+use crate::support::{catalog, mutation, order_placed, push_body, tampered, valid_order, TestServer};
 
 #[tokio::test]
 async fn hostile_bodies_get_a_typed_4xx_and_write_nothing() {
@@ -139,31 +139,19 @@ async fn hostile_bodies_get_a_typed_4xx_and_write_nothing() {
     }
 
     // A huge name inside an order is the order's problem: rejected, recorded, never a 5xx.
-    let mut long = order.clone();
-    long.customer.name = "N".repeat(300_000);
-    let body = push_body(
-        &desk,
-        vec![mutation(
-            1,
-            MutationKind::OrderPlaced,
-            &order_placed("OSL1-000001", &long),
-        )],
-    );
+    let long = tampered(&order_placed("OSL1-000001", &order), |o| {
+        o["order"]["customer"]["name"] = serde_json::json!("N".repeat(300_000));
+    });
+    let body = push_body(&desk, vec![mutation(1, MutationKind::OrderPlaced, &long)]);
     let r = s.post_json("/v1/push", Some(&desk.token), &body).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["results"][0]["rejection"]["code"], "invalid_payload");
     assert_eq!(s.count("orders").await, 0);
     // A NUL inside a payload cannot be stored by PostgreSQL: a rejection, not a 500.
-    let mut nul = order.clone();
-    nul.note = "før\u{0}etter".into();
-    let body = push_body(
-        &desk,
-        vec![mutation(
-            2,
-            MutationKind::OrderPlaced,
-            &order_placed("OSL1-000002", &nul),
-        )],
-    );
+    let nul = tampered(&order_placed("OSL1-000002", &order), |o| {
+        o["order"]["note"] = serde_json::json!("før\u{0}etter");
+    });
+    let body = push_body(&desk, vec![mutation(2, MutationKind::OrderPlaced, &nul)]);
     let r = s.post_json("/v1/push", Some(&desk.token), &body).await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["results"][0]["outcome"], "rejected");

@@ -3,7 +3,6 @@
 //! "sent" note with the tracking number.
 
 use mail_parser::{MessageParser, MimeHeaders};
-use skranke_core::{Email, PaymentMethod};
 use skranke_protocol::{ConfirmationResent, MutationKind};
 
 use crate::support::*;
@@ -37,9 +36,10 @@ async fn one_confirmation_with_the_pdf_also_when_the_server_refuses_the_first_tr
     let products = catalog(5);
     s.import(&products).await;
     let desk = s.pair("OSL").await;
-    let mut order = valid_order(&products[..2]);
-    order.payment_method = PaymentMethod::Vipps;
-    order.customer.email = Some(Email::parse("kari@example.no").unwrap());
+    let order = valid_order_with(&products[..2], |d| {
+        d.payment_method = "vipps".into();
+        d.customer.email = "kari@example.no".into();
+    });
     let placed = order_placed("OSL1-000001", &order);
     let m = mutation(1, MutationKind::OrderPlaced, &placed);
     // Pushed twice (the desk lost the first answer): still one order, one mail.
@@ -107,8 +107,9 @@ async fn a_bounced_address_is_shown_and_a_corrected_resend_goes_out() {
     let products = catalog(5);
     s.import(&products).await;
     let desk = s.pair("OSL").await;
-    let mut order = valid_order(&products[..1]);
-    order.customer.email = Some(Email::parse("kari.finnes-ikke@example.no").unwrap());
+    let order = valid_order_with(&products[..1], |d| {
+        d.customer.email = "kari.finnes-ikke@example.no".into()
+    });
     let placed = order_placed("OSL1-000001", &order);
     s.push(&desk, vec![mutation(1, MutationKind::OrderPlaced, &placed)])
         .await;

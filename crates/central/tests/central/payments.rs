@@ -2,7 +2,7 @@
 //! that every webhook ends in the right state once.
 
 use serde_json::Value;
-use skranke_core::{Email, Money, MvaRate, PaymentMethod, PhoneNumber, ValidOrder};
+use skranke_core::{Money, MvaRate, PaymentMethod, ValidOrder};
 use skranke_payments::{PaymentProvider, PaymentRequest, ProviderError};
 use skranke_protocol::{MutationKind, OrderPlaced, PaymentRequested, ReturnRegistered};
 use uuid::Uuid;
@@ -12,9 +12,10 @@ use crate::support::*;
 /// An order paid with `method`, with an e-mail address.
 fn order_with(method: PaymentMethod) -> (Vec<skranke_core::Product>, ValidOrder) {
     let products = catalog(5);
-    let mut order = valid_order(&products[..2]);
-    order.payment_method = method;
-    order.customer.email = Some(Email::parse("kari@example.no").unwrap());
+    let order = valid_order_with(&products[..2], |d| {
+        d.payment_method = method.code().into();
+        d.customer.email = "kari@example.no".into();
+    });
     (products, order)
 }
 
@@ -103,17 +104,7 @@ async fn vipps_push_reserve_capture_refund() {
         order_id: placed.order_id,
         return_no: 1,
         created_at_utc: at(),
-        ret: skranke_core::ValidReturn {
-            lines: vec![skranke_core::return_request::ReturnLine {
-                line_no: 1,
-                sku: order.lines[0].sku.clone(),
-                name: order.lines[0].name.clone(),
-                quantity: 1,
-                reason: skranke_core::ReturnReason::Angrerett,
-            }],
-            description: String::new(),
-            received: None,
-        },
+        ret: valid_return(&order, &[(1, 1)]),
     };
     let r = s
         .push(&desk, vec![mutation(2, MutationKind::ReturnRegistered, &ret)])
@@ -133,26 +124,10 @@ async fn vipps_push_reserve_capture_refund() {
         order_id: placed.order_id,
         return_no: 2,
         created_at_utc: at(),
-        ret: skranke_core::ValidReturn {
-            lines: vec![
-                skranke_core::return_request::ReturnLine {
-                    line_no: 1,
-                    sku: order.lines[0].sku.clone(),
-                    name: order.lines[0].name.clone(),
-                    quantity: order.lines[0].quantity - 1,
-                    reason: skranke_core::ReturnReason::Angrerett,
-                },
-                skranke_core::return_request::ReturnLine {
-                    line_no: 2,
-                    sku: order.lines[1].sku.clone(),
-                    name: order.lines[1].name.clone(),
-                    quantity: order.lines[1].quantity,
-                    reason: skranke_core::ReturnReason::Angrerett,
-                },
-            ],
-            description: String::new(),
-            received: None,
-        },
+        ret: valid_return(
+            &order,
+            &[(1, order.lines[0].quantity - 1), (2, order.lines[1].quantity)],
+        ),
     };
     assert!(order.totals.shipping > Money::ZERO);
     let r = s
@@ -171,8 +146,13 @@ async fn vipps_push_reserve_capture_refund() {
 #[tokio::test]
 async fn a_landline_is_refused_before_any_request() {
     let s = TestServer::start_with_providers(None).await;
-    let (products, mut order) = order_with(PaymentMethod::Vipps);
-    order.customer.phone = PhoneNumber::parse("22123456").unwrap();
+    // Placed with faktura: the desk refuses Vipps for a landline.
+    let products = catalog(5);
+    let order = valid_order_with(&products[..2], |d| {
+        d.payment_method = "klarna_faktura".into();
+        d.customer.phone = "22123456".into();
+        d.customer.email = "kari@example.no".into();
+    });
     let vipps = s.state.integrations.vipps.as_ref().unwrap();
     let refused = vipps
         .create(&PaymentRequest {
@@ -185,8 +165,7 @@ async fn a_landline_is_refused_before_any_request() {
     assert!(matches!(refused, Err(ProviderError::NotMobile(_))), "{refused:?}");
     assert_eq!(s.fake_log().await["requests"], serde_json::json!([]));
 
-    // Placed with faktura (the desk refuses Vipps for a landline), then staff try to switch to Vipps.
-    order.payment_method = PaymentMethod::KlarnaFaktura;
+    // Staff try to switch the order to Vipps.
     let (desk, placed) = place(&s, &order, &products).await;
     let switch = PaymentRequested {
         order_id: placed.order_id,
@@ -233,8 +212,7 @@ async fn a_klarna_link_carries_the_right_amounts_and_mva_per_line() {
     products[1].mva_rate = MvaRate::Food;
     products[2].price = Money::from_ore(101);
     products[2].mva_rate = MvaRate::General;
-    let mut order = valid_order(&products[..3]);
-    order.payment_method = PaymentMethod::KlarnaFaktura;
+    let order = order_paid_with(&products[..3], PaymentMethod::KlarnaFaktura);
     let (_, _) = place(&s, &order, &products).await;
     s.work_outboxes().await;
     assert_eq!(state_of(&s, "OSL1-000001-1").await.0, "sent");
@@ -282,6 +260,54 @@ async fn a_klarna_link_carries_the_right_amounts_and_mva_per_line() {
     assert_eq!(session["distributions"], serde_json::json!(["sms:+4741234567"]));
 }
 
+/// S2, S2a: a Vipps push carries the order as its receipt (ePayment's `receipt`), which the fake checks
+/// against Order Management's schema; per rate, its MVA is the MVA the confirmation prints, and the
+/// shipping, split over a 25 %/15 % basket, is marked as shipping.
+#[tokio::test]
+async fn a_vipps_request_carries_the_receipt_with_the_confirmations_mva() {
+    let s = TestServer::start_with_providers(None).await;
+    let mut products = catalog(5);
+    products[0].price = Money::from_ore(99);
+    products[0].mva_rate = MvaRate::General;
+    products[1].price = Money::from_ore(333);
+    products[1].mva_rate = MvaRate::Food;
+    let order = order_paid_with(&products[..2], PaymentMethod::Vipps);
+    let (_, _) = place(&s, &order, &products).await;
+    s.work_outboxes().await;
+    assert_eq!(state_of(&s, "OSL1-000001-1").await.0, "sent");
+
+    let log = s.fake_log().await;
+    let request = &log["vipps"]["OSL1-000001-1"]["request"];
+    assert_eq!(request["amount"]["value"], order.totals.total.ore());
+    let receipt = &request["receipt"];
+    assert_eq!(receipt["bottomLine"]["currency"], "NOK");
+    assert_eq!(receipt["bottomLine"]["receiptNumber"], "OSL1-000001");
+    let lines = receipt["orderLines"].as_array().unwrap();
+    let shipping_shares = order.totals.shipping_shares();
+    assert_eq!(shipping_shares.len(), 2, "the basket has two rates");
+    assert_eq!(lines.len(), order.lines.len() + shipping_shares.len());
+    for (line, ours) in lines.iter().zip(&order.lines) {
+        assert_eq!(line["id"], ours.sku);
+        assert_eq!(line["totalAmount"], ours.line_total.ore());
+        assert_eq!(line["taxRate"], ours.mva_rate.basis_points());
+        assert_eq!(line["unitInfo"]["quantity"], ours.quantity.to_string());
+        assert_eq!(line["isShipping"], false);
+    }
+    for (line, share) in lines[order.lines.len()..].iter().zip(&shipping_shares) {
+        assert_eq!(line["isShipping"], true);
+        assert_eq!(line["totalAmount"], share.amount.ore());
+        assert_eq!(line["taxRate"], share.rate.basis_points());
+    }
+    for mva in &order.totals.mva {
+        let of_rate: i64 = lines
+            .iter()
+            .filter(|l| l["taxRate"] == mva.rate.basis_points())
+            .map(|l| l["totalTaxAmount"].as_i64().unwrap())
+            .sum();
+        assert_eq!(of_rate, mva.mva.ore(), "{:?}", mva.rate);
+    }
+}
+
 /// Expiry, a decline and a duplicated webhook each end in the right state, once.
 #[tokio::test]
 async fn expiry_decline_and_a_duplicate_webhook_each_end_once() {
@@ -297,8 +323,7 @@ async fn expiry_decline_and_a_duplicate_webhook_each_end_once() {
     ];
     let mut mutations = Vec::new();
     for (i, method) in methods.iter().enumerate() {
-        let mut order = valid_order(&products[..1]);
-        order.payment_method = *method;
+        let order = order_paid_with(&products[..1], *method);
         let placed = order_placed(&format!("OSL1-00000{}", i + 1), &order);
         mutations.push(mutation(
             i64::try_from(i).unwrap() + 1,

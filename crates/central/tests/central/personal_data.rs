@@ -16,8 +16,7 @@ async fn f8_export_and_forget_keep_only_sales_inside_the_retention() {
     s.import(&products).await;
     let desk = s.pair("OSL").await;
     let kari = valid_order(&products[..2]);
-    let mut ola = kari.clone();
-    ola.customer.phone = skranke_core::PhoneNumber::parse("98765432").unwrap();
+    let ola = valid_order_with(&products[..2], |d| d.customer.phone = "98765432".into());
 
     let placed = |number: &str, order: &skranke_core::ValidOrder, at: &str| {
         let mut p = order_placed(number, order);

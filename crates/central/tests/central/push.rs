@@ -2,7 +2,10 @@ use chrono::Utc;
 use skranke_protocol::{MutationKind, OrderCancelled, PushResponse, ReturnRegistered};
 use uuid::Uuid;
 
-use crate::support::{at, catalog, mutation, order_placed, push_body, valid_order, TestServer, ADMIN_TOKEN};
+use crate::support::{
+    at, catalog, mutation, order_placed, push_body, tampered, valid_order, valid_return, TestServer,
+    ADMIN_TOKEN,
+};
 
 #[tokio::test]
 async fn the_same_mutation_three_times_makes_one_order() {
@@ -135,19 +138,16 @@ async fn business_rejections_are_recorded_and_still_advance_seq() {
     s.import(&products).await;
     let desk = s.pair("OSL").await;
     let order = valid_order(&products[..1]);
-    let mut tampered = order.clone();
-    tampered.totals.total = skranke_core::Money::from_ore(1);
+    let wrong_total = tampered(&order_placed("OSL1-000002", &order), |o| {
+        o["order"]["totals"]["total"] = serde_json::to_value(skranke_core::Money::from_ore(1)).unwrap();
+    });
     let body = push_body(
         &desk,
         vec![
             // Not this device's series.
             mutation(1, MutationKind::OrderPlaced, &order_placed("BRG1-000001", &order)),
             // Totals that do not add up.
-            mutation(
-                2,
-                MutationKind::OrderPlaced,
-                &order_placed("OSL1-000002", &tampered),
-            ),
+            mutation(2, MutationKind::OrderPlaced, &wrong_total),
             // Not an order at all.
             mutation(
                 3,
@@ -364,17 +364,7 @@ async fn returns_are_checked_against_what_was_bought() {
         order_id: placed.order_id,
         return_no: 1,
         created_at_utc: at(),
-        ret: skranke_core::ValidReturn {
-            lines: vec![skranke_core::return_request::ReturnLine {
-                line_no: 1,
-                sku: products[0].sku.clone(),
-                name: products[0].name.clone(),
-                quantity: qty,
-                reason: skranke_core::ReturnReason::Angrerett,
-            }],
-            description: String::new(),
-            received: None,
-        },
+        ret: valid_return(&order, &[(1, qty)]),
     };
     let mut second = ret(2);
     second.return_no = 2;
@@ -392,6 +382,55 @@ async fn returns_are_checked_against_what_was_bought() {
     assert_eq!(r.body["results"][1]["outcome"], "applied");
     assert_eq!(r.body["results"][2]["rejection"]["code"], "return_exceeds_order");
     assert_eq!(s.count("returns").await, 1);
+}
+
+/// R3: one return payload with two lines for the same order line (2 + 2 of 3 bought), as a tampered or
+/// broken desk could send it: core's judge counts them together, so it is refused and not recorded.
+/// (The central store's own copy of the rule judged each line alone and took it.)
+#[tokio::test]
+async fn one_return_with_two_lines_for_the_same_order_line_is_judged_as_their_sum() {
+    let s = TestServer::start().await;
+    let products = catalog(5);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let draft = skranke_demo::phone_order(&products[..1], 3);
+    let order = skranke_core::order::validate_order(
+        &draft,
+        |sku| products.iter().find(|p| p.sku == sku).cloned(),
+        crate::support::today().and_hms_opt(10, 0, 0).unwrap(),
+        &skranke_core::ShopPolicy::default(),
+    )
+    .unwrap();
+    assert_eq!(order.lines[0].quantity, 3);
+    let placed = order_placed("OSL1-000001", &order);
+    let line = |quantity: u32| {
+        serde_json::json!({"line_no": 1, "sku": products[0].sku, "name": products[0].name,
+                           "quantity": quantity, "reason": "angrerett"})
+    };
+    // Built as JSON: core would never produce it.
+    let payload = serde_json::json!({
+        "return_id": Uuid::now_v7(), "order_id": placed.order_id, "return_no": 1,
+        "created_at_utc": at(),
+        "return": {"lines": [line(2), line(2)], "description": "", "received": null},
+    });
+    let r = s
+        .push(
+            &desk,
+            vec![
+                mutation(1, MutationKind::OrderPlaced, &placed),
+                mutation(2, MutationKind::ReturnRegistered, &payload),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
+    assert_eq!(r.body["results"][1]["outcome"], "rejected", "{}", r.body);
+    assert_eq!(r.body["results"][1]["rejection"]["code"], "return_exceeds_order");
+    assert_eq!(
+        s.count("returns").await,
+        0,
+        "nothing recorded, so nothing refunded"
+    );
 }
 
 #[tokio::test]

@@ -293,7 +293,22 @@ pub fn catalog(n: usize) -> Vec<Product> {
 
 /// An order the desk rules accept, for the given catalog lines (quantity 2 each).
 pub fn valid_order(products: &[Product]) -> ValidOrder {
-    let draft = skranke_demo::phone_order(products, 2);
+    valid_order_with(products, |_| {})
+}
+
+/// The same order with the draft changed first (another payment method, an e-mail address), so the
+/// order is still one core accepted. Credit methods get an adult's fødselsnummer (P2, P3).
+pub fn valid_order_with(
+    products: &[Product],
+    edit: impl FnOnce(&mut skranke_core::OrderDraft),
+) -> ValidOrder {
+    let mut draft = skranke_demo::phone_order(products, 2);
+    edit(&mut draft);
+    if skranke_core::PaymentMethod::from_code(&draft.payment_method).is_some_and(|m| m.is_credit())
+        && draft.customer.fodselsnummer.is_empty()
+    {
+        draft.customer.fodselsnummer = "15839649859".into();
+    }
     skranke_core::order::validate_order(
         &draft,
         |sku| products.iter().find(|p| p.sku == sku).cloned(),
@@ -301,6 +316,38 @@ pub fn valid_order(products: &[Product]) -> ValidOrder {
         &ShopPolicy::default(),
     )
     .unwrap()
+}
+
+/// An order paid with `method`, for the given catalog lines.
+pub fn order_paid_with(products: &[Product], method: skranke_core::PaymentMethod) -> ValidOrder {
+    valid_order_with(products, |d| d.payment_method = method.code().into())
+}
+
+/// A return core accepts for `order` with nothing returned before: `(line_no, quantity)` each, for
+/// angrerett. Built through core, as a desk builds it.
+pub fn valid_return(order: &ValidOrder, lines: &[(u32, u32)]) -> skranke_core::ValidReturn {
+    let draft = skranke_core::ReturnDraft {
+        lines: lines
+            .iter()
+            .map(
+                |&(line_no, quantity)| skranke_core::return_request::ReturnLineDraft {
+                    line_no,
+                    quantity: i64::from(quantity),
+                    reason: "angrerett".into(),
+                },
+            )
+            .collect(),
+        ..Default::default()
+    };
+    skranke_core::return_request::validate_return(&order.lines, &vec![0; order.lines.len()], &draft).unwrap()
+}
+
+/// An `order_placed` payload as a broken or hostile desk could send it: the JSON of a real one, edited
+/// (a `ValidOrder` itself cannot be changed outside core).
+pub fn tampered(placed: &OrderPlaced, edit: impl FnOnce(&mut serde_json::Value)) -> serde_json::Value {
+    let mut json = serde_json::to_value(placed).unwrap();
+    edit(&mut json);
+    json
 }
 
 pub fn order_placed(number: &str, order: &ValidOrder) -> OrderPlaced {

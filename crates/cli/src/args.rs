@@ -1,0 +1,201 @@
+//! The command line: what `skranke` accepts, with its help texts in Norwegian.
+
+use std::path::PathBuf;
+
+use chrono::Utc;
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "skranke",
+    version,
+    about = "Skranke: ordreskranken for telefonordrer (uten vindu)"
+)]
+pub(crate) struct Cli {
+    /// Datamappen (standard: SKRANKE_DATA_DIR eller operativsystemets datamappe).
+    #[arg(long, global = true, value_name = "MAPPE")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Hvem som handler: navnet i listen over ansatte. PIN-en spørres om i terminalen (eller leses fra
+    /// SKRANKE_PIN i skript). Kreves for alt som endrer, skriver ut eller eksporterer.
+    #[arg(
+        long,
+        global = true,
+        env = "SKRANKE_STAFF",
+        value_name = "NAVN",
+        conflicts_with = "service"
+    )]
+    pub(crate) staff: Option<String>,
+    /// En navngitt tjeneste for skript uten en person (for eksempel en nattlig eksport); står som
+    /// «tjeneste NAVN» i revisjonsloggen.
+    #[arg(long, global = true, env = "SKRANKE_SERVICE", value_name = "NAVN")]
+    pub(crate) service: Option<String>,
+    /// The time to act at (RFC 3339) instead of the clock: for tests and reproducible demos.
+    #[arg(long, global = true, hide = true)]
+    pub(crate) now: Option<chrono::DateTime<Utc>>,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Lager en realistisk norsk demokatalog og importerer den (eller skriver den til en fil).
+    DemoCatalog {
+        /// Antall produkter.
+        #[arg(short = 'n', long, default_value_t = 5_000)]
+        count: usize,
+        /// Skriv katalogen som JSON lines til denne filen i stedet for å importere den.
+        #[arg(long, value_name = "FIL")]
+        output: Option<PathBuf>,
+    },
+    /// Importerer en katalog (CSV eller JSON lines; se README).
+    Import { file: PathBuf },
+    /// Søker i katalogen på navn, merke, varenummer eller EAN.
+    Search {
+        #[arg(required = true)]
+        text: Vec<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Ordrer: plasser, list, vis.
+    #[command(subcommand)]
+    Order(OrderCommand),
+    /// Dokumenter: ordrebekreftelse og returseddel (PDF i datamappen).
+    #[command(subcommand)]
+    Pdf(PdfCommand),
+    /// Demo: demokatalog ved tom database, søk og en eksempelordre.
+    Demo,
+    /// Revisjonsloggen: kontroller at ingen hendelse er endret eller slettet.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Synkronisering med sentralen: par, synk nå, status.
+    #[command(subcommand)]
+    Sync(SyncCommand),
+    /// Personvern (F8): vis en kunde alt skranken har om dem, eller slett det loven ikke krever.
+    #[command(subcommand)]
+    Customer(CustomerCommand),
+    /// Nøkkelen som krypterer fødselsnumre og utkastet.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Når nøkkelen er tapt for godt: lager en ny. Fødselsnumre som ikke er sendt og utkastet kan
+    /// ikke leses av noen lenger og slettes; ordrene er som før.
+    Reset {
+        /// Bekreft (kan ikke angres).
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CustomerCommand {
+    /// Skriver alt skranken har om kunden med dette telefonnummeret, som JSON.
+    Export {
+        phone: String,
+        /// Skriv til denne filen i stedet for til skjermen.
+        #[arg(long, value_name = "FIL")]
+        output: Option<PathBuf>,
+    },
+    /// Sletter kunden: kunderegisteret, fødselsnummer og salg eldre enn oppbevaringstiden.
+    Forget {
+        phone: String,
+        /// Bekreft slettingen (den kan ikke angres).
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AuditCommand {
+    /// Regner ut hele kjeden på nytt; feiler (kode 1) og peker på hendelsen hvis noe er endret.
+    Verify,
+    /// Viser de nyeste hendelsene: når, hvem, hva.
+    Show {
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SyncCommand {
+    /// Parer skranken med sentralen: adressen og engangskoden fra sentralen.
+    Pair {
+        url: String,
+        code: String,
+        /// Skrankens navn i sentralens liste.
+        #[arg(long, default_value = "Skranke")]
+        name: String,
+    },
+    /// Sender ordrer som ikke er sendt, og henter katalog, tilgjengelighet og ordrestatus.
+    Now,
+    /// Viser paring, ordrer som ikke er sendt, og siste synkronisering.
+    Status,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PdfCommand {
+    /// Skriver ordrebekreftelsen til datamappen.
+    Confirmation {
+        order: String,
+        /// Åpne PDF-en i systemets PDF-leser.
+        #[arg(long)]
+        open: bool,
+        /// Skriv ut på standardskriveren.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Registrerer en retur og skriver returseddelen.
+    Return {
+        order: String,
+        /// Linje:antall:årsak, for eksempel 1:2:angrerett (årsak: angrerett, reklamasjon, transportskade, feil_vare).
+        #[arg(long = "line", required = true, value_name = "LINJE:ANTALL:ÅRSAK")]
+        lines: Vec<String>,
+        /// Kundens beskrivelse.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Dagen kunden mottok varene (ÅÅÅÅ-MM-DD), for angrefristen.
+        #[arg(long)]
+        received: Option<chrono::NaiveDate>,
+        /// Returens id (UUID): samme id to ganger registrerer returen bare én gang.
+        #[arg(long)]
+        id: Option<uuid::Uuid>,
+        #[arg(long)]
+        open: bool,
+        #[arg(long)]
+        print: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OrderCommand {
+    /// Plasserer ordren i FIL.json og skriver ordrenummer og leveringsløfte.
+    Place {
+        file: PathBuf,
+        /// Ordrens id (UUID): samme id to ganger gir samme ordre, aldri en ny.
+        #[arg(long)]
+        id: Option<uuid::Uuid>,
+    },
+    /// Lister ordrer, nyeste først; søk på ordrenummer, telefon eller navn.
+    List {
+        text: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+    /// Viser én ordre.
+    Show { number: String },
+    /// Sender betalingsforespørselen på nytt, eller med en annen betalingsmåte (P5).
+    Pay {
+        number: String,
+        /// vipps, kort, klarna_faktura eller klarna_delbetaling.
+        #[arg(long)]
+        method: String,
+    },
+    /// Sender ordrebekreftelsen på e-post på nytt, eventuelt til en rettet adresse.
+    ResendEmail {
+        number: String,
+        #[arg(long, default_value = "")]
+        email: String,
+    },
+}

@@ -1,0 +1,270 @@
+//! The fake Klarna Payments, Hosted Payment Page and Order Management APIs, checking what Klarna
+//! checks: the credentials, amounts in øre adding up with MVA per line, and idempotency keys.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::{header, idempotent, reply, Fake, FakeKlarnaSession};
+
+/// Klarna's error shape.
+fn klarna_error(status: StatusCode, code: &str, message: &str) -> (StatusCode, Value) {
+    (
+        status,
+        json!({"error_code": code, "error_messages": [message], "correlation_id": uuid::Uuid::new_v4().to_string()}),
+    )
+}
+
+fn authorised(fake: &Fake, headers: &HeaderMap) -> bool {
+    use base64::Engine;
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            fake.config.klarna_username, fake.config.klarna_password
+        ))
+    );
+    header(headers, "authorization") == Some(expected.as_str())
+}
+
+/// What Klarna checks in a KP session's amounts: each line's total, each line's tax within an øre of
+/// its own rate, and the order's sums.
+fn check_amounts(body: &Value) -> Result<(), String> {
+    if body["purchase_country"] != "NO" || body["purchase_currency"] != "NOK" {
+        return Err("purchase_country must be NO and purchase_currency NOK".into());
+    }
+    let lines = body["order_lines"].as_array().ok_or("order_lines is required")?;
+    let (mut amount, mut tax) = (0i64, 0i64);
+    for (i, l) in lines.iter().enumerate() {
+        let total = l["total_amount"]
+            .as_i64()
+            .ok_or(format!("order_lines[{i}].total_amount"))?;
+        let unit = l["unit_price"].as_i64().unwrap_or(0);
+        let quantity = l["quantity"].as_i64().unwrap_or(0);
+        let discount = l["total_discount_amount"].as_i64().unwrap_or(0);
+        if unit * quantity - discount != total {
+            return Err(format!("order_lines[{i}].total_amount"));
+        }
+        let rate = i128::from(l["tax_rate"].as_i64().unwrap_or(0));
+        let line_tax = l["total_tax_amount"].as_i64().unwrap_or(0);
+        let excl = (2 * i128::from(total) * 10_000 + 10_000 + rate) / (2 * (10_000 + rate));
+        if (i128::from(total) - excl - i128::from(line_tax)).abs() > 1 {
+            return Err(format!("order_lines[{i}].total_tax_amount"));
+        }
+        amount += total;
+        tax += line_tax;
+    }
+    if body["order_amount"].as_i64() != Some(amount) {
+        return Err("order_amount".into());
+    }
+    if body["order_tax_amount"].as_i64() != Some(tax) {
+        return Err("order_tax_amount".into());
+    }
+    Ok(())
+}
+
+pub(crate) async fn kp_create(
+    State(fake): State<Fake>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let key = header(&headers, "klarna-idempotency-key").map(str::to_string);
+    let answer = if !authorised(&fake, &headers) {
+        klarna_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Wrong credentials")
+    } else {
+        idempotent(&fake, key.as_deref(), "kp", |log| match check_amounts(&body) {
+            Err(field) => klarna_error(
+                StatusCode::BAD_REQUEST,
+                "BAD_VALUE",
+                &format!("Bad value: {field}"),
+            ),
+            Ok(()) => {
+                let id = uuid::Uuid::new_v4().to_string();
+                log.klarna_kp.insert(id.clone(), body.clone());
+                (
+                    StatusCode::OK,
+                    json!({"session_id": id, "client_token": "fake-client-token",
+                           "payment_method_categories": [{"identifier": "pay_later", "name": "Betal om 30 dager"},
+                                                         {"identifier": "pay_over_time", "name": "Delbetaling"},
+                                                         {"identifier": "pay_now", "name": "Betal nå"}]}),
+                )
+            }
+        })
+    };
+    reply(&fake, "POST", "/payments/v1/sessions", key.as_deref(), answer)
+}
+
+pub(crate) async fn hpp_create(
+    State(fake): State<Fake>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let key = header(&headers, "klarna-idempotency-key").map(str::to_string);
+    let public = fake.config.public_url.clone();
+    let answer = if !authorised(&fake, &headers) {
+        klarna_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Wrong credentials")
+    } else {
+        idempotent(&fake, key.as_deref(), "hpp", |log| {
+            let kp_url = body["payment_session_url"].as_str().unwrap_or_default();
+            let kp_id = kp_url.rsplit('/').next().unwrap_or_default();
+            let Some(kp) = log.klarna_kp.get(kp_id).cloned() else {
+                return klarna_error(StatusCode::BAD_REQUEST, "BAD_VALUE", "payment_session_url");
+            };
+            let Some(status_update) = body["merchant_urls"]["status_update"].as_str() else {
+                return klarna_error(
+                    StatusCode::BAD_REQUEST,
+                    "BAD_VALUE",
+                    "merchant_urls.status_update",
+                );
+            };
+            let id = uuid::Uuid::new_v4().to_string();
+            log.klarna.insert(
+                id.clone(),
+                FakeKlarnaSession {
+                    session_id: id.clone(),
+                    kp_session: kp,
+                    status_update_url: status_update.to_string(),
+                    place_order_mode: body["options"]["place_order_mode"]
+                        .as_str()
+                        .unwrap_or("NONE")
+                        .into(),
+                    categories: body["options"]["payment_method_categories"]
+                        .as_array()
+                        .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_string)).collect())
+                        .unwrap_or_default(),
+                    status: "WAITING".into(),
+                    order_id: None,
+                    captured: 0,
+                    refunded: 0,
+                    distributions: Vec::new(),
+                },
+            );
+            (
+                StatusCode::CREATED,
+                json!({"session_id": id, "session_url": format!("{public}/hpp/v1/sessions/{id}"),
+                       "redirect_url": format!("{public}/betal/{id}"),
+                       "qr_code_url": format!("{public}/betal/{id}/qr"),
+                       "distribution_url": format!("{public}/hpp/v1/sessions/{id}/distribution"),
+                       "expires_at": (chrono::Utc::now() + chrono::Duration::hours(47)).to_rfc3339(),
+                       "distribution_module": {"token": "fake", "standalone_url": format!("{public}/betal/{id}")}}),
+            )
+        })
+    };
+    reply(&fake, "POST", "/hpp/v1/sessions", key.as_deref(), answer)
+}
+
+pub(crate) async fn distribute(
+    State(fake): State<Fake>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Json(body): Json<Value>,
+) -> Response {
+    let key = header(&headers, "klarna-idempotency-key").map(str::to_string);
+    let answer = if !authorised(&fake, &headers) {
+        klarna_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Wrong credentials")
+    } else {
+        idempotent(&fake, key.as_deref(), "distribute", |log| {
+            let Some(session) = log.klarna.get_mut(&id) else {
+                return klarna_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Session not found");
+            };
+            let contact = &body["contact_information"];
+            let to = match body["method"].as_str() {
+                Some("sms") if contact["phone_country"] == "NO" => {
+                    contact["phone"].as_str().map(|p| format!("sms:{p}"))
+                }
+                Some("email") => contact["email"]
+                    .as_str()
+                    .filter(|e| e.contains('@'))
+                    .map(|e| format!("email:{e}")),
+                _ => None,
+            };
+            match to {
+                Some(to) => {
+                    session.distributions.push(to);
+                    (StatusCode::OK, Value::Null)
+                }
+                None => klarna_error(StatusCode::BAD_REQUEST, "BAD_VALUE", "contact_information"),
+            }
+        })
+    };
+    reply(
+        &fake,
+        "POST",
+        &format!("/hpp/v1/sessions/{id}/distribution"),
+        key.as_deref(),
+        answer,
+    )
+}
+
+pub(crate) async fn hpp_disable(
+    State(fake): State<Fake>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let answer = if !authorised(&fake, &headers) {
+        klarna_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Wrong credentials")
+    } else {
+        match fake.log().klarna.get_mut(&id) {
+            Some(s) if s.status != "COMPLETED" => {
+                s.status = "DISABLED".into();
+                (StatusCode::NO_CONTENT, Value::Null)
+            }
+            Some(_) => klarna_error(StatusCode::BAD_REQUEST, "NOT_ALLOWED", "Session is completed"),
+            None => klarna_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Session not found"),
+        }
+    };
+    reply(&fake, "DELETE", &format!("/hpp/v1/sessions/{id}"), None, answer)
+}
+
+pub(crate) async fn order_modify(
+    State(fake): State<Fake>,
+    headers: HeaderMap,
+    Path((order_id, action)): Path<(String, String)>,
+    Json(body): Json<Value>,
+) -> Response {
+    let key = header(&headers, "klarna-idempotency-key").map(str::to_string);
+    let path = format!("/ordermanagement/v1/orders/{order_id}/{action}");
+    let answer = if !authorised(&fake, &headers) {
+        klarna_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Wrong credentials")
+    } else {
+        idempotent(&fake, key.as_deref(), &path, |log| {
+            let Some(s) = log
+                .klarna
+                .values_mut()
+                .find(|s| s.order_id.as_deref() == Some(order_id.as_str()))
+            else {
+                return klarna_error(StatusCode::NOT_FOUND, "NO_SUCH_ORDER", "Order not found");
+            };
+            let total = s.kp_session["order_amount"].as_i64().unwrap_or(0);
+            match action.as_str() {
+                "captures" => {
+                    let amount = body["captured_amount"].as_i64().unwrap_or(0);
+                    if amount <= 0 || s.captured + amount > total {
+                        return klarna_error(
+                            StatusCode::FORBIDDEN,
+                            "CAPTURE_NOT_ALLOWED",
+                            "Amount exceeds remaining",
+                        );
+                    }
+                    s.captured += amount;
+                }
+                "refunds" => {
+                    let amount = body["refunded_amount"].as_i64().unwrap_or(0);
+                    if amount <= 0 || s.refunded + amount > s.captured {
+                        return klarna_error(
+                            StatusCode::FORBIDDEN,
+                            "REFUND_NOT_ALLOWED",
+                            "Amount exceeds captured",
+                        );
+                    }
+                    s.refunded += amount;
+                }
+                _ => return klarna_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Unknown operation"),
+            }
+            (StatusCode::CREATED, Value::Null)
+        })
+    };
+    reply(&fake, "POST", &path, key.as_deref(), answer)
+}

@@ -1,0 +1,75 @@
+//! The order as payment lines: what Klarna's `order_lines` and Vipps' receipt are both built from, so
+//! the two providers and the confirmation show the same MVA to the øre (S2, S2a, D7a).
+
+use skranke_core::{mva_per_line, Money, MvaRate, RateShare, ValidOrder};
+
+/// One line as a payment provider takes it: amounts in øre, MVA rate in basis points.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentLine {
+    /// The SKU, or `frakt-<percent>` for a shipping share.
+    pub id: String,
+    pub name: String,
+    pub quantity: u32,
+    pub unit_price: Money,
+    /// 2500 for 25 %; 0 for an order sold outside the MVA area.
+    pub tax_rate: i64,
+    pub total: Money,
+    pub tax: Money,
+    pub shipping: bool,
+}
+
+impl PaymentLine {
+    pub fn total_excluding_tax(&self) -> Money {
+        Money::from_ore(self.total.ore() - self.tax.ore())
+    }
+}
+
+/// The goods, then one shipping line per rate the shipping takes (S2a), since a provider's line carries
+/// one rate. An order delivered outside the MVA area (D7a) carries no tax and one shipping line.
+pub fn payment_lines(order: &ValidOrder) -> Vec<PaymentLine> {
+    let amounts = order.totals.amounts_by_rate(&order.lines);
+    let outside = order.totals.outside_mva_area.is_some();
+    let taxes = if outside {
+        vec![Money::ZERO; amounts.len()]
+    } else {
+        mva_per_line(&amounts)
+    };
+    let tax_rate = |rate: MvaRate| if outside { 0 } else { rate.basis_points() };
+    let mut shipping = order.totals.shipping_shares();
+    if outside && shipping.len() > 1 {
+        // Untaxed, the shares' rates mean nothing to the provider.
+        shipping = vec![RateShare {
+            rate: shipping[0].rate,
+            amount: order.totals.shipping,
+        }];
+    }
+    let several_rates = shipping.len() > 1;
+    let goods = order.lines.iter().zip(&taxes).map(|(l, tax)| PaymentLine {
+        id: l.sku.clone(),
+        name: l.name.clone(),
+        quantity: l.quantity,
+        unit_price: l.unit_price,
+        tax_rate: tax_rate(l.mva_rate),
+        total: l.line_total,
+        tax: *tax,
+        shipping: false,
+    });
+    let freight = shipping
+        .iter()
+        .zip(&taxes[order.lines.len()..])
+        .map(|(share, tax)| PaymentLine {
+            id: format!("frakt-{}", share.rate.percent()),
+            name: if several_rates {
+                format!("{} ({} % MVA)", order.shipping.name, share.rate.percent())
+            } else {
+                order.shipping.name.clone()
+            },
+            quantity: 1,
+            unit_price: share.amount,
+            tax_rate: tax_rate(share.rate),
+            total: share.amount,
+            tax: *tax,
+            shipping: true,
+        });
+    goods.chain(freight).collect()
+}
