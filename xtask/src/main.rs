@@ -196,26 +196,48 @@ fn test() -> Result<()> {
     vitest.args(["test"]).current_dir(root().join("ui"));
     status(vitest, "UI component tests (vitest)")?;
     lint()?;
-    let mut tests = cargo();
-    tests.args(["test", "--workspace", "--locked", "--exclude", "skranke-e2e"]);
-    status(tests, "cargo test --workspace")?;
-    // Every benchmark at its small size, in the test profile and with the workspace's features (so
-    // it reuses what the tests built): one that no longer runs fails here. Each is named: `--benches`
-    // would also build every library and binary as a benchmark.
-    let mut benches = cargo();
-    benches.args(["test", "--workspace", "--locked", "--exclude", "skranke-e2e"]);
-    for bench in SMALL_BENCHMARKS {
+    // One package selection, the whole workspace, for every build and test run below: cargo then
+    // resolves one feature set and compiles the dependency graph once. (A `-p` subset or an
+    // `--exclude` resolves features of its own and rebuilds much of the graph: on 2 cores that cost
+    // more than the tests.)
+    let mut build = cargo();
+    build.args(["build", "--workspace", "--locked", "--bins", "--examples"]);
+    status(
+        build,
+        "cargo build --workspace --bins --examples (what the end-to-end tests run)",
+    )?;
+    let driver = ensure_tauri_driver()?;
+    let schemathesis = ensure_schemathesis()?;
+    // Every test of every crate, the window's under Xvfb; one at a time, because the end-to-end
+    // tests start windows, servers and PostgreSQL clusters of their own.
+    let mut tests = under_xvfb();
+    tests
+        .args(["test", "--workspace", "--locked", "--", "--test-threads=1"])
+        .env("TAURI_DRIVER", &driver)
+        .env("SKRANKE_SCHEMATHESIS", schemathesis);
+    status(tests, "cargo test --workspace (the window end to end under Xvfb)")?;
+    // Every benchmark at its small size, with the same selection (so it reuses what the tests
+    // built): one that no longer runs fails here. Each is named: `--benches` would also build every
+    // library and binary as a benchmark.
+    let mut benches = under_xvfb();
+    benches.args(["test", "--workspace", "--locked"]);
+    for bench in BENCHMARKS {
         benches.args(["--bench", bench]);
     }
-    benches.env("SKRANKE_BENCH_SMOKE", "1");
-    status(benches, "benchmarks at small size (cache, pdf, central, sync)")?;
-    e2e()?;
+    benches
+        .env("SKRANKE_BENCH_SMOKE", "1")
+        .env("TAURI_DRIVER", &driver)
+        .env(
+            "SKRANKE_EMPTY_WINDOW_BIN",
+            target_dir().join("debug/examples/empty_window"),
+        );
+    status(benches, "benchmarks at small size")?;
     // Every parser and decoder under libFuzzer, briefly; `cargo xtask fuzz` runs them longer.
     fuzz(FUZZ_SECONDS_IN_TEST, None)
 }
 
-/// The benchmarks `cargo xtask test` runs at small size outside the window's display.
-const SMALL_BENCHMARKS: &[&str] = &["cache", "pdf", "central", "sync"];
+/// The benchmarks `cargo xtask test` runs at small size.
+const BENCHMARKS: &[&str] = &["cache", "pdf", "central", "sync", "window", "load"];
 
 /// Seconds each fuzz target runs in `cargo xtask test`.
 const FUZZ_SECONDS_IN_TEST: u32 = 15;
@@ -280,28 +302,17 @@ fn fuzz(seconds: u32, only: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-/// The real window under Xvfb through tauri-driver and WebKitWebDriver.
-fn e2e() -> Result<()> {
-    let mut build = cargo();
-    // The window's binary, and the central store and CLI the sync tests run as processes; the empty
-    // window the window benchmark compares against.
-    build.args([
-        "build",
-        "--locked",
-        "-p",
-        "skranke-desktop",
-        "-p",
-        "skranke-central",
-        "-p",
-        "skranke-cli",
-        "--bins",
-        "--example",
-        "empty_window",
-    ]);
-    status(
-        build,
-        "cargo build -p skranke-desktop -p skranke-central -p skranke-cli",
-    )?;
+/// `cargo` under a virtual display of the size the desks have (1366×768), for the window's tests.
+fn under_xvfb() -> Command {
+    let mut cmd = Command::new("xvfb-run");
+    cmd.args(["-a", "-s", "-screen 0 1366x768x24"])
+        .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(root());
+    cmd
+}
+
+/// tauri-driver (the WebDriver server for Tauri windows), installed with cargo when missing.
+fn ensure_tauri_driver() -> Result<PathBuf> {
     let home = std::env::var("HOME").unwrap_or_default();
     let driver = PathBuf::from(&home).join(".cargo/bin/tauri-driver");
     if !driver.exists() {
@@ -309,38 +320,7 @@ fn e2e() -> Result<()> {
         install.args(["install", "tauri-driver", "--locked", "--version", "^2"]);
         status(install, "cargo install tauri-driver")?;
     }
-    let schemathesis = ensure_schemathesis()?;
-    let mut cmd = Command::new("xvfb-run");
-    cmd.args(["-a", "-s", "-screen 0 1366x768x24"])
-        .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["test", "--locked", "-p", "skranke-e2e", "--", "--test-threads=1"])
-        .current_dir(root())
-        .env("TAURI_DRIVER", &driver)
-        .env("SKRANKE_SCHEMATHESIS", schemathesis);
-    status(cmd, "window end to end (xvfb)")?;
-    // The window and load benchmarks at small size, on the debug builds the tests just used.
-    let mut benches = Command::new("xvfb-run");
-    benches
-        .args(["-a", "-s", "-screen 0 1366x768x24"])
-        .arg(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
-            "test",
-            "--locked",
-            "-p",
-            "skranke-e2e",
-            "--bench",
-            "window",
-            "--bench",
-            "load",
-        ])
-        .current_dir(root())
-        .env("SKRANKE_BENCH_SMOKE", "1")
-        .env("TAURI_DRIVER", &driver)
-        .env(
-            "SKRANKE_EMPTY_WINDOW_BIN",
-            target_dir().join("debug/examples/empty_window"),
-        );
-    status(benches, "benchmarks at small size (window, load)")
+    Ok(driver)
 }
 
 /// Where cargo builds: `CARGO_TARGET_DIR`, else `target/` in the checkout.

@@ -211,11 +211,7 @@ impl Desk {
     }
 
     /// Checks a draft against every rule, with the catalog as it is now. All refusals come at once.
-    pub async fn check_draft(
-        &self,
-        draft: &OrderDraft,
-        now: DateTime<Utc>,
-    ) -> Result<ValidOrder, DeskError> {
+    pub async fn check_draft(&self, draft: &OrderDraft, now: DateTime<Utc>) -> Result<ValidOrder, DeskError> {
         let skus: Vec<String> = draft.lines.iter().map(|l| l.sku.trim().to_uppercase()).collect();
         let products = self.cache.products_by_sku(&skus).await?;
         validate_order(

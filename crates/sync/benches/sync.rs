@@ -8,10 +8,14 @@
 
 use std::time::Instant;
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use skranke_cache::Cache;
 use skranke_core::{Availability, Product, ShopPolicy};
 use skranke_sync::CentralClient;
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+use support::{today, Central};
 
 #[tokio::main]
 async fn main() {
@@ -19,33 +23,9 @@ async fn main() {
     skranke_benchmark::print_provenance("sync", size);
     let products_n: usize = size.pick(100_000, 2_000);
     let orders_n: usize = size.pick(1_000, 50);
-    let postgres = skranke_testpg::TestServer::start().expect("PostgreSQL");
-    let admin = sqlx::PgPool::connect(&postgres.url).await.unwrap();
-    sqlx::query("CREATE DATABASE bench_sync")
-        .execute(&admin)
-        .await
-        .unwrap();
-    let url = skranke_testpg::with_database(&postgres.url, "bench_sync");
-    let pool = skranke_central::connect(&url, 20).await.unwrap();
-    skranke_central::migrate(&pool).await.unwrap();
-    skranke_central::pairing::add_store(&pool, "OSL", "Skranke Oslo")
-        .await
-        .unwrap();
-    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    let products: Vec<Product> = skranke_demo::products(products_n, 9, Utc::now(), today).collect();
-    skranke_central::feed_import::import_products(
-        &pool,
-        &products,
-        skranke_central::feed_import::Completeness::Complete,
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    let app = skranke_central::router(skranke_central::AppState::new(pool.clone(), None));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-
+    let central = Central::start(products_n).await;
+    let (pool, base, products) = (&central.pool, central.base.clone(), &central.products);
+    let today = today();
     let dir = tempfile::tempdir().unwrap();
     let cache = Cache::open(
         &dir.path().join("desk.sqlite3"),
@@ -53,9 +33,7 @@ async fn main() {
     )
     .await
     .unwrap();
-    let code = skranke_central::pairing::create_code(&pool, "OSL", chrono::Duration::minutes(5), Utc::now())
-        .await
-        .unwrap();
+    let code = central.code().await;
     let pairing = skranke_sync::pair(&cache, &base, &code, "Benk", Utc::now())
         .await
         .unwrap();
@@ -103,7 +81,7 @@ async fn main() {
     );
     assert!(cache.outbox_pending().await.unwrap().is_empty());
     let on_central: i64 = sqlx::query_scalar("SELECT count(*) FROM orders")
-        .fetch_one(&pool)
+        .fetch_one(pool)
         .await
         .unwrap();
     assert_eq!(

@@ -1,0 +1,154 @@
+//! The desk's sync against a real central store (its router on loopback, on a throwaway PostgreSQL):
+//! pairing, pushing once, pulling statuses, the loop's watch channel and a desk the store forgot.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use chrono::Utc;
+use skranke_cache::{Cache, FieldKey};
+use skranke_core::{Product, ShopPolicy};
+use skranke_protocol::ErrorCode;
+use skranke_sync::{CentralClient, SyncError};
+
+mod support;
+use support::{today, Central};
+
+async fn desk(dir: &tempfile::TempDir) -> Cache {
+    Cache::open(&dir.path().join("desk.sqlite3"), FieldKey::generate())
+        .await
+        .unwrap()
+}
+
+/// Places an order of the first product straight into the cache (as the desk does when offline).
+async fn place(cache: &Cache, products: &[Product]) -> String {
+    let draft = skranke_demo::phone_order(&products[..1], 1);
+    let order = skranke_core::order::validate_order(
+        &draft,
+        |sku| products.iter().find(|p| p.sku == sku).cloned(),
+        today().and_hms_opt(10, 0, 0).unwrap(),
+        &ShopPolicy::default(),
+    )
+    .unwrap();
+    cache
+        .place_order(uuid::Uuid::new_v4(), &order, Utc::now())
+        .await
+        .unwrap()
+        .order_number
+}
+
+#[tokio::test]
+async fn a_wrong_code_is_refused_and_the_right_one_pairs_the_desk_with_its_series() {
+    let central = Central::start(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = desk(&dir).await;
+    let wrong = skranke_sync::pair(&cache, &central.base, "FEIL-KODE", "Skranke 1", Utc::now()).await;
+    assert!(
+        matches!(
+            &wrong,
+            Err(SyncError::Refused {
+                status: 400..=499,
+                ..
+            })
+        ),
+        "{wrong:?}"
+    );
+    assert!(cache.pairing().await.unwrap().is_none(), "nothing stored");
+
+    let code = central.code().await;
+    let pairing = skranke_sync::pair(&cache, &central.base, &code, "Skranke 1", Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(pairing.store_id, "OSL");
+    assert!(pairing.series.starts_with("OSL"), "{}", pairing.series);
+    let state = cache.sync_state().await.unwrap();
+    assert_eq!(state.paired.map(|p| p.series), Some(pairing.series));
+}
+
+/// An order placed before the desk could reach the store goes once, however often it is pushed, and
+/// the status the store sets comes back with the next pull.
+#[tokio::test]
+async fn an_order_placed_offline_is_pushed_once_and_its_status_comes_back() {
+    let central = Central::start(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = desk(&dir).await;
+    let code = central.code().await;
+    let pairing = skranke_sync::pair(&cache, &central.base, &code, "Skranke 1", Utc::now())
+        .await
+        .unwrap();
+    skranke_sync::sync_once(&cache).await.unwrap();
+    let number = place(&cache, &central.products).await;
+    assert_eq!(cache.sync_state().await.unwrap().pending, 1);
+
+    let client = CentralClient::new(&central.base, Some(pairing.token.clone())).unwrap();
+    let device = uuid::Uuid::parse_str(&pairing.device_id).unwrap();
+    let first = skranke_sync::push_outbox(&cache, &client, device).await.unwrap();
+    assert!(first.acknowledged >= 1, "{first:?}");
+    let again = skranke_sync::push_outbox(&cache, &client, device).await.unwrap();
+    assert_eq!(again.acknowledged, 0, "nothing left to send");
+    assert_eq!(central.orders().await, 1);
+    assert_eq!(cache.sync_state().await.unwrap().pending, 0);
+
+    skranke_central::order_status::set_status(
+        &central.pool,
+        &number,
+        &skranke_protocol::SetStatusRequest {
+            status: skranke_core::OrderStatus::Sendt,
+            tracking_number: Some("70712345678".into()),
+        },
+        "test",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    skranke_sync::pull_all(&cache, &client, |_, _| {}).await.unwrap();
+    let stored = cache.order_by_number(&number).await.unwrap().unwrap();
+    assert_eq!(stored.status, skranke_protocol::OrderState::Sendt);
+    assert_eq!(stored.tracking_number.as_deref(), Some("70712345678"));
+}
+
+/// The running loop tells whoever watches (the window's shell) when its state changes: after a wake,
+/// a status arrives that is online with the order sent.
+#[tokio::test]
+async fn the_loop_reports_its_state_on_the_watch_channel() {
+    let central = Central::start(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = desk(&dir).await;
+    let code = central.code().await;
+    skranke_sync::pair(&cache, &central.base, &code, "Skranke 1", Utc::now())
+        .await
+        .unwrap();
+    place(&cache, &central.products).await;
+    let mut handle = skranke_sync::spawn(cache.clone());
+    handle.wake();
+    loop {
+        let status = handle.changed().await.expect("the loop runs");
+        assert_eq!(status.last_error, None, "{status:?}");
+        if status.online && status.pending == 0 && status.progress.is_none() {
+            assert!(status.paired);
+            assert_eq!(status.store_name.as_deref(), Some("Skranke Oslo"));
+            break;
+        }
+    }
+    assert_eq!(central.orders().await, 1);
+}
+
+/// A desk the store no longer accepts (revoked, or the store restored from a copy) is told to pair
+/// again, not left retrying quietly.
+#[tokio::test]
+async fn a_desk_the_store_revoked_needs_pairing() {
+    let central = Central::start(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = desk(&dir).await;
+    let code = central.code().await;
+    skranke_sync::pair(&cache, &central.base, &code, "Skranke 1", Utc::now())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE devices SET revoked_at = now()")
+        .execute(&central.pool)
+        .await
+        .unwrap();
+    let err = skranke_sync::sync_once(&cache).await.unwrap_err();
+    assert!(err.needs_pairing(), "{err:?}");
+    assert!(
+        matches!(&err, SyncError::Refused { body, .. } if body.code == ErrorCode::Unauthorized),
+        "{err:?}"
+    );
+}
