@@ -3,58 +3,18 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
-use skranke_core::order::{AddressDraft, CustomerDraft, LineDraft};
+use skranke_core::order::LineDraft;
 use skranke_core::{Invalid, Money, OrderDraft};
 use skranke_desk::{Desk, DeskError, ErrorCode};
 
-/// The demo desk's person, as the window's logged-in staff member.
-async fn person(desk: &Desk) -> skranke_desk::Acting {
-    desk.act_as_staff(
-        skranke_desk::staff::DEMO_STAFF_NAME,
-        skranke_desk::staff::DEMO_PIN,
-        now(),
-    )
-    .await
-    .unwrap()
-}
-
-fn now() -> DateTime<Utc> {
-    // Monday 23 November 2026, 10:00 in Oslo.
-    DateTime::parse_from_rfc3339("2026-11-23T09:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
-}
+mod support;
+use support::{draft, now, person};
 
 const JSONL: &str = r#"{"sku":"kaf-1","eans":["7000000000010"],"name":"Kaffe Fjellbrent 250 g","brand":"Friele","category":"Mat og drikke","price":"54,90","mva":15,"availability":"in_stock"}
 {"sku":"UPC-1","eans":"0036000291452","name":"Importert termos","brand":"Stanley","category":"Friluft","price":349,"availability":"ordered_confirmed","supplier_date":"2026-12-04"}
 
 {"sku":"TLT-1","eans":[],"name":"Telt Fjellheimen 3","brand":"Helsport","price":4999.5,"availability":"must_order"}
 "#;
-
-fn draft(sku: &str) -> OrderDraft {
-    OrderDraft {
-        customer: CustomerDraft {
-            confirmed_15_or_older: true,
-            name: "Ola Nordmann".into(),
-            phone: "+47 987 65 432".into(),
-            email: "ola@example.no".into(),
-            address: AddressDraft {
-                line1: "Fjellveien 3".into(),
-                postcode: "9008".into(),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        lines: vec![LineDraft {
-            sku: sku.into(),
-            quantity: 2,
-        }],
-        shipping_method: "servicepakke".into(),
-        payment_method: "vipps".into(),
-        ..Default::default()
-    }
-}
 
 #[tokio::test]
 async fn imports_json_lines_with_progress_and_keeps_leading_zeros() {

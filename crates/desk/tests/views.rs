@@ -1,18 +1,12 @@
 //! The desk's views: what every shell shows, decided once here (the window and the CLI only present).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
-use chrono::{DateTime, Utc};
-use skranke_core::order::{AddressDraft, CustomerDraft, LineDraft};
 use skranke_core::{OrderDraft, ReturnReason};
 use skranke_desk::views::{OrderDetailView, OrderSummaryView};
 use skranke_desk::{Desk, SyncStatus};
 
-fn now() -> DateTime<Utc> {
-    // Monday 23 November 2026, 10:00 in Oslo.
-    DateTime::parse_from_rfc3339("2026-11-23T09:00:00Z")
-        .unwrap()
-        .with_timezone(&Utc)
-}
+mod support;
+use support::{draft, now, person};
 
 const CATALOG: &str = r#"{"sku":"KAF-1","eans":["7000000000010"],"name":"Kaffe Fjellbrent 250 g","brand":"Friele","category":"Mat og drikke","price":"54,90","mva":15,"availability":"in_stock"}
 "#;
@@ -26,32 +20,10 @@ async fn desk() -> (tempfile::TempDir, Desk) {
     (dir, desk)
 }
 
-fn draft() -> OrderDraft {
-    OrderDraft {
-        customer: CustomerDraft {
-            confirmed_15_or_older: true,
-            name: "Ola Nordmann".into(),
-            phone: "+4798765432".into(),
-            address: AddressDraft {
-                line1: "Fjellveien 3".into(),
-                postcode: "9008".into(),
-                ..Default::default()
-            },
-            ..Default::default()
-        },
-        lines: vec![LineDraft {
-            sku: "KAF-1".into(),
-            quantity: 2,
-        }],
-        payment_method: "vipps".into(),
-        ..Default::default()
-    }
-}
-
 #[tokio::test]
 async fn the_read_back_sentence_and_the_default_shipping_come_from_the_desk() {
     let (_dir, desk) = desk().await;
-    let p = desk.preview(&draft(), now()).await.unwrap();
+    let p = desk.preview(&draft("KAF-1"), now()).await.unwrap();
     assert_eq!(p.default_shipping_method, "servicepakke");
     assert!(
         p.read_back.starts_with("Ola Nordmann: 2 varer, totalt "),
@@ -79,7 +51,7 @@ async fn the_read_back_sentence_and_the_default_shipping_come_from_the_desk() {
 #[tokio::test]
 async fn payment_methods_are_named_alike_everywhere() {
     let (_dir, desk) = desk().await;
-    let p = desk.preview(&draft(), now()).await.unwrap();
+    let p = desk.preview(&draft("KAF-1"), now()).await.unwrap();
     let names: Vec<&str> = p.payment_options.iter().map(|o| o.name.as_str()).collect();
     assert_eq!(names, ["Klarna faktura", "Klarna delbetaling", "Kort", "Vipps"]);
     assert!(p.read_back.contains("Betaling: Vipps."));
@@ -88,18 +60,9 @@ async fn payment_methods_are_named_alike_everywhere() {
 #[tokio::test]
 async fn the_order_detail_offers_the_desks_lists_and_shows_the_phone_as_staff_read_it() {
     let (_dir, desk) = desk().await;
-    let who = desk
-        .act_as_staff(
-            skranke_desk::staff::DEMO_STAFF_NAME,
-            skranke_desk::staff::DEMO_PIN,
-            now(),
-        )
-        .await
-        .unwrap();
-    let mut draft = draft();
-    draft.shipping_method = "servicepakke".into();
+    let who = person(&desk).await;
     let placed = desk
-        .place_order(&who, uuid::Uuid::new_v4(), &draft, now())
+        .place_order(&who, uuid::Uuid::new_v4(), &draft("KAF-1"), now())
         .await
         .unwrap();
     let detail = OrderDetailView::from(desk.show_order(&placed.order_number).await.unwrap());
