@@ -9,35 +9,13 @@ use skranke_cache::{Cache, FieldKey};
 use skranke_core::ShopPolicy;
 use skranke_protocol::{MutationResult, Outcome};
 
+mod support;
+use support::place;
+
 const KARI: &str = "+4741234567";
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
-}
-
-async fn place(cache: &Cache, placed: DateTime<Utc>, phone: &str, fnr: Option<&str>) -> String {
-    let today = placed.date_naive();
-    let products: Vec<_> = skranke_demo::products(10, 1, placed, today).collect();
-    cache.import_products(&products).await.unwrap();
-    let mut draft = skranke_demo::phone_order(products.iter().take(1), 1);
-    draft.customer.phone = phone.into();
-    // P3: a fødselsnummer is taken for credit only.
-    if let Some(fnr) = fnr {
-        draft.customer.fodselsnummer = fnr.into();
-        draft.payment_method = "klarna_faktura".into();
-    }
-    let order = skranke_core::order::validate_order(
-        &draft,
-        |sku| products.iter().find(|p| p.sku == sku).cloned(),
-        today.and_hms_opt(10, 0, 0).unwrap(),
-        &ShopPolicy::default(),
-    )
-    .unwrap();
-    cache
-        .place_order(uuid::Uuid::new_v4(), &order, placed)
-        .await
-        .unwrap()
-        .order_number
 }
 
 async fn acknowledge_all(cache: &Cache) {

@@ -4,12 +4,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use skranke_cache::Cache;
-use skranke_core::ShopPolicy;
 use skranke_protocol::{
     Change, Cursor, MutationResult, Outcome, PairResponse, ProductRow, PullResponse, Stream,
 };
+
+mod support;
 
 async fn open(dir: &std::path::Path) -> Cache {
     Cache::open(
@@ -20,29 +21,10 @@ async fn open(dir: &std::path::Path) -> Cache {
     .unwrap()
 }
 
+/// An order placed now, with a fødselsnummer when `with_fnr`.
 async fn place(cache: &Cache, with_fnr: bool) -> String {
-    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    let products: Vec<_> = skranke_demo::products(10, 1, Utc::now(), today).collect();
-    cache.import_products(&products).await.unwrap();
-    let mut draft = skranke_demo::phone_order(products.iter().take(1), 1);
-    if with_fnr {
-        // P3: a fødselsnummer is taken for credit only.
-        draft.customer.fodselsnummer = "15839649859".into();
-        draft.payment_method = "klarna_faktura".into();
-    }
-    let order = skranke_core::order::validate_order(
-        &draft,
-        |sku| products.iter().find(|p| p.sku == sku).cloned(),
-        today.and_hms_opt(10, 0, 0).unwrap(),
-        &ShopPolicy::default(),
-    )
-    .unwrap();
-    assert_eq!(order.fodselsnummer.is_some(), with_fnr);
-    cache
-        .place_order(uuid::Uuid::new_v4(), &order, Utc::now())
-        .await
-        .unwrap()
-        .order_number
+    let fnr = with_fnr.then_some("15839649859");
+    support::place(cache, Utc::now(), "41234567", fnr).await
 }
 
 fn paired(series: &str) -> PairResponse {
