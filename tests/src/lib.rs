@@ -104,12 +104,13 @@ impl Window {
 
     /// The element matching `css`, waiting until it exists.
     pub async fn find(&self, css: &str) -> Result<Element, Error> {
-        Ok(self
-            .client
+        // Say what was awaited: a bare `WaitTimeout` leaves a failed run unexplained.
+        self.client
             .wait()
             .at_most(PATIENCE)
             .for_element(Locator::Css(css))
-            .await?)
+            .await
+            .map_err(|e| format!("waited {PATIENCE:?} for `{css}`: {e}").into())
     }
 
     /// Waits until an element with `data-testid` holds text containing `text`.
@@ -118,12 +119,12 @@ impl Window {
             "//*[@data-testid='{testid}'][contains(normalize-space(.), {})]",
             xpath_literal(text)
         );
-        Ok(self
-            .client
+        self.client
             .wait()
             .at_most(PATIENCE)
             .for_element(Locator::XPath(&xpath))
-            .await?)
+            .await
+            .map_err(|e| format!("waited {PATIENCE:?} for «{text}» in `{testid}`: {e}").into())
     }
 
     pub async fn by_id(&self, testid: &str) -> Result<Element, Error> {
