@@ -121,35 +121,20 @@ fn resolved(path: &Path) -> PathBuf {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let mut existing = absolute.as_path();
     let mut rest = Vec::new();
+    // The root always exists, so the walk up ends at a folder that canonicalises.
     let mut base = loop {
         if let Ok(real) = std::fs::canonicalize(existing) {
             break real;
         }
         match (existing.parent(), existing.file_name()) {
             (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
+                rest.push(name);
                 existing = parent;
             }
-            // Only `..` or a root is left that does not exist: resolve the rest lexically.
-            _ => {
-                rest.clear();
-                break PathBuf::new();
-            }
+            _ => return absolute,
         }
     };
-    if base.as_os_str().is_empty() {
-        for part in absolute.components() {
-            match part {
-                std::path::Component::ParentDir => {
-                    base.pop();
-                }
-                std::path::Component::CurDir => {}
-                other => base.push(other),
-            }
-        }
-        return base;
-    }
-    for name in rest.iter().rev() {
+    for name in rest.into_iter().rev() {
         if name == ".." {
             base.pop();
         } else if name != "." {
