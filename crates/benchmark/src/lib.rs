@@ -47,11 +47,18 @@ impl Size {
 /// The commit the benchmark was built from, with a mark when the work tree had uncommitted changes,
 /// or "unknown" outside a git checkout.
 pub fn commit() -> String {
-    let dir = env!("CARGO_MANIFEST_DIR");
+    // The folder this crate was compiled in may be gone (a build cache shared between checkouts);
+    // cargo runs tests and benchmarks in the package's folder, which is inside the checkout.
+    let compiled_in = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = if compiled_in.is_dir() {
+        compiled_in
+    } else {
+        std::env::current_dir().unwrap_or(compiled_in)
+    };
     let git = |args: &[&str]| {
         Command::new("git")
             .arg("-C")
-            .arg(dir)
+            .arg(&dir)
             .args(args)
             .output()
             .ok()

@@ -31,6 +31,7 @@ impl Cache {
             state: PaymentStateCode::Requested,
             text: PaymentStateCode::Requested.text().into(),
             detail: None,
+            expires_at: None,
         };
         let mut tx = self.pool.begin().await?;
         queue(&mut tx, order_id, MutationKind::PaymentRequested, &payload, now).await?;

@@ -399,6 +399,17 @@ async fn payment_requested(
             ),
         ));
     }
+    if p.method == skranke_core::PaymentMethod::Vipps
+        && order.0.totals.total.ore() < skranke_payments::VIPPS_MINIMUM_ORE
+    {
+        return Err(reject(
+            RejectionCode::InvalidPayload,
+            format!(
+                "Vipps tar bare beløp fra 1,00 kr; ordren er på {}.",
+                order.0.totals.total
+            ),
+        ));
+    }
     let number: String = sqlx::query_scalar("SELECT number FROM orders WHERE id = $1")
         .bind(p.order_id)
         .fetch_one(&mut *tx)

@@ -17,6 +17,7 @@ pub mod order_status;
 pub mod pairing;
 mod payment;
 pub mod payment_jobs;
+pub mod payment_polling;
 pub mod personal_data;
 mod pull;
 mod push;

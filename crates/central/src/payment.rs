@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use skranke_core::{Money, PaymentMethod, ValidOrder};
-use skranke_payments::{PaymentEvent, PaymentState};
+use skranke_payments::{IdempotencyKey, KeyKind, PaymentEvent, PaymentState};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -45,7 +45,16 @@ pub(crate) async fn request(
     .execute(&mut *tx)
     .await?;
     queue_job(tx, id, "create", None, &reference, now).await?;
-    show_on_order(tx, order_id, method.code(), PaymentState::Requested, None, now).await?;
+    show_on_order(
+        tx,
+        order_id,
+        method.code(),
+        PaymentState::Requested,
+        None,
+        None,
+        now,
+    )
+    .await?;
     Ok(id)
 }
 
@@ -79,15 +88,18 @@ async fn show_on_order(
     method: &str,
     state: PaymentState,
     detail: Option<&str>,
+    expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE orders SET payment_method = $2, payment_state = $3, payment_detail = $4, updated_at = $5 WHERE id = $1",
+        "UPDATE orders SET payment_method = $2, payment_state = $3, payment_detail = $4,
+                           payment_expires_at = $5, updated_at = $6 WHERE id = $1",
     )
     .bind(order_id)
     .bind(method)
     .bind(state.code())
     .bind(detail)
+    .bind(expires_at)
     .bind(now)
     .execute(&mut *tx)
     .await?;
@@ -107,6 +119,10 @@ pub(crate) struct PaymentRow {
     pub amount_ore: i64,
     pub provider_id: Option<String>,
     pub provider_order_id: Option<String>,
+    pub kp_session_id: Option<String>,
+    pub distribution_url: Option<String>,
+    pub distribution_started_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl PaymentRow {
@@ -118,8 +134,8 @@ impl PaymentRow {
     }
 }
 
-const COLUMNS: &str =
-    "id, order_id, attempt, method, provider, reference, state, amount_ore, provider_id, provider_order_id";
+const COLUMNS: &str = "id, order_id, attempt, method, provider, reference, state, amount_ore, provider_id,
+     provider_order_id, kp_session_id, distribution_url, distribution_started_at, expires_at";
 
 /// The order's newest payment attempt, locked.
 pub(crate) async fn latest_for_order(
@@ -157,8 +173,24 @@ pub(crate) async fn by_provider_id(
     .await
 }
 
+/// What staff read beside the state, for an event from `provider` (webhook or polling).
+pub(crate) fn detail_for(provider: &str, event: PaymentEvent) -> Option<&'static str> {
+    match (provider, event) {
+        ("vipps", PaymentEvent::Declined) => {
+            Some("Kunden avviste betalingen i Vipps, eller oppfyller ikke aldersgrensen.")
+        }
+        (_, PaymentEvent::Declined) => Some("Kunden avbrøt betalingen hos Klarna."),
+        (_, PaymentEvent::Interrupted) => {
+            Some("Kunden kom ikke gjennom hos Klarna og kan prøve igjen i samme lenke til den utløper.")
+        }
+        _ => None,
+    }
+}
+
 /// Moves `payment` by `event` (no change when the event does not apply: a duplicate or a late one),
-/// and shows the result on the order when this is the order's newest attempt.
+/// and shows the result on the order when this is the order's newest attempt. A replaced attempt that
+/// is paid after all is given back at once (P5): staff have already asked for another payment, and
+/// the customer must not pay twice.
 pub(crate) async fn apply_event(
     tx: &mut PgConnection,
     payment: &PaymentRow,
@@ -183,9 +215,63 @@ pub(crate) async fn apply_event(
         .fetch_one(&mut *tx)
         .await?;
     if newest == payment.attempt {
-        show_on_order(tx, payment.order_id, &payment.method, next, detail, now).await?;
+        let expires_at = next.is_open().then_some(payment.expires_at).flatten();
+        show_on_order(
+            tx,
+            payment.order_id,
+            &payment.method,
+            next,
+            detail,
+            expires_at,
+            now,
+        )
+        .await?;
+    } else if next.holds_money() && !payment.state().holds_money() {
+        give_back(tx, payment, next, now).await?;
     }
     Ok(Some(next))
+}
+
+/// Queues the call that gives a replaced attempt's money back: a reservation is released, a payment
+/// taken at once (card on Klarna's page) is refunded in full.
+async fn give_back(
+    tx: &mut PgConnection,
+    payment: &PaymentRow,
+    state: PaymentState,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let key = IdempotencyKey::new(KeyKind::Release, payment.id);
+    if state == PaymentState::Captured {
+        let amount = Money::from_ore(payment.amount_ore);
+        queue_job(tx, payment.id, "refund", Some(amount), key.as_str(), now).await
+    } else {
+        queue_job(tx, payment.id, "release", None, key.as_str(), now).await
+    }
+}
+
+/// Records that the request reached the customer at `now`, with when it runs out, and when to ask
+/// the provider next.
+pub(crate) async fn mark_sent(
+    tx: &mut PgConnection,
+    payment: &PaymentRow,
+    expires_at: Option<DateTime<Utc>>,
+    detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE payments SET expires_at = coalesce($2, expires_at), next_poll_at = $3 WHERE id = $1")
+        .bind(payment.id)
+        .bind(expires_at)
+        .bind(crate::payment_polling::next_poll(
+            &payment.provider,
+            expires_at,
+            now,
+        ))
+        .execute(&mut *tx)
+        .await?;
+    let mut sent = payment.clone();
+    sent.expires_at = expires_at.or(payment.expires_at);
+    apply_event(tx, &sent, PaymentEvent::Sent, detail, now).await?;
+    Ok(())
 }
 
 /// Staff resend the request or choose another method (P5): refused once money is reserved or taken;
@@ -203,16 +289,9 @@ pub(crate) async fn replace(
         if !state.may_be_replaced() {
             return Ok(Err(state));
         }
-        if matches!(state, PaymentState::Requested | PaymentState::Sent) {
-            queue_job(
-                tx,
-                current.id,
-                "cancel",
-                None,
-                &format!("{}-cancel", current.reference),
-                now,
-            )
-            .await?;
+        if state.is_open() {
+            let key = IdempotencyKey::new(KeyKind::Cancel, current.id);
+            queue_job(tx, current.id, "cancel", None, key.as_str(), now).await?;
         }
     }
     request(tx, order_id, order_number, method, order.totals.total, now).await?;
@@ -227,13 +306,13 @@ pub(crate) async fn capture_on_dispatch(
 ) -> Result<(), sqlx::Error> {
     if let Some(p) = latest_for_order(tx, order_id).await? {
         if p.state() == PaymentState::Reserved {
-            let key = format!("{}-capture", p.reference);
+            let key = IdempotencyKey::new(KeyKind::Capture, p.id);
             queue_job(
                 tx,
                 p.id,
                 "capture",
                 Some(Money::from_ore(p.amount_ore)),
-                &key,
+                key.as_str(),
                 now,
             )
             .await?;
@@ -261,8 +340,8 @@ pub(crate) async fn refund_return(
         .await?;
         let captured = matches!(p.state(), PaymentState::Captured | PaymentState::Refunded) || capture_queued;
         if captured && amount > Money::ZERO {
-            let key = format!("{}-refund-{}", p.reference, return_id.simple());
-            queue_job(tx, p.id, "refund", Some(amount), &key, now).await?;
+            let key = IdempotencyKey::new(KeyKind::Refund, return_id);
+            queue_job(tx, p.id, "refund", Some(amount), key.as_str(), now).await?;
         }
     }
     Ok(())

@@ -2,10 +2,17 @@
 //! provider with its fixed idempotency key, and marked done (or rescheduled) in the same transaction.
 //! A crash between the provider's answer and the commit repeats the call with the same key, and the
 //! provider acts once.
+//!
+//! Klarna's Payments and HPP calls take no key. Their create job keeps each step's answer (the KP
+//! session, then the page) on the payment before the next step, so a retry goes on from the last step
+//! that answered. The SMS with the link is its own job and is sent at most once: the attempt is
+//! committed before the call, and an answer that is lost is not followed by a second SMS.
 
 use chrono::{DateTime, Duration, Utc};
 use skranke_core::{Money, ValidOrder};
-use skranke_payments::{PaymentEvent, PaymentProvider, PaymentRequest, ProviderError};
+use skranke_payments::{
+    IdempotencyKey, KlarnaClient, PaymentEvent, PaymentProvider, PaymentRequest, PaymentState, ProviderError,
+};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -22,6 +29,10 @@ struct Job {
     idempotency_key: String,
     attempts: i32,
 }
+
+/// What staff read when Klarna's answer to the SMS was lost: it most likely went.
+const LINK_PROBABLY_SENT: &str =
+    "Svaret fra Klarna kom ikke fram, men lenken er trolig sendt. Spør kunden, og send på nytt om den ikke kom.";
 
 /// Works every due job; returns how many were attempted. `now` decides what is due.
 pub async fn run_due_payment_jobs(
@@ -53,33 +64,17 @@ pub async fn run_due_payment_jobs(
             tx.commit().await?;
             continue;
         };
-        match call(&mut tx, integrations, &job, &p).await? {
-            Ok(outcome) => {
-                if let Some((event, link)) = outcome {
-                    if let Some((provider_id, link)) = link {
-                        sqlx::query("UPDATE payments SET provider_id = $2, link = $3 WHERE id = $1")
-                            .bind(p.id)
-                            .bind(provider_id)
-                            .bind(link)
-                            .execute(&mut *tx)
-                            .await?;
-                    }
-                    payment::apply_event(&mut tx, &p, event, None, now).await?;
-                }
+        if job.kind == "distribute" {
+            distribute(pool, tx, integrations, &job, &p, now).await?;
+            continue;
+        }
+        match call(&mut tx, integrations, &job, &p, now).await? {
+            Ok(Some(event)) => {
+                payment::apply_event(&mut tx, &p, event, None, now).await?;
                 finish(&mut tx, &job, None, now).await?;
             }
-            Err(e) if e.is_transient() => {
-                // Exponential backoff, at most five minutes between tries; never given up.
-                let wait = Duration::seconds(1i64 << job.attempts.clamp(0, 8)).min(Duration::minutes(5));
-                sqlx::query(
-                    "UPDATE payment_jobs SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1",
-                )
-                .bind(job.id)
-                .bind(now + wait)
-                .bind(e.to_string())
-                .execute(&mut *tx)
-                .await?;
-            }
+            Ok(None) => finish(&mut tx, &job, None, now).await?,
+            Err(e) if e.is_transient() => retry_later(&mut tx, &job, &e, now).await?,
             Err(e) => {
                 let detail = e.to_string();
                 if job.kind == "create" {
@@ -90,6 +85,25 @@ pub async fn run_due_payment_jobs(
         }
         tx.commit().await?;
     }
+}
+
+/// Exponential backoff, at most five minutes between tries; never given up.
+async fn retry_later(
+    tx: &mut PgConnection,
+    job: &Job,
+    error: &ProviderError,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let wait = Duration::seconds(1i64 << job.attempts.clamp(0, 8)).min(Duration::minutes(5));
+    sqlx::query(
+        "UPDATE payment_jobs SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 WHERE id = $1",
+    )
+    .bind(job.id)
+    .bind(now + wait)
+    .bind(error.to_string())
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 async fn finish(
@@ -109,70 +123,109 @@ async fn finish(
     Ok(())
 }
 
-type Outcome = Option<(PaymentEvent, Option<(String, Option<String>)>)>;
+async fn order_of(tx: &mut PgConnection, p: &PaymentRow) -> Result<(String, ValidOrder), sqlx::Error> {
+    let (number, order): (String, Json<ValidOrder>) =
+        sqlx::query_as("SELECT number, body FROM orders WHERE id = $1")
+            .bind(p.order_id)
+            .fetch_one(&mut *tx)
+            .await?;
+    Ok((number, order.0))
+}
 
-/// One provider call for `job`; `Ok(None)` when there is nothing to do any more.
+/// One provider call for `job`: the event it amounts to, or `Ok(None)` when there is nothing (more)
+/// to do.
 async fn call(
     tx: &mut PgConnection,
     integrations: &Integrations,
     job: &Job,
     p: &PaymentRow,
-) -> Result<Result<Outcome, ProviderError>, sqlx::Error> {
+    now: DateTime<Utc>,
+) -> Result<Result<Option<PaymentEvent>, ProviderError>, sqlx::Error> {
     let amount = Money::from_ore(job.amount_ore.unwrap_or(p.amount_ore));
-    let key = job.idempotency_key.as_str();
+    let key = match IdempotencyKey::parse(&job.idempotency_key) {
+        Ok(k) => k,
+        Err(e) => return Ok(Err(e)),
+    };
     let result = match (job.kind.as_str(), p.provider.as_str()) {
-        ("create", _) if p.state() != skranke_payments::PaymentState::Requested => Ok(None),
-        ("create", provider) => {
-            let (number, order): (String, Json<ValidOrder>) =
-                sqlx::query_as("SELECT number, body FROM orders WHERE id = $1")
-                    .bind(p.order_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            let request = PaymentRequest {
-                reference: &p.reference,
-                order_number: &number,
-                method: p.method(),
-                order: &order.0,
+        ("create", _) if p.state() != PaymentState::Requested => Ok(None),
+        ("create", "vipps") => {
+            let Some(vipps) = &integrations.vipps else {
+                return Ok(Err(not_configured("Vipps")));
             };
-            let created = with_provider(
-                integrations,
-                provider,
-                |v| v.create(&request),
-                |k| k.create(&request),
-            )
-            .await;
-            created.map(|c| Some((PaymentEvent::Sent, Some((c.provider_id, c.link)))))
+            let (number, order) = order_of(tx, p).await?;
+            let request = request_of(p, &number, &order);
+            match vipps.create(&request).await {
+                Ok(reference) => {
+                    sqlx::query("UPDATE payments SET provider_id = $2 WHERE id = $1")
+                        .bind(p.id)
+                        .bind(reference)
+                        .execute(&mut *tx)
+                        .await?;
+                    let mut sent = p.clone();
+                    sent.provider_id = Some(p.reference.clone());
+                    payment::mark_sent(tx, &sent, Some(vipps.push_expires_at(now)), None, now).await?;
+                    Ok(None)
+                }
+                Err(e) => Err(e),
+            }
         }
+        ("create", _) => {
+            let Some(klarna) = &integrations.klarna else {
+                return Ok(Err(not_configured("Klarna")));
+            };
+            klarna_page(tx, klarna, p, now).await?
+        }
+        // Once paid, a withdrawn request is given back by its `release` job instead.
+        ("cancel", _) if !p.state().is_open() => Ok(None),
         ("cancel", _) => match &p.provider_id {
-            // Never reached the provider: withdrawing it is ours alone.
-            None => Ok(Some((PaymentEvent::Cancelled, None))),
+            // Never reached the customer: withdrawing it is ours alone.
+            None => Ok(Some(PaymentEvent::Cancelled)),
             Some(id) => with_provider(
                 integrations,
                 &p.provider,
-                |v| v.cancel(id, key),
-                |k| k.cancel(id, key),
+                |v| v.cancel(id, &key),
+                |k| k.cancel(id, &key),
             )
             .await
-            .map(|()| Some((PaymentEvent::Cancelled, None))),
+            .map(|()| Some(PaymentEvent::Cancelled)),
         },
-        ("capture", _) => {
+        ("release", _) if p.state() != PaymentState::Reserved => Ok(None),
+        ("release", _) => {
             let id = target(p);
             with_provider(
                 integrations,
                 &p.provider,
-                |v| v.capture(&id, amount, key),
-                |k| k.capture(&id, amount, key),
+                |v| v.release(&id, &key),
+                |k| k.release(&id, &key),
             )
             .await
-            .map(|()| Some((PaymentEvent::Captured, None)))
+            .map(|()| Some(PaymentEvent::Cancelled))
+        }
+        ("capture", _) => {
+            let id = target(p);
+            let done = with_provider(
+                integrations,
+                &p.provider,
+                |v| v.capture(&id, amount, &key),
+                |k| k.capture(&id, amount, &key),
+            )
+            .await;
+            if done.is_ok() {
+                sqlx::query("UPDATE payments SET captured_ore = captured_ore + $2 WHERE id = $1")
+                    .bind(p.id)
+                    .bind(amount.ore())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            done.map(|()| Some(PaymentEvent::Captured))
         }
         ("refund", _) => {
             let id = target(p);
             let done = with_provider(
                 integrations,
                 &p.provider,
-                |v| v.refund(&id, amount, key),
-                |k| k.refund(&id, amount, key),
+                |v| v.refund(&id, amount, &key),
+                |k| k.refund(&id, amount, &key),
             )
             .await;
             if done.is_ok() {
@@ -182,18 +235,141 @@ async fn call(
                     .execute(&mut *tx)
                     .await?;
             }
-            done.map(|()| Some((PaymentEvent::Refunded, None)))
+            done.map(|()| Some(PaymentEvent::Refunded))
         }
         _ => Ok(None),
     };
-    if job.kind == "capture" && result.is_ok() {
-        sqlx::query("UPDATE payments SET captured_ore = captured_ore + $2 WHERE id = $1")
-            .bind(p.id)
-            .bind(amount.ore())
-            .execute(&mut *tx)
-            .await?;
-    }
     Ok(result)
+}
+
+fn request_of<'a>(p: &'a PaymentRow, number: &'a str, order: &'a ValidOrder) -> PaymentRequest<'a> {
+    PaymentRequest {
+        reference: &p.reference,
+        order_number: number,
+        method: p.method(),
+        order,
+    }
+}
+
+/// Klarna's first two steps, each answer kept on the payment (in this transaction, which commits on a
+/// transient failure too) before the next; then the SMS is queued as its own job.
+async fn klarna_page(
+    tx: &mut PgConnection,
+    klarna: &KlarnaClient,
+    p: &PaymentRow,
+    now: DateTime<Utc>,
+) -> Result<Result<Option<PaymentEvent>, ProviderError>, sqlx::Error> {
+    let (number, order) = order_of(tx, p).await?;
+    let request = request_of(p, &number, &order);
+    let kp_session_id = match &p.kp_session_id {
+        Some(id) => id.clone(),
+        None => match klarna.create_payment_session(&request).await {
+            Ok(id) => {
+                sqlx::query("UPDATE payments SET kp_session_id = $2 WHERE id = $1")
+                    .bind(p.id)
+                    .bind(&id)
+                    .execute(&mut *tx)
+                    .await?;
+                id
+            }
+            Err(e) => return Ok(Err(e)),
+        },
+    };
+    if p.provider_id.is_none() {
+        match klarna.create_page(&request, &kp_session_id).await {
+            Ok(page) => {
+                sqlx::query(
+                    "UPDATE payments SET provider_id = $2, distribution_url = $3, link = $4, expires_at = $5 WHERE id = $1",
+                )
+                .bind(p.id)
+                .bind(&page.session_id)
+                .bind(&page.distribution_url)
+                .bind(&page.redirect_url)
+                .bind(page.expires_at)
+                .execute(&mut *tx)
+                .await?;
+            }
+            Err(e) => return Ok(Err(e)),
+        }
+    }
+    let key = format!("distribute-{}", p.id.simple());
+    payment::queue_job(tx, p.id, "distribute", None, &key, now).await?;
+    Ok(Ok(None))
+}
+
+/// Sends Klarna's SMS (or e-mail) with the link, at most once. The attempt is committed before the call
+/// (and the job put out of reach of another worker for longer than a call can take); a call that
+/// provably did not reach Klarna is tried again, one whose answer was lost is not.
+async fn distribute(
+    pool: &PgPool,
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    integrations: &Integrations,
+    job: &Job,
+    p: &PaymentRow,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let (Some(klarna), Some(url)) = (&integrations.klarna, p.distribution_url.clone()) else {
+        // Not configured (yet): wait as any job does.
+        retry_later(&mut tx, job, &not_configured("Klarna"), now).await?;
+        return tx.commit().await;
+    };
+    if p.state() != PaymentState::Requested {
+        // Withdrawn before the link went out.
+        finish(&mut tx, job, None, now).await?;
+        return tx.commit().await;
+    }
+    if p.distribution_started_at.is_some() {
+        // A worker died between committing the attempt and recording Klarna's answer.
+        payment::mark_sent(&mut tx, p, p.expires_at, Some(LINK_PROBABLY_SENT), now).await?;
+        finish(&mut tx, job, None, now).await?;
+        return tx.commit().await;
+    }
+    sqlx::query("UPDATE payments SET distribution_started_at = $2 WHERE id = $1")
+        .bind(p.id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE payment_jobs SET next_attempt_at = $2 WHERE id = $1")
+        .bind(job.id)
+        .bind(now + Duration::minutes(2))
+        .execute(&mut *tx)
+        .await?;
+    let (number, order) = order_of(&mut tx, p).await?;
+    tx.commit().await?;
+
+    let sent = klarna.distribute(&request_of(p, &number, &order), &url).await;
+
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT id FROM payment_jobs WHERE id = $1 FOR UPDATE")
+        .bind(job.id)
+        .execute(&mut *tx)
+        .await?;
+    let Some(p) = payment::by_id(&mut tx, p.id).await? else {
+        return tx.commit().await;
+    };
+    match sent {
+        Ok(()) => {
+            payment::mark_sent(&mut tx, &p, p.expires_at, None, now).await?;
+            finish(&mut tx, job, None, now).await?;
+        }
+        Err(e) if e.may_have_acted() => {
+            payment::mark_sent(&mut tx, &p, p.expires_at, Some(LINK_PROBABLY_SENT), now).await?;
+            finish(&mut tx, job, Some(&e.to_string()), now).await?;
+        }
+        Err(e) if e.is_transient() => {
+            sqlx::query("UPDATE payments SET distribution_started_at = NULL WHERE id = $1")
+                .bind(p.id)
+                .execute(&mut *tx)
+                .await?;
+            retry_later(&mut tx, job, &e, now).await?;
+        }
+        Err(e) => {
+            let detail = e.to_string();
+            payment::apply_event(&mut tx, &p, PaymentEvent::Failed, Some(&detail), now).await?;
+            finish(&mut tx, job, Some(&detail), now).await?;
+        }
+    }
+    tx.commit().await
 }
 
 /// What a capture or refund is made on: Vipps' reference, or Klarna's order.
@@ -209,7 +385,7 @@ fn not_configured(name: &str) -> ProviderError {
 }
 
 /// Calls the payment's provider, or says it is not configured (the job is retried later).
-async fn with_provider<'a, T, FV, FK, RV, RK>(
+pub(crate) async fn with_provider<'a, T, FV, FK, RV, RK>(
     integrations: &'a Integrations,
     provider: &str,
     vipps: FV,

@@ -168,7 +168,7 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
                 }
                 _ => {
                     "SELECT id::text AS key, false AS deleted, sync_txid::text AS txid, sync_seq, id, number, status,
-                            tracking_number, flags, updated_at, payment_method, payment_state, payment_detail,
+                            tracking_number, flags, updated_at, payment_method, payment_state, payment_detail, payment_expires_at,
                             email_state, email_to, email_detail
                      FROM orders
                      WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
@@ -289,6 +289,7 @@ fn payment_status(row: &PgRow) -> Result<Option<PaymentStatus>, sqlx::Error> {
                 text: state.text().to_string(),
                 state,
                 detail: row.try_get("payment_detail")?,
+                expires_at: row.try_get("payment_expires_at")?,
             })
         }
         _ => None,

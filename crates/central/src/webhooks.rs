@@ -6,9 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use chrono::Utc;
-use skranke_payments::{
-    verify_vipps_webhook, KlarnaStatusUpdate, PaymentEvent, VippsSignature, VippsWebhookEvent,
-};
+use skranke_payments::{verify_vipps_webhook, KlarnaStatusUpdate, VippsSignature, VippsWebhookEvent};
 use sqlx::PgConnection;
 use subtle::ConstantTimeEq;
 
@@ -81,10 +79,9 @@ pub(crate) async fn vipps(
     let mut tx = state.pool.begin().await?;
     let found = payment::by_provider_id(&mut tx, "vipps", &event.reference).await?;
     if first_delivery(&mut tx, "vipps", &event.event_id(), found.as_ref(), &raw).await? {
+        // `success: false` reports an operation that did not happen: recorded above, applied never.
         if let (Some(p), Some(e)) = (&found, event.event()) {
-            let detail = (e == PaymentEvent::Declined)
-                .then_some("Kunden avviste betalingen i Vipps, eller oppfyller ikke aldersgrensen.");
-            payment::apply_event(&mut tx, p, e, detail, Utc::now()).await?;
+            payment::apply_event(&mut tx, p, e, payment::detail_for("vipps", e), Utc::now()).await?;
         }
     }
     tx.commit().await?;
@@ -120,8 +117,7 @@ pub(crate) async fn klarna(
                     .await?;
             }
             if let Some(e) = update.event(p.method()) {
-                let detail =
-                    (e == PaymentEvent::Declined).then_some("Kunden fullførte ikke betalingen hos Klarna.");
+                let detail = payment::detail_for("klarna", e);
                 let next = payment::apply_event(&mut tx, p, e, detail, Utc::now()).await?;
                 if next == Some(skranke_payments::PaymentState::Captured) {
                     sqlx::query("UPDATE payments SET captured_ore = amount_ore WHERE id = $1")

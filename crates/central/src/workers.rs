@@ -1,5 +1,5 @@
-//! The background loop that works the outboxes (payment jobs, e-mail): woken at once when a request
-//! queued something, and every second for retries that have come due.
+//! The background loop that works the outboxes (payment jobs, e-mail) and polls open payment requests:
+//! woken at once when a request queued something, and every second for what has come due.
 
 use std::time::Duration;
 
@@ -14,6 +14,11 @@ pub async fn run(state: AppState) {
         if let Err(e) = crate::payment_jobs::run_due_payment_jobs(&state.pool, &state.integrations, now).await
         {
             tracing::warn!(error = %e, "betalingsjobber");
+        }
+        if let Err(e) =
+            crate::payment_polling::poll_open_payments(&state.pool, &state.integrations, now).await
+        {
+            tracing::warn!(error = %e, "betalingsstatus");
         }
         if let Err(e) = crate::mail::run_due_mail(&state.pool, &state.integrations, now).await {
             tracing::warn!(error = %e, "e-post");

@@ -19,9 +19,9 @@ pub enum PaymentState {
     Refunded,
     /// The customer did not answer in time.
     Expired,
-    /// The customer or the provider said no (also: under `minimumUserAge`).
+    /// The customer said no at the provider (also: under `minimumUserAge`). Final.
     Declined,
-    /// Withdrawn by the shop (another method, a cancelled order).
+    /// Withdrawn by the shop (another method, a cancelled order; Vipps `TERMINATED`, Klarna `DISABLED`).
     Cancelled,
     /// The provider refused the request itself (for example no mobile number).
     Failed,
@@ -31,6 +31,9 @@ pub enum PaymentState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PaymentEvent {
     Sent,
+    /// The customer tried and did not get through (Klarna `FAILED`, `ERROR`, `BACK`): the request stays
+    /// open, because Klarna lets the customer try again on the same page until it expires.
+    Interrupted,
     Authorized,
     Captured,
     Refunded,
@@ -79,10 +82,21 @@ impl PaymentState {
             PaymentState::Captured => "betalt",
             PaymentState::Refunded => "refundert",
             PaymentState::Expired => "utløpt",
-            PaymentState::Declined => "avvist",
-            PaymentState::Cancelled => "kansellert",
+            PaymentState::Declined => "avvist av kunden",
+            PaymentState::Cancelled => "kansellert av butikken",
             PaymentState::Failed => "kunne ikke sendes",
         }
+    }
+
+    /// The request can still be paid: the customer has it, or it is on its way to them.
+    pub const fn is_open(self) -> bool {
+        matches!(self, PaymentState::Requested | PaymentState::Sent)
+    }
+
+    /// The customer's money is reserved or taken: what must be given back if this request was
+    /// replaced by another (P5).
+    pub const fn holds_money(self) -> bool {
+        matches!(self, PaymentState::Reserved | PaymentState::Captured)
     }
 
     /// Staff may send the request again or choose another method: nothing is paid or reserved.
@@ -103,6 +117,8 @@ impl PaymentState {
         match (self, event) {
             (S::Requested, E::Sent) => Some(S::Sent),
             (S::Requested, E::Failed) => Some(S::Failed),
+            // Still open: only the detail staff read changes.
+            (S::Sent, E::Interrupted) => Some(S::Sent),
             (_, E::Authorized) if open => Some(S::Reserved),
             (_, E::Captured) if open || self == S::Reserved => Some(S::Captured),
             (_, E::Expired) if open => Some(S::Expired),
@@ -132,6 +148,20 @@ mod tests {
             assert_eq!(s, expected);
             assert_eq!(s.after(event), None, "{event:?} twice");
         }
+    }
+
+    /// P5: Klarna FAILED/ERROR/BACK leave the request open, and the customer's retry that succeeds is
+    /// taken; a decline or a cancellation is final.
+    #[test]
+    fn an_interrupted_klarna_page_stays_open_until_the_retry_succeeds() {
+        let s = PaymentState::Sent.after(PaymentEvent::Interrupted).unwrap();
+        assert_eq!(s, PaymentState::Sent);
+        assert!(s.is_open());
+        assert_eq!(s.after(PaymentEvent::Authorized), Some(PaymentState::Reserved));
+        assert_eq!(PaymentState::Declined.after(PaymentEvent::Interrupted), None);
+        assert_eq!(PaymentState::Reserved.after(PaymentEvent::Interrupted), None);
+        assert_eq!(PaymentState::Cancelled.text(), "kansellert av butikken");
+        assert_eq!(PaymentState::Declined.text(), "avvist av kunden");
     }
 
     /// A late "expired" after approval, or an approval after a decline, does not undo the first.

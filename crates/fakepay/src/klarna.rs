@@ -1,5 +1,7 @@
 //! The fake Klarna Payments, Hosted Payment Page and Order Management APIs, checking what Klarna
-//! checks: the credentials, amounts in øre adding up with MVA per line, and idempotency keys.
+//! checks: the credentials, amounts in øre adding up with MVA per line, the HPP request's enums, and
+//! Order Management's idempotency keys. Payments and HPP calls take no idempotency key (Klarna has
+//! none for them): a repeated call makes a second session, as Klarna's would.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -8,6 +10,43 @@ use axum::Json;
 use serde_json::{json, Value};
 
 use crate::{header, idempotent, reply, Fake, FakeKlarnaSession};
+
+/// The limits Klarna's published definitions set on what we send (the HPP API's OpenAPI file as kept
+/// in api-evangelist/klarna `openapi/_original/hosted-payment-page-api-openapi.yml`, and Klarna's own
+/// kco_rest_dotnet models). Mirrored here rather than loaded, each with the schema it comes from.
+pub mod rules {
+    /// `OptionsV1.payment_method_categories` items.
+    pub const CATEGORIES: [&str; 6] = [
+        "DIRECT_DEBIT",
+        "DIRECT_BANK_TRANSFER",
+        "PAY_NOW",
+        "PAY_LATER",
+        "PAY_OVER_TIME",
+        "KLARNA",
+    ];
+    /// `OptionsV1.place_order_mode`.
+    pub const PLACE_ORDER_MODES: [&str; 3] = ["PLACE_ORDER", "CAPTURE_ORDER", "NONE"];
+    /// `DistributionRequestV1.method`.
+    pub const DISTRIBUTION_METHODS: [&str; 3] = ["sms", "email", "token"];
+    /// Klarna Payments `acquiring_channel`.
+    pub const ACQUIRING_CHANNELS: [&str; 3] = ["ECOMMERCE", "IN_STORE", "TELESALES"];
+    /// `SessionResponseV1.status`: there is no EXPIRED; an expired session reads as 404.
+    pub const STATUSES: [&str; 9] = [
+        "WAITING",
+        "BACK",
+        "IN_PROGRESS",
+        "MANUAL_ID_CHECK",
+        "COMPLETED",
+        "CANCELLED",
+        "FAILED",
+        "DISABLED",
+        "ERROR",
+    ];
+    /// How long an HPP session lives by default (Klarna's documentation: 3 hours, configurable).
+    pub const SESSION_HOURS: i64 = 3;
+    /// Klarna tries a status callback at most this many times.
+    pub const CALLBACK_TRIES: usize = 4;
+}
 
 /// Klarna's error shape.
 fn klarna_error(status: StatusCode, code: &str, message: &str) -> (StatusCode, Value) {
@@ -34,6 +73,12 @@ fn authorised(fake: &Fake, headers: &HeaderMap) -> bool {
 fn check_amounts(body: &Value) -> Result<(), String> {
     if body["purchase_country"] != "NO" || body["purchase_currency"] != "NOK" {
         return Err("purchase_country must be NO and purchase_currency NOK".into());
+    }
+    if !body["acquiring_channel"]
+        .as_str()
+        .is_some_and(|c| rules::ACQUIRING_CHANNELS.contains(&c))
+    {
+        return Err("acquiring_channel".into());
     }
     let lines = body["order_lines"].as_array().ok_or("order_lines is required")?;
     let (mut amount, mut tax) = (0i64, 0i64);
@@ -70,11 +115,11 @@ pub(crate) async fn kp_create(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    let key = header(&headers, "klarna-idempotency-key").map(str::to_string);
     let answer = if !authorised(&fake, &headers) {
         klarna_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Wrong credentials")
     } else {
-        idempotent(&fake, key.as_deref(), "kp", |log| match check_amounts(&body) {
+        let mut log = fake.log();
+        match check_amounts(&body) {
             Err(field) => klarna_error(
                 StatusCode::BAD_REQUEST,
                 "BAD_VALUE",
@@ -91,9 +136,34 @@ pub(crate) async fn kp_create(
                                                          {"identifier": "pay_now", "name": "Betal nå"}]}),
                 )
             }
-        })
+        }
     };
-    reply(&fake, "POST", "/payments/v1/sessions", key.as_deref(), answer)
+    reply(&fake, "POST", "/payments/v1/sessions", None, answer)
+}
+
+/// `SessionCreationRequestV1`: the KP session it hosts, a status URL, and the options' enums.
+fn check_page(body: &Value) -> Result<(), String> {
+    let options = &body["options"];
+    let categories = options["payment_method_categories"].as_array();
+    let categories_ok = categories.is_none_or(|c| {
+        c.iter()
+            .all(|c| c.as_str().is_some_and(|c| rules::CATEGORIES.contains(&c)))
+    });
+    if !categories_ok {
+        return Err("options.payment_method_categories".into());
+    }
+    let mode = &options["place_order_mode"];
+    if !mode.is_null()
+        && !mode
+            .as_str()
+            .is_some_and(|m| rules::PLACE_ORDER_MODES.contains(&m))
+    {
+        return Err("options.place_order_mode".into());
+    }
+    if !body["merchant_urls"]["status_update"].is_string() {
+        return Err("merchant_urls.status_update".into());
+    }
+    Ok(())
 }
 
 pub(crate) async fn hpp_create(
@@ -101,58 +171,83 @@ pub(crate) async fn hpp_create(
     headers: HeaderMap,
     Json(body): Json<Value>,
 ) -> Response {
-    let key = header(&headers, "klarna-idempotency-key").map(str::to_string);
     let public = fake.config.public_url.clone();
     let answer = if !authorised(&fake, &headers) {
         klarna_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Wrong credentials")
     } else {
-        idempotent(&fake, key.as_deref(), "hpp", |log| {
-            let kp_url = body["payment_session_url"].as_str().unwrap_or_default();
-            let kp_id = kp_url.rsplit('/').next().unwrap_or_default();
-            let Some(kp) = log.klarna_kp.get(kp_id).cloned() else {
-                return klarna_error(StatusCode::BAD_REQUEST, "BAD_VALUE", "payment_session_url");
-            };
-            let Some(status_update) = body["merchant_urls"]["status_update"].as_str() else {
-                return klarna_error(
-                    StatusCode::BAD_REQUEST,
-                    "BAD_VALUE",
-                    "merchant_urls.status_update",
+        let mut log = fake.log();
+        let kp_url = body["payment_session_url"].as_str().unwrap_or_default();
+        let kp_id = kp_url.rsplit('/').next().unwrap_or_default();
+        match (check_page(&body), log.klarna_kp.get(kp_id).cloned()) {
+            (Err(field), _) => klarna_error(StatusCode::BAD_REQUEST, "BAD_VALUE", &field),
+            (Ok(()), None) => klarna_error(StatusCode::BAD_REQUEST, "BAD_VALUE", "payment_session_url"),
+            (Ok(()), Some(kp)) => {
+                let id = uuid::Uuid::new_v4().to_string();
+                let expires_at = chrono::Utc::now() + chrono::Duration::hours(rules::SESSION_HOURS);
+                log.klarna.insert(
+                    id.clone(),
+                    FakeKlarnaSession {
+                        session_id: id.clone(),
+                        kp_session: kp,
+                        status_update_url: body["merchant_urls"]["status_update"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_string(),
+                        place_order_mode: body["options"]["place_order_mode"]
+                            .as_str()
+                            .unwrap_or("NONE")
+                            .into(),
+                        categories: body["options"]["payment_method_categories"]
+                            .as_array()
+                            .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_string)).collect())
+                            .unwrap_or_default(),
+                        status: "WAITING".into(),
+                        order_id: None,
+                        captured: 0,
+                        refunded: 0,
+                        distributions: Vec::new(),
+                        expires_at,
+                        order_cancelled: false,
+                    },
                 );
-            };
-            let id = uuid::Uuid::new_v4().to_string();
-            log.klarna.insert(
-                id.clone(),
-                FakeKlarnaSession {
-                    session_id: id.clone(),
-                    kp_session: kp,
-                    status_update_url: status_update.to_string(),
-                    place_order_mode: body["options"]["place_order_mode"]
-                        .as_str()
-                        .unwrap_or("NONE")
-                        .into(),
-                    categories: body["options"]["payment_method_categories"]
-                        .as_array()
-                        .map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_string)).collect())
-                        .unwrap_or_default(),
-                    status: "WAITING".into(),
-                    order_id: None,
-                    captured: 0,
-                    refunded: 0,
-                    distributions: Vec::new(),
-                },
-            );
-            (
-                StatusCode::CREATED,
-                json!({"session_id": id, "session_url": format!("{public}/hpp/v1/sessions/{id}"),
-                       "redirect_url": format!("{public}/betal/{id}"),
-                       "qr_code_url": format!("{public}/betal/{id}/qr"),
-                       "distribution_url": format!("{public}/hpp/v1/sessions/{id}/distribution"),
-                       "expires_at": (chrono::Utc::now() + chrono::Duration::hours(47)).to_rfc3339(),
-                       "distribution_module": {"token": "fake", "standalone_url": format!("{public}/betal/{id}")}}),
-            )
-        })
+                // A distributed (telesales) session gets no redirect_url: "ECOMMERCE only".
+                (
+                    StatusCode::CREATED,
+                    json!({"session_id": id, "session_url": format!("{public}/hpp/v1/sessions/{id}"),
+                           "qr_code_url": format!("{public}/betal/{id}/qr"),
+                           "distribution_url": format!("{public}/hpp/v1/sessions/{id}/distribution"),
+                           "expires_at": expires_at.to_rfc3339(),
+                           "distribution_module": {"token": "fake", "standalone_url": format!("{public}/betal/{id}")}}),
+                )
+            }
+        }
     };
-    reply(&fake, "POST", "/hpp/v1/sessions", key.as_deref(), answer)
+    reply(&fake, "POST", "/hpp/v1/sessions", None, answer)
+}
+
+/// `GET /hpp/v1/sessions/{id}` (`SessionResponseV1`); 404 once expired.
+pub(crate) async fn hpp_read(
+    State(fake): State<Fake>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let answer = if !authorised(&fake, &headers) {
+        klarna_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Wrong credentials")
+    } else {
+        match fake.log().klarna.get(&id) {
+            Some(s) if s.expires_at > chrono::Utc::now() => (
+                StatusCode::OK,
+                json!({"session_id": s.session_id, "status": s.status, "order_id": s.order_id,
+                       "expires_at": s.expires_at.to_rfc3339(), "updated_at": chrono::Utc::now().to_rfc3339()}),
+            ),
+            _ => klarna_error(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                "HPP session has expired or could not be found",
+            ),
+        }
+    };
+    reply(&fake, "GET", &format!("/hpp/v1/sessions/{id}"), None, answer)
 }
 
 pub(crate) async fn distribute(
@@ -161,14 +256,27 @@ pub(crate) async fn distribute(
     Path(id): Path<String>,
     Json(body): Json<Value>,
 ) -> Response {
-    let key = header(&headers, "klarna-idempotency-key").map(str::to_string);
     let answer = if !authorised(&fake, &headers) {
         klarna_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Wrong credentials")
     } else {
-        idempotent(&fake, key.as_deref(), "distribute", |log| {
+        (|| {
+            let mut log = fake.log();
             let Some(session) = log.klarna.get_mut(&id) else {
                 return klarna_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Session not found");
             };
+            if session.status == "DISABLED" {
+                return klarna_error(
+                    StatusCode::BAD_REQUEST,
+                    "NOT_ALLOWED",
+                    "Session is disabled by merchant",
+                );
+            }
+            if !body["method"]
+                .as_str()
+                .is_some_and(|m| rules::DISTRIBUTION_METHODS.contains(&m))
+            {
+                return klarna_error(StatusCode::BAD_REQUEST, "BAD_VALUE", "method");
+            }
             let contact = &body["contact_information"];
             let to = match body["method"].as_str() {
                 Some("sms") if contact["phone_country"] == "NO" => {
@@ -183,17 +291,17 @@ pub(crate) async fn distribute(
             match to {
                 Some(to) => {
                     session.distributions.push(to);
-                    (StatusCode::OK, Value::Null)
+                    (StatusCode::CREATED, Value::Null)
                 }
                 None => klarna_error(StatusCode::BAD_REQUEST, "BAD_VALUE", "contact_information"),
             }
-        })
+        })()
     };
     reply(
         &fake,
         "POST",
         &format!("/hpp/v1/sessions/{id}/distribution"),
-        key.as_deref(),
+        None,
         answer,
     )
 }
@@ -206,7 +314,12 @@ pub(crate) async fn hpp_disable(
     let answer = if !authorised(&fake, &headers) {
         klarna_error(StatusCode::UNAUTHORIZED, "UNAUTHORIZED", "Wrong credentials")
     } else {
-        match fake.log().klarna.get_mut(&id) {
+        match fake
+            .log()
+            .klarna
+            .get_mut(&id)
+            .filter(|s| s.expires_at > chrono::Utc::now())
+        {
             Some(s) if s.status != "COMPLETED" => {
                 s.status = "DISABLED".into();
                 (StatusCode::NO_CONTENT, Value::Null)
@@ -241,7 +354,7 @@ pub(crate) async fn order_modify(
             match action.as_str() {
                 "captures" => {
                     let amount = body["captured_amount"].as_i64().unwrap_or(0);
-                    if amount <= 0 || s.captured + amount > total {
+                    if s.order_cancelled || amount <= 0 || s.captured + amount > total {
                         return klarna_error(
                             StatusCode::FORBIDDEN,
                             "CAPTURE_NOT_ALLOWED",
@@ -249,6 +362,18 @@ pub(crate) async fn order_modify(
                         );
                     }
                     s.captured += amount;
+                }
+                // cancelOrder: 403 once anything is captured.
+                "cancel" => {
+                    if s.captured > 0 {
+                        return klarna_error(
+                            StatusCode::FORBIDDEN,
+                            "CANCEL_NOT_ALLOWED",
+                            "Order has captures",
+                        );
+                    }
+                    s.order_cancelled = true;
+                    return (StatusCode::NO_CONTENT, Value::Null);
                 }
                 "refunds" => {
                     let amount = body["refunded_amount"].as_i64().unwrap_or(0);

@@ -74,6 +74,11 @@ pub struct FakeVippsPayment {
     pub state: String,
     pub captured: i64,
     pub refunded: i64,
+    /// Released by a cancel after authorisation (`aggregate.cancelledAmount`).
+    pub cancelled: i64,
+    /// The customer has opened the payment in the app and is approving it: Vipps refuses a cancel
+    /// now ("Cannot cancel pending").
+    pub authorizing: bool,
     /// Push messages sent to the phone: one per created payment, never two.
     pub pushes: u32,
     pub request: Value,
@@ -93,6 +98,10 @@ pub struct FakeKlarnaSession {
     pub refunded: i64,
     /// SMS and e-mails with the link: `sms:+4791234567` or `email:kari@example.no`.
     pub distributions: Vec<String>,
+    /// When Klarna gives up on the session; after it, reading the session answers 404.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    /// Klarna's order is cancelled (Order Management `cancel`).
+    pub order_cancelled: bool,
 }
 
 /// Everything the fake knows; `GET /_fake/log` returns it.
@@ -104,6 +113,8 @@ pub struct FakeLog {
     pub klarna: HashMap<String, FakeKlarnaSession>,
     /// Webhooks delivered: (url, body, the receiver's status).
     pub webhooks: Vec<(String, Value, u16)>,
+    /// Paths whose next answer is lost: the fake acts, then answers 504 as a gateway that timed out.
+    pub lose_next: Vec<String>,
     #[serde(skip)]
     idempotent: HashMap<String, (u16, Value)>,
 }
@@ -136,13 +147,21 @@ pub fn router(config: FakeConfig) -> Router {
         .route("/epayment/v1/payments/{reference}/{action}", post(vipps::modify))
         .route("/payments/v1/sessions", post(klarna::kp_create))
         .route("/hpp/v1/sessions", post(klarna::hpp_create))
-        .route("/hpp/v1/sessions/{id}", delete(klarna::hpp_disable))
+        .route(
+            "/hpp/v1/sessions/{id}",
+            delete(klarna::hpp_disable).get(klarna::hpp_read),
+        )
         .route("/hpp/v1/sessions/{id}/distribution", post(klarna::distribute))
         .route(
             "/ordermanagement/v1/orders/{id}/{action}",
             post(klarna::order_modify),
         )
         .route("/_fake/log", get(fake_log))
+        .route("/_fake/lose-next", post(lose_next))
+        .route(
+            "/_fake/vipps/{reference}/webhook",
+            post(customer::vipps_webhook_only),
+        )
         .route(
             "/_fake/vipps/{reference}/{outcome}",
             post(customer::vipps_outcome),
@@ -162,12 +181,25 @@ fn reply(
     key: Option<&str>,
     (status, body): (StatusCode, Value),
 ) -> Response {
-    fake.log().requests.push(LoggedRequest {
-        method: method.into(),
-        path: path.into(),
-        idempotency_key: key.map(str::to_string),
-        status: status.as_u16(),
-    });
+    let (status, body) = {
+        let mut log = fake.log();
+        let lost = log.lose_next.iter().position(|p| path.contains(p.as_str()));
+        let answer = match lost {
+            // The work is done; only the answer is lost on the way back.
+            Some(i) => {
+                log.lose_next.remove(i);
+                (StatusCode::GATEWAY_TIMEOUT, Value::Null)
+            }
+            None => (status, body),
+        };
+        log.requests.push(LoggedRequest {
+            method: method.into(),
+            path: path.into(),
+            idempotency_key: key.map(str::to_string),
+            status: answer.0.as_u16(),
+        });
+        answer
+    };
     if body.is_null() {
         return status.into_response();
     }
@@ -201,6 +233,21 @@ fn idempotent(
 
 async fn fake_log(State(fake): State<Fake>) -> Json<FakeLog> {
     Json(fake.log().clone())
+}
+
+#[derive(Debug, Deserialize)]
+struct LoseNext {
+    /// A part of the path, such as `/payments/v1/sessions` or `/distribution`.
+    path: String,
+}
+
+/// The next request whose path contains `path` is carried out and its answer lost.
+async fn lose_next(
+    State(fake): State<Fake>,
+    axum::extract::Query(q): axum::extract::Query<LoseNext>,
+) -> StatusCode {
+    fake.log().lose_next.push(q.path);
+    StatusCode::NO_CONTENT
 }
 
 /// Serves the fake on `listener` until the process ends.

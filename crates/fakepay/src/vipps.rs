@@ -26,7 +26,36 @@ fn authorised(fake: &Fake, headers: &HeaderMap) -> bool {
         && header(headers, "merchant-serial-number") == Some(fake.config.vipps_msn.as_str())
 }
 
-/// What Vipps answers a modifying call without a valid token or without an Idempotency-Key.
+/// The limits `docs/epayment.v1.yml` (vippsas/vipps-epayment-api) sets on what we send. Mirrored here
+/// rather than loaded, each with the schema it comes from.
+pub mod rules {
+    /// `Reference`: `pattern: '^[a-zA-Z0-9-]{8,50}$'`.
+    pub const REFERENCE_LENGTH: std::ops::RangeInclusive<usize> = 8..=50;
+    /// parameter `Idempotency-Key`: `maxLength: 50`, required on every modifying call.
+    pub const IDEMPOTENCY_KEY_MAX: usize = 50;
+    /// parameters `Vipps-System-Name`, `-Version`, `-Plugin-Name`, `-Plugin-Version`: `maxLength: 30`.
+    pub const SYSTEM_HEADER_MAX: usize = 30;
+    pub const SYSTEM_HEADERS: [&str; 4] = [
+        "vipps-system-name",
+        "vipps-system-version",
+        "vipps-system-plugin-name",
+        "vipps-system-plugin-version",
+    ];
+    /// `Amount.value`: `maximum: 65000000`; the minimum is the knowledge base's 1,00 kr (the file
+    /// says 0: the stricter rule is kept).
+    pub const AMOUNT: std::ops::RangeInclusive<i64> = 100..=65_000_000;
+    /// `CreatePaymentRequest.paymentDescription`: `minLength: 3`, `maxLength: 100`.
+    pub const DESCRIPTION_LENGTH: std::ops::RangeInclusive<usize> = 3..=100;
+    /// `CreatePaymentRequest.userFlow`.
+    pub const USER_FLOWS: [&str; 4] = ["PUSH_MESSAGE", "NATIVE_REDIRECT", "WEB_REDIRECT", "QR"];
+    /// `CreatePaymentRequest.customerInteraction`.
+    pub const CUSTOMER_INTERACTIONS: [&str; 2] = ["CUSTOMER_PRESENT", "CUSTOMER_NOT_PRESENT"];
+    /// `PaymentMethodType`.
+    pub const PAYMENT_METHOD_TYPES: [&str; 2] = ["WALLET", "CARD"];
+}
+
+/// What Vipps answers a modifying call without a valid token, or with a missing or too long
+/// Idempotency-Key, or a system header past its length.
 fn refusal(fake: &Fake, headers: &HeaderMap, key: Option<&str>) -> Option<(StatusCode, Value)> {
     if !authorised(fake, headers) {
         return Some(problem(
@@ -35,13 +64,20 @@ fn refusal(fake: &Fake, headers: &HeaderMap, key: Option<&str>) -> Option<(Statu
             "Missing or wrong access token",
         ));
     }
-    key.is_none().then(|| {
-        problem(
-            StatusCode::BAD_REQUEST,
-            "Bad Request",
-            "Idempotency-Key header is required",
-        )
-    })
+    let bad = |detail: &str| Some(problem(StatusCode::BAD_REQUEST, "Bad Request", detail));
+    match key {
+        None => return bad("Idempotency-Key header is required"),
+        Some(k) if k.len() > rules::IDEMPOTENCY_KEY_MAX => {
+            return bad("Idempotency-Key must be at most 50 characters")
+        }
+        Some(_) => {}
+    }
+    for name in rules::SYSTEM_HEADERS {
+        if header(headers, name).is_some_and(|v| v.len() > rules::SYSTEM_HEADER_MAX) {
+            return bad(&format!("{name} must be at most 30 characters"));
+        }
+    }
+    None
 }
 
 pub(crate) async fn token(State(fake): State<Fake>, headers: HeaderMap) -> Response {
@@ -64,7 +100,54 @@ pub(crate) async fn token(State(fake): State<Fake>, headers: HeaderMap) -> Respo
 }
 
 fn reference_ok(reference: &str) -> bool {
-    (8..=64).contains(&reference.len()) && reference.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    rules::REFERENCE_LENGTH.contains(&reference.len())
+        && reference.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// `CreatePaymentRequest`: its required fields, enums and lengths.
+fn check_create(body: &Value) -> Result<(), String> {
+    for field in ["amount", "paymentMethod", "reference", "userFlow"] {
+        if body[field].is_null() {
+            return Err(format!("{field} is required"));
+        }
+    }
+    let amount = body["amount"]["value"].as_i64();
+    if body["amount"]["currency"] != "NOK" || !amount.is_some_and(|a| rules::AMOUNT.contains(&a)) {
+        return Err("amount.value must be 100–65000000 øre in NOK".into());
+    }
+    let one_of = |field: &Value, allowed: &[&str]| field.as_str().is_some_and(|v| allowed.contains(&v));
+    if !one_of(&body["userFlow"], &rules::USER_FLOWS) {
+        return Err("userFlow".into());
+    }
+    if !body["customerInteraction"].is_null()
+        && !one_of(&body["customerInteraction"], &rules::CUSTOMER_INTERACTIONS)
+    {
+        return Err("customerInteraction".into());
+    }
+    if !one_of(&body["paymentMethod"]["type"], &rules::PAYMENT_METHOD_TYPES) {
+        return Err("paymentMethod.type".into());
+    }
+    if let Some(d) = body.get("paymentDescription").filter(|d| !d.is_null()) {
+        let ok = d
+            .as_str()
+            .is_some_and(|d| rules::DESCRIPTION_LENGTH.contains(&d.chars().count()));
+        if !ok {
+            return Err("paymentDescription must be 3–100 characters".into());
+        }
+    }
+    Ok(())
+}
+
+/// `CaptureModificationRequest` / `RefundModificationRequest`: `modificationAmount` is required.
+fn check_modification(action: &str, body: &Value) -> Result<i64, String> {
+    if action == "cancel" {
+        return Ok(0);
+    }
+    let amount = &body["modificationAmount"];
+    match (amount["currency"].as_str(), amount["value"].as_i64()) {
+        (Some("NOK"), Some(v)) if v > 0 => Ok(v),
+        _ => Err("modificationAmount must be a positive amount in NOK".into()),
+    }
 }
 
 /// `47` followed by a Norwegian mobile number (4xxxxxxx or 9xxxxxxx).
@@ -91,6 +174,9 @@ pub(crate) async fn create(
 
 fn create_in(log: &mut FakeLog, body: &Value) -> (StatusCode, Value) {
     let reference = body["reference"].as_str().unwrap_or_default().to_string();
+    if let Err(detail) = check_create(body) {
+        return problem(StatusCode::BAD_REQUEST, "Bad Request", &detail);
+    }
     let amount = body["amount"]["value"].as_i64().unwrap_or(0);
     let phone = body["customer"]["phoneNumber"]
         .as_str()
@@ -100,14 +186,7 @@ fn create_in(log: &mut FakeLog, body: &Value) -> (StatusCode, Value) {
         return problem(
             StatusCode::BAD_REQUEST,
             "Bad Request",
-            "reference must match ^[a-zA-Z0-9-]{8,64}$",
-        );
-    }
-    if body["amount"]["currency"] != "NOK" || amount <= 0 {
-        return problem(
-            StatusCode::BAD_REQUEST,
-            "Bad Request",
-            "amount.value must be a positive number of øre in NOK",
+            "reference must match ^[a-zA-Z0-9-]{8,50}$",
         );
     }
     if body["userFlow"] == "PUSH_MESSAGE" && !norwegian_mobile(&phone) {
@@ -143,6 +222,8 @@ fn create_in(log: &mut FakeLog, body: &Value) -> (StatusCode, Value) {
             state: "CREATED".into(),
             captured: 0,
             refunded: 0,
+            cancelled: 0,
+            authorizing: false,
             pushes: 1,
             request: body.clone(),
         },
@@ -224,7 +305,7 @@ fn view(p: &FakeVippsPayment) -> Value {
            "aggregate": {"authorizedAmount": {"currency": "NOK", "value": if p.state == "AUTHORIZED" { p.amount } else { 0 }},
                          "capturedAmount": {"currency": "NOK", "value": p.captured},
                          "refundedAmount": {"currency": "NOK", "value": p.refunded},
-                         "cancelledAmount": {"currency": "NOK", "value": 0}},
+                         "cancelledAmount": {"currency": "NOK", "value": p.cancelled}},
            "paymentMethod": {"type": "WALLET"}, "pspReference": format!("psp-{}", p.reference)})
 }
 
@@ -278,18 +359,31 @@ pub(crate) async fn modify(
                     "No payment with this reference",
                 );
             };
-            let amount = body["modificationAmount"]["value"].as_i64().unwrap_or(0);
+            let amount = match check_modification(&action, &body) {
+                Ok(a) => a,
+                Err(detail) => return problem(StatusCode::BAD_REQUEST, "Bad Request", &detail),
+            };
+            let open = p.amount - p.captured - p.cancelled;
             match action.as_str() {
-                "capture" if p.state == "AUTHORIZED" && amount > 0 && p.captured + amount <= p.amount => {
+                "capture" if p.state == "AUTHORIZED" && amount <= open => {
                     p.captured += amount;
                     event = Some(("CAPTURED", amount));
                 }
-                "refund" if amount > 0 && p.refunded + amount <= p.captured => {
+                "refund" if p.refunded + amount <= p.captured => {
                     p.refunded += amount;
                     event = Some(("REFUNDED", amount));
                 }
-                "cancel" if p.captured == 0 && matches!(p.state.as_str(), "CREATED" | "AUTHORIZED") => {
+                // operations/cancel.md: before authorisation the payment ends TERMINATED; after, the
+                // rest of the reservation is released (CANCELLED) and the state stays AUTHORIZED.
+                "cancel" if p.authorizing => {
+                    return problem(StatusCode::BAD_REQUEST, "Bad Request", "Cannot cancel pending")
+                }
+                "cancel" if p.state == "CREATED" => {
                     p.state = "TERMINATED".into();
+                    event = Some(("TERMINATED", p.amount));
+                }
+                "cancel" if p.state == "AUTHORIZED" && p.captured == 0 && p.cancelled == 0 => {
+                    p.cancelled = p.amount;
                     event = Some(("CANCELLED", p.amount));
                 }
                 "capture" | "refund" | "cancel" => {
@@ -307,16 +401,18 @@ pub(crate) async fn modify(
     let response = reply(&fake, "POST", &path, key.as_deref(), answer);
     if let Some((name, amount)) = event {
         // After the answer, as Vipps does: the caller may hold locks until it has its answer.
-        tokio::spawn(async move { send_webhook(&fake, &reference, name, amount, false).await });
+        tokio::spawn(async move { send_webhook(&fake, &reference, name, amount, true, false).await });
     }
     response
 }
 
+/// Delivers one `WebhookEvent` (signed), once or `twice`; `success` is the event's outcome.
 pub(crate) async fn send_webhook(
     fake: &Fake,
     reference: &str,
     name: &str,
     amount: i64,
+    success: bool,
     twice: bool,
 ) -> Vec<u16> {
     let Some(url) = fake.config.vipps_webhook_url.clone() else {
@@ -326,7 +422,7 @@ pub(crate) async fn send_webhook(
         "msn": fake.config.vipps_msn, "reference": reference,
         "pspReference": format!("psp-{reference}-{name}"), "name": name,
         "amount": {"currency": "NOK", "value": amount},
-        "timestamp": chrono::Utc::now().to_rfc3339(), "idempotencyKey": null, "success": true,
+        "timestamp": chrono::Utc::now().to_rfc3339(), "idempotencyKey": null, "success": success,
     });
     let bytes = body.to_string().into_bytes();
     let (host, path) = split_url(&url);

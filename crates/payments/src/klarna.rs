@@ -2,13 +2,15 @@
 //! it, and the page's link distributed by SMS or e-mail; then Order Management for capture and refund.
 //! Card, faktura and delbetaling all go through the page (P5), each as its own payment category.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use skranke_core::{Money, PaymentMethod};
 
 use crate::lines::payment_lines;
 use crate::{
-    check_reference, read_answer, Created, PaymentEvent, PaymentProvider, PaymentRequest, ProviderError,
+    check_reference, read_answer, IdempotencyKey, Observed, PaymentEvent, PaymentProvider, PaymentRequest,
+    ProviderError,
 };
 
 /// Where and who we are at Klarna.
@@ -36,26 +38,37 @@ pub struct KlarnaStatusUpdate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KlarnaSession {
     pub session_id: String,
-    /// WAITING, IN_PROGRESS, COMPLETED, CANCELLED, FAILED, EXPIRED, BACK, ERROR, DISABLED.
+    /// `SessionResponseV1.status`: WAITING, BACK, IN_PROGRESS, MANUAL_ID_CHECK, COMPLETED, CANCELLED,
+    /// FAILED, DISABLED, ERROR (there is no EXPIRED: an expired session answers 404).
     pub status: String,
     #[serde(default)]
     pub order_id: Option<String>,
     #[serde(default)]
     pub authorization_token: Option<String>,
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl KlarnaStatusUpdate {
-    /// Our event; `captured` when the page took the money at once (card, `CAPTURE_ORDER`).
     pub fn event(&self, method: PaymentMethod) -> Option<PaymentEvent> {
-        Some(match self.session.status.as_str() {
-            "COMPLETED" if method == PaymentMethod::Kort => PaymentEvent::Captured,
-            "COMPLETED" => PaymentEvent::Authorized,
-            "EXPIRED" => PaymentEvent::Expired,
-            "CANCELLED" | "FAILED" | "ERROR" => PaymentEvent::Declined,
-            "DISABLED" => PaymentEvent::Cancelled,
-            _ => return None,
-        })
+        event(&self.session.status, method)
     }
+}
+
+/// An HPP status as our event; `captured` when the page took the money at once (card,
+/// `CAPTURE_ORDER`). FAILED, ERROR and BACK are not final: Klarna's page lets the customer try again
+/// until the session expires, so the request stays open and a later COMPLETED is taken.
+pub fn event(status: &str, method: PaymentMethod) -> Option<PaymentEvent> {
+    Some(match status {
+        "COMPLETED" if method == PaymentMethod::Kort => PaymentEvent::Captured,
+        "COMPLETED" => PaymentEvent::Authorized,
+        "FAILED" | "ERROR" | "BACK" => PaymentEvent::Interrupted,
+        // The customer cancelled on the page.
+        "CANCELLED" => PaymentEvent::Declined,
+        // We disabled it (DELETE /hpp/v1/sessions/{id}).
+        "DISABLED" => PaymentEvent::Cancelled,
+        _ => return None,
+    })
 }
 
 #[derive(Debug)]
@@ -69,19 +82,25 @@ struct KpSession {
     session_id: String,
 }
 
-#[derive(Deserialize)]
-struct HppSession {
-    session_id: String,
-    distribution_url: String,
-    redirect_url: String,
+/// Klarna's answer to a new HPP session (`SessionCreationResponseV1`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HppSession {
+    pub session_id: String,
+    pub distribution_url: String,
+    /// "HPP url to redirect the consumer to. ECOMMERCE only": absent for a distributed session.
+    #[serde(default)]
+    pub redirect_url: Option<String>,
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
-/// The page's payment category for a method (P1).
-fn category(method: PaymentMethod) -> &'static str {
+/// The page's payment category for a method (P1), in the spelling of `OptionsV1`'s enum (DIRECT_DEBIT,
+/// DIRECT_BANK_TRANSFER, PAY_NOW, PAY_LATER, PAY_OVER_TIME, KLARNA).
+pub fn category(method: PaymentMethod) -> &'static str {
     match method {
-        PaymentMethod::KlarnaFaktura => "pay_later",
-        PaymentMethod::KlarnaDelbetaling => "pay_over_time",
-        PaymentMethod::Kort | PaymentMethod::Vipps => "pay_now",
+        PaymentMethod::KlarnaFaktura => "PAY_LATER",
+        PaymentMethod::KlarnaDelbetaling => "PAY_OVER_TIME",
+        PaymentMethod::Kort | PaymentMethod::Vipps => "PAY_NOW",
     }
 }
 
@@ -128,55 +147,73 @@ impl KlarnaClient {
         format!("{}{path}", self.config.base_url.trim_end_matches('/'))
     }
 
-    async fn post(&self, url: &str, key: &str, body: serde_json::Value) -> Result<String, ProviderError> {
+    /// A Payments or HPP call: these take no idempotency key, so the caller keeps each answer before
+    /// the next step and repeats only a step that has none.
+    async fn post(&self, url: &str, body: serde_json::Value) -> Result<String, ProviderError> {
         let response = self
             .http
             .post(url)
             .basic_auth(&self.config.username, Some(&self.config.password))
-            .header("Klarna-Idempotency-Key", key)
             .json(&body)
             .send()
             .await?;
         read_answer(response).await
     }
-}
 
-impl PaymentProvider for KlarnaClient {
-    async fn create(&self, request: &PaymentRequest<'_>) -> Result<Created, ProviderError> {
+    /// An Order Management call, idempotent on `Klarna-Idempotency-Key`.
+    async fn post_keyed(
+        &self,
+        url: &str,
+        key: &IdempotencyKey,
+        body: serde_json::Value,
+    ) -> Result<String, ProviderError> {
+        let response = self
+            .http
+            .post(url)
+            .basic_auth(&self.config.username, Some(&self.config.password))
+            .header("Klarna-Idempotency-Key", key.as_str())
+            .json(&body)
+            .send()
+            .await?;
+        read_answer(response).await
+    }
+
+    /// Step 1: the Klarna Payments session. A lost answer leaves a session nobody sees; it expires.
+    pub async fn create_payment_session(
+        &self,
+        request: &PaymentRequest<'_>,
+    ) -> Result<String, ProviderError> {
         check_reference(request.reference)?;
-        let customer = &request.order.customer;
-        // Klarna prefers SMS to a mobile; e-mail otherwise (P5).
-        let contact = if customer.phone.is_mobile() {
-            json!({"method": "sms", "contact_information": {"phone": customer.phone.e164(), "phone_country": "NO"}})
-        } else if let Some(email) = &customer.email {
-            json!({"method": "email", "contact_information": {"email": email.as_str()}})
-        } else {
-            return Err(ProviderError::NoContact);
-        };
-        let key = request.reference;
+        contact(request)?;
         let kp = self
-            .post(
-                &self.url("/payments/v1/sessions"),
-                &format!("{key}-kp"),
-                session_body(request),
-            )
+            .post(&self.url("/payments/v1/sessions"), session_body(request))
             .await?;
         let kp: KpSession =
-            serde_json::from_str(&kp).map_err(|e| ProviderError::Transient(format!("Klarna: {e}")))?;
+            serde_json::from_str(&kp).map_err(|e| ProviderError::AnswerLost(format!("Klarna: {e}")))?;
+        Ok(kp.session_id)
+    }
+
+    /// Step 2: the Hosted Payment Page on that session. A lost answer leaves a page nobody was sent.
+    pub async fn create_page(
+        &self,
+        request: &PaymentRequest<'_>,
+        payment_session_id: &str,
+    ) -> Result<HppSession, ProviderError> {
         let shop = self.config.shop_url.trim_end_matches('/');
         let place_order_mode = if request.method == PaymentMethod::Kort {
             "CAPTURE_ORDER"
         } else {
             "PLACE_ORDER"
         };
-        let hpp_body = json!({
-            "payment_session_url": self.url(&format!("/payments/v1/sessions/{}", kp.session_id)),
+        let landing = |page: &str| format!("{shop}/{page}?ordre={}", request.order_number);
+        let body = json!({
+            "payment_session_url": self.url(&format!("/payments/v1/sessions/{payment_session_id}")),
             "merchant_urls": {
-                "success": format!("{shop}/betalt?ordre={}", request.order_number),
-                "cancel": format!("{shop}/avbrutt?ordre={}", request.order_number),
-                "back": format!("{shop}/avbrutt?ordre={}", request.order_number),
-                "failure": format!("{shop}/avbrutt?ordre={}", request.order_number),
-                "error": format!("{shop}/avbrutt?ordre={}", request.order_number),
+                "success": landing("betalt"),
+                "cancel": landing("avbrutt"),
+                "back": landing("avbrutt"),
+                "failure": landing("avbrutt"),
+                "error": landing("avbrutt"),
                 "status_update": self.config.status_update_url,
             },
             "options": {
@@ -184,42 +221,114 @@ impl PaymentProvider for KlarnaClient {
                 "payment_method_categories": [category(request.method)],
             },
         });
-        let hpp = self
-            .post(&self.url("/hpp/v1/sessions"), &format!("{key}-hpp"), hpp_body)
-            .await?;
-        let hpp: HppSession =
-            serde_json::from_str(&hpp).map_err(|e| ProviderError::Transient(format!("Klarna: {e}")))?;
-        self.post(&hpp.distribution_url, &format!("{key}-send"), contact)
-            .await?;
-        Ok(Created {
-            provider_id: hpp.session_id,
-            link: Some(hpp.redirect_url),
-        })
+        let hpp = self.post(&self.url("/hpp/v1/sessions"), body).await?;
+        serde_json::from_str(&hpp).map_err(|e| ProviderError::AnswerLost(format!("Klarna: {e}")))
     }
 
-    async fn capture(&self, order_id: &str, amount: Money, key: &str) -> Result<(), ProviderError> {
+    /// Step 3: the link to the customer by SMS, or e-mail without a mobile (P5). Not idempotent: an
+    /// answer that is lost may mean the SMS went, and the caller must not send it again unasked.
+    pub async fn distribute(
+        &self,
+        request: &PaymentRequest<'_>,
+        distribution_url: &str,
+    ) -> Result<(), ProviderError> {
+        self.post(distribution_url, contact(request)?).await.map(drop)
+    }
+}
+
+/// Klarna's `DistributionRequestV1` for the customer: SMS to a mobile, e-mail otherwise.
+fn contact(request: &PaymentRequest<'_>) -> Result<serde_json::Value, ProviderError> {
+    let customer = &request.order.customer;
+    if customer.phone.is_mobile() {
+        Ok(
+            json!({"method": "sms", "contact_information": {"phone": customer.phone.e164(), "phone_country": "NO"}}),
+        )
+    } else if let Some(email) = &customer.email {
+        Ok(json!({"method": "email", "contact_information": {"email": email.as_str()}}))
+    } else {
+        Err(ProviderError::NoContact)
+    }
+}
+
+#[derive(Deserialize)]
+struct SessionRead {
+    status: String,
+    #[serde(default)]
+    order_id: Option<String>,
+    #[serde(default)]
+    expires_at: Option<DateTime<Utc>>,
+}
+
+impl PaymentProvider for KlarnaClient {
+    async fn capture(
+        &self,
+        order_id: &str,
+        amount: Money,
+        key: &IdempotencyKey,
+    ) -> Result<(), ProviderError> {
         let url = self.url(&format!("/ordermanagement/v1/orders/{order_id}/captures"));
-        self.post(&url, key, json!({"captured_amount": amount.ore()}))
+        self.post_keyed(&url, key, json!({"captured_amount": amount.ore()}))
             .await
             .map(drop)
     }
 
-    async fn refund(&self, order_id: &str, amount: Money, key: &str) -> Result<(), ProviderError> {
+    async fn refund(&self, order_id: &str, amount: Money, key: &IdempotencyKey) -> Result<(), ProviderError> {
         let url = self.url(&format!("/ordermanagement/v1/orders/{order_id}/refunds"));
-        self.post(&url, key, json!({"refunded_amount": amount.ore()}))
+        self.post_keyed(&url, key, json!({"refunded_amount": amount.ore()}))
             .await
             .map(drop)
     }
 
-    /// Disables the page while nothing is paid (Klarna: `DELETE /hpp/v1/sessions/{id}`).
-    async fn cancel(&self, session_id: &str, key: &str) -> Result<(), ProviderError> {
+    /// Disables the page while nothing is paid (Klarna: `DELETE /hpp/v1/sessions/{id}`; 400 once the
+    /// session is completed).
+    async fn cancel(&self, session_id: &str, _key: &IdempotencyKey) -> Result<(), ProviderError> {
         let response = self
             .http
             .delete(self.url(&format!("/hpp/v1/sessions/{session_id}")))
             .basic_auth(&self.config.username, Some(&self.config.password))
-            .header("Klarna-Idempotency-Key", key)
             .send()
             .await?;
         read_answer(response).await.map(drop)
+    }
+
+    /// Cancels an order nothing was captured on (`POST /ordermanagement/v1/orders/{id}/cancel`).
+    async fn release(&self, order_id: &str, key: &IdempotencyKey) -> Result<(), ProviderError> {
+        let url = self.url(&format!("/ordermanagement/v1/orders/{order_id}/cancel"));
+        self.post_keyed(&url, key, json!({})).await.map(drop)
+    }
+
+    /// `GET /hpp/v1/sessions/{id}`: its status as our event. "404: HPP session has expired or could not
+    /// be found", and a session past the `expires_at` Klarna gave, are expired: Klarna sends no
+    /// callback for that.
+    async fn status(
+        &self,
+        session_id: &str,
+        method: PaymentMethod,
+        now: DateTime<Utc>,
+    ) -> Result<Observed, ProviderError> {
+        let response = self
+            .http
+            .get(self.url(&format!("/hpp/v1/sessions/{session_id}")))
+            .basic_auth(&self.config.username, Some(&self.config.password))
+            .send()
+            .await?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(Observed {
+                event: Some(PaymentEvent::Expired),
+                provider_order_id: None,
+            });
+        }
+        let body = read_answer(response).await?;
+        let session: SessionRead =
+            serde_json::from_str(&body).map_err(|e| ProviderError::AnswerLost(format!("Klarna: {e}")))?;
+        let ran_out = session.expires_at.is_some_and(|at| at <= now);
+        let event = match event(&session.status, method) {
+            Some(PaymentEvent::Interrupted) | None if ran_out => Some(PaymentEvent::Expired),
+            other => other,
+        };
+        Ok(Observed {
+            event,
+            provider_order_id: session.order_id,
+        })
     }
 }

@@ -4,15 +4,27 @@
 
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use skranke_core::Money;
+use skranke_core::{Money, PaymentMethod};
 use tokio::sync::Mutex;
 
 use crate::lines::payment_lines;
 use crate::{
-    check_reference, read_answer, Created, PaymentEvent, PaymentProvider, PaymentRequest, ProviderError,
+    check_reference, read_answer, IdempotencyKey, Observed, PaymentEvent, PaymentProvider, PaymentRequest,
+    ProviderError,
 };
+
+/// Vipps takes no payment under 1,00 kr (the knowledge base's minimum amount; the OpenAPI file says
+/// `minimum: 0`, the stricter rule is followed).
+pub const VIPPS_MINIMUM_ORE: i64 = 100;
+/// `paymentDescription`: `minLength: 3`, `maxLength: 100` (`CreatePaymentRequest`).
+const DESCRIPTION_LENGTH: std::ops::RangeInclusive<usize> = 3..=100;
+
+fn default_push_expiry_minutes() -> u32 {
+    10
+}
 
 /// Where and who we are at Vipps.
 #[derive(Debug, Clone, Deserialize)]
@@ -26,6 +38,11 @@ pub struct VippsConfig {
     pub merchant_serial_number: String,
     /// The secret of the registered webhook, to check its signature.
     pub webhook_secret: String,
+    /// How long a push request stays open in the app. Vipps sets it (about ten minutes; `expiresAt`
+    /// needs a sales unit approved for long-living payments) and does not say it in the answer, so
+    /// this is only what the desk counts down; the state changes on what Vipps reports.
+    #[serde(default = "default_push_expiry_minutes")]
+    pub push_expiry_minutes: u32,
 }
 
 /// A Vipps webhook event for ePayment.
@@ -41,6 +58,8 @@ pub struct VippsWebhookEvent {
     pub timestamp: String,
     #[serde(default)]
     pub idempotency_key: Option<String>,
+    /// The outcome of the event (`WebhookEvent.success`): a `CAPTURED` with `false` is a capture that
+    /// failed, not a capture.
     pub success: bool,
 }
 
@@ -58,24 +77,60 @@ pub enum NokOnly {
 }
 
 impl VippsWebhookEvent {
-    /// Our event for Vipps' event name; `None` for those that change nothing (CREATED).
+    /// Our event for Vipps' event name; `None` for those that change nothing (CREATED) and for an
+    /// event whose `success` is false: the operation it names did not happen.
     pub fn event(&self) -> Option<PaymentEvent> {
-        Some(match self.name.as_str() {
-            "AUTHORIZED" => PaymentEvent::Authorized,
-            "CAPTURED" => PaymentEvent::Captured,
-            "REFUNDED" => PaymentEvent::Refunded,
-            "EXPIRED" => PaymentEvent::Expired,
-            // ABORTED: the customer said no, or was under minimumUserAge (Vipps does not say which).
-            "ABORTED" | "TERMINATED" => PaymentEvent::Declined,
-            "CANCELLED" => PaymentEvent::Cancelled,
-            _ => return None,
-        })
+        if !self.success {
+            return None;
+        }
+        state_event(&self.name)
     }
 
     /// What makes a delivery of this event unique: Vipps resends the same event on failure.
     pub fn event_id(&self) -> String {
         format!("{}:{}:{}", self.reference, self.name, self.psp_reference)
     }
+}
+
+/// Vipps' event names (`PaymentEventName`) and payment states (`State`) as our events.
+fn state_event(name: &str) -> Option<PaymentEvent> {
+    Some(match name {
+        "AUTHORIZED" => PaymentEvent::Authorized,
+        "CAPTURED" => PaymentEvent::Captured,
+        "REFUNDED" => PaymentEvent::Refunded,
+        "EXPIRED" => PaymentEvent::Expired,
+        // The customer said no, or was under minimumUserAge (Vipps does not say which).
+        "ABORTED" => PaymentEvent::Declined,
+        // TERMINATED: the merchant cancelled before authorisation (`State`); CANCELLED: after.
+        "TERMINATED" | "CANCELLED" => PaymentEvent::Cancelled,
+        _ => return None,
+    })
+}
+
+/// What Vipps checks of a create request that we can check first, so staff get a Norwegian answer
+/// instead of a refused job.
+pub fn check_before_sending(request: &PaymentRequest<'_>) -> Result<(), ProviderError> {
+    let total = request.order.totals.total;
+    if total.ore() < VIPPS_MINIMUM_ORE {
+        return Err(ProviderError::BelowMinimum(total));
+    }
+    if !DESCRIPTION_LENGTH.contains(&description(request.order_number).chars().count()) {
+        return Err(ProviderError::TooLong {
+            provider: "Vipps",
+            field: "betalingsteksten",
+            max: *DESCRIPTION_LENGTH.end(),
+        });
+    }
+    check_reference(request.reference)
+}
+
+fn description(order_number: &str) -> String {
+    format!("Ordre {order_number}")
+}
+
+#[derive(Deserialize)]
+struct GetPaymentResponse {
+    state: String,
 }
 
 #[derive(Debug)]
@@ -111,6 +166,12 @@ impl VippsClient {
         &self.config
     }
 
+    /// When a push sent at `sent_at` runs out in the app, as far as we can know (see
+    /// [`VippsConfig::push_expiry_minutes`]).
+    pub fn push_expires_at(&self, sent_at: DateTime<Utc>) -> DateTime<Utc> {
+        sent_at + chrono::Duration::minutes(i64::from(self.config.push_expiry_minutes))
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.config.base_url.trim_end_matches('/'))
     }
@@ -144,7 +205,28 @@ impl VippsClient {
         Ok(token.access_token)
     }
 
-    async fn post(&self, path: &str, key: &str, body: serde_json::Value) -> Result<String, ProviderError> {
+    /// Sends the push (idempotent on the reference); answers Vipps' reference.
+    pub async fn create(&self, request: &PaymentRequest<'_>) -> Result<String, ProviderError> {
+        let phone = &request.order.customer.phone;
+        // F5: a push goes to a mobile; a landline is refused here, before anything is sent.
+        if !phone.is_mobile() {
+            return Err(ProviderError::NotMobile(phone.display_national()));
+        }
+        check_before_sending(request)?;
+        let key = IdempotencyKey::of_reference(request.reference)?;
+        let body = payment_body(request);
+        let answer = self.post("/epayment/v1/payments", &key, body).await?;
+        let created: CreatePaymentResponse =
+            serde_json::from_str(&answer).map_err(|e| ProviderError::AnswerLost(format!("Vipps: {e}")))?;
+        Ok(created.reference)
+    }
+
+    async fn post(
+        &self,
+        path: &str,
+        key: &IdempotencyKey,
+        body: serde_json::Value,
+    ) -> Result<String, ProviderError> {
         let token = self.access_token().await?;
         let response = self
             .http
@@ -152,7 +234,7 @@ impl VippsClient {
             .bearer_auth(token)
             .header("Ocp-Apim-Subscription-Key", &self.config.subscription_key)
             .header("Merchant-Serial-Number", &self.config.merchant_serial_number)
-            .header("Idempotency-Key", key)
+            .header("Idempotency-Key", key.as_str())
             .header("Vipps-System-Name", "skranke")
             .header("Vipps-System-Version", env!("CARGO_PKG_VERSION"))
             .header("Vipps-System-Plugin-Name", "skranke-central")
@@ -207,7 +289,7 @@ pub fn payment_body(request: &PaymentRequest<'_>) -> serde_json::Value {
         // customer's privacy, reports only that the payment was aborted.
         "minimumUserAge": 18,
         "reference": request.reference,
-        "paymentDescription": format!("Ordre {}", request.order_number),
+        "paymentDescription": description(request.order_number),
         "receipt": {
             "orderLines": order_lines,
             "bottomLine": {"currency": "NOK", "receiptNumber": request.order_number},
@@ -216,41 +298,90 @@ pub fn payment_body(request: &PaymentRequest<'_>) -> serde_json::Value {
 }
 
 impl PaymentProvider for VippsClient {
-    async fn create(&self, request: &PaymentRequest<'_>) -> Result<Created, ProviderError> {
-        let phone = &request.order.customer.phone;
-        // F5: a push goes to a mobile; a landline is refused here, before anything is sent.
-        if !phone.is_mobile() {
-            return Err(ProviderError::NotMobile(phone.display_national()));
-        }
-        check_reference(request.reference)?;
-        let body = payment_body(request);
-        let answer = self
-            .post("/epayment/v1/payments", request.reference, body)
-            .await?;
-        let created: CreatePaymentResponse =
-            serde_json::from_str(&answer).map_err(|e| ProviderError::Transient(format!("Vipps: {e}")))?;
-        Ok(Created {
-            provider_id: created.reference,
-            link: None,
-        })
-    }
-
-    async fn capture(&self, reference: &str, amount: Money, key: &str) -> Result<(), ProviderError> {
+    async fn capture(
+        &self,
+        reference: &str,
+        amount: Money,
+        key: &IdempotencyKey,
+    ) -> Result<(), ProviderError> {
         let path = format!("/epayment/v1/payments/{reference}/capture");
         self.post(&path, key, json!({"modificationAmount": nok(amount)}))
             .await
             .map(drop)
     }
 
-    async fn refund(&self, reference: &str, amount: Money, key: &str) -> Result<(), ProviderError> {
+    async fn refund(
+        &self,
+        reference: &str,
+        amount: Money,
+        key: &IdempotencyKey,
+    ) -> Result<(), ProviderError> {
         let path = format!("/epayment/v1/payments/{reference}/refund");
         self.post(&path, key, json!({"modificationAmount": nok(amount)}))
             .await
             .map(drop)
     }
 
-    async fn cancel(&self, reference: &str, key: &str) -> Result<(), ProviderError> {
+    /// Before authorisation this ends the payment (`TERMINATED`); after, it releases the reservation
+    /// (`operations/cancel.md`).
+    async fn cancel(&self, reference: &str, key: &IdempotencyKey) -> Result<(), ProviderError> {
         let path = format!("/epayment/v1/payments/{reference}/cancel");
         self.post(&path, key, json!({})).await.map(drop)
+    }
+
+    async fn release(&self, reference: &str, key: &IdempotencyKey) -> Result<(), ProviderError> {
+        self.cancel(reference, key).await
+    }
+
+    /// `GET /epayment/v1/payments/{reference}`: its `state` (CREATED, ABORTED, EXPIRED, AUTHORIZED,
+    /// TERMINATED) as our event.
+    async fn status(
+        &self,
+        reference: &str,
+        _method: PaymentMethod,
+        _now: DateTime<Utc>,
+    ) -> Result<Observed, ProviderError> {
+        let token = self.access_token().await?;
+        let response = self
+            .http
+            .get(self.url(&format!("/epayment/v1/payments/{reference}")))
+            .bearer_auth(token)
+            .header("Ocp-Apim-Subscription-Key", &self.config.subscription_key)
+            .header("Merchant-Serial-Number", &self.config.merchant_serial_number)
+            .send()
+            .await?;
+        let body = read_answer(response).await?;
+        let payment: GetPaymentResponse =
+            serde_json::from_str(&body).map_err(|e| ProviderError::AnswerLost(format!("Vipps: {e}")))?;
+        Ok(Observed {
+            event: state_event(&payment.state),
+            provider_order_id: None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn webhook(name: &str, success: bool) -> VippsWebhookEvent {
+        serde_json::from_value(json!({
+            "msn": "123456", "reference": "OSL1-000001-1", "pspReference": "psp-1", "name": name,
+            "amount": {"currency": "NOK", "value": 10000}, "timestamp": "2026-12-02T10:00:00Z",
+            "idempotencyKey": null, "success": success,
+        }))
+        .unwrap()
+    }
+
+    /// `WebhookEvent.success` is the outcome; `TERMINATED` is the merchant's cancel, `ABORTED` the
+    /// customer's.
+    #[test]
+    fn webhook_events_follow_the_published_meaning() {
+        assert_eq!(webhook("CAPTURED", true).event(), Some(PaymentEvent::Captured));
+        assert_eq!(webhook("CAPTURED", false).event(), None);
+        assert_eq!(webhook("REFUNDED", false).event(), None);
+        assert_eq!(webhook("TERMINATED", true).event(), Some(PaymentEvent::Cancelled));
+        assert_eq!(webhook("ABORTED", true).event(), Some(PaymentEvent::Declined));
+        assert_eq!(webhook("CREATED", true).event(), None);
     }
 }

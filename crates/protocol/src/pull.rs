@@ -161,8 +161,12 @@ pub struct PaymentStatus {
     /// What staff read ("venter på betaling", "reservert", ...), for desks older than the typed
     /// states; a desk shows [`PaymentStateCode::text`].
     pub text: String,
-    /// Why it failed, when it did.
+    /// Why it failed, when it did; or what staff should know while it is open.
     pub detail: Option<String>,
+    /// While the request is open: when the provider lets it run out (Klarna's `expires_at`; for a
+    /// Vipps push its usual lifetime). The desk counts down to it and offers a new request after.
+    #[serde(default)]
+    pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 use skranke_core::{Money, MvaRate, PaymentMethod, ValidOrder};
-use skranke_payments::{PaymentProvider, PaymentRequest, ProviderError};
+use skranke_payments::{PaymentRequest, ProviderError};
 use skranke_protocol::{MutationKind, OrderPlaced, PaymentRequested, ReturnRegistered};
 use uuid::Uuid;
 
@@ -196,7 +196,7 @@ async fn an_under_18_approval_is_refused_by_minimum_user_age() {
     let (state, detail) = state_of(&s, "OSL1-000001-1").await;
     assert_eq!(state, "declined");
     assert!(detail.unwrap().contains("aldersgrensen"));
-    assert_eq!(pulled_payment(&s, &desk).await["text"], "avvist");
+    assert_eq!(pulled_payment(&s, &desk).await["text"], "avvist av kunden");
 }
 
 /// P5, S2: a Klarna link for faktura: the KP session is TELESALES in NOK for Norway, every line has its
@@ -255,7 +255,8 @@ async fn a_klarna_link_carries_the_right_amounts_and_mva_per_line() {
     }
     let tax_total: i64 = order.totals.mva.iter().map(|m| m.mva.ore()).sum();
     assert_eq!(kp["order_tax_amount"], tax_total);
-    assert_eq!(session["categories"], serde_json::json!(["pay_later"]));
+    // OptionsV1's enum spelling.
+    assert_eq!(session["categories"], serde_json::json!(["PAY_LATER"]));
     assert_eq!(session["place_order_mode"], "PLACE_ORDER");
     assert_eq!(session["distributions"], serde_json::json!(["sms:+4741234567"]));
 }
@@ -350,7 +351,7 @@ async fn expiry_decline_and_a_duplicate_webhook_each_end_once() {
     s.fake_control("vipps/OSL1-000001-1/expire").await;
     assert_eq!(state_of(&s, "OSL1-000001-1").await.0, "expired");
 
-    s.fake_control(&format!("klarna/{}/decline", klarna_session("OSL1-000002")))
+    s.fake_control(&format!("klarna/{}/cancel", klarna_session("OSL1-000002")))
         .await;
     assert_eq!(state_of(&s, "OSL1-000002-1").await.0, "declined");
 

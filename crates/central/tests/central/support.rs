@@ -39,6 +39,7 @@ pub fn provider_integrations(fake: &str, central: &str, config: &FakeConfig) -> 
                 subscription_key: config.vipps_subscription_key.clone(),
                 merchant_serial_number: config.vipps_msn.clone(),
                 webhook_secret: config.vipps_webhook_secret.clone(),
+                push_expiry_minutes: 10,
             },
             http.clone(),
         )),
@@ -151,6 +152,20 @@ impl TestServer {
             + skranke_central::mail::run_due_mail(&self.pool, &self.state.integrations, now)
                 .await
                 .unwrap()
+    }
+
+    /// Polls the providers about open requests as the background loop would at `now`.
+    pub async fn poll_payments_at(&self, now: chrono::DateTime<Utc>) -> usize {
+        skranke_central::payment_polling::poll_open_payments(&self.pool, &self.state.integrations, now)
+            .await
+            .unwrap()
+    }
+
+    /// The fake carries out the next request whose path contains `path`, and loses its answer.
+    pub async fn lose_next_answer(&self, path: &str) {
+        let url = format!("{}/_fake/lose-next", self.fake.as_ref().unwrap());
+        let r = self.http.post(url).query(&[("path", path)]).send().await.unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
     }
 
     /// Makes every waiting retry due at once, so a test does not wait for the backoff.
