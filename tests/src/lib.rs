@@ -131,6 +131,15 @@ impl Window {
         self.find(&format!("[data-testid='{testid}']")).await
     }
 
+    /// Whether an element with `data-testid` is on screen now, without waiting.
+    pub async fn shows(&self, testid: &str) -> Result<bool, Error> {
+        let found = self
+            .client
+            .find_all(Locator::Css(&format!("[data-testid='{testid}']")))
+            .await?;
+        Ok(!found.is_empty())
+    }
+
     /// Types into the field with `data-testid`.
     pub async fn type_into(&self, testid: &str, text: &str) -> Result<(), Error> {
         self.by_id(testid).await?.send_keys(text).await?;

@@ -425,8 +425,9 @@ async fn the_window_pairs_shows_sync_and_lists_what_needs_a_person() -> Result<(
 }
 
 /// P5 in the window: a person logs in with their own PIN (a wrong one is refused), places an order
-/// paid with Vipps, sees "venter på betaling"; the customer approves in (the fake) Vipps, and the
-/// order shows "reservert".
+/// paid with Vipps, sees "venter på betaling" with the time left; the push runs out, the window says
+/// so and sends it again; the customer approves the new one in (the fake) Vipps, and the order shows
+/// "reservert".
 #[tokio::test(flavor = "multi_thread")]
 async fn log_in_with_a_pin_and_see_a_vipps_payment_reserved() -> Result<(), Error> {
     use skranke_e2e::central_process::{CentralProcess, DeskProcess};
@@ -515,31 +516,68 @@ async fn log_in_with_a_pin_and_see_a_vipps_payment_reserved() -> Result<(), Erro
         .click()
         .await?;
     w.wait_text("payment-state", "Vipps: venter på betaling").await?;
-    w.screenshot("14-payment-waiting").await?;
 
     // The request reaches Vipps (the desk's sync after placing, then the central store's worker).
     let http = reqwest::Client::new();
-    let approve = format!("{fake}/_fake/vipps/OSL1-000001-1/approve?user_age=40");
-    let started = std::time::Instant::now();
+    let until_vipps_has = |reference: &'static str, outcome: &'static str| {
+        let url = format!("{fake}/_fake/vipps/{reference}/{outcome}");
+        let http = http.clone();
+        async move {
+            let started = std::time::Instant::now();
+            loop {
+                let r = http.post(&url).send().await?;
+                if r.status().is_success() {
+                    return Ok::<(), Error>(());
+                }
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(60),
+                    "{reference} never reached Vipps"
+                );
+                tokio::task::yield_now().await;
+            }
+        }
+    };
+    // The desk's next sync (Innstillinger: "Synkroniser nå") brings the state back.
+    let sync_and_reopen = || async {
+        w.by_id("nav-innstillinger").await?.click().await?;
+        w.by_id("sync-now").await?.click().await?;
+        w.by_id("nav-ordrer").await?.click().await?;
+        w.find("[data-testid='orders-table'] tbody tr td")
+            .await?
+            .click()
+            .await?;
+        Ok::<(), Error>(())
+    };
+    // P5: the open push counts down from Vipps' usual ten minutes.
+    let sent_at = std::time::Instant::now();
     loop {
-        let r = http.post(&approve).send().await?;
-        if r.status().is_success() {
+        sync_and_reopen().await?;
+        if w.shows("payment-expiry").await? {
             break;
         }
         assert!(
-            started.elapsed() < std::time::Duration::from_secs(60),
-            "the request never reached Vipps"
+            sent_at.elapsed() < std::time::Duration::from_secs(60),
+            "no countdown shown"
         );
-        tokio::task::yield_now().await;
     }
-    // The desk's next sync (Innstillinger: "Synkroniser nå") brings the state back.
-    w.by_id("nav-innstillinger").await?.click().await?;
-    w.by_id("sync-now").await?.click().await?;
-    w.by_id("nav-ordrer").await?.click().await?;
-    w.find("[data-testid='orders-table'] tbody tr td")
-        .await?
-        .click()
+    w.wait_text("payment-expiry", "Utløper om 9 min").await?;
+    w.screenshot("14-payment-waiting").await?;
+
+    // The customer lets it run out: the window says so and offers to send it again.
+    until_vipps_has("OSL1-000001-1", "expire").await?;
+    sync_and_reopen().await?;
+    w.wait_text("payment-state", "Vipps: utløpt").await?;
+    w.wait_text("payment-expired", "Send forespørselen på nytt")
         .await?;
+    w.wait_text("payment-resend", "Send på nytt").await?;
+    w.screenshot("14b-payment-expired").await?;
+    w.by_id("payment-resend").await?.click().await?;
+    w.wait_text("payment-state", "Vipps: venter på betaling").await?;
+
+    // The new request goes out, and this time the customer approves it.
+    sync_and_reopen().await?;
+    until_vipps_has("OSL1-000001-2", "approve?user_age=40").await?;
+    sync_and_reopen().await?;
     w.wait_text("payment-state", "Vipps: reservert").await?;
     w.screenshot("15-payment-reserved").await?;
     w.close().await?;

@@ -271,6 +271,13 @@ export type OrderDetailView_Deserialize = {
 	payment_bad: boolean,
 	/**  Staff may resend or switch method: nothing is reserved or paid yet. */
 	payment_may_change: boolean,
+	/**
+	 *  P5: while the request is open, when the provider lets it run out (RFC 3339); the window counts
+	 *  down to it.
+	 */
+	payment_expires_at?: string | null,
+	/**  P5: the request ran out unanswered: staff send it again while the customer is on the phone. */
+	payment_expired: boolean,
 	/**  R3: whether the confirmation e-mail went out, and to whom. */
 	email_text: string,
 	/**  The confirmation e-mail came back: staff should correct the address. */
@@ -312,6 +319,13 @@ export type OrderDetailView_Serialize = {
 	payment_bad: boolean,
 	/**  Staff may resend or switch method: nothing is reserved or paid yet. */
 	payment_may_change: boolean,
+	/**
+	 *  P5: while the request is open, when the provider lets it run out (RFC 3339); the window counts
+	 *  down to it.
+	 */
+	payment_expires_at: string | null,
+	/**  P5: the request ran out unanswered: staff send it again while the customer is on the phone. */
+	payment_expired: boolean,
 	/**  R3: whether the confirmation e-mail went out, and to whom. */
 	email_text: string,
 	/**  The confirmation e-mail came back: staff should correct the address. */

@@ -57,6 +57,11 @@ pub struct OrderDetailView {
     pub payment_bad: bool,
     /// Staff may resend or switch method: nothing is reserved or paid yet.
     pub payment_may_change: bool,
+    /// P5: while the request is open, when the provider lets it run out (RFC 3339); the window counts
+    /// down to it.
+    pub payment_expires_at: Option<String>,
+    /// P5: the request ran out unanswered: staff send it again while the customer is on the phone.
+    pub payment_expired: bool,
     /// R3: whether the confirmation e-mail went out, and to whom.
     pub email_text: String,
     /// The confirmation e-mail came back: staff should correct the address.
@@ -82,7 +87,13 @@ pub fn payment_state_text(s: &StoredOrder) -> String {
             let method = skranke_core::PaymentMethod::from_code(&p.method)
                 .map_or_else(|| p.method.clone(), |m| m.name().to_string());
             match &p.detail {
-                Some(d) if matches!(p.state, PaymentStateCode::Declined | PaymentStateCode::Failed) => {
+                // Why it failed, or (Klarna) that the customer can still try again.
+                Some(d)
+                    if matches!(
+                        p.state,
+                        PaymentStateCode::Declined | PaymentStateCode::Failed | PaymentStateCode::Sent
+                    ) =>
+                {
                     format!("{method}: {} ({d})", p.state.text())
                 }
                 _ => format!("{method}: {}", p.state.text()),
@@ -158,6 +169,16 @@ impl From<StoredOrder> for OrderDetailView {
                 .is_some_and(|p| matches!(p.state, PaymentStateCode::Reserved | PaymentStateCode::Captured)),
             payment_bad: s.payment.as_ref().is_some_and(|p| p.state.is_failure()),
             payment_may_change: s.payment.as_ref().is_none_or(|p| p.state.may_be_replaced()),
+            payment_expires_at: s
+                .payment
+                .as_ref()
+                .filter(|p| matches!(p.state, PaymentStateCode::Requested | PaymentStateCode::Sent))
+                .and_then(|p| p.expires_at)
+                .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+            payment_expired: s
+                .payment
+                .as_ref()
+                .is_some_and(|p| p.state == PaymentStateCode::Expired),
             email_text: email_text(&s),
             email_bounced: s.email.as_ref().is_some_and(|e| e.state == EmailState::Bounced),
             email_address: s
