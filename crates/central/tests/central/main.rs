@@ -9,6 +9,7 @@ mod hostile;
 mod mail;
 mod openapi;
 mod pairing;
+mod payment_campaign;
 mod payment_states;
 mod payments;
 mod personal_data;
