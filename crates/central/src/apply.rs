@@ -374,8 +374,9 @@ async fn return_registered(
     .execute(&mut *tx)
     .await?;
     // S2a: goods at their price, and the shipping at its rates with the return that completes the order.
-    let amount = skranke_core::refund_of_return(&order.0, &earlier, &p.ret).total;
-    crate::payment::refund_return(tx, p.order_id, p.return_id, amount, now).await?;
+    let refund = skranke_core::refund_of_return(&order.0, &earlier, &p.ret);
+    let lines = skranke_payments::refund_lines(&order.0, &p.ret, &refund);
+    crate::payment::refund_return(tx, p.order_id, p.return_id, refund.total, &lines, now).await?;
     Ok(Vec::new())
 }
 

@@ -2,7 +2,8 @@
 
 use chrono::{DateTime, Utc};
 use skranke_core::{Money, PaymentMethod, ValidOrder};
-use skranke_payments::{IdempotencyKey, KeyKind, PaymentEvent, PaymentState};
+use skranke_payments::{payment_lines, IdempotencyKey, KeyKind, PaymentEvent, PaymentLine, PaymentState};
+use sqlx::types::Json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -44,7 +45,7 @@ pub(crate) async fn request(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    queue_job(tx, id, "create", None, &reference, now).await?;
+    queue_job(tx, id, "create", None, None, &reference, now).await?;
     show_on_order(
         tx,
         order_id,
@@ -58,22 +59,25 @@ pub(crate) async fn request(
     Ok(id)
 }
 
-/// Queues a provider call; `key` becomes its idempotency key.
+/// Queues a provider call; `key` becomes its idempotency key, `lines` what a capture or refund is
+/// made of.
 pub(crate) async fn queue_job(
     tx: &mut PgConnection,
     payment_id: Uuid,
     kind: &str,
     amount: Option<Money>,
+    lines: Option<&[PaymentLine]>,
     key: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO payment_jobs (payment_id, kind, amount_ore, idempotency_key, next_attempt_at)
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING",
+        "INSERT INTO payment_jobs (payment_id, kind, amount_ore, lines, idempotency_key, next_attempt_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (idempotency_key) DO NOTHING",
     )
     .bind(payment_id)
     .bind(kind)
     .bind(amount.map(Money::ore))
+    .bind(lines.map(Json))
     .bind(key)
     .bind(now)
     .execute(&mut *tx)
@@ -243,10 +247,28 @@ async fn give_back(
     let key = IdempotencyKey::new(KeyKind::Release, payment.id);
     if state == PaymentState::Captured {
         let amount = Money::from_ore(payment.amount_ore);
-        queue_job(tx, payment.id, "refund", Some(amount), key.as_str(), now).await
+        let lines = payment_lines(&order_body(tx, payment.order_id).await?);
+        queue_job(
+            tx,
+            payment.id,
+            "refund",
+            Some(amount),
+            Some(&lines),
+            key.as_str(),
+            now,
+        )
+        .await
     } else {
-        queue_job(tx, payment.id, "release", None, key.as_str(), now).await
+        queue_job(tx, payment.id, "release", None, None, key.as_str(), now).await
     }
+}
+
+async fn order_body(tx: &mut PgConnection, order_id: Uuid) -> Result<ValidOrder, sqlx::Error> {
+    let body: Json<ValidOrder> = sqlx::query_scalar("SELECT body FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(body.0)
 }
 
 /// Records that the request reached the customer at `now`, with when it runs out, and when to ask
@@ -291,7 +313,7 @@ pub(crate) async fn replace(
         }
         if state.is_open() {
             let key = IdempotencyKey::new(KeyKind::Cancel, current.id);
-            queue_job(tx, current.id, "cancel", None, key.as_str(), now).await?;
+            queue_job(tx, current.id, "cancel", None, None, key.as_str(), now).await?;
         }
     }
     request(tx, order_id, order_number, method, order.totals.total, now).await?;
@@ -307,26 +329,22 @@ pub(crate) async fn capture_on_dispatch(
     if let Some(p) = latest_for_order(tx, order_id).await? {
         if p.state() == PaymentState::Reserved {
             let key = IdempotencyKey::new(KeyKind::Capture, p.id);
-            queue_job(
-                tx,
-                p.id,
-                "capture",
-                Some(Money::from_ore(p.amount_ore)),
-                key.as_str(),
-                now,
-            )
-            .await?;
+            let lines = payment_lines(&order_body(tx, order_id).await?);
+            let amount = Money::from_ore(p.amount_ore);
+            queue_job(tx, p.id, "capture", Some(amount), Some(&lines), key.as_str(), now).await?;
         }
     }
     Ok(())
 }
 
-/// A return was registered: pay back what was returned, if it was paid.
+/// A return was registered: pay back what was returned (`lines`, adding up to `amount`), if it was
+/// paid.
 pub(crate) async fn refund_return(
     tx: &mut PgConnection,
     order_id: Uuid,
     return_id: Uuid,
     amount: Money,
+    lines: &[PaymentLine],
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     if let Some(p) = latest_for_order(tx, order_id).await? {
@@ -341,7 +359,7 @@ pub(crate) async fn refund_return(
         let captured = matches!(p.state(), PaymentState::Captured | PaymentState::Refunded) || capture_queued;
         if captured && amount > Money::ZERO {
             let key = IdempotencyKey::new(KeyKind::Refund, return_id);
-            queue_job(tx, p.id, "refund", Some(amount), key.as_str(), now).await?;
+            queue_job(tx, p.id, "refund", Some(amount), Some(lines), key.as_str(), now).await?;
         }
     }
     Ok(())

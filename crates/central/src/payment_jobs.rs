@@ -11,7 +11,8 @@
 use chrono::{DateTime, Duration, Utc};
 use skranke_core::{Money, ValidOrder};
 use skranke_payments::{
-    IdempotencyKey, KlarnaClient, PaymentEvent, PaymentProvider, PaymentRequest, PaymentState, ProviderError,
+    IdempotencyKey, KlarnaClient, PaymentEvent, PaymentLine, PaymentProvider, PaymentRequest, PaymentState,
+    ProviderError,
 };
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
@@ -26,6 +27,7 @@ struct Job {
     payment_id: Uuid,
     kind: String,
     amount_ore: Option<i64>,
+    lines: Option<Json<Vec<PaymentLine>>>,
     idempotency_key: String,
     attempts: i32,
 }
@@ -44,7 +46,7 @@ pub async fn run_due_payment_jobs(
     loop {
         let mut tx = pool.begin().await?;
         let job: Option<Job> = sqlx::query_as(
-            "SELECT id, payment_id, kind, amount_ore, idempotency_key, attempts FROM payment_jobs
+            "SELECT id, payment_id, kind, amount_ore, lines, idempotency_key, attempts FROM payment_jobs
              WHERE done_at IS NULL AND next_attempt_at <= $1
                -- A payment's jobs run in the order they were queued: a refund waits for its capture.
                AND NOT EXISTS (SELECT 1 FROM payment_jobs e
@@ -142,6 +144,7 @@ async fn call(
     now: DateTime<Utc>,
 ) -> Result<Result<Option<PaymentEvent>, ProviderError>, sqlx::Error> {
     let amount = Money::from_ore(job.amount_ore.unwrap_or(p.amount_ore));
+    let lines: &[PaymentLine] = job.lines.as_ref().map_or(&[], |l| l.0.as_slice());
     let key = match IdempotencyKey::parse(&job.idempotency_key) {
         Ok(k) => k,
         Err(e) => return Ok(Err(e)),
@@ -206,8 +209,8 @@ async fn call(
             let done = with_provider(
                 integrations,
                 &p.provider,
-                |v| v.capture(&id, amount, &key),
-                |k| k.capture(&id, amount, &key),
+                |v| v.capture(&id, amount, lines, &key),
+                |k| k.capture(&id, amount, lines, &key),
             )
             .await;
             if done.is_ok() {
@@ -224,8 +227,8 @@ async fn call(
             let done = with_provider(
                 integrations,
                 &p.provider,
-                |v| v.refund(&id, amount, &key),
-                |k| k.refund(&id, amount, &key),
+                |v| v.refund(&id, amount, lines, &key),
+                |k| k.refund(&id, amount, lines, &key),
             )
             .await;
             if done.is_ok() {
@@ -293,7 +296,7 @@ async fn klarna_page(
         }
     }
     let key = format!("distribute-{}", p.id.simple());
-    payment::queue_job(tx, p.id, "distribute", None, &key, now).await?;
+    payment::queue_job(tx, p.id, "distribute", None, None, &key, now).await?;
     Ok(Ok(None))
 }
 

@@ -81,6 +81,19 @@ fn check_amounts(body: &Value) -> Result<(), String> {
         return Err("acquiring_channel".into());
     }
     let lines = body["order_lines"].as_array().ok_or("order_lines is required")?;
+    let (amount, tax) = check_lines(lines)?;
+    if body["order_amount"].as_i64() != Some(amount) {
+        return Err("order_amount".into());
+    }
+    if body["order_tax_amount"].as_i64() != Some(tax) {
+        return Err("order_tax_amount".into());
+    }
+    Ok(())
+}
+
+/// Each `order_line`: its total is unit price × quantity less discount, its tax within an øre of its
+/// own rate. Answers the lines' sums (amount, tax).
+fn check_lines(lines: &[Value]) -> Result<(i64, i64), String> {
     let (mut amount, mut tax) = (0i64, 0i64);
     for (i, l) in lines.iter().enumerate() {
         let total = l["total_amount"]
@@ -101,13 +114,7 @@ fn check_amounts(body: &Value) -> Result<(), String> {
         amount += total;
         tax += line_tax;
     }
-    if body["order_amount"].as_i64() != Some(amount) {
-        return Err("order_amount".into());
-    }
-    if body["order_tax_amount"].as_i64() != Some(tax) {
-        return Err("order_tax_amount".into());
-    }
-    Ok(())
+    Ok((amount, tax))
 }
 
 pub(crate) async fn kp_create(
@@ -208,6 +215,7 @@ pub(crate) async fn hpp_create(
                         distributions: Vec::new(),
                         expires_at,
                         order_cancelled: false,
+                        operations: Vec::new(),
                     },
                 );
                 // A distributed (telesales) session gets no redirect_url: "ECOMMERCE only".
@@ -351,45 +359,70 @@ pub(crate) async fn order_modify(
                 return klarna_error(StatusCode::NOT_FOUND, "NO_SUCH_ORDER", "Order not found");
             };
             let total = s.kp_session["order_amount"].as_i64().unwrap_or(0);
-            match action.as_str() {
-                "captures" => {
-                    let amount = body["captured_amount"].as_i64().unwrap_or(0);
-                    if s.order_cancelled || amount <= 0 || s.captured + amount > total {
-                        return klarna_error(
-                            StatusCode::FORBIDDEN,
-                            "CAPTURE_NOT_ALLOWED",
-                            "Amount exceeds remaining",
-                        );
-                    }
-                    s.captured += amount;
-                }
-                // cancelOrder: 403 once anything is captured.
-                "cancel" => {
-                    if s.captured > 0 {
-                        return klarna_error(
-                            StatusCode::FORBIDDEN,
-                            "CANCEL_NOT_ALLOWED",
-                            "Order has captures",
-                        );
-                    }
-                    s.order_cancelled = true;
-                    return (StatusCode::NO_CONTENT, Value::Null);
-                }
-                "refunds" => {
-                    let amount = body["refunded_amount"].as_i64().unwrap_or(0);
-                    if amount <= 0 || s.refunded + amount > s.captured {
-                        return klarna_error(
-                            StatusCode::FORBIDDEN,
-                            "REFUND_NOT_ALLOWED",
-                            "Amount exceeds captured",
-                        );
-                    }
-                    s.refunded += amount;
-                }
-                _ => return klarna_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Unknown operation"),
+            if let Err(field) = check_operation_lines(&action, &body) {
+                return klarna_error(StatusCode::BAD_REQUEST, "BAD_VALUE", &field);
             }
-            (StatusCode::CREATED, Value::Null)
+            om_amount(s, &action, &body, total)
         })
     };
     reply(&fake, "POST", &path, key.as_deref(), answer)
+}
+
+/// `CaptureObject` / `RefundObject`: `order_lines` are optional; when given, they add up to the
+/// amount and each carries its own tax.
+fn check_operation_lines(action: &str, body: &Value) -> Result<(), String> {
+    let field = match action {
+        "captures" => "captured_amount",
+        "refunds" => "refunded_amount",
+        _ => return Ok(()),
+    };
+    let Some(lines) = body["order_lines"].as_array() else {
+        return Ok(());
+    };
+    let (sum, _) = check_lines(lines)?;
+    if Some(sum) == body[field].as_i64() {
+        Ok(())
+    } else {
+        Err(format!("order_lines do not add up to {field}"))
+    }
+}
+
+/// A capture or refund within what is left, or the cancel of an order nothing was captured on.
+fn om_amount(s: &mut FakeKlarnaSession, action: &str, body: &Value, total: i64) -> (StatusCode, Value) {
+    match action {
+        "captures" => {
+            let amount = body["captured_amount"].as_i64().unwrap_or(0);
+            if s.order_cancelled || amount <= 0 || s.captured + amount > total {
+                return klarna_error(
+                    StatusCode::FORBIDDEN,
+                    "CAPTURE_NOT_ALLOWED",
+                    "Amount exceeds remaining",
+                );
+            }
+            s.captured += amount;
+        }
+        // cancelOrder: 403 once anything is captured.
+        "cancel" => {
+            if s.captured > 0 {
+                return klarna_error(StatusCode::FORBIDDEN, "CANCEL_NOT_ALLOWED", "Order has captures");
+            }
+            s.order_cancelled = true;
+            return (StatusCode::NO_CONTENT, Value::Null);
+        }
+        "refunds" => {
+            let amount = body["refunded_amount"].as_i64().unwrap_or(0);
+            if amount <= 0 || s.refunded + amount > s.captured {
+                return klarna_error(
+                    StatusCode::FORBIDDEN,
+                    "REFUND_NOT_ALLOWED",
+                    "Amount exceeds captured",
+                );
+            }
+            s.refunded += amount;
+        }
+        _ => return klarna_error(StatusCode::NOT_FOUND, "NOT_FOUND", "Unknown operation"),
+    }
+    let kind = if action == "captures" { "capture" } else { "refund" };
+    s.operations.push(json!({"kind": kind, "body": body}));
+    (StatusCode::CREATED, Value::Null)
 }

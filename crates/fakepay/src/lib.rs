@@ -102,6 +102,8 @@ pub struct FakeKlarnaSession {
     pub expires_at: chrono::DateTime<chrono::Utc>,
     /// Klarna's order is cancelled (Order Management `cancel`).
     pub order_cancelled: bool,
+    /// Captures and refunds as sent: `{"kind": "capture"|"refund", "body": ...}`.
+    pub operations: Vec<Value>,
 }
 
 /// Everything the fake knows; `GET /_fake/log` returns it.

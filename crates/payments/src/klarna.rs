@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use skranke_core::{Money, PaymentMethod};
 
-use crate::lines::payment_lines;
+use crate::lines::{payment_lines, PaymentLine};
 use crate::{
     check_reference, read_answer, IdempotencyKey, Observed, PaymentEvent, PaymentProvider, PaymentRequest,
     ProviderError,
@@ -104,10 +104,9 @@ pub fn category(method: PaymentMethod) -> &'static str {
     }
 }
 
-/// The KP session body: every line with its MVA, which adds up per rate to S2's figures.
-pub fn session_body(request: &PaymentRequest<'_>) -> serde_json::Value {
-    let lines = payment_lines(request.order);
-    let order_lines: Vec<serde_json::Value> = lines
+/// Klarna's `order_line` for each of our lines (Payments and Order Management share the shape).
+fn order_lines(lines: &[PaymentLine]) -> Vec<serde_json::Value> {
+    lines
         .iter()
         .map(|l| {
             json!({
@@ -122,7 +121,13 @@ pub fn session_body(request: &PaymentRequest<'_>) -> serde_json::Value {
                 "total_tax_amount": l.tax.ore(),
             })
         })
-        .collect();
+        .collect()
+}
+
+/// The KP session body: every line with its MVA, which adds up per rate to S2's figures.
+pub fn session_body(request: &PaymentRequest<'_>) -> serde_json::Value {
+    let lines = payment_lines(request.order);
+    let order_lines = order_lines(&lines);
     let tax_total: Money = lines.iter().map(|l| l.tax).sum();
     json!({
         "acquiring_channel": "TELESALES",
@@ -260,23 +265,37 @@ struct SessionRead {
 }
 
 impl PaymentProvider for KlarnaClient {
+    /// `CaptureObject`: `captured_amount` with the lines it is made of.
     async fn capture(
         &self,
         order_id: &str,
         amount: Money,
+        lines: &[PaymentLine],
         key: &IdempotencyKey,
     ) -> Result<(), ProviderError> {
         let url = self.url(&format!("/ordermanagement/v1/orders/{order_id}/captures"));
-        self.post_keyed(&url, key, json!({"captured_amount": amount.ore()}))
-            .await
-            .map(drop)
+        let mut body = json!({"captured_amount": amount.ore()});
+        if !lines.is_empty() {
+            body["order_lines"] = json!(order_lines(lines));
+        }
+        self.post_keyed(&url, key, body).await.map(drop)
     }
 
-    async fn refund(&self, order_id: &str, amount: Money, key: &IdempotencyKey) -> Result<(), ProviderError> {
+    /// `RefundObject`: `refunded_amount` with the lines paid back ("optional but increases the
+    /// customer experience": the customer sees what the credit is for).
+    async fn refund(
+        &self,
+        order_id: &str,
+        amount: Money,
+        lines: &[PaymentLine],
+        key: &IdempotencyKey,
+    ) -> Result<(), ProviderError> {
         let url = self.url(&format!("/ordermanagement/v1/orders/{order_id}/refunds"));
-        self.post_keyed(&url, key, json!({"refunded_amount": amount.ore()}))
-            .await
-            .map(drop)
+        let mut body = json!({"refunded_amount": amount.ore()});
+        if !lines.is_empty() {
+            body["order_lines"] = json!(order_lines(lines));
+        }
+        self.post_keyed(&url, key, body).await.map(drop)
     }
 
     /// Disables the page while nothing is paid (Klarna: `DELETE /hpp/v1/sessions/{id}`; 400 once the

@@ -16,7 +16,7 @@ pub use klarna::{
     category as klarna_category, event as klarna_event, session_body as klarna_session_body, HppSession,
     KlarnaClient, KlarnaConfig, KlarnaStatusUpdate,
 };
-pub use lines::{payment_lines, PaymentLine};
+pub use lines::{payment_lines, refund_lines, PaymentLine};
 pub use skranke_core::payment_state::{PaymentEvent, PaymentState};
 pub use vipps::{
     check_before_sending as vipps_check_before_sending, payment_body as vipps_payment_body, VippsClient,
@@ -134,18 +134,21 @@ pub(crate) async fn read_answer(response: reqwest::Response) -> Result<String, P
 /// What a payment provider does with a request once it is created (P5). Creating differs: Vipps takes one
 /// keyed call ([`VippsClient::create`]), Klarna three unkeyed steps the caller keeps ([`KlarnaClient`]).
 pub trait PaymentProvider {
-    /// Takes `amount` of a reserved payment (when the parcel is sent). Idempotent on `key`.
+    /// Takes `amount` of a reserved payment (when the parcel is sent), made up of `lines` (Klarna
+    /// shows them on the invoice; Vipps has the receipt from the request). Idempotent on `key`.
     fn capture(
         &self,
         provider_id: &str,
         amount: Money,
+        lines: &[PaymentLine],
         key: &IdempotencyKey,
     ) -> impl std::future::Future<Output = Result<(), ProviderError>> + Send;
-    /// Pays `amount` back (a return). Idempotent on `key`.
+    /// Pays `amount` back (a return), made up of `lines`. Idempotent on `key`.
     fn refund(
         &self,
         provider_id: &str,
         amount: Money,
+        lines: &[PaymentLine],
         key: &IdempotencyKey,
     ) -> impl std::future::Future<Output = Result<(), ProviderError>> + Send;
     /// Withdraws a request that is not paid (the staff switched method, or the order was cancelled).

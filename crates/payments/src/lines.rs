@@ -1,10 +1,11 @@
 //! The order as payment lines: what Klarna's `order_lines` and Vipps' receipt are both built from, so
 //! the two providers and the confirmation show the same MVA to the øre (S2, S2a, D7a).
 
-use skranke_core::{mva_per_line, Money, MvaRate, RateShare, ValidOrder};
+use serde::{Deserialize, Serialize};
+use skranke_core::{mva_per_line, Money, MvaRate, RateShare, Refund, ValidOrder, ValidReturn};
 
 /// One line as a payment provider takes it: amounts in øre, MVA rate in basis points.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PaymentLine {
     /// The SKU, or `frakt-<percent>` for a shipping share.
     pub id: String,
@@ -72,4 +73,67 @@ pub fn payment_lines(order: &ValidOrder) -> Vec<PaymentLine> {
             shipping: true,
         });
     goods.chain(freight).collect()
+}
+
+/// The lines a refund pays back (R3, S2a): each returned line at its price, and the shipping shares
+/// when this return brings the last unit back. Their MVA per rate is the refund's (`refund.mva`), and
+/// they add up to `refund.total`, so Klarna's refund shows the customer what the credit note says.
+pub fn refund_lines(order: &ValidOrder, this: &ValidReturn, refund: &Refund) -> Vec<PaymentLine> {
+    let outside = order.totals.outside_mva_area.is_some();
+    let goods: Vec<(&skranke_core::order::OrderLine, u32)> = this
+        .lines
+        .iter()
+        .filter_map(|r| {
+            let i = usize::try_from(r.line_no).ok()?.checked_sub(1)?;
+            order.lines.get(i).map(|l| (l, r.quantity))
+        })
+        .collect();
+    let amounts: Vec<(MvaRate, Money)> = goods
+        .iter()
+        .map(|(l, q)| (l.mva_rate, l.unit_price.checked_mul(*q).unwrap_or(Money::ZERO)))
+        .chain(refund.shipping_by_rate.iter().map(|s| (s.rate, s.amount)))
+        .collect();
+    let taxes = if outside {
+        vec![Money::ZERO; amounts.len()]
+    } else {
+        mva_per_line(&amounts)
+    };
+    let tax_rate = |rate: MvaRate| if outside { 0 } else { rate.basis_points() };
+    let several_rates = refund.shipping_by_rate.len() > 1;
+    let mut lines: Vec<PaymentLine> = goods
+        .iter()
+        .zip(&amounts)
+        .zip(&taxes)
+        .map(|(((l, q), (_, total)), tax)| PaymentLine {
+            id: l.sku.clone(),
+            name: l.name.clone(),
+            quantity: *q,
+            unit_price: l.unit_price,
+            tax_rate: tax_rate(l.mva_rate),
+            total: *total,
+            tax: *tax,
+            shipping: false,
+        })
+        .collect();
+    lines.extend(
+        refund
+            .shipping_by_rate
+            .iter()
+            .zip(&taxes[goods.len()..])
+            .map(|(share, tax)| PaymentLine {
+                id: format!("frakt-{}", share.rate.percent()),
+                name: if several_rates {
+                    format!("{} ({} % MVA)", order.shipping.name, share.rate.percent())
+                } else {
+                    order.shipping.name.clone()
+                },
+                quantity: 1,
+                unit_price: share.amount,
+                tax_rate: tax_rate(share.rate),
+                total: share.amount,
+                tax: *tax,
+                shipping: true,
+            }),
+    );
+    lines
 }

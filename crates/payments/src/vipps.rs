@@ -10,7 +10,7 @@ use serde_json::json;
 use skranke_core::{Money, PaymentMethod};
 use tokio::sync::Mutex;
 
-use crate::lines::payment_lines;
+use crate::lines::{payment_lines, PaymentLine};
 use crate::{
     check_reference, read_answer, IdempotencyKey, Observed, PaymentEvent, PaymentProvider, PaymentRequest,
     ProviderError,
@@ -302,6 +302,7 @@ impl PaymentProvider for VippsClient {
         &self,
         reference: &str,
         amount: Money,
+        _lines: &[PaymentLine],
         key: &IdempotencyKey,
     ) -> Result<(), ProviderError> {
         let path = format!("/epayment/v1/payments/{reference}/capture");
@@ -314,6 +315,7 @@ impl PaymentProvider for VippsClient {
         &self,
         reference: &str,
         amount: Money,
+        _lines: &[PaymentLine],
         key: &IdempotencyKey,
     ) -> Result<(), ProviderError> {
         let path = format!("/epayment/v1/payments/{reference}/refund");

@@ -6,9 +6,13 @@ use chrono::NaiveDate;
 use proptest::prelude::*;
 use skranke_core::order::{validate_order, AddressDraft, CustomerDraft, LineDraft};
 use skranke_core::policy::{ShippingKind, ShippingMethod};
-use skranke_core::{Availability, Money, MvaRate, OrderDraft, PaymentMethod, Product, ShopPolicy};
+use skranke_core::return_request::{validate_return, ReturnLineDraft};
+use skranke_core::{
+    refund_of_return, Availability, Money, MvaRate, OrderDraft, PaymentMethod, Product, ReturnDraft,
+    ShopPolicy,
+};
 use skranke_payments::klarna_session_body as session_body;
-use skranke_payments::{vipps_payment_body, PaymentRequest};
+use skranke_payments::{refund_lines, vipps_payment_body, PaymentRequest};
 
 fn product(i: usize, price: i64, rate: usize) -> Product {
     Product {
@@ -141,5 +145,90 @@ proptest! {
             .map(|l| l["totalAmount"].as_i64().unwrap())
             .sum();
         prop_assert_eq!(shipping, order.totals.shipping.ore());
+    }
+}
+
+proptest! {
+    /// R3, S2a: a basket returned in two parts: each refund's lines (Klarna's `order_lines` on the
+    /// refund) add up to what core pays back, with core's MVA per rate; together they pay back the
+    /// whole order, shipping included once.
+    #[test]
+    fn refund_lines_carry_the_refunds_mva(
+        basket in proptest::collection::vec((1i64..2_000_000, 0usize..3, 1i64..6), 1..8),
+        first_part in proptest::collection::vec(0.0f64..=1.0, 8),
+        shipping in 0i64..50_000,
+    ) {
+        let products: Vec<Product> =
+            basket.iter().enumerate().map(|(i, (p, r, _))| product(i, *p, *r)).collect();
+        let policy = ShopPolicy {
+            shipping_methods: vec![ShippingMethod {
+                code: "frakt".into(),
+                name: "Posten/Bring".into(),
+                price: Money::from_ore(shipping),
+                kind: ShippingKind::Home,
+            }],
+            ..ShopPolicy::default()
+        };
+        let draft = OrderDraft {
+            customer: CustomerDraft {
+                confirmed_15_or_older: true,
+                name: "Kari Nordmann".into(),
+                phone: "41234567".into(),
+                address: AddressDraft { line1: "Storgata 1".into(), postcode: "0150".into(), ..Default::default() },
+                ..Default::default()
+            },
+            lines: basket
+                .iter()
+                .enumerate()
+                .map(|(i, (_, _, q))| LineDraft { sku: format!("SKU-{i}"), quantity: *q })
+                .collect(),
+            shipping_method: "frakt".into(),
+            payment_method: "kort".into(),
+            ..Default::default()
+        };
+        let placed = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap().and_hms_opt(10, 0, 0).unwrap();
+        let order = validate_order(&draft, |sku| products.iter().find(|p| p.sku == sku).cloned(), placed, &policy)
+            .unwrap();
+        // Each line split between the two returns.
+        let first: Vec<u32> = order
+            .lines
+            .iter()
+            .zip(&first_part)
+            .map(|(l, f)| (f64::from(l.quantity) * f).floor() as u32)
+            .collect();
+        let part = |counts: Vec<(u32, u32)>| ReturnDraft {
+            lines: counts
+                .into_iter()
+                .filter(|(_, q)| *q > 0)
+                .map(|(n, q)| ReturnLineDraft { line_no: n, quantity: i64::from(q), reason: "angrerett".into() })
+                .collect(),
+            ..Default::default()
+        };
+        let one = part(first.iter().enumerate().map(|(i, q)| (i as u32 + 1, *q)).collect());
+        let two = part(order.lines.iter().zip(&first).enumerate().map(|(i, (l, q))| (i as u32 + 1, l.quantity - q)).collect());
+        let mut earlier = Vec::new();
+        let mut paid_back = 0;
+        for draft in [one, two] {
+            if draft.lines.is_empty() {
+                continue;
+            }
+            let returned = skranke_core::return_request::returned_per_line(order.lines.len(), &earlier);
+            let ret = validate_return(&order.lines, &returned, &draft).unwrap();
+            let refund = refund_of_return(&order, &earlier, &ret);
+            let lines = refund_lines(&order, &ret, &refund);
+            let total: i64 = lines.iter().map(|l| l.total.ore()).sum();
+            prop_assert_eq!(total, refund.total.ore());
+            for mva in &refund.mva {
+                let of_rate: i64 = lines
+                    .iter()
+                    .filter(|l| l.tax_rate == mva.rate.basis_points())
+                    .map(|l| l.tax.ore())
+                    .sum();
+                prop_assert_eq!(of_rate, mva.mva.ore(), "{:?}", mva.rate);
+            }
+            paid_back += total;
+            earlier.push(ret);
+        }
+        prop_assert_eq!(paid_back, order.totals.total.ore());
     }
 }

@@ -326,3 +326,63 @@ async fn vipps_terminated_is_shown_as_cancelled_by_the_shop() {
         "kansellert av butikken"
     );
 }
+
+/// R3, S2a on Klarna's invoice: the capture at dispatch carries the order's lines, and a partial
+/// return's refund the returned lines, each adding up to its amount with the MVA core computes.
+#[tokio::test]
+async fn klarna_capture_and_refund_carry_their_lines() {
+    let p = placed_with(PaymentMethod::KlarnaFaktura).await;
+    p.s.work_outboxes().await;
+    let session = p.sent_session().await;
+    p.s.fake_control(&format!("klarna/{session}/complete")).await;
+    let sent =
+        p.s.post_json(
+            "/v1/admin/orders/OSL1-000001/status",
+            Some(ADMIN_TOKEN),
+            &serde_json::json!({"status": "sendt", "tracking_number": "70712345678901234"}),
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    p.s.work_outboxes().await;
+    let ret = skranke_protocol::ReturnRegistered {
+        return_id: uuid::Uuid::now_v7(),
+        order_id: p.placed.order_id,
+        return_no: 1,
+        created_at_utc: at(),
+        ret: valid_return(&p.order, &[(1, 1)]),
+    };
+    let r =
+        p.s.push(&p.desk, vec![mutation(2, MutationKind::ReturnRegistered, &ret)])
+            .await;
+    assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
+    p.s.work_outboxes().await;
+
+    let log = p.s.fake_log().await;
+    let operations = log["klarna"][&session]["operations"].as_array().unwrap().clone();
+    assert_eq!(operations.len(), 2, "{operations:?}");
+    let sum = |body: &Value, field: &str| -> i64 {
+        body["order_lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l[field].as_i64().unwrap())
+            .sum()
+    };
+    let capture = &operations[0]["body"];
+    assert_eq!(operations[0]["kind"], "capture");
+    assert_eq!(capture["captured_amount"], p.order.totals.total.ore());
+    assert_eq!(sum(capture, "total_amount"), p.order.totals.total.ore());
+    let tax: i64 = p.order.totals.mva.iter().map(|m| m.mva.ore()).sum();
+    assert_eq!(sum(capture, "total_tax_amount"), tax);
+
+    let refund = &operations[1]["body"];
+    assert_eq!(operations[1]["kind"], "refund");
+    let expected = skranke_core::refund_of_return(&p.order, &[], &ret.ret);
+    assert_eq!(refund["refunded_amount"], expected.total.ore());
+    let lines = refund["order_lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 1, "one unit of line 1, no shipping");
+    assert_eq!(lines[0]["reference"], p.order.lines[0].sku);
+    assert_eq!(lines[0]["quantity"], 1);
+    let refund_tax: i64 = expected.mva.iter().map(|m| m.mva.ore()).sum();
+    assert_eq!(sum(refund, "total_tax_amount"), refund_tax);
+}
