@@ -426,3 +426,59 @@ fn om_amount(s: &mut FakeKlarnaSession, action: &str, body: &Value, total: i64) 
     s.operations.push(json!({"kind": kind, "body": body}));
     (StatusCode::CREATED, Value::Null)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page() -> Value {
+        json!({"payment_session_url": "https://api.klarna.com/payments/v1/sessions/x",
+               "merchant_urls": {"status_update": "https://central/v1/webhooks/klarna/s"},
+               "options": {"place_order_mode": "PLACE_ORDER", "payment_method_categories": ["PAY_LATER"]}})
+    }
+
+    /// `OptionsV1`'s enums as published: upper-case categories, three place-order modes.
+    #[test]
+    fn an_hpp_session_is_held_to_the_published_enums() {
+        assert_eq!(check_page(&page()), Ok(()));
+        for category in rules::CATEGORIES {
+            let mut p = page();
+            p["options"]["payment_method_categories"] = json!([category]);
+            assert_eq!(check_page(&p), Ok(()), "{category}");
+        }
+        let mut lower = page();
+        lower["options"]["payment_method_categories"] = json!(["pay_later"]);
+        assert_eq!(
+            check_page(&lower),
+            Err("options.payment_method_categories".into())
+        );
+        let mut mode = page();
+        mode["options"]["place_order_mode"] = json!("AUTO");
+        assert_eq!(check_page(&mode), Err("options.place_order_mode".into()));
+        let mut no_status = page();
+        no_status["merchant_urls"] = json!({});
+        assert_eq!(check_page(&no_status), Err("merchant_urls.status_update".into()));
+    }
+
+    #[test]
+    fn order_lines_on_a_refund_must_add_up() {
+        let line = json!({"total_amount": 12_500, "unit_price": 12_500, "quantity": 1, "tax_rate": 2500,
+                          "total_tax_amount": 2500, "total_discount_amount": 0});
+        assert_eq!(
+            check_operation_lines(
+                "refunds",
+                &json!({"refunded_amount": 12_500, "order_lines": [line]})
+            ),
+            Ok(())
+        );
+        assert!(check_operation_lines(
+            "refunds",
+            &json!({"refunded_amount": 12_000, "order_lines": [line]})
+        )
+        .is_err());
+        assert_eq!(
+            check_operation_lines("refunds", &json!({"refunded_amount": 12_000})),
+            Ok(())
+        );
+    }
+}

@@ -477,6 +477,83 @@ mod tests {
         })
     }
 
+    fn create_body() -> Value {
+        json!({"amount": {"currency": "NOK", "value": 100}, "paymentMethod": {"type": "WALLET"},
+               "reference": "a".repeat(50), "userFlow": "PUSH_MESSAGE",
+               "customerInteraction": "CUSTOMER_NOT_PRESENT", "paymentDescription": "abc"})
+    }
+
+    /// Each mirrored limit of `CreatePaymentRequest`: the value at the limit passes, one past it is
+    /// refused.
+    #[test]
+    fn create_requests_are_held_to_the_published_limits() {
+        assert_eq!(check_create(&create_body()), Ok(()));
+        assert!(reference_ok(&"a".repeat(50)) && !reference_ok(&"a".repeat(51)) && !reference_ok("kort"));
+        type Breaks = fn(&mut Value);
+        let broken: [(&str, Breaks); 7] = [
+            ("amount", |b| b["amount"]["value"] = json!(99)),
+            ("amount", |b| b["amount"]["value"] = json!(65_000_001)),
+            ("userFlow", |b| b["userFlow"] = json!("SMS")),
+            ("customerInteraction", |b| {
+                b["customerInteraction"] = json!("PHONE")
+            }),
+            ("paymentMethod.type", |b| {
+                b["paymentMethod"]["type"] = json!("wallet")
+            }),
+            ("paymentDescription", |b| b["paymentDescription"] = json!("ab")),
+            ("paymentDescription", |b| {
+                b["paymentDescription"] = json!("x".repeat(101))
+            }),
+        ];
+        for (field, breaks) in broken {
+            let mut body = create_body();
+            breaks(&mut body);
+            let refused = check_create(&body).unwrap_err();
+            assert!(refused.starts_with(field), "{field}: {refused}");
+        }
+        let mut missing = create_body();
+        missing.as_object_mut().unwrap().remove("reference");
+        assert_eq!(check_create(&missing), Err("reference is required".into()));
+    }
+
+    /// `Idempotency-Key`: `maxLength: 50`. Skranke's old refund key (53) is refused, as Vipps refused it.
+    #[test]
+    fn an_idempotency_key_past_fifty_characters_is_refused() {
+        let fake = Fake {
+            config: std::sync::Arc::new(crate::FakeConfig::demo("http://fake", None)),
+            log: std::sync::Arc::default(),
+            http: reqwest::Client::new(),
+        };
+        let mut headers = HeaderMap::new();
+        headers.insert("authorization", "Bearer fake-vipps-token".parse().unwrap());
+        headers.insert("ocp-apim-subscription-key", "demo-subscription".parse().unwrap());
+        headers.insert("merchant-serial-number", "123456".parse().unwrap());
+        assert!(refusal(&fake, &headers, Some(&"k".repeat(50))).is_none());
+        let old = format!("OSL1-000001-1-refund-{}", "0".repeat(32));
+        let (status, body) = refusal(&fake, &headers, Some(&old)).unwrap();
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body["detail"].as_str().unwrap().contains("50"), "{body}");
+        assert_eq!(refusal(&fake, &headers, None).unwrap().0, StatusCode::BAD_REQUEST);
+        headers.insert("vipps-system-name", "x".repeat(31).parse().unwrap());
+        assert!(
+            refusal(&fake, &headers, Some("k")).is_some(),
+            "a system header past 30"
+        );
+    }
+
+    #[test]
+    fn a_modification_needs_an_amount_in_nok() {
+        assert_eq!(
+            check_modification(
+                "capture",
+                &json!({"modificationAmount": {"currency": "NOK", "value": 1}})
+            ),
+            Ok(1)
+        );
+        assert!(check_modification("refund", &json!({})).is_err());
+        assert_eq!(check_modification("cancel", &json!({})), Ok(0));
+    }
+
     #[test]
     fn the_published_receipt_example_is_accepted_and_no_receipt_is_allowed() {
         assert_eq!(check_receipt(&published_example()), Ok(()));
