@@ -206,42 +206,43 @@ async fn call(
         }
         ("capture", _) => {
             let id = target(p);
-            let done = with_provider(
+            with_provider(
                 integrations,
                 &p.provider,
                 |v| v.capture(&id, amount, lines, &key),
                 |k| k.capture(&id, amount, lines, &key),
             )
-            .await;
-            if done.is_ok() {
-                sqlx::query("UPDATE payments SET captured_ore = captured_ore + $2 WHERE id = $1")
-                    .bind(p.id)
-                    .bind(amount.ore())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            done.map(|()| Some(PaymentEvent::Captured))
+            .await
+            .map(|()| Some(PaymentEvent::Captured))
         }
         ("refund", _) => {
             let id = target(p);
-            let done = with_provider(
+            with_provider(
                 integrations,
                 &p.provider,
                 |v| v.refund(&id, amount, lines, &key),
                 |k| k.refund(&id, amount, lines, &key),
             )
-            .await;
-            if done.is_ok() {
-                sqlx::query("UPDATE payments SET refunded_ore = refunded_ore + $2 WHERE id = $1")
-                    .bind(p.id)
-                    .bind(amount.ore())
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            done.map(|()| Some(PaymentEvent::Refunded))
+            .await
+            .map(|()| Some(PaymentEvent::Refunded))
         }
         _ => Ok(None),
     };
+    // What the provider took or gave back, in øre, beside the state.
+    let counter = match job.kind.as_str() {
+        "capture" => Some("captured_ore"),
+        "refund" => Some("refunded_ore"),
+        _ => None,
+    };
+    if let (Some(column), Ok(Some(_))) = (counter, &result) {
+        sqlx::query(&format!(
+            "UPDATE payments SET {column} = {column} + $2 WHERE id = $1"
+        ))
+        .bind(p.id)
+        .bind(amount.ore())
+        .execute(&mut *tx)
+        .await?;
+    }
     Ok(result)
 }
 

@@ -183,6 +183,24 @@ impl KlarnaClient {
         read_answer(response).await
     }
 
+    /// An Order Management capture or refund: the amount under `field`, with its `order_lines`.
+    async fn operation(
+        &self,
+        order_id: &str,
+        path: &str,
+        field: &str,
+        amount: Money,
+        lines: &[PaymentLine],
+        key: &IdempotencyKey,
+    ) -> Result<(), ProviderError> {
+        let url = self.url(&format!("/ordermanagement/v1/orders/{order_id}/{path}"));
+        let mut body = json!({ field: amount.ore() });
+        if !lines.is_empty() {
+            body["order_lines"] = json!(order_lines(lines));
+        }
+        self.post_keyed(&url, key, body).await.map(drop)
+    }
+
     /// Step 1: the Klarna Payments session. A lost answer leaves a session nobody sees; it expires.
     pub async fn create_payment_session(
         &self,
@@ -273,12 +291,8 @@ impl PaymentProvider for KlarnaClient {
         lines: &[PaymentLine],
         key: &IdempotencyKey,
     ) -> Result<(), ProviderError> {
-        let url = self.url(&format!("/ordermanagement/v1/orders/{order_id}/captures"));
-        let mut body = json!({"captured_amount": amount.ore()});
-        if !lines.is_empty() {
-            body["order_lines"] = json!(order_lines(lines));
-        }
-        self.post_keyed(&url, key, body).await.map(drop)
+        self.operation(order_id, "captures", "captured_amount", amount, lines, key)
+            .await
     }
 
     /// `RefundObject`: `refunded_amount` with the lines paid back ("optional but increases the
@@ -290,12 +304,8 @@ impl PaymentProvider for KlarnaClient {
         lines: &[PaymentLine],
         key: &IdempotencyKey,
     ) -> Result<(), ProviderError> {
-        let url = self.url(&format!("/ordermanagement/v1/orders/{order_id}/refunds"));
-        let mut body = json!({"refunded_amount": amount.ore()});
-        if !lines.is_empty() {
-            body["order_lines"] = json!(order_lines(lines));
-        }
-        self.post_keyed(&url, key, body).await.map(drop)
+        self.operation(order_id, "refunds", "refunded_amount", amount, lines, key)
+            .await
     }
 
     /// Disables the page while nothing is paid (Klarna: `DELETE /hpp/v1/sessions/{id}`; 400 once the

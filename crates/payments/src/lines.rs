@@ -44,7 +44,6 @@ pub fn payment_lines(order: &ValidOrder) -> Vec<PaymentLine> {
             amount: order.totals.shipping,
         }];
     }
-    let several_rates = shipping.len() > 1;
     let goods = order.lines.iter().zip(&taxes).map(|(l, tax)| PaymentLine {
         id: l.sku.clone(),
         name: l.name.clone(),
@@ -55,9 +54,21 @@ pub fn payment_lines(order: &ValidOrder) -> Vec<PaymentLine> {
         tax: *tax,
         shipping: false,
     });
-    let freight = shipping
+    let freight = shipping_lines(order, &shipping, &taxes[order.lines.len()..], outside);
+    goods.chain(freight).collect()
+}
+
+/// One line per rate the shipping is charged (or paid back) at (S2a), with its tax.
+fn shipping_lines(
+    order: &ValidOrder,
+    shares: &[RateShare],
+    taxes: &[Money],
+    outside: bool,
+) -> Vec<PaymentLine> {
+    let several_rates = shares.len() > 1;
+    shares
         .iter()
-        .zip(&taxes[order.lines.len()..])
+        .zip(taxes)
         .map(|(share, tax)| PaymentLine {
             id: format!("frakt-{}", share.rate.percent()),
             name: if several_rates {
@@ -67,12 +78,12 @@ pub fn payment_lines(order: &ValidOrder) -> Vec<PaymentLine> {
             },
             quantity: 1,
             unit_price: share.amount,
-            tax_rate: tax_rate(share.rate),
+            tax_rate: if outside { 0 } else { share.rate.basis_points() },
             total: share.amount,
             tax: *tax,
             shipping: true,
-        });
-    goods.chain(freight).collect()
+        })
+        .collect()
 }
 
 /// The lines a refund pays back (R3, S2a): each returned line at its price, and the shipping shares
@@ -99,7 +110,6 @@ pub fn refund_lines(order: &ValidOrder, this: &ValidReturn, refund: &Refund) -> 
         mva_per_line(&amounts)
     };
     let tax_rate = |rate: MvaRate| if outside { 0 } else { rate.basis_points() };
-    let several_rates = refund.shipping_by_rate.len() > 1;
     let mut lines: Vec<PaymentLine> = goods
         .iter()
         .zip(&amounts)
@@ -115,25 +125,11 @@ pub fn refund_lines(order: &ValidOrder, this: &ValidReturn, refund: &Refund) -> 
             shipping: false,
         })
         .collect();
-    lines.extend(
-        refund
-            .shipping_by_rate
-            .iter()
-            .zip(&taxes[goods.len()..])
-            .map(|(share, tax)| PaymentLine {
-                id: format!("frakt-{}", share.rate.percent()),
-                name: if several_rates {
-                    format!("{} ({} % MVA)", order.shipping.name, share.rate.percent())
-                } else {
-                    order.shipping.name.clone()
-                },
-                quantity: 1,
-                unit_price: share.amount,
-                tax_rate: tax_rate(share.rate),
-                total: share.amount,
-                tax: *tax,
-                shipping: true,
-            }),
-    );
+    lines.extend(shipping_lines(
+        order,
+        &refund.shipping_by_rate,
+        &taxes[goods.len()..],
+        outside,
+    ));
     lines
 }

@@ -2,6 +2,7 @@
 //! equals the MVA of the lines sent to the payment providers (Klarna's `order_lines`, Vipps' receipt),
 //! to the øre; an order sold without MVA (Svalbard) sends no tax at all.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use skranke_core::order::{validate_order, AddressDraft, CustomerDraft, LineDraft};
@@ -29,6 +30,62 @@ fn product(i: usize, price: i64, rate: usize) -> Product {
     }
 }
 
+/// An order of `basket` (price in øre, MVA rate index, quantity) with shipping at `shipping` øre, paid by
+/// card, delivered in Oslo or (D7a) Longyearbyen under a policy that sells there without MVA.
+fn order_of(basket: &[(i64, usize, i64)], shipping: i64, svalbard: bool) -> skranke_core::ValidOrder {
+    let products: Vec<Product> = basket
+        .iter()
+        .enumerate()
+        .map(|(i, (p, r, _))| product(i, *p, *r))
+        .collect();
+    let mut policy = ShopPolicy {
+        shipping_methods: vec![ShippingMethod {
+            code: "frakt".into(),
+            name: "Posten/Bring".into(),
+            price: Money::from_ore(shipping),
+            kind: ShippingKind::Home,
+        }],
+        ..ShopPolicy::default()
+    };
+    policy.delivery.svalbard = skranke_core::policy::OutsideMvaPolicy::WithoutMva;
+    let postcode = if svalbard { "9170" } else { "0150" };
+    let draft = OrderDraft {
+        customer: CustomerDraft {
+            confirmed_15_or_older: true,
+            name: "Kari Nordmann".into(),
+            phone: "41234567".into(),
+            address: AddressDraft {
+                line1: "Storgata 1".into(),
+                postcode: postcode.into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+        lines: basket
+            .iter()
+            .enumerate()
+            .map(|(i, (_, _, q))| LineDraft {
+                sku: format!("SKU-{i}"),
+                quantity: *q,
+            })
+            .collect(),
+        shipping_method: "frakt".into(),
+        payment_method: "kort".into(),
+        ..Default::default()
+    };
+    let placed = NaiveDate::from_ymd_opt(2026, 11, 25)
+        .unwrap()
+        .and_hms_opt(10, 0, 0)
+        .unwrap();
+    validate_order(
+        &draft,
+        |sku| products.iter().find(|p| p.sku == sku).cloned(),
+        placed,
+        &policy,
+    )
+    .unwrap()
+}
+
 proptest! {
     #[test]
     fn s2a_payment_lines_carry_the_confirmations_mva(
@@ -36,49 +93,7 @@ proptest! {
         shipping in 0i64..100_000,
         svalbard in any::<bool>(),
     ) {
-        let products: Vec<Product> =
-            basket.iter().enumerate().map(|(i, (p, r, _))| product(i, *p, *r)).collect();
-        let mut policy = ShopPolicy {
-            shipping_methods: vec![ShippingMethod {
-                code: "frakt".into(),
-                name: "Posten/Bring".into(),
-                price: Money::from_ore(shipping),
-                kind: ShippingKind::Home,
-            }],
-            ..ShopPolicy::default()
-        };
-        // D7a: Longyearbyen under a policy that sells there without MVA.
-        policy.delivery.svalbard = skranke_core::policy::OutsideMvaPolicy::WithoutMva;
-        let postcode = if svalbard { "9170" } else { "0150" };
-        let draft = OrderDraft {
-            customer: CustomerDraft {
-                confirmed_15_or_older: true,
-                name: "Kari Nordmann".into(),
-                phone: "41234567".into(),
-                address: AddressDraft {
-                    line1: "Storgata 1".into(),
-                    postcode: postcode.into(),
-                    ..Default::default()
-                },
-                ..Default::default()
-            },
-            lines: basket
-                .iter()
-                .enumerate()
-                .map(|(i, (_, _, q))| LineDraft { sku: format!("SKU-{i}"), quantity: *q })
-                .collect(),
-            shipping_method: "frakt".into(),
-            payment_method: "kort".into(),
-            ..Default::default()
-        };
-        let placed = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap().and_hms_opt(10, 0, 0).unwrap();
-        let order = validate_order(
-            &draft,
-            |sku| products.iter().find(|p| p.sku == sku).cloned(),
-            placed,
-            &policy,
-        )
-        .unwrap();
+        let order = order_of(&basket, shipping, svalbard);
         let request = PaymentRequest {
             reference: "OSL1-000001-1",
             order_number: "OSL1-000001",
@@ -158,37 +173,7 @@ proptest! {
         first_part in proptest::collection::vec(0.0f64..=1.0, 8),
         shipping in 0i64..50_000,
     ) {
-        let products: Vec<Product> =
-            basket.iter().enumerate().map(|(i, (p, r, _))| product(i, *p, *r)).collect();
-        let policy = ShopPolicy {
-            shipping_methods: vec![ShippingMethod {
-                code: "frakt".into(),
-                name: "Posten/Bring".into(),
-                price: Money::from_ore(shipping),
-                kind: ShippingKind::Home,
-            }],
-            ..ShopPolicy::default()
-        };
-        let draft = OrderDraft {
-            customer: CustomerDraft {
-                confirmed_15_or_older: true,
-                name: "Kari Nordmann".into(),
-                phone: "41234567".into(),
-                address: AddressDraft { line1: "Storgata 1".into(), postcode: "0150".into(), ..Default::default() },
-                ..Default::default()
-            },
-            lines: basket
-                .iter()
-                .enumerate()
-                .map(|(i, (_, _, q))| LineDraft { sku: format!("SKU-{i}"), quantity: *q })
-                .collect(),
-            shipping_method: "frakt".into(),
-            payment_method: "kort".into(),
-            ..Default::default()
-        };
-        let placed = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap().and_hms_opt(10, 0, 0).unwrap();
-        let order = validate_order(&draft, |sku| products.iter().find(|p| p.sku == sku).cloned(), placed, &policy)
-            .unwrap();
+        let order = order_of(&basket, shipping, false);
         // Each line split between the two returns.
         let first: Vec<u32> = order
             .lines
