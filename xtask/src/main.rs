@@ -41,11 +41,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// The checkout `cargo xtask` was started in. A target folder shared by two checkouts holds one
+/// `xtask` binary, built in whichever checkout built last, so the folder it was compiled in may be
+/// another checkout (or gone): the checkout around the working folder comes first.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    let here = std::env::current_dir().ok().and_then(|dir| {
+        dir.ancestors()
+            .find(|a| a.join("xtask/Cargo.toml").is_file() && a.join("Cargo.toml").is_file())
+            .map(Path::to_path_buf)
+    });
+    here.unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    })
 }
 
 fn cargo() -> Command {
