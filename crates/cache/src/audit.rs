@@ -117,7 +117,7 @@ impl Cache {
         subject: &str,
         now: DateTime<Utc>,
     ) -> Result<(), CacheError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         append(&mut tx, &self.actor(), action, subject, now).await?;
         tx.commit().await?;
         Ok(())

@@ -38,7 +38,7 @@ impl Cache {
     /// Inserts or replaces a batch of products in one transaction, with their EANs and search index.
     /// An EAN that moved to another product moves with it.
     pub async fn import_products(&self, batch: &[Product]) -> Result<ImportStats, CacheError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let stats = upsert_products(&mut tx, batch).await?;
         tx.commit().await?;
         Ok(stats)

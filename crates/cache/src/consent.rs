@@ -18,7 +18,7 @@ impl Cache {
         record: &ConsentRecord,
         now: DateTime<Utc>,
     ) -> Result<Uuid, CacheError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM customers WHERE id = ?")
             .bind(customer_id)
             .fetch_optional(&mut *tx)

@@ -49,7 +49,7 @@ impl Cache {
         customer: &Customer,
         now: DateTime<Utc>,
     ) -> Result<CustomerRecord, CacheError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         // The first statement writes: the device's counter gives the gap-free seq of the mutation.
         let seq: i64 = sqlx::query_scalar(
             "UPDATE device SET next_seq = next_seq + 1 WHERE id = 1 RETURNING next_seq - 1",

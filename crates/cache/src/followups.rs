@@ -33,7 +33,7 @@ impl Cache {
             detail: None,
             expires_at: None,
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         queue(&mut tx, order_id, MutationKind::PaymentRequested, &payload, now).await?;
         let subject = format!("{order_id} ({})", method.code());
         crate::audit::append(
@@ -70,7 +70,7 @@ impl Cache {
             recipient: Some(email.as_str().to_string()),
             detail: None,
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         queue(&mut tx, order_id, MutationKind::ConfirmationResent, &payload, now).await?;
         crate::audit::append(
             &mut tx,

@@ -53,7 +53,18 @@ pub struct Cache {
     key: FieldKey,
 }
 
+/// How every writing transaction begins. A deferred `BEGIN` that reads first and writes later cannot
+/// wait for a second process's write (SQLite answers "database is locked" at once, whatever the busy
+/// timeout); `IMMEDIATE` takes the write lock up front, so the window and the CLI on one data folder
+/// queue behind each other for up to the busy timeout instead.
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
 impl Cache {
+    /// A transaction that will write: it holds the write lock from its first statement.
+    pub(crate) async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with(BEGIN_WRITE).await
+    }
+
     /// Opens (creating and migrating when needed) the cache at `path`, its personal fields sealed with
     /// `key`. WAL, `synchronous=FULL` and foreign keys are set on every connection, so a committed
     /// transaction is on disk; `secure_delete` overwrites what is deleted, so a forgotten customer or
@@ -101,7 +112,7 @@ impl Cache {
             .connect_with(options)
             .await?;
         sqlx::migrate!("../../migrations/cache").run(&pool).await?;
-        let mut tx = pool.begin().await?;
+        let mut tx = pool.begin_with(BEGIN_WRITE).await?;
         let mut dropped = sqlx::query("DELETE FROM order_identity")
             .execute(&mut *tx)
             .await?
@@ -140,7 +151,7 @@ impl Cache {
 
     /// Seals what a desk from before sealing stored in plain text.
     async fn seal_plain_rows(&self) -> Result<(), CacheError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let plain: Vec<(String, String)> =
             sqlx::query_as("SELECT order_id, fodselsnummer FROM order_identity")
                 .fetch_all(&mut *tx)

@@ -83,9 +83,9 @@ impl Cache {
         if let Some(placed) = self.already_placed(&id).await? {
             return Ok(placed);
         }
-        let mut tx = self.pool.begin().await?;
-        // The first statement writes, so the transaction holds the write lock from here on and two
-        // desks' windows on one file can never take the same number.
+        let mut tx = self.write().await?;
+        // The transaction holds the write lock from its start (`Cache::write`), so two processes on
+        // one file can never take the same number.
         let row = sqlx::query(
             "UPDATE device SET next_number = next_number + 1, next_seq = next_seq + 1 WHERE id = 1
              RETURNING series_prefix, next_number - 1 AS number, next_seq - 1 AS seq",

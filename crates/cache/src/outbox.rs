@@ -124,7 +124,7 @@ impl Cache {
         now: DateTime<Utc>,
     ) -> Result<AckReport, CacheError> {
         use skranke_protocol::Outcome;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let offset: i64 = sqlx::query_scalar("SELECT seq_offset FROM device WHERE id = 1")
             .fetch_one(&mut *tx)
             .await?;

@@ -74,7 +74,7 @@ impl Cache {
         paired: &PairResponse,
         now: DateTime<Utc>,
     ) -> Result<(), CacheError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query(
             "UPDATE device SET
                  seq_offset = coalesce((SELECT min(seq) FROM outbox WHERE acked_at IS NULL), next_seq) - 1,

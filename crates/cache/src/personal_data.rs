@@ -116,7 +116,7 @@ impl Cache {
             Some((_, body)) => draft_phone(&body).as_deref() == Some(phone),
             None => false,
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         // Read in the transaction that deletes, so an order placed meanwhile is not half handled.
         for (id, number, placed_at, _, _) in orders_of(&mut tx, phone).await? {
             report.fodselsnumre_deleted += sqlx::query("DELETE FROM order_identity WHERE order_id = ?")

@@ -55,7 +55,7 @@ impl Cache {
     /// transaction. `raw` is the page's JSON as received, when the caller has it (saves writing it
     /// again).
     pub async fn stage_page(&self, page: &PullResponse, raw: Option<&str>) -> Result<(), CacheError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         sqlx::query(
             "INSERT INTO sync_cursor (stream, cursor, staged_cursor) VALUES (?, ?, ?)
              ON CONFLICT (stream) DO UPDATE SET staged_cursor = excluded.staged_cursor",
@@ -85,7 +85,7 @@ impl Cache {
     /// Applies every staged page of `stream` and moves its cursor, in one transaction. Returns how many
     /// changes were applied.
     pub async fn apply_staged(&self, stream: Stream, now: DateTime<Utc>) -> Result<u64, CacheError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let pages: Vec<String> =
             sqlx::query_scalar("SELECT body FROM sync_staging WHERE stream = ? ORDER BY page")
                 .bind(stream.code())

@@ -48,7 +48,7 @@ impl Cache {
         now: DateTime<Utc>,
     ) -> Result<RecordedReturn, CacheError> {
         let id = return_id.to_string();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write().await?;
         let seq: i64 = sqlx::query_scalar(
             "UPDATE device SET next_seq = next_seq + 1 WHERE id = 1 RETURNING next_seq - 1",
         )
