@@ -7,7 +7,11 @@ pub enum CacheError {
     #[error("databasefeil: {0}")]
     Database(#[from] sqlx::Error),
     #[error("databasen kunne ikke oppgraderes: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    Migrate(sqlx::migrate::MigrateError),
+    /// The data folder was written by a newer desk: this one does not know its schema, and opens it
+    /// not at all rather than write into it.
+    #[error("datamappen er laget av en nyere versjon av Skranke (databaseversjon {version}). Oppdater skranken før du åpner den her; ingenting er endret.")]
+    NewerCache { version: i64 },
     #[error("lagret data kunne ikke leses: {0}")]
     Corrupt(String),
     #[error("ordren finnes ikke: {0}")]
@@ -23,6 +27,17 @@ pub enum CacheError {
     /// key store that was wiped). Nothing is written under a second key.
     #[error("databasen er kryptert med en annen nøkkel enn den denne maskinen har (nøkkel {expected}, fant {found})")]
     WrongFieldKey { expected: String, found: String },
+}
+
+impl From<sqlx::migrate::MigrateError> for CacheError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        match e {
+            // Applied here, unknown to this build: a newer desk wrote it (sqlx checks this before it
+            // applies anything).
+            sqlx::migrate::MigrateError::VersionMissing(version) => CacheError::NewerCache { version },
+            other => CacheError::Migrate(other),
+        }
+    }
 }
 
 impl From<serde_json::Error> for CacheError {

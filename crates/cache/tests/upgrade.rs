@@ -75,3 +75,38 @@ async fn the_cache_of_release_2026_12_opens_with_nothing_lost() {
         AuditCheck::Intact { .. }
     ));
 }
+
+/// A cache a newer desk wrote (it has a migration this build does not know) is refused with a message,
+/// and the file is left as it was.
+#[tokio::test]
+async fn a_cache_from_a_newer_desk_is_refused_and_left_untouched() {
+    let (dir, cache) = open_copy("release-2026-12").await;
+    cache.close().await;
+    let file = dir.path().join("cache.sqlite");
+    let newer = sqlx::SqlitePool::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time)
+         VALUES (9999, 'from a newer desk', CURRENT_TIMESTAMP, 1, x'00', 0)",
+    )
+    .execute(&newer)
+    .await
+    .unwrap();
+    newer.close().await;
+    let before = std::fs::read(&file).unwrap();
+
+    let key = FieldKey::generate();
+    let Err(refused) = Cache::open(&file, key).await else {
+        panic!("a cache from a newer desk was opened");
+    };
+    assert!(
+        matches!(refused, skranke_cache::CacheError::NewerCache { version: 9999 }),
+        "{refused:?}"
+    );
+    assert!(
+        refused.to_string().contains("nyere versjon av Skranke"),
+        "{refused}"
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), before, "the file is not changed");
+}
