@@ -161,11 +161,11 @@ async fn call(
                 Ok(reference) => {
                     sqlx::query("UPDATE payments SET provider_id = $2 WHERE id = $1")
                         .bind(p.id)
-                        .bind(reference)
+                        .bind(&reference)
                         .execute(&mut *tx)
                         .await?;
                     let mut sent = p.clone();
-                    sent.provider_id = Some(p.reference.clone());
+                    sent.provider_id = Some(reference);
                     payment::mark_sent(tx, &sent, Some(vipps.push_expires_at(now)), None, now).await?;
                     Ok(None)
                 }
