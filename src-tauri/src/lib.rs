@@ -8,7 +8,7 @@ use skranke_desk::staff::{SessionView, StaffView};
 use skranke_desk::{
     ConsentView, CustomerView, Desk, DeskError, DocumentRef, ErrorCode, FieldErrorView, OrderDetailView,
     OrderSummaryView, PlacedOrderView, PreviewView, ProductView, RegisteredReturn, SavedDraft, SettingsView,
-    SyncHandle, SyncStatusView, WrittenDocument,
+    SupportBundleView, SyncHandle, SyncStatusView, WrittenDocument,
 };
 use tauri::ipc::Channel;
 use tauri::State;
@@ -24,6 +24,8 @@ pub struct UiError {
 
 impl From<DeskError> for UiError {
     fn from(e: DeskError) -> Self {
+        // The code only: the message may quote what staff typed (see skranke_desk::logging).
+        tracing::warn!(code = ?e.code(), "en handling i vinduet feilet");
         let fields = match &e {
             DeskError::Invalid(errors) => errors.iter().map(FieldErrorView::from).collect(),
             _ => Vec::new(),
@@ -356,6 +358,39 @@ async fn forget_customer(desk: State<'_, Desk>, phone: String) -> Result<Vec<Str
     Ok(skranke_desk::forget_report_lines(&report))
 }
 
+/// Where this desk's log is written: the support bundle takes it from there.
+#[derive(Debug)]
+pub struct LogDir(pub std::path::PathBuf);
+
+/// Innstillinger → "Lag feilsøkingspakke": a zip of the logs and the desk's state, no customer data,
+/// in the data folder's `feilsøkingspakker`.
+#[tauri::command]
+#[specta::specta]
+async fn make_support_bundle(desk: State<'_, Desk>, logs: State<'_, LogDir>) -> Result<SupportBundleView> {
+    let who = desk.acting(Utc::now())?;
+    let out = desk.data_dir().join(skranke_desk::BUNDLE_DIR);
+    Ok(desk.write_support_bundle(&who, &logs.0, &out, Utc::now()).await?)
+}
+
+/// Shows the folder a file is in (the support bundle's, for staff to attach it to an e-mail).
+#[tauri::command]
+#[specta::specta]
+async fn show_folder(desk: State<'_, Desk>, path: String) -> Result<()> {
+    let path = std::path::PathBuf::from(path);
+    let folder = path.parent().and_then(|p| p.canonicalize().ok());
+    let root = desk.data_dir().canonicalize().ok();
+    // Only folders inside the desk's data folder (after `..` and links are resolved): the window
+    // cannot open just anything.
+    match (folder, root) {
+        (Some(folder), Some(root)) if folder.starts_with(&root) => Ok(skranke_desk::open_file(&folder)?),
+        _ => Err(DeskError::DocumentNotFound(path.display().to_string()).into()),
+    }
+}
+
+/// Skranke was started again while this window was open: the window came to the front and says so.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, specta::Type, tauri_specta::Event)]
+pub struct SecondStart;
+
 /// The sync state changed (a round ended, a pull made progress, or a minute passed, which changes
 /// "eldste 5 min"): the window asks for `sync_status` and the open order again. The one source of
 /// status updates, instead of a polling timer per screen.
@@ -398,7 +433,11 @@ pub fn forward_changes(app: tauri::AppHandle, desk: Desk, mut sync: SyncHandle) 
 /// Every command the window may call, for the invoke handler and the generated TypeScript.
 pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new()
-        .events(tauri_specta::collect_events![SyncChanged, SessionEnded])
+        .events(tauri_specta::collect_events![
+            SyncChanged,
+            SessionEnded,
+            SecondStart
+        ])
         .commands(tauri_specta::collect_commands![
             startup_failure,
             settings,
@@ -432,6 +471,8 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
             forget_customer,
             customer_consent,
             withdraw_marketing_consent,
+            make_support_bundle,
+            show_folder,
         ])
 }
 

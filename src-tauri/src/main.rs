@@ -5,14 +5,63 @@
 use std::process::ExitCode;
 
 use tauri::Manager;
+use tauri_specta::Event;
+
+/// What is remembered of the window: where it was and how big.
+const WINDOW_STATE: tauri_plugin_window_state::StateFlags = tauri_plugin_window_state::StateFlags::SIZE
+    .union(tauri_plugin_window_state::StateFlags::POSITION)
+    .union(tauri_plugin_window_state::StateFlags::MAXIMIZED);
 
 fn main() -> ExitCode {
+    let dir = skranke_desk::default_data_dir();
+    let log_dir = skranke_desk::logging::default_log_dir();
+    // A log folder that cannot be written does not stop the desk; the terminal, if any, says why.
+    let _log = match skranke_desk::logging::start(&log_dir) {
+        Ok(guard) => Some(guard),
+        Err(e) => {
+            eprintln!("Skranke: {e}");
+            None
+        }
+    };
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "vinduet starter");
     let commands = skranke_desktop::commands();
     let result = tauri::Builder::default()
+        // First, before the cache is opened: a second start on the same data folder hands over to the
+        // window already open and exits without touching the cache.
+        .plugin(
+            tauri_plugin_single_instance::Builder::new()
+                .dbus_id(skranke_desk::instance_name(&dir))
+                .callback(|app, _args, _cwd| {
+                    tracing::info!("startet på nytt: viser vinduet som er åpent");
+                    if let Some(window) = app.get_webview_window("main") {
+                        let _ = window.unminimize();
+                        let _ = window.show();
+                        let _ = window.set_focus();
+                    }
+                    let _ = skranke_desktop::SecondStart.emit(app);
+                })
+                .build(),
+        )
+        .plugin(
+            tauri_plugin_window_state::Builder::new()
+                .with_state_flags(WINDOW_STATE)
+                .build(),
+        )
+        // The plugin writes the size on a clean exit only; a desk switched off at the wall should
+        // still open as staff left it, so every resize and move is written (a few hundred bytes).
+        .on_window_event(|window, event| {
+            if matches!(
+                event,
+                tauri::WindowEvent::Resized(_) | tauri::WindowEvent::Moved(_)
+            ) {
+                use tauri_plugin_window_state::AppHandleExt;
+                let _ = window.app_handle().save_window_state(WINDOW_STATE);
+            }
+        })
         .invoke_handler(commands.invoke_handler())
         .setup(move |app| {
             commands.mount_events(app);
-            let dir = skranke_desk::default_data_dir();
+            app.manage(skranke_desktop::LogDir(log_dir));
             match tauri::async_runtime::block_on(skranke_desk::Desk::open(&dir)) {
                 Ok(desk) => {
                     // The sync loop runs on Tauri's runtime for as long as the window is open.
@@ -24,6 +73,7 @@ fn main() -> ExitCode {
                     app.manage(skranke_desktop::StartupFailure(None));
                 }
                 Err(e) => {
+                    tracing::error!(code = ?e.code(), "skranken kunne ikke åpnes");
                     // Shown in the window, which staff see; the terminal may not exist.
                     eprintln!("Skranke kunne ikke starte: {e}");
                     app.manage(skranke_desktop::StartupFailure(Some(e.into())));

@@ -208,8 +208,14 @@ impl DeskProcess {
         cmd.arg("--data-dir")
             .arg(&self.data_dir)
             .env("SKRANKE_SERVICE", "e2e")
+            .env("SKRANKE_LOG_DIR", self.log_dir())
             .args(args);
         cmd
+    }
+
+    /// The desk's log folder: beside its data folder, as the OS log folder is in real use.
+    pub fn log_dir(&self) -> PathBuf {
+        self.data_dir.with_extension("logg")
     }
 
     /// Runs a command that must succeed; returns its standard output.

@@ -70,6 +70,9 @@ impl Window {
         let mut cmd = Command::new(tauri_driver());
         cmd.args(["--port", &port.to_string(), "--native-port", &native.to_string()])
             .env("SKRANKE_DATA_DIR", data_dir)
+            // The log beside the data folder: each test has its own, and a restart on the same
+            // folder finds it again.
+            .env("SKRANKE_LOG_DIR", data_dir.with_extension("logg"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -24,6 +24,19 @@ const FNR: &str = "15839649859"; // Tenor synthetic, born 1996-03-15
 const FILTER: &str = "debug,skranke_central=trace,tower_http=trace,hyper=info,hyper_util=info,h2=info,\
                       reqwest=info,rustls=info,sqlx=warn,lettre=info,tokio_postgres=info,mio=info";
 
+/// Every entry of a zip as (name, text).
+fn read_zip(path: &std::path::Path) -> Vec<(String, String)> {
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    (0..zip.len())
+        .map(|i| {
+            let mut entry = zip.by_index(i).unwrap();
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+            (entry.name().to_string(), text)
+        })
+        .collect()
+}
+
 async fn one<T>(central: &CentralProcess, sql: &str) -> Option<T>
 where
     T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
@@ -176,6 +189,21 @@ starttls = false
     })
     .await;
 
+    // Issue 17 item 4: the support bundle, made while the desk still holds the customer, carries the
+    // desk's log and state and none of them.
+    let bundles = dir.path().join("pakker");
+    let said = desk
+        .ok(&["support-bundle", "--out", bundles.to_str().unwrap()])
+        .unwrap();
+    assert!(said.contains("databasen er hel"), "{said}");
+    let bundle = std::fs::read_dir(&bundles)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let bundle_text = read_zip(&bundle);
+
     // The customer asks what is held, then to be forgotten (F8), at the desk and centrally.
     let export = desk.ok(&["customer", "export", MOBILE]).unwrap();
     assert!(export.contains(NAME) && export.contains(STREET), "{export}");
@@ -228,6 +256,45 @@ starttls = false
         "{} of {lines} log lines hold personal data:\n{}",
         found.len(),
         found.join("\n")
+    );
+
+    // The bundle is a real one: the desk's state and its log, in which the orders were placed.
+    let names: Vec<&str> = bundle_text.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.contains(&"om-skranken.txt") && names.contains(&"status.json"),
+        "{names:?}"
+    );
+    let logged = bundle_text
+        .iter()
+        .filter(|(n, _)| n.starts_with("logg/"))
+        .map(|(_, t)| t.as_str())
+        .collect::<String>();
+    assert!(
+        logged.contains("ordre plassert") && logged.contains("OSL1-000002"),
+        "{names:?}: {logged}"
+    );
+    let status = &bundle_text.iter().find(|(n, _)| n == "status.json").unwrap().1;
+    let status: serde_json::Value = serde_json::from_str(status).unwrap();
+    assert_eq!(status["integrity_check"], serde_json::json!(["ok"]));
+    assert_eq!(status["orders"], 2);
+    assert!(status["schema_version"].as_i64().unwrap() >= 10, "{status}");
+    let in_bundle: Vec<String> = bundle_text
+        .iter()
+        .flat_map(|(name, text)| {
+            text.lines()
+                .filter_map(|line| {
+                    needles
+                        .iter()
+                        .find(|n| line.contains(n.as_str()))
+                        .map(|n| format!("«{n}» in {name}: {line}"))
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(
+        in_bundle.is_empty(),
+        "the support bundle holds personal data:\n{}",
+        in_bundle.join("\n")
     );
 
     // The desk writes no log of its own beside its database and documents.

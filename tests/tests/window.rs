@@ -586,3 +586,146 @@ async fn log_in_with_a_pin_and_see_a_vipps_payment_reserved() -> Result<(), Erro
     assert!(audit.contains("Revisjonsloggen er i orden"), "{audit}");
     Ok(())
 }
+
+/// Issue 17 item 3: one desk per data folder. A second start on the folder brings the open window
+/// forward and exits without opening the cache; the CLI on the same folder while the window runs
+/// places an order of its own without either reusing a number; the window's size is remembered.
+/// Item 4: Innstillinger makes a support bundle.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_start_finds_the_open_window_and_the_cli_shares_the_folder() -> Result<(), Error> {
+    use chrono::Utc;
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir()?;
+    let data = dir.path().join("skranke");
+    let first = desk_with_karis_order(&data).await?;
+    let sku = {
+        let desk = skranke_desk::Desk::open(&data).await?;
+        let hit = desk.search("kaffetrakter", 1, Utc::now()).await?;
+        hit.first().ok_or("no coffee maker")?.sku.clone()
+    };
+
+    // A session bus of the test's own, as every desktop session has: the single-instance check
+    // registers the data folder's name on it.
+    let mut bus = tokio::process::Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address=1"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("dbus-daemon (Debian package dbus-daemon): {e}"))?;
+    let mut address = String::new();
+    {
+        use tokio::io::AsyncBufReadExt;
+        let out = bus.stdout.take().ok_or("dbus-daemon has no stdout")?;
+        tokio::io::BufReader::new(out).read_line(&mut address).await?;
+    }
+    let address = address.trim().to_string();
+    // Where Tauri keeps the window's size (the user's config folder, as on a real desk): gone before,
+    // so finding it after is this run's doing.
+    let state = dirs::config_dir()
+        .ok_or("no config folder")?
+        .join("no.skranke.desk/.window-state.json");
+    let _ = std::fs::remove_file(&state);
+    let w = Window::start(&data, &[("DBUS_SESSION_BUS_ADDRESS", address.as_str())]).await?;
+    w.log_in("Demo", "1234").await?;
+    w.by_id("product-search").await?;
+
+    // Started again (the icon clicked twice): it hands over and exits; the open window says so.
+    let second = tokio::process::Command::new(skranke_e2e::app_binary())
+        .env("SKRANKE_DATA_DIR", &data)
+        .env("SKRANKE_LOG_DIR", data.with_extension("logg"))
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .kill_on_drop(true)
+        .status();
+    let status = tokio::time::timeout(skranke_e2e::PATIENCE, second)
+        .await
+        .map_err(|_| "the second start did not exit: it opened a second window")??;
+    assert!(status.success(), "the second start exited with {status}");
+    w.wait_text("second-start", "allerede åpen").await?;
+    w.screenshot("18-second-start").await?;
+    w.by_id("second-start-ok").await?.click().await?;
+
+    // The CLI on the same folder while the window runs: an order of its own, the next number.
+    let draft = skranke_core::OrderDraft {
+        customer: skranke_core::order::CustomerDraft {
+            name: "Per Kommandolinje".into(),
+            phone: "912 34 567".into(),
+            address: skranke_core::order::AddressDraft {
+                line1: "Storgata 2".into(),
+                postcode: "0150".into(),
+                ..Default::default()
+            },
+            confirmed_15_or_older: true,
+            ..Default::default()
+        },
+        lines: vec![skranke_core::order::LineDraft { sku, quantity: 1 }],
+        shipping_method: "servicepakke".into(),
+        payment_method: "kort".into(),
+        ..Default::default()
+    };
+    let file = dir.path().join("per.json");
+    std::fs::write(&file, serde_json::to_string(&draft)?)?;
+    let cli = skranke_e2e::central_process::DeskProcess {
+        data_dir: data.clone(),
+    };
+    let said = cli.ok(&["order", "place", file.to_str().ok_or("path")?])?;
+    let by_cli = said
+        .split_whitespace()
+        .nth(1)
+        .ok_or_else(|| format!("no number in {said}"))?
+        .to_string();
+
+    // And one in the window, typed as staff would.
+    w.type_into("product-search", &format!("kaffetrakter{}", Key::Enter))
+        .await?;
+    w.by_id("cart-line-0").await?;
+    w.type_into("customer.name", "Vera Vindu").await?;
+    w.type_into("customer.phone", "98765432").await?;
+    w.type_into("customer.address.line1", "Storgata 3").await?;
+    w.type_into("customer.address.postcode", "0150").await?;
+    w.wait_text("poststed", "OSLO").await?;
+    w.by_id("pay-kort").await?.click().await?;
+    w.by_id("confirm-15").await?.click().await?;
+    w.wait_text("readback", "Betaling: Kort").await?;
+    w.by_id("place-order").await?.click().await?;
+    let by_window = w.by_id("placed-number").await?.text().await?;
+    let numbers = [first.clone(), by_cli.clone(), by_window.trim().to_string()];
+    assert!(
+        numbers[0] != numbers[1] && numbers[1] != numbers[2] && numbers[0] != numbers[2],
+        "a number was used twice: {numbers:?}"
+    );
+    assert!(
+        numbers[1].ends_with("000002") && numbers[2].ends_with("000003"),
+        "{numbers:?}"
+    );
+
+    // Innstillinger → Lag feilsøkingspakke.
+    w.by_id("nav-innstillinger").await?.click().await?;
+    w.by_id("support-bundle").await?.click().await?;
+    w.wait_text("support-bundle-done", "Databasen er hel").await?;
+    w.client
+        .execute(
+            "document.querySelector('[data-testid=\"support\"]').scrollIntoView({block: 'end'})",
+            vec![],
+        )
+        .await?;
+    w.screenshot("19-support-bundle").await?;
+    let bundles: Vec<_> = std::fs::read_dir(data.join(skranke_desk::BUNDLE_DIR))?.collect();
+    assert_eq!(bundles.len(), 1, "one bundle in the data folder");
+
+    // Made smaller, closed and opened again: it opens at the size staff left it.
+    w.client.set_window_size(1200, 700).await?;
+    let (width, height) = w.client.get_window_size().await?;
+    w.close().await?;
+    assert!(state.exists(), "{} was not written", state.display());
+    let w = Window::start(&data, &[]).await?;
+    w.by_id("login-staff-Demo").await?;
+    let reopened = w.client.get_window_size().await?;
+    w.close().await?;
+    assert_eq!(reopened, (width, height), "the window size was not remembered");
+    assert_eq!(
+        (width, height),
+        (1200, 700),
+        "WebDriver did not resize the window"
+    );
+    Ok(())
+}

@@ -91,7 +91,15 @@ const WINDOW_PACKAGES: &[&str] = &[
     "file",
 ];
 /// What the window's end-to-end tests need besides: a virtual display and WebKit's WebDriver.
-const E2E_PACKAGES: &[&str] = &["xvfb", "xauth", "webkit2gtk-driver", "python3", "python3-venv"];
+/// dbus-daemon: the one-desk-per-folder test gives its window a session bus of its own.
+const E2E_PACKAGES: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "webkit2gtk-driver",
+    "python3",
+    "python3-venv",
+    "dbus-daemon",
+];
 
 /// Runs the desk: the window, on the embedded SQLite default, starting with the demo catalog when the
 /// catalog is empty. `cargo xtask run cli ARGS` runs the headless CLI instead.

@@ -76,6 +76,13 @@ pub(crate) enum Command {
     /// Nøkkelen som krypterer fødselsnumre og utkastet.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Lager en feilsøkingspakke (zip) med loggene, versjonen, synkstatusen og en
+    /// integritetssjekk av databasen, uten kundedata.
+    SupportBundle {
+        /// Mappen pakken skrives til (ellers feilsøkingspakker/ i datamappen).
+        #[arg(long, value_name = "MAPPE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -25,6 +25,15 @@ use sync::sync;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The same log as the window's: support sees what was done from the command line too. A log
+    // folder that cannot be written does not stop the command.
+    let _log = match skranke_desk::logging::start(&skranke_desk::logging::default_log_dir()) {
+        Ok(guard) => Some(guard),
+        Err(e) => {
+            eprintln!("advarsel: {e}");
+            None
+        }
+    };
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
     let now = cli.now.unwrap_or_else(Utc::now);
     let identity = Identity {
@@ -198,6 +207,27 @@ async fn run(
             show(&slip, open, print)?;
         }
         Command::Demo => demo(&desk, now).await?,
+        Command::SupportBundle { out } => {
+            let who = identity.acting(&desk, now).await?;
+            let out = out.unwrap_or_else(|| data_dir.join(skranke_desk::BUNDLE_DIR));
+            let bundle = desk
+                .write_support_bundle(&who, &skranke_desk::logging::default_log_dir(), &out, now)
+                .await?;
+            println!("Feilsøkingspakke skrevet til {}", bundle.path);
+            println!(
+                "{}; databasen er {}.",
+                if bundle.log_files == 1 {
+                    "1 loggfil".to_string()
+                } else {
+                    format!("{} loggfiler", bundle.log_files)
+                },
+                if bundle.cache_sound {
+                    "hel"
+                } else {
+                    "SKADET (se om-skranken.txt)"
+                }
+            );
+        }
         Command::Sync(c) => sync(&desk, c, now).await?,
         Command::Audit(AuditCommand::Show { limit }) => {
             for line in desk.audit_lines(limit).await? {

@@ -11,8 +11,10 @@ mod followups;
 mod form;
 pub mod import;
 mod labels;
+pub mod logging;
 mod personal_data;
 pub mod staff;
+mod support_bundle;
 mod sync_view;
 pub mod views;
 
@@ -36,6 +38,7 @@ pub use personal_data::forget_report_lines;
 pub use skranke_cache::{CustomerRecord, OrderSummary, StoredOrder};
 pub use skranke_sync::{SyncHandle, SyncReport, SyncStatus};
 pub use staff::Acting;
+pub use support_bundle::{SupportBundleView, BUNDLE_DIR};
 pub use sync_view::{stream_name, AttentionView, SyncStatusView};
 pub use views::{
     ChoiceView, CustomerView, FieldErrorView, LineView, OrderDetailView, OrderSummaryView, PaymentOptionView,
@@ -102,6 +105,7 @@ impl Desk {
             session: staff::SessionSlot::default(),
         };
         desk.ensure_demo_staff().await?;
+        tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "skranken åpnet");
         Ok(desk)
     }
 
@@ -235,6 +239,7 @@ impl Desk {
         self.as_actor(who);
         let order = self.check_draft(draft, now).await?;
         let placed = self.cache.place_order(order_id, &order, now).await?;
+        tracing::info!(order = %placed.order_number, again = placed.already_placed, "ordre plassert");
         Ok(PlacedOrderView::new(placed, order))
     }
 
@@ -293,4 +298,14 @@ impl Desk {
             .await?
             .ok_or_else(|| DeskError::OrderNotFound(number.trim().to_string()))
     }
+}
+
+/// The name under which the window on `data_dir` registers as the one running desk (a D-Bus name on
+/// Linux): one per data folder, so a second start on the same folder finds the first, and two desks
+/// on two folders (a second user, a test) do not.
+pub fn instance_name(data_dir: &Path) -> String {
+    use sha2::Digest;
+    let canonical = data_dir.canonicalize().unwrap_or_else(|_| data_dir.to_path_buf());
+    let digest = sha2::Sha256::digest(canonical.to_string_lossy().as_bytes());
+    format!("no.skranke.desk.d{}", &hex::encode(digest)[..16])
 }

@@ -282,6 +282,7 @@ pub fn spawn(cache: Cache) -> SyncHandle {
         };
         let mut backoff = schedule();
         let mut kept: KeptClient = None;
+        let mut was_online = false;
         loop {
             let result = round(&cache, &mut kept, |stream, n| {
                 tx.send_modify(|s| s.progress = Some((stream, n)));
@@ -302,9 +303,13 @@ pub fn spawn(cache: Cache) -> SyncHandle {
                 Ok(_) => {
                     backoff = schedule();
                     status.online = true;
+                    if !was_online {
+                        tracing::info!(pending = status.pending, "synkronisering i gang igjen");
+                    }
                     INTERVAL
                 }
                 Err(e) => {
+                    tracing::warn!(kind = %e.log_kind(), pending = status.pending, "synkroniseringen feilet");
                     status.last_error = Some(e.to_string());
                     status.needs_pairing = e.needs_pairing();
                     status.not_paired = matches!(e, SyncError::NotPaired);
@@ -323,6 +328,7 @@ pub fn spawn(cache: Cache) -> SyncHandle {
                     }
                 }
             };
+            was_online = status.online;
             tx.send_replace(status);
             tokio::select! {
                 () = tokio::time::sleep(delay) => {}

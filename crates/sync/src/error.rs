@@ -36,6 +36,18 @@ impl SyncError {
         }
     }
 
+    /// What kind of failure, for the desk's log: the Norwegian message may quote the central store's
+    /// answer, which may quote a field staff typed, so the log gets this and the HTTP status only.
+    pub fn log_kind(&self) -> String {
+        match self {
+            SyncError::Offline(_) => "offline".into(),
+            SyncError::Refused { status, body, .. } => format!("refused {status} {:?}", body.code),
+            SyncError::NotPaired => "not paired".into(),
+            SyncError::Cache(_) => "cache".into(),
+            SyncError::Protocol(_) => "protocol".into(),
+        }
+    }
+
     /// The central store no longer knows this desk (token unknown, or its database restored from a
     /// copy): staff must pair it again.
     pub fn needs_pairing(&self) -> bool {

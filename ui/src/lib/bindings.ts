@@ -65,10 +65,18 @@ export const commands = {
 	customerConsent: (customerId: string) => typedError<ConsentView, UiError>(__TAURI_INVOKE("customer_consent", { customerId })),
 	/**  F7: the customer withdraws marketing consent on the phone. */
 	withdrawMarketingConsent: (customerId: string) => typedError<ConsentView, UiError>(__TAURI_INVOKE("withdraw_marketing_consent", { customerId })),
+	/**
+	 *  Innstillinger → "Lag feilsøkingspakke": a zip of the logs and the desk's state, no customer data,
+	 *  in the data folder's `feilsøkingspakker`.
+	 */
+	makeSupportBundle: () => typedError<SupportBundleView, UiError>(__TAURI_INVOKE("make_support_bundle")),
+	/**  Shows the folder a file is in (the support bundle's, for staff to attach it to an e-mail). */
+	showFolder: (path: string) => typedError<null, UiError>(__TAURI_INVOKE("show_folder", { path })),
 };
 
 /** Events */
 export const events = {
+	secondStart: makeEvent<SecondStart, SecondStart>("second-start"),
 	sessionEnded: makeEvent<SessionEnded, SessionEnded>("session-ended"),
 	syncChanged: makeEvent<SyncChanged, SyncChanged>("sync-changed"),
 };
@@ -561,6 +569,9 @@ export type SavedDraft_Serialize = {
 	draft: OrderDraft_Serialize,
 };
 
+/**  Skranke was started again while this window was open: the window came to the front and says so. */
+export type SecondStart = null;
+
 /**
  *  The desk locked itself after five idle minutes: the window shows the login. The desk decides when
  *  (an in-memory check each second here, no call from the window).
@@ -592,6 +603,14 @@ export type ShippingOptionView = {
 export type StaffView = {
 	id: string,
 	name: string,
+};
+
+/**  What went into a bundle, for the window to say. */
+export type SupportBundleView = {
+	path: string,
+	log_files: number,
+	/**  Whether SQLite found the cache whole. */
+	cache_sound: boolean,
 };
 
 /**

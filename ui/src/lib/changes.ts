@@ -26,3 +26,8 @@ export function onSyncChanged(cb: () => void): Unlisten {
 export function onSessionEnded(cb: () => void): Unlisten {
   return subscribe((f) => events.sessionEnded.listen(() => f()), cb);
 }
+
+/** Skranke was started again while this window was open (the window came to the front). */
+export function onSecondStart(cb: () => void): Unlisten {
+  return subscribe((f) => events.secondStart.listen(() => f()), cb);
+}

@@ -26,6 +26,7 @@ vi.mock('../lib/bindings', () => ({
   events: {
     syncChanged: { listen: () => Promise.resolve(() => {}) },
     sessionEnded: { listen: () => Promise.resolve(() => {}) },
+    secondStart: { listen: () => Promise.resolve(() => {}) },
   },
 }));
 
