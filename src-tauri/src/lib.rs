@@ -372,6 +372,36 @@ async fn make_support_bundle(desk: State<'_, Desk>, logs: State<'_, LogDir>) -> 
     Ok(desk.write_support_bundle(&who, &logs.0, &out, Utc::now()).await?)
 }
 
+/// What the backup button wrote, for staff to move to a safe place.
+#[derive(Debug, Clone, Serialize, specta::Type)]
+pub struct BackupView {
+    pub file: String,
+    pub key_file: String,
+}
+
+/// Innstillinger → "Ta sikkerhetskopi": the cache and its key into the user's Documents folder
+/// (`Skranke sikkerhetskopier`), never into the data folder the copy is meant to survive.
+#[tauri::command]
+#[specta::specta]
+async fn make_backup(desk: State<'_, Desk>) -> Result<BackupView> {
+    let who = desk.acting(Utc::now())?;
+    let folder = skranke_desk::backup::default_backup_dir(desk.data_dir());
+    let stamp = skranke_desk::oslo_time(Utc::now()).format("%Y%m%d-%H%M%S");
+    std::fs::create_dir_all(&folder).map_err(|e| {
+        UiError::from(DeskError::Io {
+            context: format!("kan ikke lage {}", folder.display()),
+            source: e,
+        })
+    })?;
+    let report = desk
+        .backup(&who, &folder.join(format!("skranke-{stamp}.skranke")), Utc::now())
+        .await?;
+    Ok(BackupView {
+        file: report.file.display().to_string(),
+        key_file: report.key_file.display().to_string(),
+    })
+}
+
 /// Shows the folder a file is in (the support bundle's, for staff to attach it to an e-mail).
 #[tauri::command]
 #[specta::specta]
@@ -473,6 +503,7 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
             withdraw_marketing_consent,
             make_support_bundle,
             show_folder,
+            make_backup,
         ])
 }
 

@@ -712,6 +712,26 @@ async fn a_second_start_finds_the_open_window_and_the_cli_shares_the_folder() ->
     let bundles: Vec<_> = std::fs::read_dir(data.join(skranke_desk::BUNDLE_DIR))?.collect();
     assert_eq!(bundles.len(), 1, "one bundle in the data folder");
 
+    // Item 7: Ta sikkerhetskopi writes the copy and its key outside the data folder.
+    w.by_id("make-backup").await?.click().await?;
+    w.wait_text("backup-done", "Nøkkel:").await?;
+    let written = w
+        .client
+        .find_all(fantoccini::Locator::Css("[data-testid='backup-done'] code"))
+        .await?;
+    let mut paths = Vec::new();
+    for code in written {
+        paths.push(std::path::PathBuf::from(code.text().await?));
+    }
+    assert_eq!(paths.len(), 2, "{paths:?}");
+    for path in &paths {
+        assert!(path.is_file() && !path.starts_with(&data), "{}", path.display());
+    }
+    w.screenshot("20-backup").await?;
+    for path in &paths {
+        std::fs::remove_file(path)?;
+    }
+
     // Made smaller, closed and opened again: it opens at the size staff left it.
     w.client.set_window_size(1200, 700).await?;
     let (width, height) = w.client.get_window_size().await?;

@@ -2,6 +2,7 @@
 //! order-number series and what sync keeps (pairing, acknowledgements, cursors, staged pages). Durable: when `place_order` returns, the order survives a crash or a power cut.
 
 mod audit;
+mod backup;
 mod catalog;
 mod consent;
 mod customers;

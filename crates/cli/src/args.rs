@@ -76,6 +76,19 @@ pub(crate) enum Command {
     /// Nøkkelen som krypterer fødselsnumre og utkastet.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Tar en sikkerhetskopi av databasen mens skranken kjører (og nøkkelen i FIL.key ved siden av).
+    Backup { file: PathBuf },
+    /// Legger en sikkerhetskopi tilbake i en tom datamappe (ny maskin). Skranken får en ny
+    /// ordreserie og må kobles til sentralen på nytt, så ingen ordrenumre brukes to ganger.
+    Restore {
+        file: PathBuf,
+        /// Nøkkelfilen (ellers FIL.key).
+        #[arg(long, value_name = "FIL")]
+        key: Option<PathBuf>,
+        /// Gjenopprett uten nøkkelen: fødselsnumre som ikke er sendt og utkastet slettes.
+        #[arg(long = "uten-nokkel")]
+        without_key: bool,
+    },
     /// Lager en feilsøkingspakke (zip) med loggene, versjonen, synkstatusen og en
     /// integritetssjekk av databasen, uten kundedata.
     SupportBundle {

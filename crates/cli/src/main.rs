@@ -80,6 +80,32 @@ async fn run(
         println!("Ny nøkkel lagret {place}. {dropped} krypterte verdier kunne ikke leses og er slettet; ordrene er som før.");
         return Ok(());
     }
+    if let Command::Restore {
+        file,
+        key,
+        without_key,
+    } = &command
+    {
+        let report = skranke_desk::backup::restore(file, key.as_deref(), *without_key, data_dir, now).await?;
+        println!(
+            "Sikkerhetskopien er lagt tilbake i {}: {} ordrer, {} endringer venter på sentralen.",
+            data_dir.display(),
+            report.orders,
+            report.unsent
+        );
+        if report.dropped_sealed > 0 {
+            println!(
+                "{} krypterte verdier kunne ikke leses uten nøkkelen og er slettet.",
+                report.dropped_sealed
+            );
+        }
+        println!(
+            "Skranken har fått en ny ordreserie ({}): den gamle kan ha brukt numre etter at kopien ble tatt. \
+             Koble den til sentralen på nytt (skranke sync pair ADRESSE KODE) før den tas i bruk.",
+            report.series
+        );
+        return Ok(());
+    }
     let desk = Desk::open(data_dir).await?;
     match command {
         Command::DemoCatalog { count, .. } => {
@@ -207,6 +233,16 @@ async fn run(
             show(&slip, open, print)?;
         }
         Command::Demo => demo(&desk, now).await?,
+        Command::Backup { file } => {
+            let who = identity.acting(&desk, now).await?;
+            let report = desk.backup(&who, &file, now).await?;
+            println!("Sikkerhetskopi skrevet til {}", report.file.display());
+            println!(
+                "Nøkkelen er i {}: oppbevar den et annet sted enn kopien.",
+                report.key_file.display()
+            );
+        }
+        Command::Restore { .. } => {}
         Command::SupportBundle { out } => {
             let who = identity.acting(&desk, now).await?;
             let out = out.unwrap_or_else(|| data_dir.join(skranke_desk::BUNDLE_DIR));

@@ -223,6 +223,27 @@ fn restrict(file: &Path) -> Result<(), DeskError> {
     Ok(())
 }
 
+/// Writes the key of the desk in `data_dir` to `file` (0600, never over another file), for a backup.
+pub(crate) async fn export(data_dir: &Path, file: &Path) -> Result<(), DeskError> {
+    let (key, _) = load_or_create(data_dir).await?;
+    write_key_file(file, &key)
+}
+
+/// A key file written by [`export`]; `None` when there is none.
+pub(crate) fn read_exported(file: &Path) -> Result<Option<FieldKey>, DeskError> {
+    read_key_file(file)
+}
+
+/// Files `key` as the key of the desk in `data_dir` (a restore), where a new key would go.
+pub(crate) fn install(data_dir: &Path, key: &FieldKey) -> Result<KeyLocation, DeskError> {
+    let (name, file, use_keyring) = places(data_dir)?;
+    if use_keyring && keyring_set(&name, key) {
+        return Ok(KeyLocation::Keyring(name));
+    }
+    write_key_file(&file, key)?;
+    Ok(KeyLocation::File(file))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! customers, validate and place orders, list and show them. Shells stay thin; this crate is tested.
 
 mod audit;
+pub mod backup;
 mod consent;
 mod documents;
 mod error;

@@ -72,6 +72,11 @@ export const commands = {
 	makeSupportBundle: () => typedError<SupportBundleView, UiError>(__TAURI_INVOKE("make_support_bundle")),
 	/**  Shows the folder a file is in (the support bundle's, for staff to attach it to an e-mail). */
 	showFolder: (path: string) => typedError<null, UiError>(__TAURI_INVOKE("show_folder", { path })),
+	/**
+	 *  Innstillinger → "Ta sikkerhetskopi": the cache and its key into the user's Documents folder
+	 *  (`Skranke sikkerhetskopier`), never into the data folder the copy is meant to survive.
+	 */
+	makeBackup: () => typedError<BackupView, UiError>(__TAURI_INVOKE("make_backup")),
 };
 
 /** Events */
@@ -106,6 +111,12 @@ export type AttentionView = {
 	customer: string,
 	rejected: boolean,
 	lines: string[],
+};
+
+/**  What the backup button wrote, for staff to move to a safe place. */
+export type BackupView = {
+	file: string,
+	key_file: string,
 };
 
 /**  A choice in a list the window shows (a code it sends back, and the words staff read). */
