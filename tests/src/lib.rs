@@ -59,10 +59,14 @@ pub struct Window {
 impl Window {
     /// Starts the window on `data_dir` (extra environment for the app in `env`).
     pub async fn start(data_dir: &Path, env: &[(&str, &str)]) -> Result<Window, Error> {
+        Window::start_binary(&app_binary(), data_dir, env).await
+    }
+
+    /// Starts the window of the binary `app` (an installed package's) on `data_dir`.
+    pub async fn start_binary(app: &Path, data_dir: &Path, env: &[(&str, &str)]) -> Result<Window, Error> {
         if std::env::var_os("DISPLAY").is_none() {
             return Err("no DISPLAY: run the window tests under Xvfb (cargo xtask test does)".into());
         }
-        let app = app_binary();
         if !app.exists() {
             return Err(format!("{} is not built (cargo build -p skranke-desktop)", app.display()).into());
         }

@@ -6,6 +6,8 @@
 //!   tests and every Rust test except the end-to-end crate (no window, fuzzing or Schemathesis).
 //! - `cargo xtask bench [cache|pdf|central|sync|window|load]`: benchmarks that print tables (`cargo
 //!   xtask test` runs each at a small size, so none can rot).
+//! - `cargo xtask bundle [--debug]`: the desk's Linux packages (.deb, .rpm) in
+//!   `<target>/<profile>/bundle/`, built in release mode unless `--debug`.
 //! - `cargo xtask codegen`: regenerates the window's TypeScript bindings from Rust.
 //! - `cargo xtask check-boundaries`: the dependency rules of ARCHITECTURE.md.
 
@@ -22,13 +24,14 @@ fn main() -> ExitCode {
         Some("check") => check(),
         Some("bench") => bench(args.get(1).map(String::as_str), args.get(2..).unwrap_or_default()),
         Some("check-boundaries") => check_boundaries(),
+        Some("bundle") => bundle(args.get(1).map(String::as_str) == Some("--debug")),
         Some("codegen") => codegen(),
         Some("fuzz") => fuzz(
             args.get(1).and_then(|s| s.parse().ok()).unwrap_or(600),
             args.get(2).map(String::as_str),
         ),
         _ => Err(
-            "usage: cargo xtask <run|test|check|bench [cache|pdf|central|sync|window|load [DESKS] [SECONDS]]|fuzz [SECONDS] [TARGET]|codegen|check-boundaries>"
+            "usage: cargo xtask <run|test|check|bundle [--debug]|bench [cache|pdf|central|sync|window|load [DESKS] [SECONDS]]|fuzz [SECONDS] [TARGET]|codegen|check-boundaries>"
                 .to_string(),
         ),
     };
@@ -224,6 +227,8 @@ fn test() -> Result<()> {
         build,
         "cargo build --workspace --bins --examples (what the end-to-end tests run)",
     )?;
+    // The packages from that same build: the install test puts the .deb on this machine.
+    make_bundles(true)?;
     let driver = ensure_tauri_driver()?;
     let schemathesis = ensure_schemathesis()?;
     // Every test of every crate, the window's under Xvfb; one at a time, because the end-to-end
@@ -252,6 +257,34 @@ fn test() -> Result<()> {
     status(benches, "benchmarks at small size")?;
     // Every parser and decoder under libFuzzer, briefly; `cargo xtask fuzz` runs them longer.
     fuzz(FUZZ_SECONDS_IN_TEST, None)
+}
+
+/// The desk's packages: the UI, the workspace's binaries (`--workspace`, the selection every other
+/// build uses, so after `cargo xtask test` a debug bundle compiles nothing), then Tauri's bundler over
+/// what is built (`tauri bundle`, from the lock file's `@tauri-apps/cli`).
+fn bundle(debug: bool) -> Result<()> {
+    ensure_system_packages(WINDOW_PACKAGES)?;
+    build_ui()?;
+    let mut build = cargo();
+    build.args(["build", "--workspace", "--locked", "--bins"]);
+    if !debug {
+        build.arg("--release");
+    }
+    status(build, "cargo build (the desk to package)")?;
+    make_bundles(debug)
+}
+
+/// `tauri bundle` over the binaries already built.
+fn make_bundles(debug: bool) -> Result<()> {
+    let mut tauri = Command::new(root().join("ui/node_modules/.bin/tauri"));
+    tauri
+        .args(["bundle", "--bundles", "deb,rpm", "--ci"])
+        .current_dir(root())
+        .env("CARGO_TARGET_DIR", target_dir());
+    if debug {
+        tauri.arg("--debug");
+    }
+    status(tauri, "tauri bundle (.deb, .rpm)")
 }
 
 /// The benchmarks `cargo xtask test` runs at small size.
