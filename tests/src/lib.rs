@@ -134,6 +134,22 @@ impl Window {
             .map_err(|e| format!("waited {PATIENCE:?} for «{text}» in `{testid}`: {e}").into())
     }
 
+    /// Clicks the first element matching `css`, finding it again if the screen re-rendered it between
+    /// the find and the click (a list refreshed by a sync replaces its rows).
+    pub async fn click_first(&self, css: &str) -> Result<(), Error> {
+        let started = std::time::Instant::now();
+        loop {
+            let element = self.find(css).await?;
+            match element.click().await {
+                Ok(()) => return Ok(()),
+                Err(fantoccini::error::CmdError::Standard(e))
+                    if e.error == fantoccini::error::ErrorStatus::StaleElementReference
+                        && started.elapsed() < PATIENCE => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
     pub async fn by_id(&self, testid: &str) -> Result<Element, Error> {
         self.find(&format!("[data-testid='{testid}']")).await
     }

@@ -174,10 +174,7 @@ async fn a_return_is_registered_with_its_slip() -> Result<(), Error> {
     w.by_id("nav-ordrer").await?.click().await?;
     w.wait_text("orders-table", &number).await?;
     w.screenshot("06-orders").await?;
-    w.find("[data-testid='orders-table'] tbody tr td")
-        .await?
-        .click()
-        .await?;
+    w.click_first("[data-testid='orders-table'] tbody tr td").await?;
     w.wait_text("order-detail", "Kari Nordmann").await?;
     w.wait_text("age-record", "Samtykke fra foresatt: Ola Nordmann (far).")
         .await?;
@@ -511,10 +508,7 @@ async fn log_in_with_a_pin_and_see_a_vipps_payment_reserved() -> Result<(), Erro
 
     w.by_id("nav-ordrer").await?.click().await?;
     w.wait_text("orders-table", "OSL1-000001").await?;
-    w.find("[data-testid='orders-table'] tbody tr td")
-        .await?
-        .click()
-        .await?;
+    w.click_first("[data-testid='orders-table'] tbody tr td").await?;
     w.wait_text("payment-state", "Vipps: venter på betaling").await?;
 
     // The request reaches Vipps (the desk's sync after placing, then the central store's worker).
@@ -542,10 +536,7 @@ async fn log_in_with_a_pin_and_see_a_vipps_payment_reserved() -> Result<(), Erro
         w.by_id("nav-innstillinger").await?.click().await?;
         w.by_id("sync-now").await?.click().await?;
         w.by_id("nav-ordrer").await?.click().await?;
-        w.find("[data-testid='orders-table'] tbody tr td")
-            .await?
-            .click()
-            .await?;
+        w.click_first("[data-testid='orders-table'] tbody tr td").await?;
         Ok::<(), Error>(())
     };
     // P5: the open push counts down from Vipps' usual ten minutes.
