@@ -7,7 +7,6 @@
 
 use std::time::{Duration, Instant};
 
-use fantoccini::key::Key;
 use skranke_e2e::{Error, Window};
 
 /// Resident set size (KB) of `pid` and every process below it.
@@ -63,20 +62,12 @@ fn settled_rss(pid: u32) -> u64 {
 }
 
 async fn place_order(w: &Window, i: usize) -> Result<(), Error> {
-    w.type_into("product-search", &format!("kaffetrakter{}", Key::Enter))
-        .await?;
-    w.by_id("cart-line-0").await?;
-    w.type_into("customer.name", &format!("Kunde {i}")).await?;
-    w.type_into("customer.phone", &format!("4{:07}", 1_000_000 + i))
-        .await?;
-    w.type_into("customer.address.line1", "Storgata 1").await?;
-    w.type_into("customer.address.postcode", "0150").await?;
-    w.wait_text("poststed", "OSLO").await?;
-    w.by_id("pay-kort").await?.click().await?;
-    w.by_id("confirm-15").await?.click().await?;
-    w.wait_text("readback", "Betaling: Kort").await?;
-    w.by_id("place-order").await?.click().await?;
-    w.by_id("placed-number").await?;
+    w.place_card_order(
+        &format!("Kunde {i}"),
+        &format!("4{:07}", 1_000_000 + i),
+        "Storgata 1",
+    )
+    .await?;
     w.by_id("new-order").await?.click().await?;
     Ok(())
 }

@@ -150,6 +150,29 @@ impl Window {
         }
     }
 
+    /// On Ny ordre: types a one-line card order (the first coffee maker) for `name`, `phone` at `street`
+    /// in Oslo, as staff would, places it and returns its number.
+    pub async fn place_card_order(&self, name: &str, phone: &str, street: &str) -> Result<String, Error> {
+        self.type_into("product-search", "kaffetrakter\u{e007}").await?;
+        self.by_id("cart-line-0").await?;
+        self.type_into("customer.name", name).await?;
+        self.type_into("customer.phone", phone).await?;
+        self.type_into("customer.address.line1", street).await?;
+        self.type_into("customer.address.postcode", "0150").await?;
+        self.wait_text("poststed", "OSLO").await?;
+        self.by_id("pay-kort").await?.click().await?;
+        self.by_id("confirm-15").await?.click().await?;
+        self.wait_text("readback", "Betaling: Kort").await?;
+        self.by_id("place-order").await?.click().await?;
+        Ok(self
+            .by_id("placed-number")
+            .await?
+            .text()
+            .await?
+            .trim()
+            .to_string())
+    }
+
     pub async fn by_id(&self, testid: &str) -> Result<Element, Error> {
         self.find(&format!("[data-testid='{testid}']")).await
     }

@@ -7,7 +7,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use fantoccini::key::Key;
 use skranke_e2e::{Error, Window};
 
 /// The newest .deb in `<target>/debug/bundle/deb` (or `SKRANKE_DEB`).
@@ -87,19 +86,9 @@ async fn the_deb_installs_takes_an_order_and_leaves_the_data_when_removed() -> R
 
     let w = Window::start_binary(Path::new(INSTALLED), data.path(), &[]).await?;
     w.log_in("Demo", "1234").await?;
-    w.type_into("product-search", &format!("kaffetrakter{}", Key::Enter))
+    let number = w
+        .place_card_order("Ida Installert", "41234567", "Pakkeveien 1")
         .await?;
-    w.by_id("cart-line-0").await?;
-    w.type_into("customer.name", "Ida Installert").await?;
-    w.type_into("customer.phone", "41234567").await?;
-    w.type_into("customer.address.line1", "Pakkeveien 1").await?;
-    w.type_into("customer.address.postcode", "0150").await?;
-    w.wait_text("poststed", "OSLO").await?;
-    w.by_id("pay-kort").await?.click().await?;
-    w.by_id("confirm-15").await?.click().await?;
-    w.wait_text("readback", "Betaling: Kort").await?;
-    w.by_id("place-order").await?.click().await?;
-    let number = w.by_id("placed-number").await?.text().await?;
     w.screenshot("21-installed-package").await?;
     w.close().await?;
 
@@ -109,7 +98,7 @@ async fn the_deb_installs_takes_an_order_and_leaves_the_data_when_removed() -> R
     assert!(!status.contains("Status: install ok installed"), "{status}");
     // The shop's data is not the package's: the order is still there.
     let desk = skranke_desk::Desk::open(data.path()).await?;
-    let order = desk.show_order(number.trim()).await?;
-    assert_eq!(order.order_number, number.trim());
+    let order = desk.show_order(number.as_str()).await?;
+    assert_eq!(order.order_number, number.as_str());
     Ok(())
 }

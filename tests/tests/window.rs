@@ -666,20 +666,8 @@ async fn a_second_start_finds_the_open_window_and_the_cli_shares_the_folder() ->
         .to_string();
 
     // And one in the window, typed as staff would.
-    w.type_into("product-search", &format!("kaffetrakter{}", Key::Enter))
-        .await?;
-    w.by_id("cart-line-0").await?;
-    w.type_into("customer.name", "Vera Vindu").await?;
-    w.type_into("customer.phone", "98765432").await?;
-    w.type_into("customer.address.line1", "Storgata 3").await?;
-    w.type_into("customer.address.postcode", "0150").await?;
-    w.wait_text("poststed", "OSLO").await?;
-    w.by_id("pay-kort").await?.click().await?;
-    w.by_id("confirm-15").await?.click().await?;
-    w.wait_text("readback", "Betaling: Kort").await?;
-    w.by_id("place-order").await?.click().await?;
-    let by_window = w.by_id("placed-number").await?.text().await?;
-    let numbers = [first.clone(), by_cli.clone(), by_window.trim().to_string()];
+    let by_window = w.place_card_order("Vera Vindu", "98765432", "Storgata 3").await?;
+    let numbers = [first.clone(), by_cli.clone(), by_window];
     assert!(
         numbers[0] != numbers[1] && numbers[1] != numbers[2] && numbers[0] != numbers[2],
         "a number was used twice: {numbers:?}"
