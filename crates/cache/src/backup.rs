@@ -24,7 +24,7 @@ impl Cache {
     /// after the new pairing, as for any desk paired after placing orders. Returns the new series.
     pub async fn take_new_identity_after_restore(&self) -> Result<String, CacheError> {
         let id = uuid::Uuid::new_v4();
-        let prefix = format!("D{}", &id.simple().to_string()[..5].to_uppercase());
+        let prefix = crate::device::unpaired_series(&id);
         let mut tx = self.write().await?;
         sqlx::query(
             "UPDATE device SET

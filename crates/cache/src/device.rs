@@ -12,12 +12,17 @@ pub struct DeviceInfo {
     pub next_number: i64,
 }
 
+/// The series of a desk not paired yet: `D` + 5 characters of its device id.
+pub(crate) fn unpaired_series(device_id: &uuid::Uuid) -> String {
+    format!("D{}", &device_id.simple().to_string()[..5].to_uppercase())
+}
+
 impl Cache {
     /// A fresh desk gets its own device id and, until it is paired with a central store, a series named
     /// after that id (`D` + 5 characters), so two unpaired desks never print the same number.
     pub(crate) async fn ensure_device(&self) -> Result<(), CacheError> {
         let id = uuid::Uuid::new_v4();
-        let prefix = format!("D{}", &id.simple().to_string()[..5].to_uppercase());
+        let prefix = unpaired_series(&id);
         sqlx::query(
             "INSERT INTO device (id, device_id, series_prefix, next_number, next_seq) VALUES (1, ?, ?, 1, 1)
              ON CONFLICT (id) DO NOTHING",
