@@ -118,3 +118,40 @@ async fn two_desks_of_one_store_take_orders_offline_and_nothing_collides() {
     assert_eq!(numbers.iter().filter(|n| n.starts_with("OSL1-")).count(), 10);
     assert_eq!(numbers.iter().filter(|n| n.starts_with("OSL2-")).count(), 10);
 }
+
+/// Issue 17 item 6: the cache a desk of the previous release left behind (the upgrade fixture, with two
+/// orders placed before the desk was ever paired, one with a sealed fødselsnummer) opens in this build,
+/// pairs, and sends both orders; the series then goes on in the store's numbers.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cache_of_the_previous_release_pairs_and_sends_what_it_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let central = CentralProcess::start().unwrap();
+    let (_, order_file) = catalog_and_order(&central, dir.path());
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/cache/tests/fixtures/release-2026-12");
+    let old = desk(dir.path(), "forrige-versjon");
+    std::fs::create_dir_all(&old.data_dir).unwrap();
+    std::fs::copy(fixture.join("cache.sqlite"), old.data_dir.join("desk.sqlite3")).unwrap();
+    let key = std::fs::read_to_string(fixture.join("key.hex")).unwrap();
+    skranke_desk::field_key::install(
+        &old.data_dir,
+        &skranke_cache::FieldKey::from_hex(key.trim()).unwrap(),
+    )
+    .unwrap();
+
+    let before = old.ok(&["sync", "status"]).unwrap();
+    assert!(before.contains("Ikke sendt: 2"), "{before}");
+    pair(&central, &old, &central.url());
+    let synced = old.ok(&["sync", "now"]).unwrap();
+    assert!(synced.contains("Kvittert av sentralen: "), "{synced}");
+    assert!(old.ok(&["sync", "status"]).unwrap().contains("Ikke sendt: 0"));
+    let on_central = central_orders(&central).await;
+    let numbers: Vec<&str> = on_central.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(numbers, ["DBADE0-000001", "DBADE0-000002"]);
+
+    // Paired, the desk numbers in its store's series from here on.
+    let placed = old.ok(&["order", "place", order_file.to_str().unwrap()]).unwrap();
+    assert!(placed.contains("OSL1-000001"), "{placed}");
+    old.ok(&["sync", "now"]).unwrap();
+    assert_eq!(central_orders(&central).await.len(), 3);
+}

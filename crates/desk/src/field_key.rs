@@ -234,8 +234,9 @@ pub(crate) fn read_exported(file: &Path) -> Result<Option<FieldKey>, DeskError> 
     read_key_file(file)
 }
 
-/// Files `key` as the key of the desk in `data_dir` (a restore), where a new key would go.
-pub(crate) fn install(data_dir: &Path, key: &FieldKey) -> Result<KeyLocation, DeskError> {
+/// Files `key` as the key of the desk in `data_dir` (a restore, or a cache moved in from elsewhere),
+/// where a new key would go.
+pub fn install(data_dir: &Path, key: &FieldKey) -> Result<KeyLocation, DeskError> {
     let (name, file, use_keyring) = places(data_dir)?;
     if use_keyring && keyring_set(&name, key) {
         return Ok(KeyLocation::Keyring(name));
