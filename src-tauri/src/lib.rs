@@ -292,8 +292,22 @@ async fn open_confirmation(desk: State<'_, Desk>, number: String) -> Result<Stri
 async fn print_confirmation(desk: State<'_, Desk>, number: String) -> Result<String> {
     let who = desk.acting(Utc::now())?;
     let path = desk.confirmation_pdf(&who, &number, Utc::now()).await?;
-    skranke_desk::print_document(&path)?;
-    Ok(path.display().to_string())
+    Ok(desk.print_document(&path).await?)
+}
+
+/// The system's printers and the one this desk prints on.
+#[tauri::command]
+#[specta::specta]
+async fn list_printers(desk: State<'_, Desk>) -> Result<skranke_desk::PrinterChoice> {
+    Ok(desk.printers().await?)
+}
+
+/// Remembers the printer this desk prints on (`null`: the system's default).
+#[tauri::command]
+#[specta::specta]
+async fn choose_printer(desk: State<'_, Desk>, printer: Option<String>) -> Result<()> {
+    let who = desk.acting(Utc::now())?;
+    Ok(desk.choose_printer(&who, printer.as_deref(), Utc::now()).await?)
 }
 
 /// Records a return of an order's lines and writes its slip (the window opens it on request).
@@ -485,6 +499,8 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
             show_order,
             open_confirmation,
             print_confirmation,
+            list_printers,
+            choose_printer,
             register_return,
             open_document,
             sync_status,

@@ -5,6 +5,7 @@
 
 pub mod central_process;
 pub mod fault_proxy;
+pub mod print_server;
 pub mod smtp_sink;
 
 use std::net::TcpListener;

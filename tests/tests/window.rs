@@ -219,6 +219,49 @@ async fn a_return_is_registered_with_its_slip() -> Result<(), Error> {
     Ok(())
 }
 
+/// Issue 17 item 5: Innstillinger lists the system's printers (a real CUPS of the test's own); the
+/// printer chosen there is remembered, and Skriv ut on an order sends the confirmation to it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_confirmation_prints_on_the_printer_chosen_in_settings() -> Result<(), Error> {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let cups = skranke_e2e::print_server::PrintServer::start()?;
+    cups.add_printer("Kontor", true)?;
+    cups.add_printer("Lager_2", false)?;
+    let data = tempfile::tempdir()?;
+    let number = desk_with_karis_order(data.path()).await?;
+    let address = cups.address();
+    let address = address.to_str().ok_or("path")?;
+    let w = Window::start(data.path(), &[("CUPS_SERVER", address)]).await?;
+    w.log_in("Demo", "1234").await?;
+    w.by_id("nav-innstillinger").await?.click().await?;
+    w.wait_text("printer-choice", "Systemets standardskriver (Kontor)")
+        .await?;
+    w.find("[data-testid='printer-choice'] option[value='Lager_2']")
+        .await?
+        .click()
+        .await?;
+    w.wait_text("printer-saved", "Skranken skriver ut på Lager_2.")
+        .await?;
+    w.client
+        .execute(
+            "document.querySelector('[data-testid=\"printer\"]').scrollIntoView({block: 'center'})",
+            vec![],
+        )
+        .await?;
+    w.screenshot("22-printer").await?;
+
+    w.by_id("nav-ordrer").await?.click().await?;
+    w.wait_text("orders-table", &number).await?;
+    w.click_first("[data-testid='orders-table'] tbody tr td").await?;
+    w.wait_text("order-detail", "Kari Nordmann").await?;
+    w.by_id("print-confirmation").await?.click().await?;
+    w.wait_text("document-message", "Sendt til Lager_2.").await?;
+    assert_eq!(cups.jobs("Lager_2")?.len(), 1);
+    assert!(cups.jobs("Kontor")?.is_empty());
+    w.close().await?;
+    Ok(())
+}
+
 /// F8: the customer asks what is held about her, then to be forgotten.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_customer_is_exported_and_then_forgotten() -> Result<(), Error> {

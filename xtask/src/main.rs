@@ -102,6 +102,9 @@ const E2E_PACKAGES: &[&str] = &[
     "python3",
     "python3-venv",
     "dbus-daemon",
+    // A print scheduler of the tests' own (issue 17 item 5): cupsd and its clients.
+    "cups-daemon",
+    "cups-client",
 ];
 
 /// Runs the desk: the window, on the embedded SQLite default, starting with the demo catalog when the

@@ -6,6 +6,7 @@ mod backup;
 mod catalog;
 mod consent;
 mod customers;
+mod desk_settings;
 mod device;
 mod draft;
 mod error;

@@ -96,6 +96,24 @@ pub(crate) enum Command {
         #[arg(long, value_name = "MAPPE")]
         out: Option<PathBuf>,
     },
+    /// Skrivere: systemets skrivere og den denne skranken skriver ut på.
+    #[command(subcommand)]
+    Printer(PrinterCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PrinterCommand {
+    /// Viser systemets skrivere; den skranken bruker er merket.
+    List,
+    /// Velger skriveren denne skranken skriver ut på (husket i databasen).
+    Choose {
+        /// Skriverens navn slik `skranke printer list` viser det.
+        #[arg(required_unless_present = "system_default")]
+        name: Option<String>,
+        /// Bruk systemets standardskriver.
+        #[arg(long = "standard", conflicts_with = "name")]
+        system_default: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -162,7 +180,7 @@ pub(crate) enum PdfCommand {
         /// Åpne PDF-en i systemets PDF-leser.
         #[arg(long)]
         open: bool,
-        /// Skriv ut på standardskriveren.
+        /// Skriv ut på skriveren skranken bruker (se `skranke printer`).
         #[arg(long)]
         print: bool,
     },

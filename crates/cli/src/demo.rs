@@ -39,7 +39,8 @@ pub(crate) async fn demo(desk: &Desk, now: chrono::DateTime<Utc>) -> Result<(), 
             "name": "Kari Nordmann",
             "phone": "+47 412 34 567",
             "email": "kari.nordmann@example.no",
-            "address": { "line1": "Storgata 1", "postcode": "0155" }
+            "address": { "line1": "Storgata 1", "postcode": "0155" },
+            "confirmed_15_or_older": true
         },
         "lines": [ { "sku": first.sku, "quantity": 1 } ],
         "shipping_method": "servicepakke",

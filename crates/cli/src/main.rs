@@ -16,7 +16,9 @@ use skranke_core::return_request::ReturnLineDraft;
 use skranke_core::{OrderDraft, ReturnDraft};
 use skranke_desk::{default_data_dir, Desk, DeskError, MAX_ORDER_FILE_BYTES};
 
-use args::{AuditCommand, Cli, Command, CustomerCommand, KeyCommand, OrderCommand, PdfCommand};
+use args::{
+    AuditCommand, Cli, Command, CustomerCommand, KeyCommand, OrderCommand, PdfCommand, PrinterCommand,
+};
 use demo::{demo, write_demo_catalog};
 use identity::Identity;
 use print::{print_order, progress, show, truncate};
@@ -197,7 +199,7 @@ async fn run(
             let who = identity.acting(&desk, now).await?;
             let path = desk.confirmation_pdf(&who, &order, now).await?;
             println!("Ordrebekreftelse skrevet til {}", path.display());
-            show(&path, open, print)?;
+            show(&desk, &path, open, print).await?;
         }
         Command::Pdf(PdfCommand::Return {
             order,
@@ -230,7 +232,7 @@ async fn run(
             );
             println!("Returseddel skrevet til {}", registered.slip.path_text);
             let slip = desk.document_path(&registered.slip.document)?;
-            show(&slip, open, print)?;
+            show(&desk, &slip, open, print).await?;
         }
         Command::Demo => demo(&desk, now).await?,
         Command::Backup { file } => {
@@ -243,6 +245,32 @@ async fn run(
             );
         }
         Command::Restore { .. } => {}
+        Command::Printer(PrinterCommand::List) => {
+            let choice = desk.printers().await?;
+            if choice.printers.is_empty() {
+                println!("Systemet har ingen skrivere.");
+            }
+            for p in &choice.printers {
+                let used = match &choice.chosen {
+                    Some(chosen) => chosen == &p.name,
+                    None => p.system_default,
+                };
+                let default = if p.system_default {
+                    " (systemets standard)"
+                } else {
+                    ""
+                };
+                println!("{} {}{default}", if used { "*" } else { " " }, p.name);
+            }
+        }
+        Command::Printer(PrinterCommand::Choose { name, .. }) => {
+            let who = identity.acting(&desk, now).await?;
+            desk.choose_printer(&who, name.as_deref(), now).await?;
+            match name {
+                Some(name) => println!("Skranken skriver ut på {name}."),
+                None => println!("Skranken skriver ut på systemets standardskriver."),
+            }
+        }
         Command::SupportBundle { out } => {
             let who = identity.acting(&desk, now).await?;
             let out = out.unwrap_or_else(|| data_dir.join(skranke_desk::BUNDLE_DIR));

@@ -67,12 +67,18 @@ pub(crate) fn print_order(view: &skranke_desk::views::OrderDetailView) {
     println!("Leveringsløfte: {}", view.promise_text);
 }
 
-pub(crate) fn show(path: &Path, open: bool, print: bool) -> Result<(), DeskError> {
+pub(crate) async fn show(
+    desk: &skranke_desk::Desk,
+    path: &Path,
+    open: bool,
+    print: bool,
+) -> Result<(), DeskError> {
     if open {
         skranke_desk::open_file(path)?;
     }
     if print {
-        skranke_desk::print_document(path)?;
+        let printer = desk.print_document(path).await?;
+        println!("Sendt til {printer}.");
     }
     Ok(())
 }

@@ -196,21 +196,3 @@ impl Desk {
 pub fn open_file(path: &Path) -> Result<(), DeskError> {
     open::that_detached(path).map_err(DeskError::io(format!("kan ikke åpne {}", path.display())))
 }
-
-/// Sends a document to the default printer (CUPS `lp`).
-pub fn print_document(path: &Path) -> Result<(), DeskError> {
-    let out = std::process::Command::new("lp")
-        .arg(path)
-        .output()
-        .map_err(DeskError::io(
-            "kan ikke skrive ut: lp (CUPS) finnes ikke på denne maskinen".to_string(),
-        ))?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(DeskError::Io {
-            context: "utskriften feilet".into(),
-            source: std::io::Error::other(String::from_utf8_lossy(&out.stderr).trim().to_string()),
-        })
-    }
-}

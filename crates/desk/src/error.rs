@@ -32,6 +32,9 @@ pub enum DeskError {
     Document(#[from] skranke_pdf::PdfError),
     #[error("{context}: {source}")]
     Io { context: String, source: std::io::Error },
+    /// The system's printing refused or is missing; the message says what to do.
+    #[error("{0}")]
+    Printing(String),
     #[error("{0}")]
     Sync(#[from] skranke_sync::SyncError),
     #[error("Feil PIN. {0} forsøk igjen før du blir sperret i fem minutter.")]
@@ -65,6 +68,7 @@ pub enum ErrorCode {
     Document,
     Sync,
     Io,
+    Printing,
     PaymentSettled,
     WrongPin,
     LockedOut,
@@ -89,6 +93,7 @@ impl DeskError {
             DeskError::Policy(_) => ErrorCode::Policy,
             DeskError::Document(_) => ErrorCode::Document,
             DeskError::Io { .. } => ErrorCode::Io,
+            DeskError::Printing(_) => ErrorCode::Printing,
             DeskError::Sync(_) => ErrorCode::Sync,
             DeskError::PaymentSettled(_) => ErrorCode::PaymentSettled,
             DeskError::WrongPin(_) | DeskError::Login(_) => ErrorCode::WrongPin,

@@ -28,6 +28,10 @@ export const commands = {
 	showOrder: (number: string) => typedError<OrderDetailView_Serialize, UiError>(__TAURI_INVOKE("show_order", { number })),
 	openConfirmation: (number: string) => typedError<string, UiError>(__TAURI_INVOKE("open_confirmation", { number })),
 	printConfirmation: (number: string) => typedError<string, UiError>(__TAURI_INVOKE("print_confirmation", { number })),
+	/**  The system's printers and the one this desk prints on. */
+	listPrinters: () => typedError<PrinterChoice_Serialize, UiError>(__TAURI_INVOKE("list_printers")),
+	/**  Remembers the printer this desk prints on (`null`: the system's default). */
+	choosePrinter: (printer: string | null) => typedError<null, UiError>(__TAURI_INVOKE("choose_printer", { printer })),
 	/**  Records a return of an order's lines and writes its slip (the window opens it on request). */
 	registerReturn: (number: string, returnId: string, draft: ReturnDraft_Deserialize) => typedError<RegisteredReturn, UiError>(__TAURI_INVOKE("register_return", { number, returnId, draft })),
 	/**  Opens a document the desk wrote, named by what it is (never a path from the window). */
@@ -214,7 +218,7 @@ export type DocumentRef =
 { kind: "customer_export"; file_name: string };
 
 /**  The closed set of error codes a UI branches on (never on text). */
-export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "payment_settled" | "wrong_pin" | "locked_out" | "not_logged_in" | "audit_broken" | "field_key";
+export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "printing" | "payment_settled" | "wrong_pin" | "locked_out" | "not_logged_in" | "audit_broken" | "field_key";
 
 /**  A refused field: its path (for the form), its Norwegian label and message. */
 export type FieldErrorView = {
@@ -477,6 +481,30 @@ export type PreviewView_Serialize = {
 	read_back: string,
 	/**  The shipping method a new order starts with (the policy's first). */
 	default_shipping_method: string,
+};
+
+/**  A printer the system offers. */
+export type Printer = {
+	name: string,
+	/**  The system's default printer (what prints when the desk has chosen none). */
+	system_default: boolean,
+};
+
+/**  The printers and this desk's choice, for Innstillinger. */
+export type PrinterChoice = PrinterChoice_Serialize | PrinterChoice_Deserialize;
+
+/**  The printers and this desk's choice, for Innstillinger. */
+export type PrinterChoice_Deserialize = {
+	printers: Printer[],
+	/**  `None`: the system's default printer. */
+	chosen?: string | null,
+};
+
+/**  The printers and this desk's choice, for Innstillinger. */
+export type PrinterChoice_Serialize = {
+	printers: Printer[],
+	/**  `None`: the system's default printer. */
+	chosen: string | null,
 };
 
 /**  A product line in a search result. */
