@@ -40,6 +40,8 @@ impl From<DeskError> for UiError {
 
 type Result<T> = std::result::Result<T, UiError>;
 
+pub mod update;
+
 /// Why the desk could not be opened (its data folder, its key), for the window to show instead of
 /// the desk; `None` once it is open.
 #[derive(Debug, Default)]
@@ -520,6 +522,10 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
             make_support_bundle,
             show_folder,
             make_backup,
+            update::app_version,
+            update::check_update,
+            update::accept_update,
+            update::update_notice,
         ])
 }
 

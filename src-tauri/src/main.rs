@@ -23,7 +23,9 @@ fn main() -> ExitCode {
             None
         }
     };
-    tracing::info!(version = env!("CARGO_PKG_VERSION"), "vinduet starter");
+    let context = tauri::generate_context!();
+    // The package's version (what the updater compares and installs), which a test build may raise.
+    tracing::info!(version = %context.package_info().version, "vinduet starter");
     let commands = skranke_desktop::commands();
     let result = tauri::Builder::default()
         // First, before the cache is opened: a second start on the same data folder hands over to the
@@ -58,9 +60,15 @@ fn main() -> ExitCode {
                 let _ = window.app_handle().save_window_state(WINDOW_STATE);
             }
         })
+        .plugin(skranke_desktop::update::plugin())
         .invoke_handler(commands.invoke_handler())
         .setup(move |app| {
             commands.mount_events(app);
+            // An update downloaded yesterday is installed now, before the cache is opened; on success
+            // the new version starts in this one's place.
+            skranke_desktop::update::install_staged_update(app.handle(), &dir);
+            app.manage(skranke_desktop::update::UpdateNotice::default());
+            app.manage(skranke_desktop::update::OfferedUpdate::default());
             app.manage(skranke_desktop::LogDir(log_dir));
             match tauri::async_runtime::block_on(skranke_desk::Desk::open(&dir)) {
                 Ok(desk) => {
@@ -81,7 +89,7 @@ fn main() -> ExitCode {
             }
             Ok(())
         })
-        .run(tauri::generate_context!());
+        .run(context);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

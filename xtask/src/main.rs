@@ -64,8 +64,103 @@ fn root() -> PathBuf {
 fn cargo() -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(root());
+    with_updater_key(&mut cmd);
     cmd
 }
+
+/// The updater key `test` signs its packages with, once made: every cargo step of the run builds the
+/// desk trusting it (the same value each time, or cargo rebuilds the desk between steps).
+static UPDATER_TEST_KEY: std::sync::OnceLock<UpdaterKey> = std::sync::OnceLock::new();
+
+#[derive(Debug)]
+struct UpdaterKey {
+    private_key: PathBuf,
+    password: String,
+    public_key: String,
+}
+
+fn with_updater_key(cmd: &mut Command) {
+    if let Some(key) = UPDATER_TEST_KEY.get() {
+        cmd.env("SKRANKE_UPDATER_PUBKEY", &key.public_key);
+    }
+}
+
+/// The password of the throwaway test key (not a secret: the key signs only test packages).
+const TEST_KEY_PASSWORD: &str = "skranke-test";
+
+/// A throwaway updater key pair in `<target>/update-test/`, made by the lock file's `tauri signer`
+/// the first time and kept, so the desk's build does not change between runs.
+fn ensure_updater_test_key() -> Result<()> {
+    let dir = target_dir().join("update-test");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let private_key = dir.join("updater.key");
+    let public = dir.join("updater.key.pub");
+    if !private_key.exists() || !public.exists() {
+        let mut generate = Command::new(root().join("ui/node_modules/.bin/tauri"));
+        generate
+            .args([
+                "signer",
+                "generate",
+                "--ci",
+                "--force",
+                "-p",
+                TEST_KEY_PASSWORD,
+                "-w",
+            ])
+            .arg(&private_key)
+            .current_dir(root());
+        status(generate, "tauri signer generate (a throwaway updater key)")?;
+    }
+    let public_key = std::fs::read_to_string(&public)
+        .map_err(|e| format!("{}: {e}", public.display()))?
+        .trim()
+        .to_string();
+    let _ = UPDATER_TEST_KEY.set(UpdaterKey {
+        private_key,
+        password: TEST_KEY_PASSWORD.into(),
+        public_key,
+    });
+    Ok(())
+}
+
+/// The version the update test moves the installed desk to.
+const NEXT_TEST_VERSION: &str = "0.1.1";
+
+/// The desk as version N+1 for the update test: the same build as the tests', with the version
+/// raised through `TAURI_CONFIG` (only the desktop crate recompiles), bundled and signed, kept in
+/// `<target>/update-test/<version>/`. Built before the tests' own build, so that one is version N.
+fn build_next_version_for_update_test() -> Result<()> {
+    let config = format!("{{\"version\":\"{NEXT_TEST_VERSION}\"}}");
+    let mut build = cargo();
+    build.args(BUILD_FOR_TESTS).env("TAURI_CONFIG", &config);
+    status(
+        build,
+        &format!("cargo build (the desk as version {NEXT_TEST_VERSION}, for the update test)"),
+    )?;
+    let deb_dir = target_dir().join("debug/bundle/deb");
+    let _ = std::fs::remove_dir_all(&deb_dir);
+    let mut tauri = bundler(true, "deb", Some(NEXT_TEST_VERSION));
+    tauri.env("TAURI_CONFIG", &config);
+    status(tauri, &format!("tauri bundle (.deb {NEXT_TEST_VERSION}, signed)"))?;
+    let kept = target_dir().join("update-test").join(NEXT_TEST_VERSION);
+    let _ = std::fs::remove_dir_all(&kept);
+    std::fs::create_dir_all(&kept).map_err(|e| format!("{}: {e}", kept.display()))?;
+    for entry in std::fs::read_dir(&deb_dir).map_err(|e| format!("{}: {e}", deb_dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        if name.ends_with(".deb") || name.ends_with(".deb.sig") {
+            std::fs::rename(&path, kept.join(&name)).map_err(|e| format!("{name}: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// What the tests run, built with one package selection (see `test`).
+const BUILD_FOR_TESTS: &[&str] = &["build", "--workspace", "--locked", "--bins", "--examples"];
 
 fn status(mut cmd: Command, what: &str) -> Result<()> {
     eprintln!("xtask: {what}");
@@ -96,6 +191,8 @@ const WINDOW_PACKAGES: &[&str] = &[
 /// What the window's end-to-end tests need besides: a virtual display and WebKit's WebDriver.
 /// dbus-daemon: the one-desk-per-folder test gives its window a session bus of its own.
 const E2E_PACKAGES: &[&str] = &[
+    // The updater installs a .deb with `sudo dpkg -i` when there is no pkexec (the update test).
+    "sudo",
     "xvfb",
     "xauth",
     "webkit2gtk-driver",
@@ -216,16 +313,19 @@ fn test() -> Result<()> {
     ensure_system_packages(&packages)?;
     ensure_rust_components()?;
     build_ui()?;
+    // Before any cargo step: they all build the desk trusting this key.
+    ensure_updater_test_key()?;
     let mut vitest = Command::new("npm");
     vitest.args(["test"]).current_dir(root().join("ui"));
     status(vitest, "UI component tests (vitest)")?;
     lint()?;
+    build_next_version_for_update_test()?;
     // One package selection, the whole workspace, for every build and test run below: cargo then
     // resolves one feature set and compiles the dependency graph once. (A `-p` subset or an
     // `--exclude` resolves features of its own and rebuilds much of the graph: on 2 cores that cost
     // more than the tests.)
     let mut build = cargo();
-    build.args(["build", "--workspace", "--locked", "--bins", "--examples"]);
+    build.args(BUILD_FOR_TESTS);
     status(
         build,
         "cargo build --workspace --bins --examples (what the end-to-end tests run)",
@@ -279,15 +379,43 @@ fn bundle(debug: bool) -> Result<()> {
 
 /// `tauri bundle` over the binaries already built.
 fn make_bundles(debug: bool) -> Result<()> {
+    status(bundler(debug, "deb,rpm", None), "tauri bundle (.deb, .rpm)")
+}
+
+/// `tauri bundle` over what is built. Signed for the updater (a `.sig` beside each package) when a
+/// key is at hand: `TAURI_SIGNING_PRIVATE_KEY` (a path or the key) and
+/// `TAURI_SIGNING_PRIVATE_KEY_PASSWORD` from the environment for a release, the throwaway key in
+/// `test`. The desk must be built trusting the same key (`SKRANKE_UPDATER_PUBKEY`).
+fn bundler(debug: bool, bundles: &str, version: Option<&str>) -> Command {
     let mut tauri = Command::new(root().join("ui/node_modules/.bin/tauri"));
     tauri
-        .args(["bundle", "--bundles", "deb,rpm", "--ci"])
+        .args(["bundle", "--bundles", bundles, "--ci"])
         .current_dir(root())
         .env("CARGO_TARGET_DIR", target_dir());
     if debug {
         tauri.arg("--debug");
     }
-    status(tauri, "tauri bundle (.deb, .rpm)")
+    // Members of the JSON object `--config` merges over tauri.conf.json.
+    let mut config: Vec<String> = version
+        .map(|v| format!("\"version\":\"{v}\""))
+        .into_iter()
+        .collect();
+    if let Some(key) = UPDATER_TEST_KEY.get() {
+        tauri
+            .env("TAURI_SIGNING_PRIVATE_KEY", &key.private_key)
+            .env("TAURI_SIGNING_PRIVATE_KEY_PASSWORD", &key.password);
+        config.push(format!(
+            "\"plugins\":{{\"updater\":{{\"pubkey\":\"{}\"}}}}",
+            key.public_key
+        ));
+    }
+    if UPDATER_TEST_KEY.get().is_some() || std::env::var_os("TAURI_SIGNING_PRIVATE_KEY").is_some() {
+        config.push("\"bundle\":{\"createUpdaterArtifacts\":true}".into());
+    }
+    if !config.is_empty() {
+        tauri.args(["--config", &format!("{{{}}}", config.join(","))]);
+    }
+    tauri
 }
 
 /// The benchmarks `cargo xtask test` runs at small size.

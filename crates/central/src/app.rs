@@ -76,6 +76,14 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/admin/orders/{number}/status", post(set_status))
         .route("/v1/webhooks/vipps", post(crate::webhooks::vipps))
         .route("/v1/webhooks/klarna/{secret}", post(crate::webhooks::klarna))
+        .route(
+            "/v1/desk-updates/{target}/{arch}/{current_version}",
+            get(crate::desk_updates::manifest),
+        )
+        .route(
+            "/v1/desk-updates/packages/{id}",
+            get(crate::desk_updates::package),
+        )
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/health", get(health))
         .fallback(not_found)

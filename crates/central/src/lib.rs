@@ -7,6 +7,7 @@ mod app;
 mod apply;
 pub mod audit;
 pub mod config;
+pub mod desk_updates;
 mod error;
 mod extract;
 pub mod feed_import;

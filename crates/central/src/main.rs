@@ -75,6 +75,40 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// The desk's signed packages, offered to the desks as updates.
+    Release {
+        #[command(subcommand)]
+        command: ReleaseCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReleaseCommand {
+    /// Publishes a package `tauri bundle` made, with the `.sig` beside it: `release add Skranke_0.2.0_amd64.deb`.
+    Add {
+        file: PathBuf,
+        /// The version, when the signature does not say it (it must agree when it does).
+        #[arg(long)]
+        version: Option<String>,
+        /// What is new, as staff read it in the update prompt.
+        #[arg(long)]
+        notes: Option<String>,
+    },
+    /// Holds a store's desks at a version (an older one rolls them back): `release pin --store OSL 0.1.0`.
+    Pin {
+        #[arg(long)]
+        store: String,
+        version: String,
+    },
+    /// Lets a store's desks follow the newest release again.
+    Unpin {
+        #[arg(long)]
+        store: String,
+    },
+    /// Takes a release back; desks on it are offered the newest one still out.
+    Withdraw { version: String },
+    /// The published packages.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -237,6 +271,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Customer { command } => customer(&pool, command).await,
+        Command::Release { command } => release(&pool, command).await,
         Command::Audit {
             command: AuditCommand::Verify,
         } => {
@@ -365,11 +400,72 @@ async fn serve_tls(
         let _ = tokio::signal::ctrl_c().await;
         stop.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
     });
+    // Manifests name the package's address with the scheme desks reach this server by.
+    let app = app.layer(axum::Extension(skranke_central::desk_updates::PublicScheme(
+        "https",
+    )));
     axum_server::bind_rustls(config.listen, rustls_config)
         .handle(handle)
         .serve(app.into_make_service())
         .await
         .map_err(|e| format!("kan ikke lytte på {}: {e}", config.listen))
+}
+
+async fn release(pool: &sqlx::PgPool, command: ReleaseCommand) -> Result<(), String> {
+    use skranke_central::desk_updates;
+    let api = |e: skranke_central::ApiError| e.body.message;
+    match command {
+        ReleaseCommand::Add { file, version, notes } => {
+            let mut release = desk_updates::NewRelease::from_file(&file, version.as_deref())?;
+            release.notes = notes;
+            desk_updates::add_release(pool, &release, Utc::now())
+                .await
+                .map_err(api)?;
+            println!(
+                "Versjon {} er publisert for {}-{} ({}).",
+                release.version, release.target, release.arch, release.bundle_type
+            );
+        }
+        ReleaseCommand::Pin { store, version } => {
+            desk_updates::pin_store(pool, &store, Some(&version), Utc::now())
+                .await
+                .map_err(api)?;
+            println!(
+                "Skrankene i {} holdes på versjon {version}.",
+                store.to_uppercase()
+            );
+        }
+        ReleaseCommand::Unpin { store } => {
+            desk_updates::pin_store(pool, &store, None, Utc::now())
+                .await
+                .map_err(api)?;
+            println!("Skrankene i {} får nyeste versjon.", store.to_uppercase());
+        }
+        ReleaseCommand::Withdraw { version } => {
+            desk_updates::withdraw_release(pool, &version, Utc::now())
+                .await
+                .map_err(api)?;
+            println!("Versjon {version} er trukket tilbake.");
+        }
+        ReleaseCommand::List => {
+            for r in desk_updates::list_releases(pool).await.map_err(api)? {
+                println!(
+                    "{}\t{}\t{}\t{} kB{}{}",
+                    r.version,
+                    r.platform,
+                    r.file_name,
+                    r.bytes / 1024,
+                    if r.withdrawn { "\ttrukket tilbake" } else { "" },
+                    if r.pinned_stores.is_empty() {
+                        String::new()
+                    } else {
+                        format!("\tholder {}", r.pinned_stores.join(", "))
+                    }
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn customer(pool: &sqlx::PgPool, command: CustomerCommand) -> Result<(), String> {

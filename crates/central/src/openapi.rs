@@ -6,13 +6,15 @@ use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Skranke central store", description = "Pairing, push and pull for the desks; order status for the operator."),
+    info(title = "Skranke central store", description = "Pairing, push and pull for the desks; their updates; order status for the operator."),
     paths(
         crate::app::pair,
         crate::app::push,
         crate::app::pull,
         crate::app::changes,
         crate::app::set_status,
+        crate::desk_updates::manifest,
+        crate::desk_updates::package,
         crate::app::openapi,
         crate::app::health
     ),

@@ -50,6 +50,9 @@ pub enum DeskError {
     /// P5: a reserved or paid payment is not sent again or changed.
     #[error("betalingen er {0}: den kan ikke sendes på nytt eller endres")]
     PaymentSettled(String),
+    /// An update could not be fetched, or was refused (its signature); the desk runs on.
+    #[error("{0}")]
+    Update(String),
     /// The key that seals personal data cannot be found, made or used.
     #[error("nøkkelen for personopplysninger: {0}")]
     FieldKey(String),
@@ -75,6 +78,7 @@ pub enum ErrorCode {
     NotLoggedIn,
     AuditBroken,
     FieldKey,
+    Update,
 }
 
 impl DeskError {
@@ -100,6 +104,7 @@ impl DeskError {
             DeskError::LockedOut(_) => ErrorCode::LockedOut,
             DeskError::NotLoggedIn => ErrorCode::NotLoggedIn,
             DeskError::AuditBroken { .. } => ErrorCode::AuditBroken,
+            DeskError::Update(_) => ErrorCode::Update,
         }
     }
 

@@ -4,6 +4,7 @@
 mod audit;
 pub mod backup;
 mod consent;
+pub mod desk_update;
 mod documents;
 mod error;
 pub mod field_key;

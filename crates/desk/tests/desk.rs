@@ -437,3 +437,52 @@ async fn a_document_outside_the_documents_folder_is_refused() {
     let from_window = serde_json::from_str::<DocumentRef>(r#"{"path": "/etc/passwd"}"#);
     assert!(from_window.is_err());
 }
+
+/// Issue 17 item 2: an update is offered only to a paired desk with no unsent work older than a
+/// minute.
+#[tokio::test]
+async fn an_update_waits_while_an_order_older_than_a_minute_is_unsent() {
+    use skranke_desk::desk_update::UpdateReadiness;
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    assert_eq!(
+        desk.update_readiness(now()).await.unwrap(),
+        UpdateReadiness::NotPaired
+    );
+    assert!(desk.update_source().await.unwrap().is_none());
+    // An order placed before pairing stays in the outbox until the central store has it.
+    let file = dir.path().join("katalog.jsonl");
+    std::fs::write(&file, JSONL).unwrap();
+    desk.import_file(&file, now(), |_, _| {}).await.unwrap();
+    desk.place_order(&person(&desk).await, uuid::Uuid::new_v4(), &draft("UPC-1"), now())
+        .await
+        .unwrap();
+
+    let paired = skranke_protocol::PairResponse {
+        device_id: uuid::Uuid::now_v7(),
+        store_id: "OSL".into(),
+        store_name: "Skranke Oslo".into(),
+        token: "t".repeat(64),
+        series: "OSL1".into(),
+    };
+    desk.cache()
+        .set_pairing("http://sentral:8080/", &paired, now())
+        .await
+        .unwrap();
+    let source = desk.update_source().await.unwrap().unwrap();
+    assert!(
+        source
+            .endpoint
+            .starts_with("http://sentral:8080/v1/desk-updates/{{target}}/"),
+        "{source:?}"
+    );
+    assert_eq!(source.token, "t".repeat(64));
+    // Just placed: it may still reach the central store on its own.
+    let soon = now() + chrono::Duration::seconds(59);
+    assert_eq!(desk.update_readiness(soon).await.unwrap(), UpdateReadiness::Quiet);
+    let later = now() + chrono::Duration::seconds(61);
+    assert_eq!(
+        desk.update_readiness(later).await.unwrap(),
+        UpdateReadiness::UnsentWork { oldest: now() }
+    );
+}

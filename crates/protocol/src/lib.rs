@@ -5,6 +5,7 @@
 //! lenient (a newer server may add fields an older desk ignores).
 
 mod admin;
+mod desk_update;
 mod error;
 mod pairing;
 mod payload;
@@ -13,6 +14,7 @@ mod push;
 mod states;
 
 pub use admin::SetStatusRequest;
+pub use desk_update::DeskUpdateManifest;
 pub use error::{ErrorBody, ErrorCode};
 pub use pairing::{PairRequest, PairResponse};
 pub use payload::{

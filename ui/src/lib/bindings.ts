@@ -81,6 +81,20 @@ export const commands = {
 	 *  (`Skranke sikkerhetskopier`), never into the data folder the copy is meant to survive.
 	 */
 	makeBackup: () => typedError<BackupView, UiError>(__TAURI_INVOKE("make_backup")),
+	/**  The version this window runs (the package's, which the updater compares). */
+	appVersion: () => __TAURI_INVOKE<string>("app_version"),
+	/**
+	 *  Asks the central store whether this desk should move to another version. Only when quiet: the
+	 *  window calls it when no order is being typed; unsent work older than a minute holds it back.
+	 */
+	checkUpdate: () => typedError<UpdateCheckView_Serialize, UiError>(__TAURI_INVOKE("check_update")),
+	/**
+	 *  Downloads the offered update, checks its signature, and keeps it for the next start. A package
+	 *  that does not match its signature is refused here and nothing is kept.
+	 */
+	acceptUpdate: () => typedError<string, UiError>(__TAURI_INVOKE("accept_update")),
+	/**  What happened to the update kept for this start, if anything went wrong. */
+	updateNotice: () => __TAURI_INVOKE<string | null>("update_notice"),
 };
 
 /** Events */
@@ -218,7 +232,7 @@ export type DocumentRef =
 { kind: "customer_export"; file_name: string };
 
 /**  The closed set of error codes a UI branches on (never on text). */
-export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "printing" | "payment_settled" | "wrong_pin" | "locked_out" | "not_logged_in" | "audit_broken" | "field_key";
+export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "printing" | "payment_settled" | "wrong_pin" | "locked_out" | "not_logged_in" | "audit_broken" | "field_key" | "update";
 
 /**  A refused field: its path (for the form), its Norwegian label and message. */
 export type FieldErrorView = {
@@ -732,6 +746,38 @@ export type UiError = {
 	code: ErrorCode,
 	message: string,
 	fields: FieldErrorView[],
+};
+
+/**  What a check found: an offer, or why there is none, in Norwegian. */
+export type UpdateCheckView = UpdateCheckView_Serialize | UpdateCheckView_Deserialize;
+
+/**  What a check found: an offer, or why there is none, in Norwegian. */
+export type UpdateCheckView_Deserialize = {
+	offer?: UpdateOffer_Deserialize | null,
+	message: string,
+};
+
+/**  What a check found: an offer, or why there is none, in Norwegian. */
+export type UpdateCheckView_Serialize = {
+	offer: UpdateOffer_Serialize | null,
+	message: string,
+};
+
+/**  A newer (or, for a store held back, older) version staff may install. */
+export type UpdateOffer = UpdateOffer_Serialize | UpdateOffer_Deserialize;
+
+/**  A newer (or, for a store held back, older) version staff may install. */
+export type UpdateOffer_Deserialize = {
+	version: string,
+	current_version: string,
+	notes?: string | null,
+};
+
+/**  A newer (or, for a store held back, older) version staff may install. */
+export type UpdateOffer_Serialize = {
+	version: string,
+	current_version: string,
+	notes: string | null,
 };
 
 /**  A file the desk wrote: where it is, for staff to read, and how to ask for it again. */

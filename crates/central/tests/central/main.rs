@@ -4,6 +4,7 @@
 
 mod auth;
 mod cli;
+mod desk_updates;
 mod feed;
 mod hostile;
 mod mail;
