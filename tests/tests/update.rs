@@ -41,10 +41,10 @@ fn deb_n() -> PathBuf {
     found
 }
 
-/// Version N+1's .deb, which `cargo xtask test` keeps in `<target>/update-test/<version>/`.
+/// Version N+1's .deb, which `cargo xtask test` keeps in `<target>/update-test/debug/<version>/`.
 fn deb_next() -> PathBuf {
     let path = target_dir()
-        .join("update-test")
+        .join("update-test/debug")
         .join(NEXT)
         .join(format!("Skranke_{NEXT}_amd64.deb"));
     assert!(

@@ -4,7 +4,7 @@
 //! - `cargo xtask test`: installs what is missing, then format, lint, boundary check and every test.
 //! - `cargo xtask check`: the fast loop on a warm build: format, lint, boundaries, the UI component
 //!   tests and every Rust test except the end-to-end crate (no window, fuzzing or Schemathesis).
-//! - `cargo xtask bench [cache|pdf|central|sync|window|load]`: benchmarks that print tables (`cargo
+//! - `cargo xtask bench [cache|pdf|central|sync|window|load|package]`: benchmarks that print tables (`cargo
 //!   xtask test` runs each at a small size, so none can rot).
 //! - `cargo xtask bundle [--debug]`: the desk's Linux packages (.deb, .rpm) in
 //!   `<target>/<profile>/bundle/`, built in release mode unless `--debug`.
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             args.get(2).map(String::as_str),
         ),
         _ => Err(
-            "usage: cargo xtask <run|test|check|bundle [--debug]|bench [cache|pdf|central|sync|window|load [DESKS] [SECONDS]]|fuzz [SECONDS] [TARGET]|codegen|check-boundaries>"
+            "usage: cargo xtask <run|test|check|bundle [--debug]|bench [cache|pdf|central|sync|window|package|load [DESKS] [SECONDS]]|fuzz [SECONDS] [TARGET]|codegen|check-boundaries>"
                 .to_string(),
         ),
     };
@@ -126,23 +126,28 @@ fn ensure_updater_test_key() -> Result<()> {
 /// The version the update test moves the installed desk to.
 const NEXT_TEST_VERSION: &str = "0.1.1";
 
-/// The desk as version N+1 for the update test: the same build as the tests', with the version
-/// raised through `TAURI_CONFIG` (only the desktop crate recompiles), bundled and signed, kept in
-/// `<target>/update-test/<version>/`. Built before the tests' own build, so that one is version N.
-fn build_next_version_for_update_test() -> Result<()> {
+/// The desk as version N+1 for the update test and the package benchmark: the same build as version
+/// N's (`build`), with the version raised through `TAURI_CONFIG` (only the desktop crate recompiles),
+/// bundled and signed, kept in `<target>/update-test/<profile>/<version>/`. Made before version N's
+/// own build, so what stays in `<target>/<profile>` is version N.
+fn build_next_version(build_args: &[&str], debug: bool) -> Result<()> {
     let config = format!("{{\"version\":\"{NEXT_TEST_VERSION}\"}}");
     let mut build = cargo();
-    build.args(BUILD_FOR_TESTS).env("TAURI_CONFIG", &config);
+    build.args(build_args).env("TAURI_CONFIG", &config);
     status(
         build,
         &format!("cargo build (the desk as version {NEXT_TEST_VERSION}, for the update test)"),
     )?;
-    let deb_dir = target_dir().join("debug/bundle/deb");
+    let profile = if debug { "debug" } else { "release" };
+    let deb_dir = target_dir().join(profile).join("bundle/deb");
     let _ = std::fs::remove_dir_all(&deb_dir);
-    let mut tauri = bundler(true, "deb", Some(NEXT_TEST_VERSION));
+    if !debug {
+        strip_release_binary()?;
+    }
+    let mut tauri = bundler(debug, "deb", Some(NEXT_TEST_VERSION));
     tauri.env("TAURI_CONFIG", &config);
     status(tauri, &format!("tauri bundle (.deb {NEXT_TEST_VERSION}, signed)"))?;
-    let kept = target_dir().join("update-test").join(NEXT_TEST_VERSION);
+    let kept = next_version_dir(profile);
     let _ = std::fs::remove_dir_all(&kept);
     std::fs::create_dir_all(&kept).map_err(|e| format!("{}: {e}", kept.display()))?;
     for entry in std::fs::read_dir(&deb_dir).map_err(|e| format!("{}: {e}", deb_dir.display()))? {
@@ -157,6 +162,14 @@ fn build_next_version_for_update_test() -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Where [`build_next_version`] keeps version N+1's package for `profile`.
+fn next_version_dir(profile: &str) -> PathBuf {
+    target_dir()
+        .join("update-test")
+        .join(profile)
+        .join(NEXT_TEST_VERSION)
 }
 
 /// What the tests run, built with one package selection (see `test`).
@@ -319,7 +332,7 @@ fn test() -> Result<()> {
     vitest.args(["test"]).current_dir(root().join("ui"));
     status(vitest, "UI component tests (vitest)")?;
     lint()?;
-    build_next_version_for_update_test()?;
+    build_next_version(BUILD_FOR_TESTS, true)?;
     // One package selection, the whole workspace, for every build and test run below: cargo then
     // resolves one feature set and compiles the dependency graph once. (A `-p` subset or an
     // `--exclude` resolves features of its own and rebuilds much of the graph: on 2 cores that cost
@@ -379,7 +392,20 @@ fn bundle(debug: bool) -> Result<()> {
 
 /// `tauri bundle` over the binaries already built.
 fn make_bundles(debug: bool) -> Result<()> {
+    if !debug {
+        strip_release_binary()?;
+    }
     status(bundler(debug, "deb,rpm", None), "tauri bundle (.deb, .rpm)")
+}
+
+/// A release desk binary keeps its line tables for profiling (the workspace's release profile), which
+/// are six sevenths of its size; a shop's package does not need them. Stripped in place before
+/// `tauri bundle` (symbols stay; cargo still counts the binary as built).
+fn strip_release_binary() -> Result<()> {
+    let binary = target_dir().join("release/skranke-desktop");
+    let mut strip = Command::new("objcopy");
+    strip.arg("--strip-debug").arg(&binary);
+    status(strip, "objcopy --strip-debug (the desk's release binary)")
 }
 
 /// `tauri bundle` over what is built. Signed for the updater (a `.sig` beside each package) when a
@@ -419,7 +445,7 @@ fn bundler(debug: bool, bundles: &str, version: Option<&str>) -> Command {
 }
 
 /// The benchmarks `cargo xtask test` runs at small size.
-const BENCHMARKS: &[&str] = &["cache", "pdf", "central", "sync", "window", "load"];
+const BENCHMARKS: &[&str] = &["cache", "pdf", "central", "sync", "window", "load", "package"];
 
 /// Seconds each fuzz target runs in `cargo xtask test`.
 const FUZZ_SECONDS_IN_TEST: u32 = 15;
@@ -548,8 +574,9 @@ fn bench(which: Option<&str>, extra: &[String]) -> Result<()> {
         Some("sync") => bench_sync(),
         Some("window") => bench_window(),
         Some("load") => bench_load(extra),
+        Some("package") => bench_package(),
         Some(other) => Err(format!(
-            "unknown benchmark {other} (known: cache, pdf, central, sync, window, load)"
+            "unknown benchmark {other} (known: cache, pdf, central, sync, window, load, package)"
         )),
     }
 }
@@ -625,6 +652,37 @@ fn bench_window() -> Result<()> {
             PathBuf::from(home).join(".cargo/bin/tauri-driver"),
         );
     status(cmd, "bench window")
+}
+
+/// The release packages: their sizes, the installed size, the installed desk's cold start, and an
+/// update's download and install on loopback (version N and N+1 built and signed as `test` does,
+/// in release mode). Installs and removes the package, so it runs as root or with `sudo -n`.
+fn bench_package() -> Result<()> {
+    ensure_system_packages(&[WINDOW_PACKAGES, E2E_PACKAGES, &["postgresql"]].concat())?;
+    build_ui()?;
+    ensure_updater_test_key()?;
+    let release: &[&str] = &["build", "--workspace", "--locked", "--bins", "--release"];
+    build_next_version(release, false)?;
+    let mut build = cargo();
+    build.args(release);
+    status(build, "release build (version N)")?;
+    strip_release_binary()?;
+    status(
+        bundler(false, "deb,rpm", None),
+        "tauri bundle (.deb, .rpm, signed)",
+    )?;
+    let target = target_dir();
+    let home = std::env::var("HOME").unwrap_or_default();
+    let mut cmd = under_xvfb();
+    cmd.args(["bench", "--locked", "-p", "skranke-e2e", "--bench", "package"])
+        .env("SKRANKE_DESKTOP_BIN", target.join("release/skranke-desktop"))
+        .env("SKRANKE_BIN_DIR", target.join("release"))
+        .env("SKRANKE_NEXT_VERSION_DIR", next_version_dir("release"))
+        .env(
+            "TAURI_DRIVER",
+            PathBuf::from(home).join(".cargo/bin/tauri-driver"),
+        );
+    status(cmd, "bench package")
 }
 
 /// skranke-pdf beside WeasyPrint (from PyPI, in a venv under ~/.cache), in the same run.
