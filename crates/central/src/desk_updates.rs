@@ -111,16 +111,16 @@ fn platform_of(file_name: &str) -> Option<(&'static str, &'static str)> {
 /// The updater's arch of a package file (Debian says amd64, RPM x86_64, Windows x64).
 fn arch_of(file_name: &str) -> Option<&'static str> {
     let lower = file_name.to_ascii_lowercase();
+    // Checked whole first: `x86_64` holds the `_` the names are split on.
+    for (name, arch) in [("x86_64", "x86_64"), ("aarch64", "aarch64")] {
+        if lower.contains(name) {
+            return Some(arch);
+        }
+    }
     let parts: Vec<&str> = lower.split(['_', '.', '-']).collect();
-    [
-        ("amd64", "x86_64"),
-        ("x86_64", "x86_64"),
-        ("x64", "x86_64"),
-        ("arm64", "aarch64"),
-        ("aarch64", "aarch64"),
-    ]
-    .into_iter()
-    .find_map(|(name, arch)| parts.contains(&name).then_some(arch))
+    [("amd64", "x86_64"), ("x64", "x86_64"), ("arm64", "aarch64")]
+        .into_iter()
+        .find_map(|(name, arch)| parts.contains(&name).then_some(arch))
 }
 
 /// Stores a release; the same version for the same platform is refused (a version is published once).
