@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/health", get(health))
+        .merge(crate::office::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(

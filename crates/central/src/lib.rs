@@ -13,6 +13,7 @@ mod extract;
 pub mod feed_import;
 pub mod integrations;
 pub mod mail;
+pub mod office;
 mod openapi;
 pub mod order_status;
 pub mod pairing;

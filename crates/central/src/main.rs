@@ -75,10 +75,26 @@ enum Command {
         #[command(subcommand)]
         command: StaffCommand,
     },
+    /// The back office's users (the first from here, the rest in the page).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// The desk's signed packages, offered to the desks as updates.
     Release {
         #[command(subcommand)]
         command: ReleaseCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Adds a user, or gives one a new password and role: `user add --role leder "Lise"`. The
+    /// password is read from standard input (one line), never from the command line.
+    Add {
+        #[arg(long)]
+        role: String,
+        name: String,
     },
 }
 
@@ -272,6 +288,36 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Customer { command } => customer(&pool, command).await,
         Command::Release { command } => release(&pool, command).await,
+        Command::User {
+            command: UserCommand::Add { role, name },
+        } => {
+            use skranke_central::office::accounts::{add_user, Role};
+            let role =
+                Role::parse(&role).ok_or_else(|| format!("ukjent rolle «{role}»: bruk lager eller leder"))?;
+            if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                eprintln!("Passord for {name} (minst 10 tegn), så Enter:");
+            }
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .map_err(|e| format!("kan ikke lese passordet: {e}"))?;
+            let who = format!(
+                "kommandolinjen ({})",
+                std::env::var("USER").unwrap_or_else(|_| "ukjent".into())
+            );
+            add_user(
+                &pool,
+                &name,
+                role,
+                password.trim_end_matches(['\r', '\n']),
+                &who,
+                Utc::now(),
+            )
+            .await
+            .map_err(api)?;
+            println!("{name} kan logge inn i kontoret som {}.", role.code());
+            Ok(())
+        }
         Command::Audit {
             command: AuditCommand::Verify,
         } => {

@@ -8,6 +8,7 @@ mod desk_updates;
 mod feed;
 mod hostile;
 mod mail;
+mod office;
 mod openapi;
 mod pairing;
 mod payment_campaign;
