@@ -3,6 +3,7 @@
 //! `skranke-desktop` binary) on free ports, with the desk's data in a folder of the test's own, and
 //! gives a WebDriver client. Run under Xvfb: `cargo xtask test` does.
 
+pub mod browser;
 pub mod central_process;
 pub mod fault_proxy;
 pub mod print_server;
@@ -46,7 +47,7 @@ fn tauri_driver() -> PathBuf {
     }
 }
 
-fn free_port() -> Result<u16, Error> {
+pub(crate) fn free_port() -> Result<u16, Error> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 

@@ -215,6 +215,9 @@ const E2E_PACKAGES: &[&str] = &[
     // A print scheduler of the tests' own (issue 17 item 5): cupsd and its clients.
     "cups-daemon",
     "cups-client",
+    // The back office's pages in a real browser (issue 18): headless Chromium and its driver.
+    "chromium",
+    "chromium-driver",
 ];
 
 /// Runs the desk: the window, on the embedded SQLite default, starting with the demo catalog when the

@@ -215,7 +215,7 @@ pub async fn orders(State(state): State<AppState>, session: Session) -> Result<M
                         tr {
                             td { (r.number) }
                             td { (r.store_id) }
-                            td { (r.placed_at.with_timezone(&chrono_tz::Europe::Oslo).format("%d.%m.%Y %H.%M")) }
+                            td.when { (r.placed_at.with_timezone(&chrono_tz::Europe::Oslo).format("%d.%m.%Y %H.%M")) }
                             td data-testid="order-customer" { (r.customer.as_deref().unwrap_or("–")) }
                             td { (skranke_core::OrderStatus::from_code(&r.status).map_or(r.status.as_str(), |s| s.text())) }
                             td.num { (skranke_core::Money::from_ore(r.total_ore)) }
