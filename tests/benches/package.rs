@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use chrono::Utc;
 use skranke_e2e::central_process::CentralProcess;
+use skranke_e2e::dpkg::{install, Installed};
 use skranke_e2e::{Error, Window};
 
 const INSTALLED: &str = "/usr/bin/skranke-desktop";
@@ -28,35 +29,6 @@ fn only_file(dir: &Path, ending: &str) -> Result<PathBuf, Error> {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.to_str().is_some_and(|s| s.ends_with(ending)))
         .ok_or_else(|| format!("no {ending} in {}", dir.display()).into())
-}
-
-fn as_root(program: &str, args: &[&str]) -> Result<(), Error> {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    let mut cmd = if root {
-        Command::new(program)
-    } else {
-        let mut c = Command::new("sudo");
-        c.args(["-n", program]);
-        c
-    };
-    let out = cmd.args(args).output()?;
-    if out.status.success() {
-        Ok(())
-    } else {
-        Err(format!("{program} {args:?}: {}", String::from_utf8_lossy(&out.stderr)).into())
-    }
-}
-
-/// Removes the package however the run ends.
-struct Installed;
-
-impl Drop for Installed {
-    fn drop(&mut self) {
-        let _ = as_root("dpkg", &["-r", "skranke"]);
-    }
 }
 
 /// Bytes of the regular files the installed package put on disk.
@@ -113,7 +85,7 @@ async fn main() -> Result<(), Error> {
 
     // Install N.
     let t = Instant::now();
-    as_root("dpkg", &["-i", deb.to_str().unwrap()])?;
+    install(&deb)?;
     let install_n = t.elapsed();
     let installed = Installed;
     let installed_size = installed_bytes()?;
@@ -186,10 +158,10 @@ async fn main() -> Result<(), Error> {
         let file = dir.path().join("package.deb");
         std::fs::write(&file, &package)?;
         let t = Instant::now();
-        as_root("dpkg", &["-i", file.to_str().unwrap()])?;
+        install(&file)?;
         installs.push(t.elapsed());
         // Back to N for the next round (not measured).
-        as_root("dpkg", &["-i", deb.to_str().unwrap()])?;
+        install(&deb)?;
     }
     drop(installed);
 

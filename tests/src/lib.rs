@@ -5,6 +5,7 @@
 
 pub mod browser;
 pub mod central_process;
+pub mod dpkg;
 pub mod fault_proxy;
 pub mod print_server;
 pub mod smtp_sink;

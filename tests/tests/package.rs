@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+use skranke_e2e::dpkg::{dpkg, Installed};
 use skranke_e2e::{Error, Window};
 
 /// The newest .deb in `<target>/debug/bundle/deb` (or `SKRANKE_DEB`).
@@ -26,31 +26,6 @@ fn built_deb() -> PathBuf {
         .expect("no .deb built (run cargo xtask bundle --debug)")
 }
 
-/// dpkg as root, or through `sudo -n` (as the test command's other installs).
-fn dpkg(args: &[&str]) -> std::process::Output {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    let mut cmd = if root {
-        Command::new("dpkg")
-    } else {
-        let mut c = Command::new("sudo");
-        c.args(["-n", "dpkg"]);
-        c
-    };
-    cmd.args(args).output().unwrap()
-}
-
-/// Removes the package however the test ends.
-struct Installed;
-
-impl Drop for Installed {
-    fn drop(&mut self) {
-        let _ = dpkg(&["-r", "skranke"]);
-    }
-}
-
 const INSTALLED: &str = "/usr/bin/skranke-desktop";
 
 #[tokio::test(flavor = "multi_thread")]
@@ -64,14 +39,14 @@ async fn the_deb_installs_takes_an_order_and_leaves_the_data_when_removed() -> R
         desk.cache().clone().close().await;
     }
 
-    let out = dpkg(&["-i", deb.to_str().unwrap()]);
+    let out = dpkg(&["-i", deb.to_str().unwrap()])?;
     let installed = Installed;
     assert!(
         out.status.success(),
         "dpkg -i: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let listed = String::from_utf8_lossy(&dpkg(&["-L", "skranke"]).stdout).into_owned();
+    let listed = String::from_utf8_lossy(&dpkg(&["-L", "skranke"])?.stdout).into_owned();
     for path in [INSTALLED, "/usr/share/applications/Skranke.desktop"] {
         assert!(
             listed.contains(path) && Path::new(path).exists(),
@@ -94,7 +69,7 @@ async fn the_deb_installs_takes_an_order_and_leaves_the_data_when_removed() -> R
 
     drop(installed);
     assert!(!Path::new(INSTALLED).exists(), "dpkg -r left {INSTALLED}");
-    let status = String::from_utf8_lossy(&dpkg(&["-s", "skranke"]).stdout).into_owned();
+    let status = String::from_utf8_lossy(&dpkg(&["-s", "skranke"])?.stdout).into_owned();
     assert!(!status.contains("Status: install ok installed"), "{status}");
     // The shop's data is not the package's: the order is still there.
     let desk = skranke_desk::Desk::open(data.path()).await?;

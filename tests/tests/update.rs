@@ -6,11 +6,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::Utc;
 use skranke_e2e::central_process::CentralProcess;
+use skranke_e2e::dpkg::{install, installed_version, Installed};
 use skranke_e2e::{Error, Window, PATIENCE};
 
 const INSTALLED: &str = "/usr/bin/skranke-desktop";
@@ -59,38 +62,6 @@ fn signature_of(deb: &Path) -> PathBuf {
     deb.with_file_name(format!("{}.sig", deb.file_name().unwrap().to_str().unwrap()))
 }
 
-fn as_root(program: &str, args: &[&str]) -> std::process::Output {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
-    let mut cmd = if root {
-        Command::new(program)
-    } else {
-        let mut c = Command::new("sudo");
-        c.args(["-n", program]);
-        c
-    };
-    cmd.args(args).output().unwrap()
-}
-
-fn installed_version() -> String {
-    let out = Command::new("dpkg-query")
-        .args(["-W", "-f=${Version}", "skranke"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-/// Removes the package however the test ends.
-struct Installed;
-
-impl Drop for Installed {
-    fn drop(&mut self) {
-        let _ = as_root("dpkg", &["-r", "skranke"]);
-    }
-}
-
 /// Runs SQL on the central store's database (the operator's hands, or an attacker's).
 fn sql(central: &CentralProcess, statement: &str) {
     let out = Command::new("psql")
@@ -114,20 +85,8 @@ fn sql(central: &CentralProcess, statement: &str) {
 /// The demo catalog (as the demo desk has it) and a person at each store, on the central store.
 fn stock_central(central: &CentralProcess, dir: &Path) {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    let lines: Vec<String> = skranke_demo::products(500, 2026, Utc::now(), today)
-        .map(|p| {
-            serde_json::json!({
-                "sku": p.sku, "eans": p.eans, "name": p.name, "brand": p.brand, "category": p.category,
-                "price": format!("{}.{:02}", p.price.ore() / 100, p.price.ore() % 100),
-                "mva": p.mva_rate.percent().to_string(), "availability": p.availability.code(),
-                "supplier_date": p.availability.supplier_date().map(|d| d.to_string()),
-            })
-            .to_string()
-        })
-        .collect();
-    let feed = dir.join("katalog.jsonl");
-    std::fs::write(&feed, lines.join("\n")).unwrap();
-    central.ok(&["import-feed", feed.to_str().unwrap()]).unwrap();
+    let products: Vec<_> = skranke_demo::products(500, 2026, Utc::now(), today).collect();
+    common::import_products(central, dir, &products);
     for store in ["OSL", "BRG"] {
         central
             .ok(&["staff", "add", "--store", store, "--name", "Kari", "--pin", PIN])
@@ -208,13 +167,8 @@ async fn the_installed_desk_takes_the_next_version_from_its_central_store_at_the
     let bergen_data = dir.path().join("bergen");
     paired_desk(&central, &bergen_data, "BRG").await;
 
-    let out = as_root("dpkg", &["-i", n.to_str().unwrap()]);
+    install(&n)?;
     let installed = Installed;
-    assert!(
-        out.status.success(),
-        "dpkg -i: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert_eq!(installed_version(), "0.1.0");
 
     // Bergen asks and is told it runs what it should.

@@ -13,6 +13,15 @@ pub fn catalog_and_order(
 ) -> (Vec<skranke_core::Product>, std::path::PathBuf) {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let products: Vec<_> = skranke_demo::products(200, 11, chrono::Utc::now(), today).collect();
+    import_products(central, dir, &products);
+    let order = dir.join("ordre.json");
+    let draft = skranke_demo::phone_order(products.iter().take(2), 1);
+    std::fs::write(&order, serde_json::to_string(&draft).unwrap()).unwrap();
+    (products, order)
+}
+
+/// `products` on the central store, through a feed file in the desk's own format.
+pub fn import_products(central: &CentralProcess, dir: &Path, products: &[skranke_core::Product]) {
     let feed = dir.join("katalog.jsonl");
     let lines: Vec<String> = products
         .iter()
@@ -28,10 +37,6 @@ pub fn catalog_and_order(
         .collect();
     std::fs::write(&feed, lines.join("\n")).unwrap();
     central.ok(&["import-feed", feed.to_str().unwrap()]).unwrap();
-    let order = dir.join("ordre.json");
-    let draft = skranke_demo::phone_order(products.iter().take(2), 1);
-    std::fs::write(&order, serde_json::to_string(&draft).unwrap()).unwrap();
-    (products, order)
 }
 
 pub fn desk(dir: &Path, name: &str) -> DeskProcess {
