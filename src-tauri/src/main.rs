@@ -66,8 +66,10 @@ fn main() -> ExitCode {
             commands.mount_events(app);
             // An update downloaded yesterday is installed now, before the cache is opened; on success
             // the new version starts in this one's place.
-            skranke_desktop::update::install_staged_update(app.handle(), &dir);
-            app.manage(skranke_desktop::update::UpdateNotice::default());
+            let notice = skranke_desktop::update::install_staged_update(app.handle(), &dir);
+            app.manage(skranke_desktop::update::UpdateNotice(std::sync::Mutex::new(
+                notice,
+            )));
             app.manage(skranke_desktop::update::OfferedUpdate::default());
             app.manage(skranke_desktop::LogDir(log_dir));
             match tauri::async_runtime::block_on(skranke_desk::Desk::open(&dir)) {

@@ -8,7 +8,7 @@ use chrono::Utc;
 use serde::Serialize;
 use skranke_desk::desk_update::{self, StagedUpdate, UpdateReadiness};
 use skranke_desk::{Desk, DeskError};
-use tauri::{AppHandle, Manager, Runtime, State};
+use tauri::{AppHandle, Runtime, State};
 use tauri_plugin_updater::UpdaterExt;
 
 use crate::{Result, UiError};
@@ -107,9 +107,7 @@ pub async fn check_update(
         .updater_builder()
         .endpoints(vec![endpoint])
         .and_then(|b| b.header("Authorization", format!("Bearer {}", source.token)))
-        // The central store decides (a pinned store may be sent back to an older version); the
-        // signature, with the version signed into it, is what the desk checks.
-        .map(|b| b.version_comparator(|current, remote| remote.version != current))
+        .map(|b| b.version_comparator(central_decides))
         .and_then(|b| b.build())
         .map_err(|e| {
             tracing::warn!(error = %e, "oppdateringen kan ikke settes opp");
@@ -135,6 +133,12 @@ pub async fn check_update(
         }
         None => none(format!("Skranken har versjonen den skal ha ({running}).")),
     })
+}
+
+/// Any version the central store names is taken: it decides (a pinned store may be sent back to an
+/// older version); the signature, with the version signed into it, is what the desk checks.
+fn central_decides(current: semver::Version, remote: tauri_plugin_updater::RemoteRelease) -> bool {
+    remote.version != current
 }
 
 fn poisoned() -> UiError {
@@ -202,15 +206,16 @@ pub fn update_notice(notice: State<'_, UpdateNotice>) -> Option<String> {
 
 /// At start, before the cache is opened: installs an update kept by [`accept_update`] and starts
 /// the new version. The package is checked against its signature again (the file sat on disk); a
-/// refused one is deleted and the window says why. Returns only when nothing was installed.
-pub fn install_staged_update<R: Runtime>(app: &AppHandle<R>, data_dir: &std::path::Path) {
+/// refused one is deleted. Returns only when nothing was installed, with what the window should say
+/// if something went wrong.
+pub fn install_staged_update<R: Runtime>(app: &AppHandle<R>, data_dir: &std::path::Path) -> Option<String> {
     let staged = match desk_update::staged_update(data_dir) {
         Ok(Some(staged)) => staged,
-        Ok(None) => return,
+        Ok(None) => return None,
         Err(e) => {
             tracing::warn!(error = %e, "den nedlastede oppdateringen kan ikke leses");
             let _ = desk_update::discard_staged_update(data_dir);
-            return;
+            return None;
         }
     };
     let running = current_version(app);
@@ -219,7 +224,7 @@ pub fn install_staged_update<R: Runtime>(app: &AppHandle<R>, data_dir: &std::pat
     let outcome = tauri::Url::parse("https://localhost/")
         .map_err(tauri_plugin_updater::Error::from)
         .and_then(|placeholder| app.updater_builder().endpoints(vec![placeholder]))
-        .map(|b| b.version_comparator(|current, remote| remote.version != current))
+        .map(|b| b.version_comparator(central_decides))
         .and_then(|b| b.build())
         .and_then(|updater| updater.restore_update(staged.manifest.clone()))
         .and_then(|update| match update {
@@ -232,13 +237,15 @@ pub fn install_staged_update<R: Runtime>(app: &AppHandle<R>, data_dir: &std::pat
             tracing::info!(%version, "oppdatering installert; starter den nye versjonen");
             app.restart();
         }
-        Ok(None) => tracing::info!("den nedlastede oppdateringen er allerede installert"),
+        Ok(None) => {
+            tracing::info!("den nedlastede oppdateringen er allerede installert");
+            None
+        }
         Err(e) => {
             tracing::warn!(error = %e, "den nedlastede oppdateringen ble ikke installert");
-            let message = format!(
+            Some(format!(
                 "Oppdateringen som var lastet ned, ble ikke installert (se loggen). Skranken fortsetter på {running}."
-            );
-            app.manage(UpdateNotice(Mutex::new(Some(message))));
+            ))
         }
     }
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use tokio::process::{Child, Command};
 
 use crate::{free_port, Error, PATIENCE};
@@ -46,21 +46,7 @@ impl Browser {
                 ]
             }),
         );
-        let url = format!("http://127.0.0.1:{port}");
-        let started = std::time::Instant::now();
-        let client = loop {
-            match ClientBuilder::native()
-                .capabilities(caps.clone())
-                .connect(&url)
-                .await
-            {
-                Ok(c) => break c,
-                Err(e) if started.elapsed() > PATIENCE => {
-                    return Err(format!("no WebDriver session with Chromium: {e}").into())
-                }
-                Err(_) => tokio::task::yield_now().await,
-            }
-        };
+        let client = crate::connect(port, caps).await?;
         Ok(Browser {
             client,
             _driver: driver,

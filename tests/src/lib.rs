@@ -48,6 +48,27 @@ fn tauri_driver() -> PathBuf {
     }
 }
 
+/// A WebDriver session with the driver on `port`. A driver needs a moment to listen: try until it
+/// answers (or PATIENCE is over).
+pub(crate) async fn connect(
+    port: u16,
+    caps: serde_json::Map<String, serde_json::Value>,
+) -> Result<Client, Error> {
+    let url = format!("http://127.0.0.1:{port}");
+    let started = std::time::Instant::now();
+    loop {
+        match ClientBuilder::native()
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => return Ok(c),
+            Err(e) if started.elapsed() > PATIENCE => return Err(format!("no WebDriver session: {e}").into()),
+            Err(_) => tokio::task::yield_now().await,
+        }
+    }
+}
+
 pub(crate) fn free_port() -> Result<u16, Error> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
@@ -93,22 +114,7 @@ impl Window {
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), "wry".into());
         caps.insert("tauri:options".into(), serde_json::json!({ "application": app }));
-        // tauri-driver needs a moment to listen: try to connect until it answers (or PATIENCE is over).
-        let url = format!("http://127.0.0.1:{port}");
-        let started = std::time::Instant::now();
-        let client = loop {
-            match ClientBuilder::native()
-                .capabilities(caps.clone())
-                .connect(&url)
-                .await
-            {
-                Ok(c) => break c,
-                Err(e) if started.elapsed() > PATIENCE => {
-                    return Err(format!("no WebDriver session: {e}").into())
-                }
-                Err(_) => tokio::task::yield_now().await,
-            }
-        };
+        let client = connect(port, caps).await?;
         Ok(Window { client, driver })
     }
 

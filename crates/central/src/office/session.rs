@@ -92,7 +92,7 @@ pub async fn start(pool: &PgPool, user: &OfficeUser, now: DateTime<Utc>) -> Resu
     Ok(id)
 }
 
-/// Ends the session with cookie value `id`.
+/// Ends `session` on the server (its cookie opens nothing from now on).
 pub async fn end(pool: &PgPool, session: &Session, now: DateTime<Utc>) -> Result<(), ApiError> {
     let mut tx = pool.begin().await?;
     sqlx::query("DELETE FROM office_sessions WHERE id_sha256 = $1")
