@@ -473,6 +473,7 @@ async fn order_cancelled(
                 .execute(&mut *tx)
                 .await?;
             record_status(tx, p.order_id, OrderStatus::Kansellert, None, "desk", now).await?;
+            crate::payment::give_back_on_cancel(tx, p.order_id, now).await?;
             Ok(())
         }
         _ => Err(reject(

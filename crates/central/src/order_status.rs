@@ -71,6 +71,9 @@ pub async fn set_status(
         None => format!("{}: {}", updated.0, req.status.text()),
     };
     crate::audit::append(&mut tx, set_by, "status endret", &subject, now).await?;
+    if req.status == OrderStatus::Kansellert {
+        crate::payment::give_back_on_cancel(&mut tx, id, now).await?;
+    }
     if req.status == OrderStatus::Sendt && current != OrderStatus::Sendt {
         // P1: what was reserved is taken when the parcel leaves; the customer gets the tracking number.
         crate::payment::capture_on_dispatch(&mut tx, id, now).await?;

@@ -232,6 +232,11 @@ pub(crate) async fn apply_event(
         .await?;
     } else if next.holds_money() && !payment.state().holds_money() {
         give_back(tx, payment, next, now).await?;
+        return Ok(Some(next));
+    }
+    // The customer paid after the order was cancelled: they get it back (nothing is sent).
+    if next.holds_money() && !payment.state().holds_money() && order_cancelled(tx, payment.order_id).await? {
+        give_back(tx, payment, next, now).await?;
     }
     Ok(Some(next))
 }
@@ -261,6 +266,32 @@ async fn give_back(
     } else {
         queue_job(tx, payment.id, "release", None, None, key.as_str(), now).await
     }
+}
+
+async fn order_cancelled(tx: &mut PgConnection, order_id: Uuid) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT status = 'kansellert' FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_one(&mut *tx)
+        .await
+}
+
+/// The order was cancelled before dispatch: an open request is withdrawn, a reservation released,
+/// and what was taken at once paid back, so the customer is not charged for what is never sent.
+pub(crate) async fn give_back_on_cancel(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    if let Some(p) = latest_for_order(tx, order_id).await? {
+        let state = p.state();
+        if state.is_open() {
+            let key = IdempotencyKey::new(KeyKind::Cancel, p.id);
+            queue_job(tx, p.id, "cancel", None, None, key.as_str(), now).await?;
+        } else if state.holds_money() {
+            give_back(tx, &p, state, now).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn order_body(tx: &mut PgConnection, order_id: Uuid) -> Result<ValidOrder, sqlx::Error> {

@@ -13,6 +13,13 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
+    pub const ALL: [OrderStatus; 4] = [
+        OrderStatus::UnderBehandling,
+        OrderStatus::Sendt,
+        OrderStatus::Levert,
+        OrderStatus::Kansellert,
+    ];
+
     /// D8: "Under behandling" until dispatched, then "Sendt".
     pub const fn text(self) -> &'static str {
         match self {
@@ -33,14 +40,7 @@ impl OrderStatus {
     }
 
     pub fn from_code(code: &str) -> Option<OrderStatus> {
-        [
-            OrderStatus::UnderBehandling,
-            OrderStatus::Sendt,
-            OrderStatus::Levert,
-            OrderStatus::Kansellert,
-        ]
-        .into_iter()
-        .find(|s| s.code() == code)
+        OrderStatus::ALL.into_iter().find(|s| s.code() == code)
     }
 
     /// Forward only: an order is sent, then delivered; it can be cancelled only before it is sent.

@@ -1,10 +1,15 @@
 //! The back office (issue 18): web pages served by the central store for the people who run the
 //! shop, behind named accounts with roles and sessions. Pages are rendered on the server; every
-//! response carries a Content-Security-Policy that allows no script and no other origin.
+//! response carries a Content-Security-Policy that allows no other origin.
 
 pub mod accounts;
-mod pages;
+mod layout;
+mod login;
+pub mod order_list;
+mod order_page;
+mod orders;
 pub mod session;
+mod users;
 
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
@@ -16,15 +21,26 @@ use crate::AppState;
 /// The back office's routes, under `/kontor`.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/kontor", get(pages::home))
-        .route("/kontor/stil.css", get(pages::stylesheet))
-        .route("/kontor/logg-inn", get(pages::login_form).post(pages::login))
-        .route("/kontor/logg-ut", post(pages::logout))
-        .route("/kontor/ordrer", get(pages::orders))
-        .route("/kontor/brukere", get(pages::users).post(pages::add_user))
+        .route("/kontor", get(login::home))
+        .route("/kontor/stil.css", get(layout::stylesheet))
+        .route("/kontor/logg-inn", get(login::login_form).post(login::login))
+        .route("/kontor/logg-ut", post(login::logout))
+        .route("/kontor/ordrer", get(orders::orders))
+        .route("/kontor/ordrer/{number}", get(order_page::order))
+        .route(
+            "/kontor/ordrer/{number}/ordrebekreftelse.pdf",
+            get(order_page::confirmation_pdf),
+        )
+        .route("/kontor/ordrer/{number}/sendt", post(order_page::mark_sent))
+        .route("/kontor/ordrer/{number}/kanseller", post(order_page::cancel))
+        .route(
+            "/kontor/ordrer/{number}/send-bekreftelse",
+            post(order_page::resend_confirmation),
+        )
+        .route("/kontor/brukere", get(users::users).post(users::add_user))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(pages::CONTENT_SECURITY_POLICY),
+            HeaderValue::from_static(layout::CONTENT_SECURITY_POLICY),
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,

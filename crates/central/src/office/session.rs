@@ -122,7 +122,7 @@ pub struct Forbidden(pub &'static str);
 
 impl IntoResponse for Forbidden {
     fn into_response(self) -> Response {
-        super::pages::refused(axum::http::StatusCode::FORBIDDEN, self.0)
+        super::layout::refused(axum::http::StatusCode::FORBIDDEN, self.0)
     }
 }
 

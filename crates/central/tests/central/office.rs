@@ -8,7 +8,7 @@ use chrono::Utc;
 use skranke_central::office::accounts::{add_user, Role};
 use skranke_protocol::MutationKind;
 
-use crate::support::{catalog, mutation, order_placed, valid_order_with, TestServer};
+use crate::support::{catalog, mutation, order_placed, valid_order_with, TestServer, ADMIN_TOKEN};
 
 /// A browser without script: keeps cookies, does not follow redirects.
 struct Browser {
@@ -339,6 +339,7 @@ async fn what_a_customer_typed_is_shown_as_text() {
     let desk = s.pair("OSL").await;
     let order = valid_order_with(&products[..1], |d| {
         d.customer.name = "<script>alert(1)</script> Ola \"><img src=x onerror=alert(2)>".into();
+        d.customer.address.line1 = "Gata 1 \"><img src=x onerror=alert(3)>".into();
     });
     let r = s
         .push(
@@ -369,6 +370,17 @@ async fn what_a_customer_typed_is_shown_as_text() {
         p.body.contains(
             "&lt;script&gt;alert(1)&lt;/script&gt; Ola &quot;&gt;&lt;img src=x onerror=alert(2)&gt;"
         ),
+        "{}",
+        p.body
+    );
+    assert!(!p.body.contains("<script"), "{}", p.body);
+    assert!(!p.body.contains("<img"), "{}", p.body);
+    // The order's own page: the name, and the address line, as text.
+    let p = b.get("/kontor/ordrer/OSL1-000001").await;
+    assert_eq!(p.status, 200, "{}", p.body);
+    assert!(
+        p.body
+            .contains("Gata 1 &quot;&gt;&lt;img src=x onerror=alert(3)&gt;"),
         "{}",
         p.body
     );
@@ -423,4 +435,313 @@ async fn the_first_leder_is_added_from_the_command_line() {
         "/kontor/ordrer"
     );
     assert_eq!(b.get("/kontor/brukere").await.status, 200);
+}
+
+/// The `href` of the link marked `data-testid="{testid}"`, as the browser would follow it.
+fn link(html: &str, testid: &str) -> Option<String> {
+    let at = html.find(&format!("data-testid=\"{testid}\""))?;
+    let tag_start = html[..at].rfind('<')?;
+    let tag = &html[tag_start..];
+    let href = tag.find("href=\"")? + "href=\"".len();
+    Some(tag[href..].split('"').next()?.replace("&amp;", "&"))
+}
+
+/// The order numbers in the list, in the order shown.
+fn listed(html: &str) -> Vec<String> {
+    html.split("data-testid=\"order-link\">")
+        .skip(1)
+        .map(|rest| rest.split('<').next().unwrap().to_string())
+        .collect()
+}
+
+async fn leder(s: &TestServer) -> Browser {
+    add_user(
+        &s.pool,
+        "Lise Leder",
+        Role::Leder,
+        "riktig-passord-1",
+        "test",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mut b = Browser::new(s);
+    b.log_in("Lise Leder", "riktig-passord-1").await;
+    b
+}
+
+/// Issue 18 item 2: the list pages by keyset (every order once, newest first), and finds an order
+/// by store, by phone in any spelling, by order number and by part of a name.
+#[tokio::test]
+async fn the_list_pages_through_every_order_once_and_finds_by_phone_number_and_name() {
+    let s = TestServer::start().await;
+    let products = catalog(3);
+    s.import(&products).await;
+    let oslo = s.pair("OSL").await;
+    let bergen = s.pair("BRG").await;
+    let oslo_orders: Vec<_> = (1..=55)
+        .map(|i| {
+            let order = valid_order_with(&products[..1], |d| {
+                d.customer.name = format!("Kunde Nummer{i}");
+                d.customer.phone = format!("4{:07}", 1000 + i);
+            });
+            mutation(
+                i,
+                MutationKind::OrderPlaced,
+                &order_placed(&format!("OSL1-{i:06}"), &order),
+            )
+        })
+        .collect();
+    let r = s.push(&oslo, oslo_orders).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let bergen_orders: Vec<_> = (1..=3)
+        .map(|i| {
+            let order = valid_order_with(&products[1..2], |d| {
+                d.customer.name = "Berit Bergensen".into();
+                d.customer.phone = "98765432".into();
+            });
+            mutation(
+                i,
+                MutationKind::OrderPlaced,
+                &order_placed(&format!("BRG1-{i:06}"), &order),
+            )
+        })
+        .collect();
+    let r = s.push(&bergen, bergen_orders).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(s.count("orders").await, 58);
+
+    let mut b = leder(&s).await;
+    let first = b.get("/kontor/ordrer").await;
+    let mut seen = listed(&first.body);
+    assert_eq!(seen.len(), 50, "{}", first.body);
+    let next = link(&first.body, "next-page").expect("a next page");
+    let second = b.get(&next).await;
+    let rest = listed(&second.body);
+    assert_eq!(rest.len(), 8, "{}", second.body);
+    assert!(
+        link(&second.body, "next-page").is_none(),
+        "the last page has no next"
+    );
+    seen.extend(rest);
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 58, "every order once: {seen:?}");
+
+    let only_bergen = listed(&b.get("/kontor/ordrer?butikk=brg").await.body);
+    assert_eq!(only_bergen, ["BRG1-000003", "BRG1-000002", "BRG1-000001"]);
+    let by_phone = listed(&b.get("/kontor/ordrer?sok=%2B47+400+01+007").await.body);
+    assert_eq!(by_phone, ["OSL1-000007"]);
+    let by_number = listed(&b.get("/kontor/ordrer?sok=osl1-000012").await.body);
+    assert_eq!(by_number, ["OSL1-000012"]);
+    let by_name = listed(&b.get("/kontor/ordrer?sok=bergensen&butikk=BRG").await.body);
+    assert_eq!(by_name.len(), 3);
+    let by_part = listed(&b.get("/kontor/ordrer?sok=nummer5").await.body);
+    assert_eq!(by_part.len(), 7, "Nummer5 and Nummer50–55: {by_part:?}");
+    let none = b.get("/kontor/ordrer?sok=ingen+slik").await;
+    assert!(none.body.contains("Ingen ordrer passer."), "{}", none.body);
+    let bad = b.get("/kontor/ordrer?fra=i+g%C3%A5r").await;
+    assert_eq!(bad.status, 200);
+    assert!(bad.body.contains("er ikke en dato"), "{}", bad.body);
+
+    // A status filter: one order sent by the command line's API shows under "Sendt" alone.
+    let r = s
+        .post_json(
+            "/v1/admin/orders/OSL1-000003/status",
+            Some(ADMIN_TOKEN),
+            &serde_json::json!({"status": "sendt", "tracking_number": "70712345678901234"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        listed(&b.get("/kontor/ordrer?status=sendt").await.body),
+        ["OSL1-000003"]
+    );
+}
+
+/// Issue 18 item 2: the order page's actions, each through the same rules as the command line:
+/// marked sent only with a tracking number, cancelled only before dispatch and only when confirmed,
+/// the confirmation resent to a checked address; each by name in the history and the audit log.
+#[tokio::test]
+async fn the_warehouse_sends_cancels_and_resends_from_the_order_page() {
+    let s = TestServer::start().await;
+    let products = catalog(3);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let placed: Vec<_> = (1..=2)
+        .map(|i| {
+            let order = valid_order_with(&products[..2], |d| d.customer.email = "kari@example.no".into());
+            mutation(
+                i,
+                MutationKind::OrderPlaced,
+                &order_placed(&format!("OSL1-{i:06}"), &order),
+            )
+        })
+        .collect();
+    assert_eq!(s.push(&desk, placed).await.status, 200);
+    add_user(
+        &s.pool,
+        "Lars Lager",
+        Role::Lager,
+        "riktig-passord-2",
+        "test",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mut b = Browser::new(&s);
+    b.log_in("Lars Lager", "riktig-passord-2").await;
+    let status = |n: &'static str| {
+        let pool = s.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("SELECT status FROM orders WHERE number = $1")
+                .bind(n)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+
+    let page = b.get("/kontor/ordrer/OSL1-000001").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body.contains("Herav MVA 25 %"),
+        "MVA per rate: {}",
+        page.body
+    );
+    let token = hidden_csrf(&page.body);
+    // Without a tracking number, or with one that is not one: refused, said why, nothing changed.
+    let p = b
+        .post(
+            "/kontor/ordrer/OSL1-000001/sendt",
+            &[("csrf", &token), ("sporing", "")],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(p.body.contains("må ha sporingsnummer"), "{}", p.body);
+    let p = b
+        .post(
+            "/kontor/ordrer/OSL1-000001/sendt",
+            &[("csrf", &token), ("sporing", "70 71 <b>")],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert!(
+        p.body.contains("value=\"70 71 &lt;b&gt;\""),
+        "what was typed stays: {}",
+        p.body
+    );
+    // Without the session's token: refused.
+    let p = b
+        .post(
+            "/kontor/ordrer/OSL1-000001/sendt",
+            &[("sporing", "70712345678901234")],
+        )
+        .await;
+    assert!(p.status >= 400);
+    assert_eq!(status("OSL1-000001").await, "under_behandling");
+
+    let p = b
+        .post(
+            "/kontor/ordrer/OSL1-000001/sendt",
+            &[("csrf", &token), ("sporing", "70712345678901234")],
+        )
+        .await;
+    assert_eq!(
+        (p.status, p.location.as_str()),
+        (303, "/kontor/ordrer/OSL1-000001?utfort=sendt")
+    );
+    assert_eq!(status("OSL1-000001").await, "sendt");
+    let p = b.get(&p.location).await;
+    assert!(p.body.contains("markert som sendt"), "{}", p.body);
+    assert!(
+        p.body.contains("kontoret (Lars Lager)"),
+        "in the history: {}",
+        p.body
+    );
+    let shipped_mail: i64 = sqlx::query_scalar("SELECT count(*) FROM mail_outbox WHERE kind = 'shipped'")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    assert_eq!(shipped_mail, 1, "the customer is told the tracking number");
+
+    // A sent order cannot be cancelled; the other one can, once confirmed.
+    let p = b
+        .post(
+            "/kontor/ordrer/OSL1-000001/kanseller",
+            &[("csrf", &token), ("bekreft", "ja")],
+        )
+        .await;
+    assert_eq!(p.status, 409);
+    assert!(p.body.contains("kan ikke få status «Kansellert»"), "{}", p.body);
+    let p = b
+        .post("/kontor/ordrer/OSL1-000002/kanseller", &[("csrf", &token)])
+        .await;
+    assert_eq!(p.status, 422);
+    assert_eq!(status("OSL1-000002").await, "under_behandling");
+    let p = b
+        .post(
+            "/kontor/ordrer/OSL1-000002/kanseller",
+            &[("csrf", &token), ("bekreft", "ja")],
+        )
+        .await;
+    assert_eq!(p.status, 303);
+    assert_eq!(status("OSL1-000002").await, "kansellert");
+
+    // Resend: a broken address is refused; a good one is a new generation of the mail.
+    let p = b
+        .post(
+            "/kontor/ordrer/OSL1-000001/send-bekreftelse",
+            &[("csrf", &token), ("epost", "kari@")],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    let p = b
+        .post(
+            "/kontor/ordrer/OSL1-000001/send-bekreftelse",
+            &[("csrf", &token), ("epost", "kari.ny@example.no")],
+        )
+        .await;
+    assert_eq!(p.status, 303);
+    let resent: (i32, String) = sqlx::query_as(
+        "SELECT generation, recipient FROM mail_outbox m JOIN orders o ON o.id = m.order_id
+         WHERE o.number = 'OSL1-000001' AND kind = 'confirmation' ORDER BY generation DESC LIMIT 1",
+    )
+    .fetch_one(&s.pool)
+    .await
+    .unwrap();
+    assert_eq!(resent, (2, "kari.ny@example.no".to_string()));
+    let audited: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM central_audit WHERE actor = 'kontoret (Lars Lager)' ORDER BY seq",
+    )
+    .fetch_all(&s.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        [
+            "innlogging i kontoret",
+            "status endret",
+            "status endret",
+            "ordrebekreftelse sendt på nytt"
+        ]
+    );
+
+    // The confirmation as a PDF, and an unknown order as a page that says so.
+    let pdf = s
+        .http
+        .get(format!(
+            "{}/kontor/ordrer/OSL1-000001/ordrebekreftelse.pdf",
+            s.base
+        ))
+        .header("cookie", b.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+    let p = b.get("/kontor/ordrer/OSL9-999999").await;
+    assert_eq!(p.status, 404);
+    assert!(p.body.contains("Fant ingen ordre OSL9-999999."), "{}", p.body);
 }

@@ -475,3 +475,32 @@ async fn a_retried_request_reaches_the_customer_once() {
     assert!(creates.iter().all(|r| r["idempotency_key"] == "OSL1-000001-1"));
     assert_eq!(state_of(&s, "OSL1-000001-1").await.0, "sent");
 }
+
+/// An order cancelled before dispatch (by the back office, the command line or the desk) gives the
+/// customer's money back: a reservation is released at the provider, nothing is captured.
+#[tokio::test]
+async fn cancelling_before_dispatch_releases_the_reservation() {
+    let s = TestServer::start_with_providers(None).await;
+    let (products, order) = order_with(PaymentMethod::Vipps);
+    place(&s, &order, &products).await;
+    s.work_outboxes().await;
+    s.fake_control("vipps/OSL1-000001-1/approve?user_age=30").await;
+    assert_eq!(state_of(&s, "OSL1-000001-1").await.0, "reserved");
+
+    let cancelled = s
+        .post_json(
+            "/v1/admin/orders/OSL1-000001/status",
+            Some(ADMIN_TOKEN),
+            &serde_json::json!({"status": "kansellert"}),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    s.work_outboxes().await;
+    let log = s.fake_log().await;
+    assert_eq!(
+        log["vipps"]["OSL1-000001-1"]["cancelled"],
+        order.totals.total.ore(),
+        "{log}"
+    );
+    assert_eq!(log["vipps"]["OSL1-000001-1"]["captured"], 0, "{log}");
+}

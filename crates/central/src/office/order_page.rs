@@ -1,0 +1,606 @@
+//! One order: what was sold, to whom, what was paid and mailed, what came back; and what the
+//! warehouse does with it (send with a tracking number, cancel before dispatch, resend the
+//! confirmation), each through the same functions the command line and the desks use.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use chrono::{DateTime, Utc};
+use maud::html;
+use serde::Deserialize;
+use skranke_core::{Money, OrderStatus, ValidOrder, ValidReturn};
+use skranke_payments::PaymentState;
+use skranke_protocol::{Flag, SetStatusRequest};
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use super::layout::{oslo_time, page};
+use super::orders::mail_state_text;
+use super::session::{self, Session};
+use crate::{ApiError, AppState};
+
+#[derive(sqlx::FromRow)]
+struct OrderRow {
+    id: Uuid,
+    number: String,
+    store_id: String,
+    device: String,
+    placed_at: DateTime<Utc>,
+    received_at: DateTime<Utc>,
+    status: String,
+    tracking_number: Option<String>,
+    body: Json<ValidOrder>,
+    flags: Json<Vec<Flag>>,
+    payment_state: Option<String>,
+    payment_detail: Option<String>,
+    email_state: Option<String>,
+    email_to: Option<String>,
+    email_detail: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct StatusRow {
+    at: DateTime<Utc>,
+    status: String,
+    tracking_number: Option<String>,
+    set_by: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct PaymentRow {
+    attempt: i32,
+    method: String,
+    state: String,
+    amount_ore: i64,
+    captured_ore: i64,
+    refunded_ore: i64,
+    detail: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct JobRow {
+    attempt: i32,
+    kind: String,
+    amount_ore: Option<i64>,
+    attempts: i32,
+    done_at: Option<DateTime<Utc>>,
+    last_error: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MailRow {
+    kind: String,
+    generation: i32,
+    recipient: String,
+    state: String,
+    attempts: i32,
+    sent_at: Option<DateTime<Utc>>,
+    last_error: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ReturnRow {
+    return_no: i64,
+    body: Json<ValidReturn>,
+    received_at: DateTime<Utc>,
+}
+
+/// What the page says above the order after an action, or why the action was refused (with what
+/// was typed, so nothing has to be typed twice).
+#[derive(Debug, Default)]
+struct Outcome {
+    done: Option<&'static str>,
+    refused: Option<String>,
+    tracking: String,
+    email: Option<String>,
+}
+
+fn internal(e: impl Into<ApiError>) -> Response {
+    e.into().into_response()
+}
+
+async fn order_row(state: &AppState, number: &str) -> Result<OrderRow, Response> {
+    sqlx::query_as(
+        "SELECT o.id, o.number, o.store_id, d.name || ' (' || d.series || ')' AS device, o.placed_at,
+                o.received_at, o.status, o.tracking_number, o.body, o.flags, o.payment_state,
+                o.payment_detail, o.email_state, o.email_to, o.email_detail
+         FROM orders o JOIN devices d ON d.id = o.device_id WHERE o.number = $1",
+    )
+    .bind(number.trim().to_uppercase())
+    .fetch_optional(&state.pool)
+    .await
+    .map_err(internal)?
+    .ok_or_else(|| {
+        super::layout::refused(
+            StatusCode::NOT_FOUND,
+            &format!("Fant ingen ordre {}.", number.trim()),
+        )
+    })
+}
+
+async fn render(
+    state: &AppState,
+    session: &Session,
+    number: &str,
+    outcome: Outcome,
+    status: StatusCode,
+) -> Result<Response, Response> {
+    let o = order_row(state, number).await?;
+    let pool = &state.pool;
+    let history: Vec<StatusRow> = sqlx::query_as(
+        "SELECT at, status, tracking_number, set_by FROM order_status_history WHERE order_id = $1 ORDER BY at",
+    )
+    .bind(o.id)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?;
+    let payments: Vec<PaymentRow> = sqlx::query_as(
+        "SELECT attempt, method, state, amount_ore, captured_ore, refunded_ore, detail, created_at, updated_at
+         FROM payments WHERE order_id = $1 ORDER BY attempt",
+    )
+    .bind(o.id)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?;
+    let jobs: Vec<JobRow> = sqlx::query_as(
+        "SELECT p.attempt, j.kind, j.amount_ore, j.attempts, j.done_at, j.last_error
+         FROM payment_jobs j JOIN payments p ON p.id = j.payment_id WHERE p.order_id = $1 ORDER BY j.id",
+    )
+    .bind(o.id)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?;
+    let mails: Vec<MailRow> = sqlx::query_as(
+        "SELECT kind, generation, recipient, state, attempts, sent_at, last_error
+         FROM mail_outbox WHERE order_id = $1 ORDER BY id",
+    )
+    .bind(o.id)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?;
+    let returns: Vec<ReturnRow> = sqlx::query_as(
+        "SELECT return_no, body, received_at FROM returns WHERE order_id = $1 ORDER BY return_no",
+    )
+    .bind(o.id)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?;
+
+    let order = &o.body.0;
+    let current = OrderStatus::from_code(&o.status).unwrap_or(OrderStatus::UnderBehandling);
+    let email = outcome
+        .email
+        .clone()
+        .or_else(|| o.email_to.clone())
+        .or_else(|| order.customer.email.as_ref().map(|e| e.as_str().to_string()))
+        .unwrap_or_default();
+    let base = format!("/kontor/ordrer/{}", o.number);
+    let body = html! {
+        p { a href="/kontor/ordrer" { "← Alle ordrer" } }
+        @if let Some(done) = outcome.done {
+            p.good role="status" data-testid="order-notice" { (done) }
+        }
+        @if let Some(message) = &outcome.refused {
+            p.bad role="alert" data-testid="order-error" { (message) }
+        }
+        div.cards {
+            section.card aria-labelledby="h-status" {
+                h2 #h-status { "Status" }
+                dl {
+                    dt { "Status" } dd data-testid="order-state" { (current.text()) }
+                    @if let Some(t) = &o.tracking_number { dt { "Sporingsnummer" } dd data-testid="order-tracking" { (t) } }
+                    dt { "Butikk" } dd { (o.store_id) }
+                    dt { "Skranke" } dd { (o.device) }
+                    dt { "Lagt inn" } dd { (oslo_time(o.placed_at)) @if let Some(by) = &order.placed_by { " av " (by) } }
+                    dt { "Mottatt sentralt" } dd { (oslo_time(o.received_at)) }
+                    dt { "Levering" } dd { (order.shipping.name) ", " (order.promise.text()) }
+                }
+                p { a href=(format!("{base}/ordrebekreftelse.pdf")) data-testid="confirmation-pdf" { "Ordrebekreftelse (PDF)" } }
+            }
+            section.card aria-labelledby="h-customer" {
+                h2 #h-customer { "Kunde" }
+                dl {
+                    dt { "Navn" } dd data-testid="customer-name" { (order.customer.name) }
+                    dt { "Telefon" } dd { (order.customer.phone) }
+                    dt { "E-post" } dd { (order.customer.email.as_ref().map_or("–", |e| e.as_str())) }
+                    dt { "Leveringsadresse" }
+                    dd data-testid="delivery-address" {
+                        @for line in order.delivery_address.lines() { (line) br; }
+                    }
+                }
+            }
+        }
+        @if !o.flags.0.is_empty() {
+            section aria-labelledby="h-flags" {
+                h2 #h-flags { "Endret etter tilbudet" }
+                ul data-testid="order-flags" { @for f in &o.flags.0 { li { (flag_text(f)) } } }
+            }
+        }
+        section aria-labelledby="h-lines" {
+            h2 #h-lines { "Varer" }
+            div.scroll {
+                table data-testid="order-lines" {
+                    thead { tr { th scope="col" { "Vare" } th scope="col" { "Navn" } th.num scope="col" { "Antall" } th.num scope="col" { "Pris" } th.num scope="col" { "MVA" } th.num scope="col" { "Sum" } th scope="col" { "Tilgjengelighet" } } }
+                    tbody {
+                        @for l in &order.lines {
+                            tr {
+                                td { (l.sku) }
+                                td { (l.name) }
+                                td.num { (l.quantity) }
+                                td.num { (l.unit_price) }
+                                td.num { (l.mva_rate.percent()) " %" }
+                                td.num { (l.line_total) }
+                                td { (l.supplier_text().unwrap_or(l.availability.text())) }
+                            }
+                        }
+                    }
+                    tfoot {
+                        tr { th colspan="5" scope="row" { "Varer" } td.num { (order.totals.goods) } td {} }
+                        tr { th colspan="5" scope="row" { "Frakt" } td.num { (order.totals.shipping) } td {} }
+                        tr.total { th colspan="5" scope="row" { "Totalt" } td.num data-testid="order-total" { (order.totals.total) } td {} }
+                        @for m in &order.totals.mva {
+                            tr { th colspan="5" scope="row" { "Herav MVA " (m.rate.percent()) " % av " (m.total_incl) } td.num { (m.mva) } td {} }
+                        }
+                        @if let Some(note) = order.totals.mva_note() {
+                            tr { td colspan="7" { (note) } }
+                        }
+                    }
+                }
+            }
+        }
+        div.cards {
+            section.card aria-labelledby="h-payment" {
+                h2 #h-payment { "Betaling" }
+                p { (order.payment_method.name()) ": "
+                    strong data-testid="payment-state" { (o.payment_state.as_deref().and_then(PaymentState::from_code).map_or("–", PaymentState::text)) }
+                    @if let Some(d) = &o.payment_detail { " (" (d) ")" }
+                }
+                @if !payments.is_empty() {
+                    table {
+                        thead { tr { th scope="col" { "Forsøk" } th scope="col" { "Måte" } th scope="col" { "Status" } th.num scope="col" { "Beløp" } th.num scope="col" { "Trukket" } th.num scope="col" { "Tilbake" } th scope="col" { "Endret" } } }
+                        tbody {
+                            @for p in &payments {
+                                tr {
+                                    td { (p.attempt) " (" (oslo_time(p.created_at)) ")" }
+                                    td { (p.method) }
+                                    td { (PaymentState::from_code(&p.state).map_or(p.state.as_str(), |s| s.text())) @if let Some(d) = &p.detail { br; small { (d) } } }
+                                    td.num { (Money::from_ore(p.amount_ore)) }
+                                    td.num { (Money::from_ore(p.captured_ore)) }
+                                    td.num { (Money::from_ore(p.refunded_ore)) }
+                                    td.when { (oslo_time(p.updated_at)) }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if !jobs.is_empty() {
+                    h3 { "Kall til betalingstilbyderen" }
+                    ul data-testid="payment-jobs" {
+                        @for j in &jobs {
+                            li {
+                                (job_text(&j.kind)) " (forsøk " (j.attempt) ")"
+                                @if let Some(a) = j.amount_ore { ": " (Money::from_ore(a)) }
+                                " – "
+                                @if let Some(at) = j.done_at { "utført " (oslo_time(at)) }
+                                @else { "venter (" (j.attempts) " forsøk)" }
+                                @if let Some(e) = &j.last_error { br; small { (e) } }
+                            }
+                        }
+                    }
+                }
+            }
+            section.card aria-labelledby="h-mail" {
+                h2 #h-mail { "E-post" }
+                p { "Ordrebekreftelse: " strong data-testid="mail-state" { (mail_state_text(o.email_state.as_deref())) }
+                    @if let Some(d) = &o.email_detail { " (" (d) ")" } }
+                @if !mails.is_empty() {
+                    ul {
+                        @for m in &mails {
+                            li {
+                                (if m.kind == "shipped" { "Sendt-varsel" } else { "Ordrebekreftelse" })
+                                @if m.generation > 1 { " (sendt på nytt, " (m.generation) ")" }
+                                " til " (m.recipient) ": " (mail_state_text(Some(&m.state)))
+                                @if let Some(at) = m.sent_at { " " (oslo_time(at)) }
+                                @if m.state == "pending" && m.attempts > 0 { " (" (m.attempts) " forsøk)" }
+                                @if let Some(e) = &m.last_error { br; small { (e) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section aria-labelledby="h-history" {
+            h2 #h-history { "Historikk" }
+            ul data-testid="status-history" {
+                @for h in &history {
+                    li { (oslo_time(h.at)) ": " (OrderStatus::from_code(&h.status).map_or(h.status.as_str(), |s| s.text()))
+                        @if let Some(t) = &h.tracking_number { " (sporing " (t) ")" }
+                        " – " (h.set_by) }
+                }
+            }
+        }
+        @if !returns.is_empty() {
+            section aria-labelledby="h-returns" {
+                h2 #h-returns { "Returer" }
+                @for r in &returns {
+                    h3 { "Retur " (r.return_no) ", registrert " (oslo_time(r.received_at)) }
+                    ul data-testid="returns" {
+                        @for l in &r.body.0.lines {
+                            li { (l.quantity) " × " (l.name) " (" (l.sku) "): " (l.reason.text()) }
+                        }
+                    }
+                }
+            }
+        }
+        section.actions aria-labelledby="h-actions" {
+            h2 #h-actions { "Handlinger" }
+            @if current.may_become(OrderStatus::Sendt) {
+                form method="post" action=(format!("{base}/sendt")) {
+                    input type="hidden" name="csrf" value=(session.csrf_token);
+                    label for="tracking" { "Sporingsnummer" }
+                    input #tracking name="sporing" required value=(outcome.tracking) autocomplete="off" data-testid="tracking";
+                    button.primary type="submit" data-testid="mark-sent" { "Marker som sendt" }
+                }
+            }
+            @if current.may_become(OrderStatus::Kansellert) {
+                form method="post" action=(format!("{base}/kanseller")) {
+                    input type="hidden" name="csrf" value=(session.csrf_token);
+                    label.check { input type="checkbox" name="bekreft" value="ja" required data-testid="confirm-cancel"; " Ja, kanseller ordren (betalingen gis tilbake)" }
+                    button.danger type="submit" data-testid="cancel-order" { "Kanseller" }
+                }
+            }
+            form method="post" action=(format!("{base}/send-bekreftelse")) {
+                input type="hidden" name="csrf" value=(session.csrf_token);
+                label for="resend-to" { "Send ordrebekreftelsen på nytt til" }
+                input #resend-to name="epost" type="email" required value=(email) data-testid="resend-to";
+                button type="submit" data-testid="resend" { "Send på nytt" }
+            }
+        }
+    };
+    Ok((status, page(&format!("Ordre {}", o.number), Some(session), body)).into_response())
+}
+
+fn job_text(kind: &str) -> &'static str {
+    match kind {
+        "create" => "Betalingsforespørsel",
+        "capture" => "Trekk",
+        "refund" => "Tilbakebetaling",
+        "cancel" => "Trekk tilbake forespørselen",
+        "release" => "Frigi reservasjonen",
+        _ => "Kall",
+    }
+}
+
+fn flag_text(flag: &Flag) -> String {
+    match flag {
+        Flag::PriceChanged {
+            line_no,
+            sku,
+            quoted_ore,
+            current_ore,
+        } => format!(
+            "Linje {line_no} ({sku}): prisen er nå {}, ordren står på tilbudt pris {}.",
+            Money::from_ore(*current_ore),
+            Money::from_ore(*quoted_ore)
+        ),
+        Flag::BackOrdered {
+            line_no,
+            sku,
+            availability,
+        } => format!("Linje {line_no} ({sku}): ikke lenger på lager ({availability})."),
+        Flag::Discontinued { line_no, sku } => {
+            format!("Linje {line_no} ({sku}): varen er gått ut av sortimentet.")
+        }
+    }
+}
+
+/// The confirmation as the customer got it (or gets it).
+pub async fn confirmation_pdf(
+    State(state): State<AppState>,
+    _session: Session,
+    Path(number): Path<String>,
+) -> Result<Response, Response> {
+    let o = order_row(&state, &number).await?;
+    let payment = o
+        .payment_state
+        .as_deref()
+        .and_then(PaymentState::from_code)
+        .map(PaymentState::text);
+    let pdf = skranke_pdf::order_confirmation(&skranke_pdf::OrderDocument {
+        order_number: &o.number,
+        order: &o.body.0,
+        policy: &state.integrations.policy,
+        payment_state: payment,
+    })
+    .map_err(|e| super::layout::refused(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"ordrebekreftelse-{}.pdf\"", o.number),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SentForm {
+    csrf: String,
+    #[serde(default)]
+    sporing: String,
+}
+
+pub async fn mark_sent(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+    Form(form): Form<SentForm>,
+) -> Result<Response, Response> {
+    session.check_csrf(&form.csrf)?;
+    let req = SetStatusRequest {
+        status: OrderStatus::Sendt,
+        tracking_number: Some(form.sporing.clone()),
+    };
+    let actor = session::actor(&session.user);
+    match crate::order_status::set_status(&state.pool, &number, &req, &actor, Utc::now()).await {
+        Ok(row) => {
+            state.wake.notify_one();
+            Ok(Redirect::to(&format!("/kontor/ordrer/{}?utfort=sendt", row.order_number)).into_response())
+        }
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let outcome = Outcome {
+                refused: Some(e.body.message),
+                tracking: form.sporing,
+                ..Outcome::default()
+            };
+            render(
+                &state,
+                &session,
+                &number,
+                outcome,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => Err(e.into_response()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CancelForm {
+    csrf: String,
+    #[serde(default)]
+    bekreft: String,
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+    Form(form): Form<CancelForm>,
+) -> Result<Response, Response> {
+    session.check_csrf(&form.csrf)?;
+    if form.bekreft != "ja" {
+        let outcome = Outcome {
+            refused: Some("Kryss av for at ordren skal kanselleres.".into()),
+            ..Outcome::default()
+        };
+        return render(
+            &state,
+            &session,
+            &number,
+            outcome,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let req = SetStatusRequest {
+        status: OrderStatus::Kansellert,
+        tracking_number: None,
+    };
+    let actor = session::actor(&session.user);
+    match crate::order_status::set_status(&state.pool, &number, &req, &actor, Utc::now()).await {
+        Ok(row) => {
+            state.wake.notify_one();
+            Ok(
+                Redirect::to(&format!("/kontor/ordrer/{}?utfort=kansellert", row.order_number))
+                    .into_response(),
+            )
+        }
+        Err(e) if e.status.is_client_error() && e.status != StatusCode::NOT_FOUND => {
+            let outcome = Outcome {
+                refused: Some(e.body.message),
+                ..Outcome::default()
+            };
+            render(&state, &session, &number, outcome, StatusCode::CONFLICT).await
+        }
+        Err(e) => Err(e.into_response()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ResendForm {
+    csrf: String,
+    #[serde(default)]
+    epost: String,
+}
+
+pub async fn resend_confirmation(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+    Form(form): Form<ResendForm>,
+) -> Result<Response, Response> {
+    session.check_csrf(&form.csrf)?;
+    let o = order_row(&state, &number).await?;
+    let to = match skranke_core::Email::parse(&form.epost) {
+        Ok(e) => e.as_str().to_string(),
+        Err(e) => {
+            let outcome = Outcome {
+                refused: Some(e.to_string()),
+                email: Some(form.epost),
+                ..Outcome::default()
+            };
+            return render(
+                &state,
+                &session,
+                &number,
+                outcome,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await;
+        }
+    };
+    let now = Utc::now();
+    let mut tx = state.pool.begin().await.map_err(internal)?;
+    crate::mail::queue(&mut tx, o.id, &o.number, "confirmation", &to, now)
+        .await
+        .map_err(internal)?;
+    crate::audit::append(
+        &mut tx,
+        &session::actor(&session.user),
+        "ordrebekreftelse sendt på nytt",
+        &format!("{} til {to}", o.number),
+        now,
+    )
+    .await
+    .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    state.wake.notify_one();
+    Ok(Redirect::to(&format!("/kontor/ordrer/{}?utfort=bekreftelse", o.number)).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DoneQuery {
+    #[serde(default)]
+    utfort: String,
+}
+
+/// The order page; after an action it says what was done, in one of a fixed few texts (never text
+/// from the address bar).
+pub async fn order(
+    State(state): State<AppState>,
+    session: Session,
+    Path(number): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<DoneQuery>,
+) -> Result<Response, Response> {
+    let done = match q.utfort.as_str() {
+        "sendt" => {
+            Some("Ordren er markert som sendt. Kunden får sporingsnummeret på e-post, og betalingen trekkes.")
+        }
+        "kansellert" => Some("Ordren er kansellert. Betalingen gis tilbake."),
+        "bekreftelse" => Some("Ordrebekreftelsen sendes på nytt."),
+        _ => None,
+    };
+    let outcome = Outcome {
+        done,
+        ..Outcome::default()
+    };
+    render(&state, &session, &number, outcome, StatusCode::OK).await
+}
