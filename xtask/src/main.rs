@@ -4,7 +4,7 @@
 //! - `cargo xtask test`: installs what is missing, then format, lint, boundary check and every test.
 //! - `cargo xtask check`: the fast loop on a warm build: format, lint, boundaries, the UI component
 //!   tests and every Rust test except the end-to-end crate (no window, fuzzing or Schemathesis).
-//! - `cargo xtask bench [cache|pdf|central|sync|window|load|package]`: benchmarks that print tables (`cargo
+//! - `cargo xtask bench [cache|pdf|central|office|sync|window|load|package]`: benchmarks that print tables (`cargo
 //!   xtask test` runs each at a small size, so none can rot).
 //! - `cargo xtask bundle [--debug]`: the desk's Linux packages (.deb, .rpm) in
 //!   `<target>/<profile>/bundle/`, built in release mode unless `--debug`.
@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             args.get(2).map(String::as_str),
         ),
         _ => Err(
-            "usage: cargo xtask <run|test|check|bundle [--debug]|bench [cache|pdf|central|sync|window|package|load [DESKS] [SECONDS]]|fuzz [SECONDS] [TARGET]|codegen|check-boundaries>"
+            "usage: cargo xtask <run|test|check|bundle [--debug]|bench [cache|pdf|central|office|sync|window|package|load [DESKS] [SECONDS]]|fuzz [SECONDS] [TARGET]|codegen|check-boundaries>"
                 .to_string(),
         ),
     };
@@ -448,7 +448,9 @@ fn bundler(debug: bool, bundles: &str, version: Option<&str>) -> Command {
 }
 
 /// The benchmarks `cargo xtask test` runs at small size.
-const BENCHMARKS: &[&str] = &["cache", "pdf", "central", "sync", "window", "load", "package"];
+const BENCHMARKS: &[&str] = &[
+    "cache", "pdf", "central", "office", "sync", "window", "load", "package",
+];
 
 /// Seconds each fuzz target runs in `cargo xtask test`.
 const FUZZ_SECONDS_IN_TEST: u32 = 15;
@@ -570,16 +572,18 @@ fn bench(which: Option<&str>, extra: &[String]) -> Result<()> {
         None => bench_cache()
             .and_then(|()| bench_pdf())
             .and_then(|()| bench_central())
+            .and_then(|()| bench_office())
             .and_then(|()| bench_sync())
             .and_then(|()| bench_window()),
         Some("pdf") => bench_pdf(),
         Some("central") => bench_central(),
+        Some("office") => bench_office(),
         Some("sync") => bench_sync(),
         Some("window") => bench_window(),
         Some("load") => bench_load(extra),
         Some("package") => bench_package(),
         Some(other) => Err(format!(
-            "unknown benchmark {other} (known: cache, pdf, central, sync, window, load, package)"
+            "unknown benchmark {other} (known: cache, pdf, central, office, sync, window, load, package)"
         )),
     }
 }
@@ -590,6 +594,14 @@ fn bench_central() -> Result<()> {
     let mut cmd = cargo();
     cmd.args(["bench", "--locked", "-p", "skranke-central", "--bench", "central"]);
     status(cmd, "bench central")
+}
+
+/// The back office's order list with a million orders (release build).
+fn bench_office() -> Result<()> {
+    ensure_system_packages(&["postgresql"])?;
+    let mut cmd = cargo();
+    cmd.args(["bench", "--locked", "-p", "skranke-central", "--bench", "office"]);
+    status(cmd, "bench office")
 }
 
 /// A fresh desk's first sync of 100k products, a push of 1,000 queued orders, an idle poll.

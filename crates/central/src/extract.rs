@@ -71,6 +71,23 @@ impl Device {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct DeviceRow {
+    id: Uuid,
+    store_id: String,
+    series: String,
+    former_series: Option<String>,
+    last_contact_at: Option<chrono::DateTime<chrono::Utc>>,
+    app_version: Option<String>,
+}
+
+/// The desk's version from its `User-Agent: skranke-desk/0.1.0`.
+fn desk_version(parts: &Parts) -> Option<String> {
+    let agent = parts.headers.get(header::USER_AGENT)?.to_str().ok()?;
+    let version = agent.strip_prefix("skranke-desk/")?.split_whitespace().next()?;
+    (version.len() <= 32 && semver::Version::parse(version).is_ok()).then(|| version.to_string())
+}
+
 fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let token = value.strip_prefix("Bearer ")?.trim();
@@ -82,13 +99,38 @@ impl FromRequestParts<AppState> for Device {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
-        let row: Option<(Uuid, String, String, Option<String>)> =
-            sqlx::query_as("SELECT id, store_id, series, former_series FROM devices WHERE token_sha256 = $1 AND revoked_at IS NULL")
-                .bind(sha256_hex(token))
-                .fetch_optional(&state.pool)
-                .await?;
-        let (id, store_id, series, former_series) = row.ok_or_else(ApiError::unauthorized)?;
+        let row: Option<DeviceRow> = sqlx::query_as(
+            "SELECT id, store_id, series, former_series, last_contact_at, app_version
+             FROM devices WHERE token_sha256 = $1 AND revoked_at IS NULL",
+        )
+        .bind(sha256_hex(token))
+        .fetch_optional(&state.pool)
+        .await?;
+        let DeviceRow {
+            id,
+            store_id,
+            series,
+            former_series,
+            last_contact_at,
+            app_version,
+        } = row.ok_or_else(ApiError::unauthorized)?;
         state.limits.check_device(id)?;
+        // The back office shows when each desk was last heard from and what it runs; written at most
+        // once a minute per desk, not at every poll.
+        let version = desk_version(parts);
+        let now = chrono::Utc::now();
+        if last_contact_at.is_none_or(|at| now - at > chrono::Duration::minutes(1))
+            || (version.is_some() && version != app_version)
+        {
+            sqlx::query(
+                "UPDATE devices SET last_contact_at = $2, app_version = coalesce($3, app_version) WHERE id = $1",
+            )
+            .bind(id)
+            .bind(now)
+            .bind(version)
+            .execute(&state.pool)
+            .await?;
+        }
         Ok(Device {
             id,
             store_id,

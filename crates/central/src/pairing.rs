@@ -52,10 +52,13 @@ pub async fn create_code(
             "Butikken {store} finnes ikke. Legg den til med «skranke-central store add {store} NAVN»."
         )));
     }
-    let mut rng = rand::thread_rng();
-    let code: String = (0..CODE_LEN)
-        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
-        .collect();
+    // The generator is not Send: it lives only until the code is drawn, not across an await.
+    let code: String = {
+        let mut rng = rand::thread_rng();
+        (0..CODE_LEN)
+            .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+            .collect()
+    };
     sqlx::query(
         "INSERT INTO pairing_codes (code_sha256, store_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )

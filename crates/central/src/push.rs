@@ -148,6 +148,16 @@ pub(crate) async fn push(
         .bind(device.id)
         .fetch_one(pool)
         .await?;
+    if let Some(q) = req.queue {
+        // The desk counted this batch among its unsent work: what is left is what the back office
+        // shows as not yet received.
+        let left = (i64::from(q.pending) - results.len() as i64).max(0);
+        sqlx::query("UPDATE devices SET queue_pending = $2 WHERE id = $1")
+            .bind(device.id)
+            .bind(left)
+            .execute(pool)
+            .await?;
+    }
     Ok(PushResponse { results, last_seq })
 }
 

@@ -15,6 +15,10 @@ pub const CONTENT_SECURITY_POLICY: &str =
 /// The menu: where, what it is called, and whether only a leder sees it.
 const MENU: &[(&str, &str, bool)] = &[
     ("/kontor/ordrer", "Ordrer", false),
+    ("/kontor/skranker", "Skranker", true),
+    ("/kontor/ansatte", "Ansatte", true),
+    ("/kontor/personvern", "Personvern", true),
+    ("/kontor/revisjon", "Revisjon", true),
     ("/kontor/brukere", "Brukere", true),
 ];
 

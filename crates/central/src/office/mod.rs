@@ -3,12 +3,16 @@
 //! response carries a Content-Security-Policy that allows no other origin.
 
 pub mod accounts;
+mod audit_page;
+pub mod desks;
 mod layout;
 mod login;
 pub mod order_list;
 mod order_page;
 mod orders;
+mod privacy;
 pub mod session;
+mod staff_page;
 mod users;
 
 use axum::http::{header, HeaderValue};
@@ -37,6 +41,19 @@ pub fn router() -> Router<AppState> {
             "/kontor/ordrer/{number}/send-bekreftelse",
             post(order_page::resend_confirmation),
         )
+        .route("/kontor/skranker", get(desks::desks))
+        .route("/kontor/skranker/paringskode", post(desks::pairing_code))
+        .route("/kontor/skranker/sperr", post(desks::revoke))
+        .route(
+            "/kontor/ansatte",
+            get(staff_page::staff).post(staff_page::set_staff),
+        )
+        .route("/kontor/ansatte/deaktiver", post(staff_page::deactivate))
+        .route("/kontor/personvern", get(privacy::privacy))
+        .route("/kontor/personvern/innsyn", post(privacy::export))
+        .route("/kontor/personvern/innsyn.json", post(privacy::export_file))
+        .route("/kontor/personvern/slett", post(privacy::forget))
+        .route("/kontor/revisjon", get(audit_page::audit))
         .route("/kontor/brukere", get(users::users).post(users::add_user))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

@@ -745,3 +745,413 @@ async fn the_warehouse_sends_cancels_and_resends_from_the_order_page() {
     assert_eq!(p.status, 404);
     assert!(p.body.contains("Fant ingen ordre OSL9-999999."), "{}", p.body);
 }
+
+/// The text of the element marked `data-testid="{testid}"` (its first text node).
+fn text_of(html: &str, testid: &str) -> Option<String> {
+    let at = html.find(&format!("data-testid=\"{testid}\""))?;
+    let rest = &html[at..];
+    let start = rest.find('>')? + 1;
+    Some(rest[start..].split('<').next()?.to_string())
+}
+
+/// Issue 18 item 2, Skranker: a pairing code made on the page pairs a desk; the desk's version and
+/// last contact show; a revoked desk is refused from its next request; a lager user can do none of it.
+#[tokio::test]
+async fn a_leder_pairs_and_revokes_desks_and_a_lager_user_cannot() {
+    let s = TestServer::start().await;
+    let mut b = leder(&s).await;
+    let page = b.get("/kontor/skranker").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let token = hidden_csrf(&page.body);
+    let made = b
+        .post(
+            "/kontor/skranker/paringskode",
+            &[("csrf", &token), ("butikk", "OSL")],
+        )
+        .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let code = text_of(&made.body, "pairing-code").expect("the code on the page");
+    let unknown = b
+        .post(
+            "/kontor/skranker/paringskode",
+            &[("csrf", &token), ("butikk", "XYZ")],
+        )
+        .await;
+    assert_eq!(unknown.status, 422);
+    assert!(
+        unknown.body.contains("Butikken XYZ finnes ikke"),
+        "{}",
+        unknown.body
+    );
+
+    let paired = s
+        .post_json(
+            "/v1/pair",
+            None,
+            &skranke_protocol::PairRequest {
+                code,
+                device_name: "Kasse <b>1</b>".into(),
+                previous_series: None,
+            },
+        )
+        .await;
+    assert_eq!(paired.status, 201, "{}", paired.body);
+    let desk: skranke_protocol::PairResponse = serde_json::from_value(paired.body).unwrap();
+    // The desk says its version in its User-Agent, as the sync client does.
+    let pulled = s
+        .http
+        .get(format!("{}/v1/pull?stream=orders&limit=10", s.base))
+        .bearer_auth(&desk.token)
+        .header("user-agent", "skranke-desk/0.1.7")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pulled.status(), 200);
+    let page = b.get("/kontor/skranker").await;
+    assert!(
+        page.body.contains("Kasse &lt;b&gt;1&lt;/b&gt; (OSL1)"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<td>0.1.7</td>"), "{}", page.body);
+
+    // A lager user: not the page, not a code, not a revocation.
+    add_user(
+        &s.pool,
+        "Lars Lager",
+        Role::Lager,
+        "riktig-passord-2",
+        "test",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mut lager = Browser::new(&s);
+    lager.log_in("Lars Lager", "riktig-passord-2").await;
+    let lager_token = hidden_csrf(&lager.get("/kontor/ordrer").await.body);
+    assert!(!lager
+        .get("/kontor/ordrer")
+        .await
+        .body
+        .contains("/kontor/skranker"));
+    assert_eq!(lager.get("/kontor/skranker").await.status, 403);
+    let codes = s.count("pairing_codes").await;
+    let p = lager
+        .post(
+            "/kontor/skranker/paringskode",
+            &[("csrf", &lager_token), ("butikk", "OSL")],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    let p = lager
+        .post(
+            "/kontor/skranker/sperr",
+            &[("csrf", &lager_token), ("serie", "OSL1"), ("bekreft", "ja")],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    assert_eq!(s.count("pairing_codes").await, codes);
+
+    // Revoking needs the tick; then the desk's token opens nothing.
+    let p = b
+        .post("/kontor/skranker/sperr", &[("csrf", &token), ("serie", "OSL1")])
+        .await;
+    assert_eq!(p.status, 422);
+    assert_eq!(
+        s.get("/v1/pull?stream=orders&limit=1", Some(&desk.token))
+            .await
+            .status,
+        200
+    );
+    let p = b
+        .post(
+            "/kontor/skranker/sperr",
+            &[("csrf", &token), ("serie", "OSL1"), ("bekreft", "ja")],
+        )
+        .await;
+    assert_eq!((p.status, p.location.as_str()), (303, "/kontor/skranker"));
+    assert_eq!(
+        s.get("/v1/pull?stream=orders&limit=1", Some(&desk.token))
+            .await
+            .status,
+        401
+    );
+    let page = b.get("/kontor/skranker").await;
+    assert!(
+        text_of(&page.body, "desk-state").unwrap().starts_with("Sperret"),
+        "{}",
+        page.body
+    );
+    let audited: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM central_audit WHERE actor = 'kontoret (Lise Leder)' ORDER BY seq",
+    )
+    .fetch_all(&s.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        ["innlogging i kontoret", "paringskode laget", "skranke sperret"]
+    );
+}
+
+/// Issue 18 item 2, Ansatte: add a person with a PIN the desks pull, refuse a bad PIN keeping the
+/// name typed, deactivate; a lager user is refused.
+#[tokio::test]
+async fn a_leder_adds_and_deactivates_staff_and_a_lager_user_cannot() {
+    let s = TestServer::start().await;
+    let desk = s.pair("OSL").await;
+    let mut b = leder(&s).await;
+    let page = b.get("/kontor/ansatte").await;
+    assert_eq!(page.status, 200);
+    let token = hidden_csrf(&page.body);
+    let bad = b
+        .post(
+            "/kontor/ansatte",
+            &[
+                ("csrf", &token),
+                ("butikk", "OSL"),
+                ("navn", "Kari Nordmann"),
+                ("pin", "12"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("PIN-en må ha 4–8 sifre."), "{}", bad.body);
+    assert!(
+        bad.body.contains("value=\"Kari Nordmann\""),
+        "the name stays typed: {}",
+        bad.body
+    );
+    let p = b
+        .post(
+            "/kontor/ansatte",
+            &[
+                ("csrf", &token),
+                ("butikk", "OSL"),
+                ("navn", "Kari Nordmann"),
+                ("pin", "4821"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (p.status, p.location.as_str()),
+        (303, "/kontor/ansatte?lagret=ja")
+    );
+    let pulled = s.get("/v1/pull?stream=staff&limit=100", Some(&desk.token)).await;
+    assert!(
+        pulled.body.to_string().contains("Kari Nordmann"),
+        "{}",
+        pulled.body
+    );
+
+    add_user(
+        &s.pool,
+        "Lars Lager",
+        Role::Lager,
+        "riktig-passord-2",
+        "test",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mut lager = Browser::new(&s);
+    lager.log_in("Lars Lager", "riktig-passord-2").await;
+    let lager_token = hidden_csrf(&lager.get("/kontor/ordrer").await.body);
+    assert_eq!(lager.get("/kontor/ansatte").await.status, 403);
+    let p = lager
+        .post(
+            "/kontor/ansatte",
+            &[
+                ("csrf", &lager_token),
+                ("butikk", "OSL"),
+                ("navn", "Lurt Inn"),
+                ("pin", "1111"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    let p = lager
+        .post(
+            "/kontor/ansatte/deaktiver",
+            &[
+                ("csrf", &lager_token),
+                ("butikk", "OSL"),
+                ("navn", "Kari Nordmann"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    assert_eq!(s.count("staff").await, 1);
+
+    let p = b
+        .post(
+            "/kontor/ansatte/deaktiver",
+            &[("csrf", &token), ("butikk", "OSL"), ("navn", "Kari Nordmann")],
+        )
+        .await;
+    assert_eq!(p.status, 303);
+    let active: bool = sqlx::query_scalar("SELECT active FROM staff WHERE name = 'Kari Nordmann'")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    assert!(!active);
+}
+
+/// Issue 18 item 2, Personvern (F8): a leder sees and downloads everything about a customer (and
+/// that is audited), forgets them after confirming; a lager user can do neither.
+#[tokio::test]
+async fn a_leder_exports_and_forgets_a_customer_and_a_lager_user_cannot() {
+    let s = TestServer::start().await;
+    let products = catalog(3);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let order = valid_order_with(&products[..1], |d| {
+        d.customer.name = "Petter Personvern".into();
+        d.customer.phone = "48123456".into();
+    });
+    let r = s
+        .push(
+            &desk,
+            vec![mutation(
+                1,
+                MutationKind::OrderPlaced,
+                &order_placed("OSL1-000001", &order),
+            )],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    add_user(
+        &s.pool,
+        "Lars Lager",
+        Role::Lager,
+        "riktig-passord-2",
+        "test",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mut lager = Browser::new(&s);
+    lager.log_in("Lars Lager", "riktig-passord-2").await;
+    let lager_token = hidden_csrf(&lager.get("/kontor/ordrer").await.body);
+    assert_eq!(lager.get("/kontor/personvern").await.status, 403);
+    let p = lager
+        .post(
+            "/kontor/personvern/innsyn",
+            &[("csrf", &lager_token), ("telefon", "48123456")],
+        )
+        .await;
+    assert_eq!(p.status, 403);
+    assert!(!p.body.contains("Petter"), "{}", p.body);
+
+    let mut b = leder(&s).await;
+    let token = hidden_csrf(&b.get("/kontor/personvern").await.body);
+    let bad = b
+        .post(
+            "/kontor/personvern/innsyn",
+            &[("csrf", &token), ("telefon", "123")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    let shown = b
+        .post(
+            "/kontor/personvern/innsyn",
+            &[("csrf", &token), ("telefon", "+47 481 23 456")],
+        )
+        .await;
+    assert_eq!(shown.status, 200);
+    assert!(shown.body.contains("OSL1-000001") && shown.body.contains("Petter Personvern"));
+    let file = s
+        .http
+        .post(format!("{}/kontor/personvern/innsyn.json", s.base))
+        .header("cookie", b.cookie_header())
+        .form(&[("csrf", token.as_str()), ("telefon", "48123456")])
+        .send()
+        .await
+        .unwrap();
+    assert!(file.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("kundedata-4748123456.json"));
+    let json: serde_json::Value = file.json().await.unwrap();
+    assert_eq!(json["ordrer"].as_array().unwrap().len(), 1);
+
+    let p = b
+        .post(
+            "/kontor/personvern/slett",
+            &[("csrf", &token), ("telefon", "48123456")],
+        )
+        .await;
+    assert_eq!(p.status, 422);
+    assert_eq!(s.count("customers").await, 1);
+    let p = b
+        .post(
+            "/kontor/personvern/slett",
+            &[("csrf", &token), ("telefon", "48123456"), ("bekreft", "ja")],
+        )
+        .await;
+    assert_eq!(p.status, 200);
+    assert!(
+        p.body.contains("Kunderegisteret: 1 oppføring(er) slettet."),
+        "{}",
+        p.body
+    );
+    let name: String = sqlx::query_scalar("SELECT body->>'name' FROM customers")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    assert_ne!(
+        name, "Petter Personvern",
+        "the kept sale no longer names the customer"
+    );
+    let audited: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM central_audit WHERE actor = 'kontoret (Lise Leder)' ORDER BY seq",
+    )
+    .fetch_all(&s.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        audited,
+        [
+            "innlogging i kontoret",
+            "innsyn i kundedata (F8)",
+            "innsyn i kundedata (F8)",
+            "kunde slettet (F8)"
+        ]
+    );
+}
+
+/// Issue 18 item 2, Revisjon: the page recomputes the chain; an entry changed in the database shows.
+#[tokio::test]
+async fn the_audit_page_shows_a_changed_entry() {
+    let s = TestServer::start().await;
+    let mut b = leder(&s).await;
+    let page = b.get("/kontor/revisjon").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        text_of(&page.body, "central-chain")
+            .unwrap()
+            .starts_with(&format!(
+                "I orden: alle {} hendelser",
+                s.count("central_audit").await
+            )),
+        "{}",
+        page.body
+    );
+    // Someone with the database's owner rights turns the append-only guard off and edits.
+    sqlx::query("ALTER TABLE central_audit DISABLE TRIGGER central_audit_append_only")
+        .execute(&s.pool)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE central_audit SET subject = 'noen andre' WHERE seq = 1")
+        .execute(&s.pool)
+        .await
+        .unwrap();
+    let page = b.get("/kontor/revisjon").await;
+    assert!(
+        text_of(&page.body, "central-chain")
+            .unwrap()
+            .starts_with("Endret: hendelse 1 innholdet stemmer ikke"),
+        "{}",
+        page.body
+    );
+}
