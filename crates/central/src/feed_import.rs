@@ -8,8 +8,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use skranke_core::Product;
 use sqlx::PgPool;
 
-/// What an import did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// What an import did (or, previewed, would do).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportReport {
     pub products_read: u64,
     pub inserted: u64,
@@ -18,6 +18,36 @@ pub struct ImportReport {
     /// Products no longer in a complete feed, now tombstones.
     pub deleted: u64,
     pub availability_changed: u64,
+    /// A few of the products behind each count, for a person to check before applying.
+    #[serde(default)]
+    pub examples: ImportExamples,
+}
+
+/// Up to [`EXAMPLES`] SKUs per kind of change.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ImportExamples {
+    pub inserted: Vec<String>,
+    pub updated: Vec<String>,
+    pub deleted: Vec<String>,
+}
+
+/// How many SKUs an import report names per kind of change.
+pub const EXAMPLES: usize = 10;
+
+/// Whether an import is kept or only looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Apply,
+    /// Everything is done in a transaction that is rolled back: the counts are exactly what applying
+    /// would do against the catalog as it is now.
+    Preview,
+}
+
+async fn finish(tx: sqlx::Transaction<'_, sqlx::Postgres>, outcome: Outcome) -> Result<(), sqlx::Error> {
+    match outcome {
+        Outcome::Apply => tx.commit().await,
+        Outcome::Preview => tx.rollback().await,
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +76,26 @@ pub async fn import_file(
     completeness: Completeness,
     now: DateTime<Utc>,
 ) -> Result<ImportReport, ImportError> {
+    run_file(pool, path, completeness, now, Outcome::Apply).await
+}
+
+/// What [`import_file`] would do with `path` now, changing nothing.
+pub async fn preview_file(
+    pool: &PgPool,
+    path: &Path,
+    completeness: Completeness,
+    now: DateTime<Utc>,
+) -> Result<ImportReport, ImportError> {
+    run_file(pool, path, completeness, now, Outcome::Preview).await
+}
+
+async fn run_file(
+    pool: &PgPool,
+    path: &Path,
+    completeness: Completeness,
+    now: DateTime<Utc>,
+    outcome: Outcome,
+) -> Result<ImportReport, ImportError> {
     let head = read_head(path)?;
     let ext = path
         .extension()
@@ -55,7 +105,7 @@ pub async fn import_file(
     let first_line = head.lines().next().unwrap_or_default();
     let columns: Vec<&str> = first_line.split('\t').map(str::trim).collect();
     if columns.contains(&"store_code") {
-        return import_local_inventory(pool, path, now).await;
+        return import_local_inventory(pool, path, now, outcome).await;
     }
     let merchant = ext == "xml" || ext == "tsv" || head.trim_start().starts_with('<') || columns.len() > 1;
     let products = if merchant {
@@ -68,7 +118,7 @@ pub async fn import_file(
         })?;
         all
     };
-    import_products(pool, &products, completeness, now).await
+    write_products(pool, &products, completeness, now, outcome).await
 }
 
 fn read_head(path: &Path) -> Result<String, ImportError> {
@@ -93,6 +143,16 @@ pub async fn import_products(
     products: &[Product],
     completeness: Completeness,
     now: DateTime<Utc>,
+) -> Result<ImportReport, ImportError> {
+    write_products(pool, products, completeness, now, Outcome::Apply).await
+}
+
+async fn write_products(
+    pool: &PgPool,
+    products: &[Product],
+    completeness: Completeness,
+    now: DateTime<Utc>,
+    outcome: Outcome,
 ) -> Result<ImportReport, ImportError> {
     let mut seen = std::collections::HashSet::new();
     for p in products {
@@ -121,7 +181,7 @@ pub async fn import_products(
         // One text per product: PostgreSQL cannot unnest an array of arrays of different lengths.
         let eans: Vec<String> = chunk.iter().map(|p| p.eans.join(" ")).collect();
         let direct: Vec<bool> = chunk.iter().map(|p| p.supplier_direct).collect();
-        let inserted: Vec<bool> = sqlx::query_scalar(
+        let written: Vec<(String, bool)> = sqlx::query_as(
             "INSERT INTO products (sku, name, brand, category, price_ore, mva_percent, eans, supplier_direct, deleted, updated_at)
              SELECT sku, name, brand, category, price, mva, coalesce(string_to_array(nullif(eans, ''), ' '), '{}'), direct, false, $8
              FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::smallint[], $7::text[], $9::boolean[])
@@ -136,7 +196,7 @@ pub async fn import_products(
                    IS DISTINCT FROM
                    (excluded.name, excluded.brand, excluded.category, excluded.price_ore, excluded.mva_percent,
                     excluded.eans, excluded.supplier_direct, false)
-             RETURNING xmax = 0",
+             RETURNING sku, xmax = 0",
         )
         .bind(&skus)
         .bind(&names)
@@ -149,9 +209,19 @@ pub async fn import_products(
         .bind(&direct)
         .fetch_all(&mut *tx)
         .await?;
-        let new = inserted.iter().filter(|i| **i).count() as u64;
+        let new = written.iter().filter(|(_, inserted)| *inserted).count() as u64;
         report.inserted += new;
-        report.updated += inserted.len() as u64 - new;
+        report.updated += written.len() as u64 - new;
+        for (sku, inserted) in written {
+            let list = if inserted {
+                &mut report.examples.inserted
+            } else {
+                &mut report.examples.updated
+            };
+            if list.len() < EXAMPLES {
+                list.push(sku);
+            }
+        }
 
         let codes: Vec<&str> = chunk.iter().map(|p| p.availability.code()).collect();
         let dates: Vec<Option<NaiveDate>> = chunk.iter().map(supplier_date).collect();
@@ -176,20 +246,22 @@ pub async fn import_products(
     report.unchanged = report.products_read - report.inserted - report.updated;
     if completeness == Completeness::Complete {
         let all: Vec<&str> = products.iter().map(|p| p.sku.as_str()).collect();
-        let gone = sqlx::query(
-            "UPDATE products SET deleted = true, updated_at = $2 WHERE NOT deleted AND sku <> ALL($1::text[])",
+        let gone: Vec<String> = sqlx::query_scalar(
+            "UPDATE products SET deleted = true, updated_at = $2 WHERE NOT deleted AND sku <> ALL($1::text[])
+             RETURNING sku",
         )
         .bind(&all)
         .bind(now)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
-        report.deleted = gone.rows_affected();
+        report.deleted = gone.len() as u64;
+        report.examples.deleted = gone.into_iter().take(EXAMPLES).collect();
         sqlx::query("UPDATE availability SET deleted = true WHERE NOT deleted AND sku <> ALL($1::text[])")
             .bind(&all)
             .execute(&mut *tx)
             .await?;
     }
-    tx.commit().await?;
+    finish(tx, outcome).await?;
     Ok(report)
 }
 
@@ -207,6 +279,7 @@ async fn import_local_inventory(
     pool: &PgPool,
     path: &Path,
     now: DateTime<Utc>,
+    outcome: Outcome,
 ) -> Result<ImportReport, ImportError> {
     let text = std::fs::read_to_string(path).map_err(|e| skranke_catalog::CatalogError::Io {
         context: format!("kan ikke lese {}", path.display()),
@@ -309,7 +382,7 @@ async fn import_local_inventory(
     .bind(&skus)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await?;
+    finish(tx, outcome).await?;
     Ok(ImportReport {
         products_read: rows.len() as u64,
         availability_changed: changed.rows_affected() + gone.rows_affected(),

@@ -17,6 +17,7 @@ const MENU: &[(&str, &str, bool)] = &[
     ("/kontor/ordrer", "Ordrer", false),
     ("/kontor/skranker", "Skranker", true),
     ("/kontor/ansatte", "Ansatte", true),
+    ("/kontor/katalog", "Katalog", true),
     ("/kontor/personvern", "Personvern", true),
     ("/kontor/revisjon", "Revisjon", true),
     ("/kontor/brukere", "Brukere", true),

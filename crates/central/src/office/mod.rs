@@ -4,6 +4,7 @@
 
 pub mod accounts;
 mod audit_page;
+mod catalog;
 pub mod desks;
 mod layout;
 mod login;
@@ -15,6 +16,7 @@ pub mod session;
 mod staff_page;
 mod users;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
@@ -54,6 +56,15 @@ pub fn router() -> Router<AppState> {
         .route("/kontor/personvern/innsyn.json", post(privacy::export_file))
         .route("/kontor/personvern/slett", post(privacy::forget))
         .route("/kontor/revisjon", get(audit_page::audit))
+        .route(
+            "/kontor/katalog",
+            get(catalog::catalog)
+                .post(catalog::upload)
+                .layer(DefaultBodyLimit::max(catalog::MAX_FEED_BYTES)),
+        )
+        .route("/kontor/katalog/{id}", get(catalog::upload_page))
+        .route("/kontor/katalog/{id}/bruk", post(catalog::apply))
+        .route("/kontor/katalog/{id}/forkast", post(catalog::discard))
         .route("/kontor/brukere", get(users::users).post(users::add_user))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,

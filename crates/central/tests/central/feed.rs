@@ -8,7 +8,7 @@ use skranke_protocol::Stream;
 use crate::support::{catalog, TestServer};
 
 /// Writes products as a Google Merchant Center TSV feed, with the columns Merchant adds that we ignore.
-fn merchant_tsv(products: &[Product]) -> String {
+pub fn merchant_tsv(products: &[Product]) -> String {
     let mut out = String::from("id\ttitle\tdescription\tlink\tbrand\tgtin\tprice\tavailability\tavailability_date\tproduct_type\tcondition\n");
     for p in products {
         let (availability, date) = match p.availability {

@@ -1155,3 +1155,181 @@ async fn the_audit_page_shows_a_changed_entry() {
         page.body
     );
 }
+
+/// A multipart form as a browser sends a file upload: text fields, then the file.
+fn multipart(fields: &[(&str, &str)], file: Option<(&str, &str)>) -> (String, Vec<u8>) {
+    let boundary = "----skranke-test-boundary";
+    let mut body = String::new();
+    for (name, value) in fields {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    if let Some((file_name, content)) = file {
+        body.push_str(&format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"fil\"; filename=\"{file_name}\"\r\nContent-Type: text/tab-separated-values\r\n\r\n{content}\r\n"
+        ));
+    }
+    body.push_str(&format!("--{boundary}--\r\n"));
+    (
+        format!("multipart/form-data; boundary={boundary}"),
+        body.into_bytes(),
+    )
+}
+
+impl Browser {
+    async fn upload(&mut self, fields: &[(&str, &str)], file: Option<(&str, &str)>) -> Page {
+        let (content_type, body) = multipart(fields, file);
+        let r = self
+            .http
+            .post(format!("{}/kontor/katalog", self.base))
+            .header("cookie", self.cookie_header())
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.read(r).await
+    }
+}
+
+/// Issue 18 item 2, Katalog: an uploaded feed is previewed (inserted, changed, removed) without
+/// changing the catalog; applied once; a broken file says why; a lager user and a form without the
+/// session's token are refused.
+#[tokio::test]
+async fn a_feed_is_previewed_before_it_is_applied_once() {
+    let s = TestServer::start().await;
+    let products = catalog(6);
+    // The catalog as an earlier upload of the same kind of file left it.
+    let dir = tempfile::tempdir().unwrap();
+    let first = dir.path().join("first.tsv");
+    std::fs::write(&first, crate::feed::merchant_tsv(&products[..4])).unwrap();
+    skranke_central::feed_import::import_file(
+        &s.pool,
+        &first,
+        skranke_central::feed_import::Completeness::Complete,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    // The new feed: products 2–4 (1 is gone), product 2 at a new price, 5 and 6 new.
+    let mut next: Vec<_> = products[1..].to_vec();
+    next[0].price = skranke_core::Money::from_ore(next[0].price.ore() + 10_000);
+    let feed = crate::feed::merchant_tsv(&next);
+    let price_of = |sku: String| {
+        let pool = s.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT price_ore FROM products WHERE sku = $1")
+                .bind(sku)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let live = || {
+        let pool = s.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM products WHERE NOT deleted")
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+
+    add_user(
+        &s.pool,
+        "Lars Lager",
+        Role::Lager,
+        "riktig-passord-2",
+        "test",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mut lager = Browser::new(&s);
+    lager.log_in("Lars Lager", "riktig-passord-2").await;
+    let lager_token = hidden_csrf(&lager.get("/kontor/ordrer").await.body);
+    assert_eq!(lager.get("/kontor/katalog").await.status, 403);
+    let p = lager
+        .upload(
+            &[("csrf", &lager_token), ("omfang", "hele")],
+            Some(("feed.tsv", &feed)),
+        )
+        .await;
+    assert_eq!(p.status, 403);
+
+    let mut b = leder(&s).await;
+    let token = hidden_csrf(&b.get("/kontor/katalog").await.body);
+    let p = b.upload(&[("omfang", "hele")], Some(("feed.tsv", &feed))).await;
+    assert_eq!(p.status, 403, "no token, no upload");
+    assert_eq!(s.count("feed_imports").await, 0);
+
+    let p = b
+        .upload(&[("csrf", &token), ("omfang", "hele")], Some(("feed.tsv", &feed)))
+        .await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    let preview = b.get(&p.location).await;
+    assert_eq!(
+        text_of(&preview.body, "feed-inserted").as_deref(),
+        Some("2"),
+        "{}",
+        preview.body
+    );
+    assert_eq!(text_of(&preview.body, "feed-updated").as_deref(), Some("1"));
+    assert_eq!(text_of(&preview.body, "feed-deleted").as_deref(), Some("1"));
+    assert!(
+        preview.body.contains(&products[0].sku),
+        "the removed product is named"
+    );
+    // Nothing changed yet.
+    assert_eq!(live().await, 4);
+    assert_eq!(price_of(products[1].sku.clone()).await, products[1].price.ore());
+
+    let apply = link_action(&preview.body, "bruk");
+    let p = b.post(&apply, &[("csrf", &token)]).await;
+    assert_eq!(p.status, 303, "{}", p.body);
+    assert_eq!(live().await, 5);
+    assert_eq!(price_of(products[1].sku.clone()).await, next[0].price.ore());
+    let done = b.get(&p.location).await;
+    assert!(
+        text_of(&done.body, "feed-state").unwrap().starts_with("brukt"),
+        "{}",
+        done.body
+    );
+    // A second click applies nothing again.
+    let before: i64 = sqlx::query_scalar("SELECT max(sync_seq) FROM products")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    assert_eq!(b.post(&apply, &[("csrf", &token)]).await.status, 303);
+    let after: i64 = sqlx::query_scalar("SELECT max(sync_seq) FROM products")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    assert_eq!(before, after);
+
+    // A file that is not a feed: said why, nothing to apply.
+    let p = b
+        .upload(
+            &[("csrf", &token), ("omfang", "delvis")],
+            Some(("feil.tsv", "id\ttitle\nbare\tto kolonner\n")),
+        )
+        .await;
+    let broken = b.get(&p.location).await;
+    assert!(broken.body.contains("Filen kunne ikke leses"), "{}", broken.body);
+    assert!(!broken.body.contains("apply-feed"));
+    let history = b.get("/kontor/katalog").await;
+    assert_eq!(
+        history.body.matches("<tr>").count(),
+        2 + 1,
+        "two uploads and the header: {}",
+        history.body
+    );
+}
+
+/// The action of the form whose address ends in `/{ending}`.
+fn link_action(html: &str, ending: &str) -> String {
+    let end = html.find(&format!("/{ending}\"")).expect("the form") + ending.len() + 1;
+    let start = html[..end].rfind("action=\"").unwrap() + "action=\"".len();
+    html[start..end].to_string()
+}
