@@ -1,10 +1,11 @@
-//! Order confirmation and return slip as PDF (printpdf): domain values in, bytes out, no file IO.
+//! Order confirmation, return slip and the warehouse's pick list as PDF (printpdf): domain values in, bytes out, no file IO.
 
 mod amounts;
 mod barcode;
 mod canvas;
 mod confirmation;
 mod header;
+mod pick_list;
 mod return_slip;
 mod texts;
 
@@ -12,6 +13,7 @@ use chrono::NaiveDate;
 use skranke_core::{Refund, ShopPolicy, ValidOrder, ValidReturn};
 
 pub use confirmation::order_confirmation;
+pub use pick_list::{pick_list, PickLine, PickList};
 pub use return_slip::return_slip;
 
 /// Why a document could not be made.

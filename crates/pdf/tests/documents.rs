@@ -405,3 +405,96 @@ fn d6_a_supplier_direct_line_on_the_confirmation() {
         .iter()
         .all(|r| !r.text().contains("sendes innen")));
 }
+
+fn pick_line(i: usize, ean: Option<&str>) -> skranke_pdf::PickLine {
+    skranke_pdf::PickLine {
+        sku: format!("SKU-{i:04}"),
+        name: format!("Vare nummer {i} med et ganske langt navn som må kortes ned på listen"),
+        quantity: (i % 4 + 1) as u32,
+        location: if i.is_multiple_of(2) { "Hovedlager" } else { "Fjernlager" }.into(),
+        ean: ean.map(str::to_string),
+        orders: vec![format!("OSL1-{i:06}"), "OSL1-000999".into()],
+    }
+}
+
+/// Issue 18: the pick list names every product with its quantity and place, and each EAN-13
+/// decodes with a scanner's software to the product's EAN.
+#[test]
+fn the_pick_list_carries_quantities_places_and_scannable_eans() {
+    let eans = ["7040012345679", "7040098765439", "5901234123457"];
+    let lines: Vec<_> = eans
+        .iter()
+        .enumerate()
+        .map(|(i, e)| pick_line(i + 1, Some(e)))
+        .chain(std::iter::once(pick_line(4, None)))
+        .collect();
+    let made = NaiveDate::from_ymd_opt(2026, 12, 3)
+        .unwrap()
+        .and_hms_opt(14, 5, 0)
+        .unwrap();
+    let bytes = skranke_pdf::pick_list(&skranke_pdf::PickList {
+        store: "OSL – Skranke Oslo",
+        made,
+        orders: 5,
+        lines: &lines,
+    })
+    .unwrap();
+    let pdf = Pdf::new(&bytes);
+    let text = pdf.text();
+    for needle in [
+        "Plukkliste",
+        "OSL – Skranke Oslo",
+        "Laget 03.12.2026 kl. 14.05 · 5 ordre(r) · 4 vare(r)",
+        "SKU-0001",
+        "Hovedlager",
+        "Fjernlager",
+        "ingen EAN",
+        "Ordre OSL1-000002, OSL1-000999",
+    ] {
+        assert!(text.contains(needle), "{needle} missing: {text}");
+    }
+    let mut read = pdf.barcodes();
+    read.sort();
+    let mut expected: Vec<String> = eans.iter().map(|e| e.to_string()).collect();
+    expected.sort();
+    assert_eq!(read, expected);
+}
+
+/// A long pick list continues on following pages with its header and "Side x av y"; an empty one
+/// says there is nothing to pack.
+#[test]
+fn a_long_pick_list_paginates_and_an_empty_one_says_so() {
+    let lines: Vec<_> = (1..=40).map(|i| pick_line(i, Some("7040012345679"))).collect();
+    let made = NaiveDate::from_ymd_opt(2026, 12, 3)
+        .unwrap()
+        .and_hms_opt(8, 0, 0)
+        .unwrap();
+    let pdf = Pdf::new(
+        &skranke_pdf::pick_list(&skranke_pdf::PickList {
+            store: "BRG",
+            made,
+            orders: 40,
+            lines: &lines,
+        })
+        .unwrap(),
+    );
+    let pages = pdf.pages();
+    assert!(pages >= 3, "{pages}");
+    for page in 1..=pages {
+        let text = pdf.page_text(page);
+        assert!(text.contains(&format!("Side {page} av {pages}")), "{text}");
+        assert!(text.contains("Antall"), "headings on page {page}");
+    }
+    assert!(pdf.page_text(2).contains("(forts.)"));
+    assert!(pdf.text().contains("SKU-0040"));
+    let empty = Pdf::new(
+        &skranke_pdf::pick_list(&skranke_pdf::PickList {
+            store: "BRG",
+            made,
+            orders: 0,
+            lines: &[],
+        })
+        .unwrap(),
+    );
+    assert!(empty.text().contains("Ingen ordrer venter på å bli pakket."));
+}

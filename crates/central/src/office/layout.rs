@@ -15,6 +15,7 @@ pub const CONTENT_SECURITY_POLICY: &str =
 /// The menu: where, what it is called, and whether only a leder sees it.
 const MENU: &[(&str, &str, bool)] = &[
     ("/kontor/ordrer", "Ordrer", false),
+    ("/kontor/plukkliste", "Plukkliste", false),
     ("/kontor/skranker", "Skranker", true),
     ("/kontor/ansatte", "Ansatte", true),
     ("/kontor/katalog", "Katalog", true),

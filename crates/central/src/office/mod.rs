@@ -11,6 +11,7 @@ mod login;
 pub mod order_list;
 mod order_page;
 mod orders;
+pub mod pick_list;
 mod privacy;
 pub mod session;
 mod staff_page;
@@ -43,6 +44,8 @@ pub fn router() -> Router<AppState> {
             "/kontor/ordrer/{number}/send-bekreftelse",
             post(order_page::resend_confirmation),
         )
+        .route("/kontor/plukkliste", get(pick_list::pick_page))
+        .route("/kontor/plukkliste.pdf", get(pick_list::pick_pdf))
         .route("/kontor/skranker", get(desks::desks))
         .route("/kontor/skranker/paringskode", post(desks::pairing_code))
         .route("/kontor/skranker/sperr", post(desks::revoke))

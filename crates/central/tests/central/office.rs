@@ -1333,3 +1333,87 @@ fn link_action(html: &str, ending: &str) -> String {
     let start = html[..end].rfind("action=\"").unwrap() + "action=\"".len();
     html[start..end].to_string()
 }
+
+/// Issue 18 item 2, Plukkliste: only orders not yet sent whose payment is reserved or taken, summed
+/// per product; a lager user gets the PDF, with every product to pick in it.
+#[tokio::test]
+async fn the_pick_list_sums_the_orders_ready_to_pack() {
+    let s = TestServer::start().await;
+    let products = catalog(4);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    // 1 and 2 ready (reserved, paid), 3 waits for payment, 4 is sent already.
+    let orders: Vec<_> = (1..=4)
+        .map(|i| {
+            let order = valid_order_with(&products[..2], |_| {});
+            mutation(
+                i,
+                MutationKind::OrderPlaced,
+                &order_placed(&format!("OSL1-{i:06}"), &order),
+            )
+        })
+        .collect();
+    assert_eq!(s.push(&desk, orders).await.status, 200);
+    for (number, payment, status) in [
+        ("OSL1-000001", "reserved", "under_behandling"),
+        ("OSL1-000002", "captured", "under_behandling"),
+        ("OSL1-000003", "sent", "under_behandling"),
+        ("OSL1-000004", "captured", "sendt"),
+    ] {
+        sqlx::query("UPDATE orders SET payment_state = $2, status = $3 WHERE number = $1")
+            .bind(number)
+            .bind(payment)
+            .bind(status)
+            .execute(&s.pool)
+            .await
+            .unwrap();
+    }
+    let (_, orders, lines) = skranke_central::office::pick_list::lines_to_pick(&s.pool, "OSL")
+        .await
+        .unwrap();
+    assert_eq!(orders, 2);
+    assert_eq!(lines.len(), 2);
+    for line in &lines {
+        assert_eq!(
+            line.quantity, 4,
+            "2 of each in each of the two ready orders: {line:?}"
+        );
+        assert_eq!(line.orders, ["OSL1-000001", "OSL1-000002"]);
+    }
+
+    add_user(
+        &s.pool,
+        "Lars Lager",
+        Role::Lager,
+        "riktig-passord-2",
+        "test",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mut b = Browser::new(&s);
+    b.log_in("Lars Lager", "riktig-passord-2").await;
+    assert_eq!(b.get("/kontor/plukkliste").await.status, 200);
+    let pdf = s
+        .http
+        .get(format!("{}/kontor/plukkliste.pdf?butikk=osl", s.base))
+        .header("cookie", b.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("plukkliste.pdf");
+    std::fs::write(&path, pdf.bytes().await.unwrap()).unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .args([path.as_os_str(), "-".as_ref()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    for p in &products[..2] {
+        assert!(text.contains(&p.sku), "{} missing: {text}", p.sku);
+    }
+    assert!(!text.contains(&products[2].sku), "{text}");
+    assert!(text.contains("2 ordre(r)"), "{text}");
+    assert_eq!(b.get("/kontor/plukkliste.pdf?butikk=XYZ").await.status, 404);
+}
