@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, Locator};
 use tokio::process::{Child, Command};
 
@@ -39,7 +40,7 @@ impl Browser {
             serde_json::json!({
                 "binary": "/usr/bin/chromium",
                 "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--lang=nb-NO",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     format!("--window-size={width},{height}"),
                     format!("--user-data-dir={}", profile.path().display()),
@@ -74,10 +75,87 @@ impl Browser {
         Ok(path)
     }
 
+    /// axe-core (the copy npm installed under `ui/`) run in the page: its serious and critical
+    /// violations, each as `rule: help (elements)`.
+    pub async fn accessibility_violations(&self) -> Result<Vec<String>, Error> {
+        let axe = std::fs::read_to_string(axe_source()).map_err(|e| {
+            format!("axe-core is missing ({e}): run `npm ci` in ui/ (`cargo xtask test` does)")
+        })?;
+        let script = format!(
+            "{axe}\n;const done = arguments[arguments.length - 1];\n\
+             axe.run(document, {{ resultTypes: ['violations'] }}).then((r) => done(r.violations\n\
+               .filter((v) => v.impact === 'serious' || v.impact === 'critical')\n\
+               .map((v) => v.id + ': ' + v.help + ' (' + v.nodes.map((n) => n.target.join(' ')).join(', ') + ')')));"
+        );
+        let found = self.client.execute_async(&script, Vec::new()).await?;
+        Ok(serde_json::from_value(found)?)
+    }
+
+    /// Walks the page with the Tab key from the top and returns the interactive elements (links,
+    /// buttons, fields) it never reached, described by their text or name.
+    pub async fn unreachable_by_keyboard(&self) -> Result<Vec<String>, Error> {
+        let count = self
+            .client
+            .execute(
+                "const all = Array.from(document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea'))\n\
+                   .filter((e) => e.getClientRects().length > 0);\n\
+                 all.forEach((e, i) => { e.dataset.kb = String(i); });\n\
+                 document.activeElement && document.activeElement.blur();\n\
+                 return all.length;",
+                Vec::new(),
+            )
+            .await?
+            .as_u64()
+            .unwrap_or(0);
+        let mut reached = std::collections::HashSet::new();
+        // A date field takes a stop per part (day, month, year): up to three presses per element,
+        // and a few for the browser's own stops; done as soon as every element was reached.
+        for _ in 0..count * 3 + 5 {
+            if reached.len() as u64 == count {
+                break;
+            }
+            // A key press of the keyboard itself (sending keys to an element would type into a
+            // file field as a file name).
+            let tab = KeyActions::new("tastatur".into())
+                .then(KeyAction::Down { value: '\u{e004}' })
+                .then(KeyAction::Up { value: '\u{e004}' });
+            self.client.perform_actions(tab).await?;
+            if let Some(i) = self
+                .client
+                .execute(
+                    "return document.activeElement && document.activeElement.dataset.kb || null;",
+                    Vec::new(),
+                )
+                .await?
+                .as_str()
+            {
+                reached.insert(i.to_string());
+            }
+        }
+        let missing = self
+            .client
+            .execute(
+                // A radio group is one Tab stop (the arrow keys choose within it): reached when
+                // any of its buttons was.
+                "const reached = arguments[0];\n\
+                 const all = Array.from(document.querySelectorAll('[data-kb]'));\n\
+                 const group = (e) => e.type === 'radio' && all.some((o) => o.type === 'radio' && o.name === e.name && reached.includes(o.dataset.kb));\n\
+                 return all.filter((e) => !reached.includes(e.dataset.kb) && !group(e))\n\
+                   .map((e) => e.tagName + ' ' + (e.textContent.trim() || e.name || e.id));",
+                vec![serde_json::json!(reached.into_iter().collect::<Vec<_>>())],
+            )
+            .await?;
+        Ok(serde_json::from_value(missing)?)
+    }
+
     pub async fn close(self) -> Result<(), Error> {
         self.client.close().await?;
         Ok(())
     }
+}
+
+fn axe_source() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/node_modules/axe-core/axe.min.js")
 }
 
 fn screenshot_dir() -> PathBuf {

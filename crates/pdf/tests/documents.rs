@@ -411,7 +411,12 @@ fn pick_line(i: usize, ean: Option<&str>) -> skranke_pdf::PickLine {
         sku: format!("SKU-{i:04}"),
         name: format!("Vare nummer {i} med et ganske langt navn som må kortes ned på listen"),
         quantity: (i % 4 + 1) as u32,
-        location: if i.is_multiple_of(2) { "Hovedlager" } else { "Fjernlager" }.into(),
+        location: if i.is_multiple_of(2) {
+            "Hovedlager"
+        } else {
+            "Fjernlager"
+        }
+        .into(),
         ean: ean.map(str::to_string),
         orders: vec![format!("OSL1-{i:06}"), "OSL1-000999".into()],
     }

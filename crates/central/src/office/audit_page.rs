@@ -74,7 +74,7 @@ pub async fn audit(State(state): State<AppState>, session: Session) -> Result<Re
         }
         section aria-labelledby="h-newest" {
             h2 #h-newest { "Siste hendelser i sentralen" }
-            div.scroll {
+            div.scroll tabindex="0" role="region" aria-label="Tabell (kan rulles sidelengs)" {
                 table data-testid="audit-entries" {
                     thead { tr { th.num scope="col" { "Nr." } th scope="col" { "Tid (UTC)" } th scope="col" { "Hvem" } th scope="col" { "Hva" } th scope="col" { "Gjelder" } } }
                     tbody {

@@ -93,7 +93,7 @@ async fn render_list(
         section aria-labelledby="h-history" {
             h2 #h-history { "Tidligere opplastinger" }
             @if rows.is_empty() { p { "Ingen ennå." } } @else {
-                div.scroll {
+                div.scroll tabindex="0" role="region" aria-label="Tabell (kan rulles sidelengs)" {
                     table data-testid="feed-history" {
                         thead { tr { th scope="col" { "Lastet opp" } th scope="col" { "Fil" } th scope="col" { "Av" } th.num scope="col" { "Nye" } th.num scope="col" { "Endret" } th.num scope="col" { "Slettet" } th scope="col" { "Status" } } }
                         tbody {

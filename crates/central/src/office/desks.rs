@@ -105,10 +105,10 @@ async fn render(
             section.card.code aria-labelledby="h-code" {
                 h2 #h-code { "Paringskode for " (c.store) }
                 p.code data-testid="pairing-code" { (c.code) }
-                p { "Skriv koden inn på den nye skranken. Den gjelder til kl. " (oslo_time(c.expires)) " og kan brukes én gang." }
+                p { "Skriv koden inn på den nye skranken. Den gjelder til " (c.expires.with_timezone(&Oslo).format("%d.%m.%Y kl. %H.%M")) " og kan brukes én gang." }
             }
         }
-        div.scroll {
+        div.scroll tabindex="0" role="region" aria-label="Tabell (kan rulles sidelengs)" {
             table data-testid="desks" {
                 caption.sr { "Skranker" }
                 thead { tr { th scope="col" { "Butikk" } th scope="col" { "Skranke" } th scope="col" { "Versjon" } th scope="col" { "Sist hørt fra" } th.num scope="col" { "Ikke mottatt" } th scope="col" { "Tilstand" } th scope="col" { "Sperr" } } }

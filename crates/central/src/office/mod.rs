@@ -30,9 +30,11 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/kontor", get(login::home))
         .route("/kontor/stil.css", get(layout::stylesheet))
+        .route("/kontor/kontor.js", get(layout::script))
         .route("/kontor/logg-inn", get(login::login_form).post(login::login))
         .route("/kontor/logg-ut", post(login::logout))
         .route("/kontor/ordrer", get(orders::orders))
+        .route("/kontor/ordrer/rader", get(orders::rows))
         .route("/kontor/ordrer/{number}", get(order_page::order))
         .route(
             "/kontor/ordrer/{number}/ordrebekreftelse.pdf",

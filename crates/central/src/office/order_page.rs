@@ -88,11 +88,19 @@ struct ReturnRow {
     received_at: DateTime<Utc>,
 }
 
+/// An action just done, said above the order with what follows from it for this order.
+#[derive(Debug, Clone, Copy)]
+enum Done {
+    Sent,
+    Cancelled,
+    Resent,
+}
+
 /// What the page says above the order after an action, or why the action was refused (with what
 /// was typed, so nothing has to be typed twice).
 #[derive(Debug, Default)]
 struct Outcome {
-    done: Option<&'static str>,
+    done: Option<Done>,
     refused: Option<String>,
     tracking: String,
     email: Option<String>,
@@ -181,7 +189,7 @@ async fn render(
     let body = html! {
         p { a href="/kontor/ordrer" { "← Alle ordrer" } }
         @if let Some(done) = outcome.done {
-            p.good role="status" data-testid="order-notice" { (done) }
+            p.good role="status" data-testid="order-notice" { (done_text(done, &o)) }
         }
         @if let Some(message) = &outcome.refused {
             p.bad role="alert" data-testid="order-error" { (message) }
@@ -221,7 +229,7 @@ async fn render(
         }
         section aria-labelledby="h-lines" {
             h2 #h-lines { "Varer" }
-            div.scroll {
+            div.scroll tabindex="0" role="region" aria-label="Tabell (kan rulles sidelengs)" {
                 table data-testid="order-lines" {
                     thead { tr { th scope="col" { "Vare" } th scope="col" { "Navn" } th.num scope="col" { "Antall" } th.num scope="col" { "Pris" } th.num scope="col" { "MVA" } th.num scope="col" { "Sum" } th scope="col" { "Tilgjengelighet" } } }
                     tbody {
@@ -259,7 +267,7 @@ async fn render(
                     @if let Some(d) = &o.payment_detail { " (" (d) ")" }
                 }
                 @if !payments.is_empty() {
-                    table {
+                    div.scroll tabindex="0" role="region" aria-label="Betalingsforsøk (kan rulles sidelengs)" { table {
                         thead { tr { th scope="col" { "Forsøk" } th scope="col" { "Måte" } th scope="col" { "Status" } th.num scope="col" { "Beløp" } th.num scope="col" { "Trukket" } th.num scope="col" { "Tilbake" } th scope="col" { "Endret" } } }
                         tbody {
                             @for p in &payments {
@@ -274,7 +282,7 @@ async fn render(
                                 }
                             }
                         }
-                    }
+                    } }
                 }
                 @if !jobs.is_empty() {
                     h3 { "Kall til betalingstilbyderen" }
@@ -361,6 +369,33 @@ async fn render(
         }
     };
     Ok((status, page(&format!("Ordre {}", o.number), Some(session), body)).into_response())
+}
+
+fn done_text(done: Done, o: &OrderRow) -> String {
+    let payment = o.payment_state.as_deref().and_then(PaymentState::from_code);
+    match done {
+        Done::Sent => {
+            let mail = if o.email_to.is_some() || o.body.0.customer.email.is_some() {
+                "Kunden får sporingsnummeret på e-post."
+            } else {
+                "Kunden har ingen e-postadresse: gi sporingsnummeret på telefon."
+            };
+            let money = match payment {
+                Some(PaymentState::Reserved) => " Det reserverte beløpet trekkes nå.".to_string(),
+                Some(PaymentState::Captured) => String::new(),
+                Some(other) => format!(" Merk: betalingen er ikke reservert ({}).", other.text()),
+                None => " Merk: ordren har ingen betaling registrert.".to_string(),
+            };
+            format!("Ordren er markert som sendt. {mail}{money}")
+        }
+        Done::Cancelled => match payment {
+            Some(p) if p.holds_money() || p.is_open() => {
+                "Ordren er kansellert. Det kunden har betalt eller fått reservert, gis tilbake.".into()
+            }
+            _ => "Ordren er kansellert.".into(),
+        },
+        Done::Resent => "Ordrebekreftelsen sendes på nytt.".into(),
+    }
 }
 
 fn job_text(kind: &str) -> &'static str {
@@ -591,11 +626,9 @@ pub async fn order(
     axum::extract::Query(q): axum::extract::Query<DoneQuery>,
 ) -> Result<Response, Response> {
     let done = match q.utfort.as_str() {
-        "sendt" => {
-            Some("Ordren er markert som sendt. Kunden får sporingsnummeret på e-post, og betalingen trekkes.")
-        }
-        "kansellert" => Some("Ordren er kansellert. Betalingen gis tilbake."),
-        "bekreftelse" => Some("Ordrebekreftelsen sendes på nytt."),
+        "sendt" => Some(Done::Sent),
+        "kansellert" => Some(Done::Cancelled),
+        "bekreftelse" => Some(Done::Resent),
         _ => None,
     };
     let outcome = Outcome {

@@ -7,7 +7,7 @@ use skranke_core::{Money, OrderStatus};
 use skranke_payments::PaymentState;
 
 use super::layout::{oslo_time, page};
-use super::order_list::{order_page, OrderFilter, OrderQuery, PaymentFilter};
+use super::order_list::{order_page, OrderFilter, OrderListRow, OrderQuery, PaymentFilter};
 use super::session::Session;
 use crate::AppState;
 
@@ -75,25 +75,17 @@ pub async fn orders(
             }
             @if found.rows.is_empty() {
                 p data-testid="no-orders" { "Ingen ordrer passer." }
-            } @else {
-                div.scroll {
-                    table data-testid="orders" {
-                        caption.sr { "Ordrer, nyeste først" }
-                        thead { tr { th scope="col" { "Ordre" } th scope="col" { "Butikk" } th scope="col" { "Lagt inn" } th scope="col" { "Kunde" } th scope="col" { "Status" } th scope="col" { "Betaling" } th scope="col" { "E-post" } th.num scope="col" { "Sum" } } }
-                        tbody {
-                            @for r in &found.rows {
-                                tr data-testid="order-row" {
-                                    td { a href=(format!("/kontor/ordrer/{}", r.number)) data-testid="order-link" { (r.number) } @if r.flagged { " " span.flag title="Noe endret seg etter tilbudet" { "⚑" } } }
-                                    td { (r.store_id) }
-                                    td.when { (oslo_time(r.placed_at)) }
-                                    td data-testid="order-customer" { (r.customer.as_deref().unwrap_or("–")) }
-                                    td data-testid="order-status" { (OrderStatus::from_code(&r.status).map_or(r.status.as_str(), |s| s.text())) }
-                                    td { (r.payment_state.as_deref().and_then(PaymentState::from_code).map_or("–", PaymentState::text)) }
-                                    td { (mail_state_text(r.email_state.as_deref())) }
-                                    td.num { (Money::from_ore(r.total_ore)) }
-                                }
-                            }
-                        }
+            }
+            p.sr #live role="status" aria-live="polite" {}
+            div.scroll tabindex="0" role="region" aria-label="Tabell (kan rulles sidelengs)" {
+                table data-testid="orders" {
+                    caption.sr { "Ordrer, nyeste først" }
+                    thead { tr { th scope="col" { "Ordre" } th scope="col" { "Butikk" } th scope="col" { "Lagt inn" } th scope="col" { "Kunde" } th scope="col" { "Status" } th scope="col" { "Betaling" } th scope="col" { "E-post" } th.num scope="col" { "Sum" } } }
+                    @if query.etter.is_empty() {
+                        // The first page keeps itself up to date (kontor.js); later pages stay put.
+                        tbody data-refresh=(format!("/kontor/ordrer/rader{}", query.to_query_string())) data-every=(REFRESH_MS) { (rows_markup(&found.rows)) }
+                    } @else {
+                        tbody { (rows_markup(&found.rows)) }
                     }
                 }
             }
@@ -108,6 +100,41 @@ pub async fn orders(
         }
     };
     Ok(page("Ordrer", Some(&session), body))
+}
+
+/// How often an open first page asks for its rows again. One ask is one first-page query (the office
+/// benchmark: p50 1.5 ms with a million orders), so a hundred open pages cost a few percent of a core.
+const REFRESH_MS: u32 = 5000;
+
+fn rows_markup(rows: &[OrderListRow]) -> Markup {
+    html! {
+        @for r in rows {
+            tr data-testid="order-row" {
+                td { a href=(format!("/kontor/ordrer/{}", r.number)) data-testid="order-link" { (r.number) } @if r.flagged { " " span.flag title="Noe endret seg etter tilbudet" { "⚑" } } }
+                td { (r.store_id) }
+                td.when { (oslo_time(r.placed_at)) }
+                td data-testid="order-customer" { (r.customer.as_deref().unwrap_or("–")) }
+                td data-testid="order-status" { (OrderStatus::from_code(&r.status).map_or(r.status.as_str(), |s| s.text())) }
+                td { (r.payment_state.as_deref().and_then(PaymentState::from_code).map_or("–", PaymentState::text)) }
+                td { (mail_state_text(r.email_state.as_deref())) }
+                td.num { (Money::from_ore(r.total_ore)) }
+            }
+        }
+    }
+}
+
+/// The first page's rows alone, for the live refresh.
+pub async fn rows(
+    State(state): State<AppState>,
+    _session: Session,
+    Query(query): Query<OrderQuery>,
+) -> Result<Markup, Response> {
+    let filter = OrderFilter::parse(&query.without_cursor())
+        .map_err(|m| (axum::http::StatusCode::UNPROCESSABLE_ENTITY, m).into_response())?;
+    let found = order_page(&state.pool, &filter)
+        .await
+        .map_err(|e| crate::ApiError::from(e).into_response())?;
+    Ok(rows_markup(&found.rows))
 }
 
 /// The confirmation e-mail's state as staff read it.

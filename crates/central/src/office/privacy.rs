@@ -68,7 +68,7 @@ fn render(
                         input type="hidden" name="telefon" value=(phone);
                         button type="submit" data-testid="export-download" { "Last ned (JSON)" }
                     }
-                    pre.export data-testid="export-json" { (json) }
+                    pre.export data-testid="export-json" tabindex="0" aria-label="Kundedata som JSON" { (json) }
                 }
             }
             Some(Shown::Forgotten(lines)) => {

@@ -68,7 +68,7 @@ async fn render(
     let body = html! {
         @if let Some(done) = &done { p.good role="status" data-testid="staff-notice" { (done) } }
         @if let Some(message) = &refused { p.bad role="alert" data-testid="staff-error" { (message) } }
-        div.scroll {
+        div.scroll tabindex="0" role="region" aria-label="Tabell (kan rulles sidelengs)" {
             table data-testid="staff" {
                 caption.sr { "Ansatte på skrankene" }
                 thead { tr { th scope="col" { "Butikk" } th scope="col" { "Navn" } th scope="col" { "Kan logge inn" } th scope="col" { "Endret" } th scope="col" { "Ta bort tilgangen" } } }
