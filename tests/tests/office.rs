@@ -3,7 +3,8 @@
 //! command line) logs in, sees the order a desk pushed, marks it sent with a tracking number (the
 //! desk shows "Sendt" after its sync), adds a staff member who then logs in on the desk (and the new
 //! order appears in the list without a reload, while a search is being typed), makes a pairing code
-//! a second desk uses, uploads and applies a feed, exports a customer, adds a lager user, logs out.
+//! a second desk uses, uploads and applies a feed, exports a customer, sees a webhook receiver that
+//! is down in the delivery log, adds a lager user, logs out.
 //! Every page is checked with axe-core (no serious or critical violations), walked with the Tab key,
 //! and photographed at 1366×768 and at a tablet's width.
 
@@ -102,6 +103,8 @@ async fn the_back_office_runs_the_shop_in_a_browser() -> Result<(), Error> {
     let dir = tempfile::tempdir()?;
     let central = CentralProcess::start()?;
     let (products, order_file) = common::catalog_and_order(&central, dir.path());
+    // A receiver that is down: the events wait for it, and the page's log says why.
+    central.ok(&["webhook", "add", "http://127.0.0.1:9/hendelser"])?;
     let desk = common::desk(dir.path(), "kasse");
     common::pair(&central, &desk, &central.url());
     desk.ok(&["sync", "now"])?;
@@ -277,6 +280,22 @@ async fn the_back_office_runs_the_shop_in_a_browser() -> Result<(), Error> {
     wait_for_text(&b, "central-chain", "I orden").await?;
     check_page(&b, "11-audit", true).await?;
 
+    b.client
+        .find(Locator::LinkText("Integrasjoner"))
+        .await?
+        .click()
+        .await?;
+    // The background worker tries at once and then backs off; the page shows each try.
+    let deadline = std::time::Instant::now() + skranke_e2e::PATIENCE;
+    while !b.client.source().await?.contains("kunne ikke nås") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no failed delivery in the log"
+        );
+        b.client.refresh().await?;
+    }
+    check_page(&b, "12-integrations", true).await?;
+
     b.client.find(Locator::LinkText("Brukere")).await?.click().await?;
     b.client
         .find(Locator::Id("new-name"))
@@ -296,7 +315,7 @@ async fn the_back_office_runs_the_shop_in_a_browser() -> Result<(), Error> {
             "//*[@data-testid='users']//td[normalize-space(.)='Lars Lager']",
         ))
         .await?;
-    check_page(&b, "12-users", true).await?;
+    check_page(&b, "13-users", true).await?;
     b.by_id("logout").await?.click().await?;
     b.by_id("login").await?;
     // After logout the orders page is the login form again.
@@ -320,6 +339,7 @@ async fn the_back_office_runs_the_shop_in_a_browser() -> Result<(), Error> {
         ("/kontor/katalog", "feed-history", "tablet-catalog"),
         ("/kontor/personvern", "export", "tablet-privacy"),
         ("/kontor/revisjon", "central-chain", "tablet-audit"),
+        ("/kontor/integrasjoner", "webhook-log", "tablet-integrations"),
         ("/kontor/brukere", "users", "tablet-users"),
     ] {
         tablet.client.goto(&format!("{base}{path}")).await?;

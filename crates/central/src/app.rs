@@ -14,8 +14,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use skranke_protocol::{
-    ChangesResponse, ErrorBody, ErrorCode, OrderStatusRow, PairRequest, PairResponse, PullResponse,
-    PushRequest, PushResponse, SetStatusRequest, MAX_BODY_BYTES,
+    ChangesResponse, ErrorBody, ErrorCode, IntegrationPage, OrderStatusRow, PairRequest, PairResponse,
+    PullResponse, PushRequest, PushResponse, SetStatusRequest, MAX_BODY_BYTES,
 };
 use sqlx::PgPool;
 use tower::ServiceBuilder;
@@ -25,7 +25,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::extract::{Admin, ApiJson, Device};
+use crate::extract::{Admin, ApiJson, Device, IntegrationReader};
 use crate::integrations::Integrations;
 use crate::pull::{ChangesQuery, PullQuery};
 use crate::ApiError;
@@ -39,6 +39,8 @@ pub struct AppState {
     pub integrations: Arc<Integrations>,
     pub wake: Arc<Notify>,
     pub limits: Arc<crate::rate_limit::RateLimits>,
+    /// Sends the outbound webhooks: a receiver that does not answer in ten seconds has failed.
+    pub webhook_http: reqwest::Client,
 }
 
 impl AppState {
@@ -58,6 +60,12 @@ impl AppState {
             integrations: Arc::new(integrations),
             wake: Arc::new(Notify::new()),
             limits: Arc::default(),
+            webhook_http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .connect_timeout(Duration::from_secs(5))
+                .user_agent(concat!("skranke-central/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .unwrap_or_default(),
         }
     }
 }
@@ -74,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/pull", get(pull))
         .route("/v1/changes", get(changes))
         .route("/v1/admin/orders/{number}/status", post(set_status))
+        .route("/v1/integration/orders", get(integration_orders))
         .route("/v1/webhooks/vipps", post(crate::webhooks::vipps))
         .route("/v1/webhooks/klarna/{secret}", post(crate::webhooks::klarna))
         .route(
@@ -239,6 +248,39 @@ pub(crate) async fn changes(
 ) -> Result<Json<ChangesResponse>, ApiError> {
     let query = query_or_refusal(query)?;
     crate::pull::changes(&state.pool, &device, query).await.map(Json)
+}
+
+/// The query string of `GET /v1/integration/orders`.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct IntegrationQuery {
+    /// `next_cursor` of the page before; absent: from the first event.
+    cursor: Option<String>,
+    /// Events per page, 1–1000 (default 100).
+    limit: Option<i64>,
+}
+
+/// Order events for the shop's other systems (ERP, warehouse, web shop), oldest first, after a
+/// cursor. Delivery is at least once: de-duplicate on `event_id`.
+#[utoipa::path(get, path = "/v1/integration/orders", tag = "integration", params(IntegrationQuery),
+    security(("integration_token" = [])),
+    responses(
+        (status = 200, description = "A page of order events", body = IntegrationPage),
+        (status = 400, description = "Invalid cursor", body = ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
+        (status = 422, description = "Invalid limit", body = ErrorBody),
+    ))]
+pub(crate) async fn integration_orders(
+    State(state): State<AppState>,
+    reader: IntegrationReader,
+    query: Result<Query<IntegrationQuery>, QueryRejection>,
+) -> Result<Json<IntegrationPage>, ApiError> {
+    let q = query_or_refusal(query)?;
+    tracing::debug!(reader = %reader.name, cursor = ?q.cursor, "ordrehendelser lest");
+    crate::integration_feed::page(&state.pool, q.cursor.as_deref(), q.limit)
+        .await
+        .map(Json)
 }
 
 /// Sets an order's status (D8): `sendt` needs a tracking number.

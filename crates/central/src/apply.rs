@@ -15,6 +15,8 @@ use sqlx::PgConnection;
 use crate::extract::Device;
 use skranke_core::received::{check_order, check_return};
 
+use crate::integration_feed::EventKind;
+
 /// Why a mutation was not applied: a business rejection is recorded and the queue moves on; a database
 /// failure stops the push, and the desk retries the same mutation.
 #[derive(Debug)]
@@ -206,6 +208,7 @@ async fn order_placed(
     .execute(&mut *tx)
     .await?;
     record_status(tx, p.order_id, OrderStatus::UnderBehandling, None, "desk", now).await?;
+    crate::integration_feed::emit(tx, p.order_id, EventKind::Accepted, serde_json::json!({}), now).await?;
     // P5 and R3: the payment request and the confirmation e-mail are queued with the order, so they go
     // out exactly when the order is accepted, once, however often the desk resends the mutation.
     crate::payment::request(
@@ -377,6 +380,14 @@ async fn return_registered(
     let refund = skranke_core::refund_of_return(&order.0, &earlier, &p.ret);
     let lines = skranke_payments::refund_lines(&order.0, &p.ret, &refund);
     crate::payment::refund_return(tx, p.order_id, p.return_id, refund.total, &lines, now).await?;
+    crate::integration_feed::emit(
+        tx,
+        p.order_id,
+        EventKind::Returned,
+        serde_json::json!({ "return_no": p.return_no }),
+        now,
+    )
+    .await?;
     Ok(Vec::new())
 }
 
@@ -474,6 +485,8 @@ async fn order_cancelled(
                 .await?;
             record_status(tx, p.order_id, OrderStatus::Kansellert, None, "desk", now).await?;
             crate::payment::give_back_on_cancel(tx, p.order_id, now).await?;
+            crate::integration_feed::emit(tx, p.order_id, EventKind::Cancelled, serde_json::json!({}), now)
+                .await?;
             Ok(())
         }
         _ => Err(reject(

@@ -140,6 +140,30 @@ impl FromRequestParts<AppState> for Device {
     }
 }
 
+/// A system of the shop reading the order events, by a token of its own (scope `orders:read`): it
+/// opens nothing else, and no device or admin token opens the feed.
+#[derive(Debug, Clone)]
+pub struct IntegrationReader {
+    pub name: String,
+}
+
+impl FromRequestParts<AppState> for IntegrationReader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
+        let name: Option<String> = sqlx::query_scalar(
+            "SELECT name FROM integration_tokens
+             WHERE token_sha256 = $1 AND revoked_at IS NULL AND scope = 'orders:read'",
+        )
+        .bind(sha256_hex(token))
+        .fetch_optional(&state.pool)
+        .await?;
+        name.map(|name| IntegrationReader { name })
+            .ok_or_else(ApiError::unauthorized)
+    }
+}
+
 /// The operator, by the admin token (SKRANKE_ADMIN_TOKEN). Without a configured token no one is.
 #[derive(Debug, Clone, Copy)]
 pub struct Admin;

@@ -85,6 +85,28 @@ enum Command {
         #[command(subcommand)]
         command: ReleaseCommand,
     },
+    /// Signed webhooks with every order event, to the shop's other systems.
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
+    /// Tokens for the order-event pull API (GET /v1/integration/orders).
+    IntegrationToken {
+        #[command(subcommand)]
+        command: IntegrationTokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum WebhookCommand {
+    /// Sends every order event from now on to URL; prints the signing secret (once).
+    Add { url: String },
+}
+
+#[derive(Subcommand)]
+enum IntegrationTokenCommand {
+    /// Makes a token that reads the order events and nothing else; prints it (once).
+    Add { name: String },
 }
 
 #[derive(Subcommand)]
@@ -288,6 +310,28 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Customer { command } => customer(&pool, command).await,
         Command::Release { command } => release(&pool, command).await,
+        Command::Webhook {
+            command: WebhookCommand::Add { url },
+        } => {
+            let (_, secret) = skranke_central::outbound_webhooks::add_endpoint(&pool, &url, Utc::now())
+                .await
+                .map_err(api)?;
+            println!("{secret}");
+            eprintln!(
+                "Hemmeligheten over signerer hver levering (Skranke-Signature). Den vises bare nå: ta vare på den."
+            );
+            Ok(())
+        }
+        Command::IntegrationToken {
+            command: IntegrationTokenCommand::Add { name },
+        } => {
+            let token = skranke_central::outbound_webhooks::add_pull_token(&pool, &name, Utc::now())
+                .await
+                .map_err(api)?;
+            println!("{token}");
+            eprintln!("Nøkkelen over leser ordrehendelsene og ikke noe annet. Den vises bare nå.");
+            Ok(())
+        }
         Command::User {
             command: UserCommand::Add { role, name },
         } => {

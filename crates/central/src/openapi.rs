@@ -6,13 +6,14 @@ use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Skranke central store", description = "Pairing, push and pull for the desks; their updates; order status for the operator."),
+    info(title = "Skranke central store", description = "Pairing, push and pull for the desks; their updates; order status for the operator; order events for the shop's other systems."),
     paths(
         crate::app::pair,
         crate::app::push,
         crate::app::pull,
         crate::app::changes,
         crate::app::set_status,
+        crate::app::integration_orders,
         crate::desk_updates::manifest,
         crate::desk_updates::package,
         crate::app::openapi,
@@ -28,7 +29,7 @@ struct BearerTokens;
 impl Modify for BearerTokens {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         if let Some(components) = openapi.components.as_mut() {
-            for name in ["device_token", "admin_token"] {
+            for name in ["device_token", "admin_token", "integration_token"] {
                 components.add_security_scheme(name, SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
             }
         }

@@ -8,6 +8,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::apply::record_status;
+use crate::integration_feed::EventKind;
 use crate::ApiError;
 
 /// Sets the status of the order numbered `number`; `set_by` is recorded in its history.
@@ -74,6 +75,12 @@ pub async fn set_status(
     if req.status == OrderStatus::Kansellert {
         crate::payment::give_back_on_cancel(&mut tx, id, now).await?;
     }
+    let event = match req.status {
+        OrderStatus::Sendt => EventKind::Sent,
+        OrderStatus::Kansellert => EventKind::Cancelled,
+        OrderStatus::UnderBehandling | OrderStatus::Levert => EventKind::Changed,
+    };
+    crate::integration_feed::emit(&mut tx, id, event, serde_json::json!({}), now).await?;
     if req.status == OrderStatus::Sendt && current != OrderStatus::Sendt {
         // P1: what was reserved is taken when the parcel leaves; the customer gets the tracking number.
         crate::payment::capture_on_dispatch(&mut tx, id, now).await?;

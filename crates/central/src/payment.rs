@@ -95,6 +95,10 @@ async fn show_on_order(
     expires_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    let before: Option<String> = sqlx::query_scalar("SELECT payment_state FROM orders WHERE id = $1")
+        .bind(order_id)
+        .fetch_one(&mut *tx)
+        .await?;
     sqlx::query(
         "UPDATE orders SET payment_method = $2, payment_state = $3, payment_detail = $4,
                            payment_expires_at = $5, updated_at = $6 WHERE id = $1",
@@ -107,6 +111,16 @@ async fn show_on_order(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    if before.as_deref() != Some(state.code()) {
+        crate::integration_feed::emit(
+            tx,
+            order_id,
+            crate::integration_feed::EventKind::Payment,
+            serde_json::json!({}),
+            now,
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -1,4 +1,5 @@
-//! The background loop that works the outboxes (payment jobs, e-mail) and polls open payment requests:
+//! The background loop that works the outboxes (payment jobs, e-mail, webhooks to the shop's other
+//! systems) and polls open payment requests:
 //! woken at once when a request queued something, and every second for what has come due.
 
 use std::time::Duration;
@@ -22,6 +23,9 @@ pub async fn run(state: AppState) {
         }
         if let Err(e) = crate::mail::run_due_mail(&state.pool, &state.integrations, now).await {
             tracing::warn!(error = %e, "e-post");
+        }
+        if let Err(e) = crate::outbound_webhooks::deliver_due(&state.pool, &state.webhook_http, now).await {
+            tracing::warn!(error = %e, "webhooks ut");
         }
         tokio::select! {
             () = state.wake.notified() => {}

@@ -7,6 +7,7 @@
 mod admin;
 mod desk_update;
 mod error;
+mod integration;
 mod pairing;
 mod payload;
 mod pull;
@@ -16,6 +17,7 @@ mod states;
 pub use admin::SetStatusRequest;
 pub use desk_update::DeskUpdateManifest;
 pub use error::{ErrorBody, ErrorCode};
+pub use integration::{IntegrationEvent, IntegrationPage};
 pub use pairing::{PairRequest, PairResponse};
 pub use payload::{
     audit_hash, AuditRecorded, ConfirmationResent, ConsentRecorded, CustomerUpserted, OrderCancelled,

@@ -21,6 +21,7 @@ const MENU: &[(&str, &str, bool)] = &[
     ("/kontor/katalog", "Katalog", true),
     ("/kontor/personvern", "Personvern", true),
     ("/kontor/revisjon", "Revisjon", true),
+    ("/kontor/integrasjoner", "Integrasjoner", true),
     ("/kontor/brukere", "Brukere", true),
 ];
 

@@ -6,6 +6,7 @@ pub mod accounts;
 mod audit_page;
 mod catalog;
 pub mod desks;
+mod integrations_page;
 mod layout;
 mod login;
 pub mod order_list;
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .route("/kontor/personvern/innsyn.json", post(privacy::export_file))
         .route("/kontor/personvern/slett", post(privacy::forget))
         .route("/kontor/revisjon", get(audit_page::audit))
+        .route("/kontor/integrasjoner", get(integrations_page::integrations))
         .route(
             "/kontor/katalog",
             get(catalog::catalog)

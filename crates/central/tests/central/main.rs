@@ -7,6 +7,7 @@ mod cli;
 mod desk_updates;
 mod feed;
 mod hostile;
+mod integration;
 mod mail;
 mod office;
 mod openapi;
