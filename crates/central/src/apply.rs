@@ -366,20 +366,23 @@ async fn return_registered(
     let bought = skranke_core::return_request::bought(&order.0.lines);
     skranke_core::check_within_order(&bought, &earlier, &p.ret)
         .map_err(|e| reject(RejectionCode::ReturnExceedsOrder, e.to_string()))?;
+    // S2a: goods at their price, and the shipping at its rates with the return that completes the
+    // order. Paid back when the warehouse marks the goods received (return_receipt.rs).
+    let refund = skranke_core::refund_of_return(&order.0, &earlier, &p.ret);
+    let lines = skranke_payments::refund_lines(&order.0, &p.ret, &refund);
     sqlx::query(
-        "INSERT INTO returns (id, order_id, return_no, body, received_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO returns (id, order_id, return_no, body, received_at, refund_ore, refund_lines)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(p.return_id)
     .bind(p.order_id)
     .bind(p.return_no)
     .bind(Json(&p.ret))
     .bind(now)
+    .bind(refund.total.ore())
+    .bind(Json(&lines))
     .execute(&mut *tx)
     .await?;
-    // S2a: goods at their price, and the shipping at its rates with the return that completes the order.
-    let refund = skranke_core::refund_of_return(&order.0, &earlier, &p.ret);
-    let lines = skranke_payments::refund_lines(&order.0, &p.ret, &refund);
-    crate::payment::refund_return(tx, p.order_id, p.return_id, refund.total, &lines, now).await?;
     crate::integration_feed::emit(
         tx,
         p.order_id,

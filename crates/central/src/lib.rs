@@ -26,6 +26,7 @@ pub mod personal_data;
 mod pull;
 mod push;
 pub mod rate_limit;
+pub mod return_receipt;
 pub mod staff;
 mod webhooks;
 pub mod workers;

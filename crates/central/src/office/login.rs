@@ -24,10 +24,14 @@ pub async fn login_form(scheme: session::Scheme, Query(q): Query<LoginQuery>) ->
     let message = match q.feil.as_deref() {
         Some("passord") => Some("Feil brukernavn eller passord.".to_string()),
         Some("skjema") => Some("Innloggingen kom ikke fra denne siden. Prøv igjen.".to_string()),
-        Some(text) if text.starts_with("sperret-") => Some(format!(
-            "For mange feil forsøk: kontoen er sperret til kl. {}.",
-            text.trim_start_matches("sperret-")
-        )),
+        // Only a time is taken from the address (`sperret-14.05`): nothing else anyone puts there
+        // reaches the page.
+        Some(text) if is_lock_time(text.trim_start_matches("sperret-")) && text.starts_with("sperret-") => {
+            Some(format!(
+                "For mange feil forsøk: kontoen er sperret til kl. {}.",
+                text.trim_start_matches("sperret-")
+            ))
+        }
         _ => None,
     };
     let body = html! {
@@ -127,4 +131,10 @@ pub async fn logout(
 
 pub async fn home(_session: Session) -> Redirect {
     Redirect::to("/kontor/ordrer")
+}
+
+/// `HH.MM`, two digits each.
+fn is_lock_time(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 5 && b[2] == b'.' && [0, 1, 3, 4].iter().all(|&i| b[i].is_ascii_digit())
 }

@@ -44,6 +44,10 @@ pub fn router() -> Router<AppState> {
         .route("/kontor/ordrer/{number}/sendt", post(order_page::mark_sent))
         .route("/kontor/ordrer/{number}/kanseller", post(order_page::cancel))
         .route(
+            "/kontor/ordrer/{number}/retur/{return_no}/mottatt",
+            post(order_page::receive_return),
+        )
+        .route(
             "/kontor/ordrer/{number}/send-bekreftelse",
             post(order_page::resend_confirmation),
         )

@@ -86,6 +86,9 @@ struct ReturnRow {
     return_no: i64,
     body: Json<ValidReturn>,
     received_at: DateTime<Utc>,
+    refund_ore: Option<i64>,
+    goods_received_at: Option<DateTime<Utc>>,
+    goods_received_by: Option<String>,
 }
 
 /// An action just done, said above the order with what follows from it for this order.
@@ -94,6 +97,7 @@ enum Done {
     Sent,
     Cancelled,
     Resent,
+    ReturnReceived,
 }
 
 /// What the page says above the order after an action, or why the action was refused (with what
@@ -170,7 +174,8 @@ async fn render(
     .await
     .map_err(internal)?;
     let returns: Vec<ReturnRow> = sqlx::query_as(
-        "SELECT return_no, body, received_at FROM returns WHERE order_id = $1 ORDER BY return_no",
+        "SELECT return_no, body, received_at, refund_ore, goods_received_at, goods_received_by
+         FROM returns WHERE order_id = $1 ORDER BY return_no",
     )
     .bind(o.id)
     .fetch_all(pool)
@@ -340,6 +345,16 @@ async fn render(
                             li { (l.quantity) " × " (l.name) " (" (l.sku) "): " (l.reason.text()) }
                         }
                     }
+                    @let refund = Money::from_ore(r.refund_ore.unwrap_or(0));
+                    @if let Some(at) = r.goods_received_at {
+                        p data-testid=(format!("return-{}-state", r.return_no)) { "Varene er mottatt " (oslo_time(at)) @if let Some(by) = &r.goods_received_by { " (" (by) ")" } "; " (refund) " betales tilbake." }
+                    } @else {
+                        form.inline method="post" action=(format!("{base}/retur/{}/mottatt", r.return_no)) {
+                            input type="hidden" name="csrf" value=(session.csrf_token);
+                            span data-testid=(format!("return-{}-state", r.return_no)) { "Venter på varene; " (refund) " betales tilbake når de er mottatt." }
+                            button.primary type="submit" data-testid=(format!("receive-return-{}", r.return_no)) { "Varene er mottatt" }
+                        }
+                    }
                 }
             }
         }
@@ -395,6 +410,7 @@ fn done_text(done: Done, o: &OrderRow) -> String {
             _ => "Ordren er kansellert.".into(),
         },
         Done::Resent => "Ordrebekreftelsen sendes på nytt.".into(),
+        Done::ReturnReceived => "Returen er mottatt. Tilbakebetalingen er satt i gang.".into(),
     }
 }
 
@@ -611,6 +627,35 @@ pub async fn resend_confirmation(
     Ok(Redirect::to(&format!("/kontor/ordrer/{}?utfort=bekreftelse", o.number)).into_response())
 }
 
+pub async fn receive_return(
+    State(state): State<AppState>,
+    session: Session,
+    Path((number, return_no)): Path<(String, i64)>,
+    Form(form): Form<CsrfOnly>,
+) -> Result<Response, Response> {
+    session.check_csrf(&form.csrf)?;
+    crate::return_receipt::mark_received(
+        &state.pool,
+        &number,
+        return_no,
+        &session::actor(&session.user),
+        Utc::now(),
+    )
+    .await
+    .map_err(IntoResponse::into_response)?;
+    state.wake.notify_one();
+    Ok(Redirect::to(&format!(
+        "/kontor/ordrer/{}?utfort=retur",
+        number.trim().to_uppercase()
+    ))
+    .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
 #[derive(Debug, Deserialize)]
 pub struct DoneQuery {
     #[serde(default)]
@@ -629,6 +674,7 @@ pub async fn order(
         "sendt" => Some(Done::Sent),
         "kansellert" => Some(Done::Cancelled),
         "bekreftelse" => Some(Done::Resent),
+        "retur" => Some(Done::ReturnReceived),
         _ => None,
     };
     let outcome = Outcome {

@@ -330,6 +330,9 @@ async fn five_wrong_passwords_lock_the_account_even_against_the_right_one() {
     assert!(!b.cookies.contains_key("skranke_kontor"));
     let p = b.get(&right.location).await;
     assert!(p.body.contains("kontoen er sperret til kl."), "{}", p.body);
+    // Text other than a time in the address is not shown.
+    let p = b.get("/kontor/logg-inn?feil=sperret-ring+kundeservice").await;
+    assert!(!p.body.contains("ring kundeservice"), "{}", p.body);
 }
 
 #[tokio::test]
@@ -1417,4 +1420,83 @@ async fn the_pick_list_sums_the_orders_ready_to_pack() {
     assert!(!text.contains(&products[2].sku), "{text}");
     assert!(text.contains("2 ordre(r)"), "{text}");
     assert_eq!(b.get("/kontor/plukkliste.pdf?butikk=XYZ").await.status, 404);
+}
+
+/// Issue 18 item 2: a return registered at the desk waits for its goods; the warehouse marks it
+/// received on the order page (once), which is when the refund follows.
+#[tokio::test]
+async fn the_warehouse_marks_a_return_received() {
+    let s = TestServer::start().await;
+    let products = catalog(3);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let order = valid_order_with(&products[..1], |_| {});
+    let placed = order_placed("OSL1-000001", &order);
+    let ret = skranke_protocol::ReturnRegistered {
+        return_id: uuid::Uuid::now_v7(),
+        order_id: placed.order_id,
+        return_no: 1,
+        created_at_utc: Utc::now(),
+        ret: crate::support::valid_return(&order, &[(1, 1)]),
+    };
+    let r = s
+        .push(
+            &desk,
+            vec![
+                mutation(1, MutationKind::OrderPlaced, &placed),
+                mutation(2, MutationKind::ReturnRegistered, &ret),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    add_user(
+        &s.pool,
+        "Lars Lager",
+        Role::Lager,
+        "riktig-passord-2",
+        "test",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mut b = Browser::new(&s);
+    b.log_in("Lars Lager", "riktig-passord-2").await;
+    let page = b.get("/kontor/ordrer/OSL1-000001").await;
+    assert!(
+        text_of(&page.body, "return-1-state")
+            .unwrap()
+            .starts_with("Venter på varene"),
+        "{}",
+        page.body
+    );
+    let token = hidden_csrf(&page.body);
+    let p = b.post("/kontor/ordrer/OSL1-000001/retur/1/mottatt", &[]).await;
+    assert_eq!(p.status, 422, "no token: the form is not read");
+    for _ in 0..2 {
+        let p = b
+            .post("/kontor/ordrer/OSL1-000001/retur/1/mottatt", &[("csrf", &token)])
+            .await;
+        assert_eq!(p.status, 303);
+    }
+    let page = b.get("/kontor/ordrer/OSL1-000001?utfort=retur").await;
+    assert!(
+        text_of(&page.body, "return-1-state")
+            .unwrap()
+            .starts_with("Varene er mottatt"),
+        "{}",
+        page.body
+    );
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM central_audit WHERE action = 'retur mottatt' AND actor = 'kontoret (Lars Lager)'",
+    )
+    .fetch_one(&s.pool)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1, "marked once");
+    assert_eq!(
+        b.post("/kontor/ordrer/OSL1-000001/retur/9/mottatt", &[("csrf", &token)])
+            .await
+            .status,
+        404
+    );
 }

@@ -356,6 +356,19 @@ async fn klarna_capture_and_refund_carry_their_lines() {
             .await;
     assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
     p.s.work_outboxes().await;
+    let waiting = p.s.fake_log().await;
+    assert_eq!(
+        waiting["klarna"][&session]["operations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "nothing is paid back before the goods are in"
+    );
+    skranke_central::return_receipt::mark_received(&p.s.pool, "OSL1-000001", 1, "test", Utc::now())
+        .await
+        .unwrap();
+    p.s.work_outboxes().await;
 
     let log = p.s.fake_log().await;
     let operations = log["klarna"][&session]["operations"].as_array().unwrap().clone();

@@ -51,7 +51,7 @@ async fn pulled_payment(s: &TestServer, desk: &skranke_protocol::PairResponse) -
 }
 
 /// P5, F5: a Vipps push to a mobile number: the request has Vipps' shape; approval reserves; dispatch
-/// captures; a return refunds.
+/// captures; a return refunds once its goods are marked received.
 #[tokio::test]
 async fn vipps_push_reserve_capture_refund() {
     let s = TestServer::start_with_providers(None).await;
@@ -111,6 +111,14 @@ async fn vipps_push_reserve_capture_refund() {
         .await;
     assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
     s.work_outboxes().await;
+    // Paid back when the warehouse has the goods, once however often it is marked.
+    assert_eq!(s.fake_log().await["vipps"]["OSL1-000001-1"]["refunded"], 0);
+    for _ in 0..2 {
+        skranke_central::return_receipt::mark_received(&s.pool, "OSL1-000001", 1, "test", chrono::Utc::now())
+            .await
+            .unwrap();
+    }
+    s.work_outboxes().await;
     assert_eq!(
         s.fake_log().await["vipps"]["OSL1-000001-1"]["refunded"],
         order.lines[0].unit_price.ore()
@@ -134,6 +142,9 @@ async fn vipps_push_reserve_capture_refund() {
         .push(&desk, vec![mutation(3, MutationKind::ReturnRegistered, &rest)])
         .await;
     assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
+    skranke_central::return_receipt::mark_received(&s.pool, "OSL1-000001", 2, "test", chrono::Utc::now())
+        .await
+        .unwrap();
     s.work_outboxes().await;
     assert_eq!(
         s.fake_log().await["vipps"]["OSL1-000001-1"]["refunded"],
