@@ -141,7 +141,23 @@ async fn no_page_without_login_and_a_new_session_id_at_login() {
     .await
     .unwrap();
     let mut b = Browser::new(&s);
-    for path in ["/kontor", "/kontor/ordrer", "/kontor/brukere"] {
+    for path in [
+        "/kontor",
+        "/kontor/ordrer",
+        "/kontor/ordrer/rader",
+        "/kontor/ordrer/OSL1-000001",
+        "/kontor/ordrer/OSL1-000001/ordrebekreftelse.pdf",
+        "/kontor/plukkliste",
+        "/kontor/plukkliste.pdf?butikk=OSL",
+        "/kontor/skranker",
+        "/kontor/ansatte",
+        "/kontor/katalog",
+        "/kontor/katalog/1",
+        "/kontor/personvern",
+        "/kontor/revisjon",
+        "/kontor/integrasjoner",
+        "/kontor/brukere",
+    ] {
         let p = b.get(path).await;
         assert_eq!(
             (p.status, p.location.as_str()),
@@ -390,6 +406,43 @@ async fn what_a_customer_typed_is_shown_as_text() {
     );
     assert!(!p.body.contains("<script>"), "{}", p.body);
     assert!(!p.body.contains("<img"), "{}", p.body);
+    // The live refresh's rows, and a leder's export of the customer: text too.
+    let rows = b.get("/kontor/ordrer/rader").await;
+    assert!(rows.body.contains("&lt;script&gt;alert(1)"), "{}", rows.body);
+    assert!(
+        !rows.body.contains("<script") && !rows.body.contains("<img"),
+        "{}",
+        rows.body
+    );
+    add_user(
+        &s.pool,
+        "Lise Leder",
+        Role::Leder,
+        "riktig-passord-1",
+        "test",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mut leder = Browser::new(&s);
+    leder.log_in("Lise Leder", "riktig-passord-1").await;
+    let token = hidden_csrf(&leder.get("/kontor/personvern").await.body);
+    let shown = leder
+        .post(
+            "/kontor/personvern/innsyn",
+            &[("csrf", &token), ("telefon", "41234567")],
+        )
+        .await;
+    assert!(
+        shown.body.contains("onerror=alert(3)"),
+        "the export shows the address: {}",
+        shown.body
+    );
+    assert!(
+        !shown.body.contains("<script>") && !shown.body.contains("<img"),
+        "{}",
+        shown.body
+    );
 }
 
 /// The first leder comes from the command line, the password on standard input (never in the
