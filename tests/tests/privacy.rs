@@ -163,7 +163,7 @@ starttls = false
     })
     .await;
 
-    // Shipped (the Vipps reservation captured), a return (refunded), documents printed.
+    // Shipped (the Vipps reservation captured), a return (refunded once received), documents printed.
     central
         .ok(&[
             "order",
@@ -179,6 +179,10 @@ starttls = false
     desk.ok(&["pdf", "return", "OSL1-000002", "--line", "1:1:angrerett"])
         .unwrap();
     desk.ok(&["sync", "now"]).unwrap();
+    // The warehouse has the goods: the refund follows.
+    central
+        .ok(&["order", "receive-return", "OSL1-000002", "1"])
+        .unwrap();
     until("the refund", Duration::from_secs(30), || async {
         one::<i64>(&central, "SELECT count(*) FROM payments WHERE refunded_ore > 0").await == Some(1)
     })

@@ -209,6 +209,8 @@ enum OrderCommand {
         #[arg(long)]
         tracking: Option<String>,
     },
+    /// The warehouse has a return's goods: its refund follows (`order receive-return OSL1-000042 1`).
+    ReceiveReturn { order: String, return_no: i64 },
 }
 
 fn main() -> ExitCode {
@@ -392,6 +394,26 @@ async fn run(cli: Cli) -> Result<(), String> {
             .map_err(api)?;
             println!("{code}");
             eprintln!("Koden gjelder i {minutes} minutter og kan brukes én gang.");
+            Ok(())
+        }
+        Command::Order {
+            command: OrderCommand::ReceiveReturn { order, return_no },
+        } => {
+            let who = format!(
+                "kommandolinjen ({})",
+                std::env::var("USER").unwrap_or_else(|_| "ukjent".into())
+            );
+            match skranke_central::return_receipt::mark_received(&pool, &order, return_no, &who, Utc::now())
+                .await
+                .map_err(api)?
+            {
+                skranke_central::return_receipt::Receipt::Received { refund } => {
+                    println!("Retur {return_no} på {order} er mottatt; {refund} betales tilbake.")
+                }
+                skranke_central::return_receipt::Receipt::AlreadyReceived => {
+                    println!("Retur {return_no} på {order} var allerede mottatt.")
+                }
+            }
             Ok(())
         }
         Command::Order {

@@ -7,7 +7,6 @@
 //! below it has ended, so no row can later appear behind the cursor. A plain sequence cursor would skip
 //! a row whose transaction took its number first and committed last.
 
-use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use skranke_protocol::{
@@ -89,18 +88,11 @@ struct Position {
 }
 
 fn parse_cursor(text: Option<&str>) -> Result<Position, ApiError> {
-    let text = text.unwrap_or(Cursor::START);
-    let bad = || {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::InvalidCursor,
-            "Ugyldig markør: start på nytt uten markør.",
-        )
-    };
-    let (txid, seq) = text.split_once('.').ok_or_else(bad)?;
+    // The same `txid.seq` position as the order-event feed's.
+    let c = crate::integration_feed::FeedCursor::parse(text.unwrap_or(Cursor::START))?;
     Ok(Position {
-        txid: txid.parse().map_err(|_| bad())?,
-        seq: seq.parse().map_err(|_| bad())?,
+        txid: c.txid,
+        seq: c.seq,
     })
 }
 

@@ -7,6 +7,7 @@
 mod admin;
 mod desk_update;
 mod error;
+mod flag_text;
 mod integration;
 mod pairing;
 mod payload;
@@ -17,6 +18,7 @@ mod states;
 pub use admin::SetStatusRequest;
 pub use desk_update::DeskUpdateManifest;
 pub use error::{ErrorBody, ErrorCode};
+pub use flag_text::flag_text;
 pub use integration::{IntegrationEvent, IntegrationPage};
 pub use pairing::{PairRequest, PairResponse};
 pub use payload::{

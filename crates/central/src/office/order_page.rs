@@ -11,7 +11,7 @@ use maud::html;
 use serde::Deserialize;
 use skranke_core::{Money, OrderStatus, ValidOrder, ValidReturn};
 use skranke_payments::PaymentState;
-use skranke_protocol::{Flag, SetStatusRequest};
+use skranke_protocol::{flag_text, Flag, SetStatusRequest};
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -422,29 +422,6 @@ fn job_text(kind: &str) -> &'static str {
         "cancel" => "Trekk tilbake forespørselen",
         "release" => "Frigi reservasjonen",
         _ => "Kall",
-    }
-}
-
-fn flag_text(flag: &Flag) -> String {
-    match flag {
-        Flag::PriceChanged {
-            line_no,
-            sku,
-            quoted_ore,
-            current_ore,
-        } => format!(
-            "Linje {line_no} ({sku}): prisen er nå {}, ordren står på tilbudt pris {}.",
-            Money::from_ore(*current_ore),
-            Money::from_ore(*quoted_ore)
-        ),
-        Flag::BackOrdered {
-            line_no,
-            sku,
-            availability,
-        } => format!("Linje {line_no} ({sku}): ikke lenger på lager ({availability})."),
-        Flag::Discontinued { line_no, sku } => {
-            format!("Linje {line_no} ({sku}): varen er gått ut av sortimentet.")
-        }
     }
 }
 

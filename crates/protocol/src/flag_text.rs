@@ -1,7 +1,9 @@
-//! What staff tell the customer about a flag the central store set on an order.
+//! What staff (at a desk or in the back office) tell the customer about a flag the central store set
+//! on an order.
 
 use skranke_core::{Availability, Money};
-use skranke_protocol::Flag;
+
+use crate::Flag;
 
 /// One Norwegian sentence (or two) per flag.
 pub fn flag_text(flag: &Flag) -> String {
