@@ -24,6 +24,8 @@ impl Browser {
         let port = free_port()?;
         let driver = Command::new("chromedriver")
             .arg(format!("--port={port}"))
+            // Its own process group, so that Chromium, which it starts, ends with it (Drop).
+            .process_group(0)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -149,8 +151,20 @@ impl Browser {
     }
 
     pub async fn close(self) -> Result<(), Error> {
-        self.client.close().await?;
+        self.client.clone().close().await?;
         Ok(())
+    }
+}
+
+/// A test that fails before `close` would leave Chromium running after its driver is killed: the
+/// whole group goes.
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(pid) = self._driver.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .status();
+        }
     }
 }
 
