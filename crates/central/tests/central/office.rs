@@ -372,18 +372,7 @@ async fn what_a_customer_typed_is_shown_as_text() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    add_user(
-        &s.pool,
-        "Lars Lager",
-        Role::Lager,
-        "riktig-passord-2",
-        "test",
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    let mut b = Browser::new(&s);
-    b.log_in("Lars Lager", "riktig-passord-2").await;
+    let mut b = lager(&s).await;
     let p = b.get("/kontor/ordrer").await;
     assert!(p.body.contains("OSL1-000001"), "{}", p.body);
     assert!(
@@ -509,6 +498,23 @@ fn listed(html: &str) -> Vec<String> {
         .skip(1)
         .map(|rest| rest.split('<').next().unwrap().to_string())
         .collect()
+}
+
+/// Lars, a `lager` user, logged in.
+async fn lager(s: &TestServer) -> Browser {
+    add_user(
+        &s.pool,
+        "Lars Lager",
+        Role::Lager,
+        "riktig-passord-2",
+        "test",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    let mut b = Browser::new(s);
+    b.log_in("Lars Lager", "riktig-passord-2").await;
+    b
 }
 
 async fn leder(s: &TestServer) -> Browser {
@@ -637,18 +643,7 @@ async fn the_warehouse_sends_cancels_and_resends_from_the_order_page() {
         })
         .collect();
     assert_eq!(s.push(&desk, placed).await.status, 200);
-    add_user(
-        &s.pool,
-        "Lars Lager",
-        Role::Lager,
-        "riktig-passord-2",
-        "test",
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    let mut b = Browser::new(&s);
-    b.log_in("Lars Lager", "riktig-passord-2").await;
+    let mut b = lager(&s).await;
     let status = |n: &'static str| {
         let pool = s.pool.clone();
         async move {
@@ -873,18 +868,7 @@ async fn a_leder_pairs_and_revokes_desks_and_a_lager_user_cannot() {
     assert!(page.body.contains("<td>0.1.7</td>"), "{}", page.body);
 
     // A lager user: not the page, not a code, not a revocation.
-    add_user(
-        &s.pool,
-        "Lars Lager",
-        Role::Lager,
-        "riktig-passord-2",
-        "test",
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    let mut lager = Browser::new(&s);
-    lager.log_in("Lars Lager", "riktig-passord-2").await;
+    let mut lager = lager(&s).await;
     let lager_token = hidden_csrf(&lager.get("/kontor/ordrer").await.body);
     assert!(!lager
         .get("/kontor/ordrer")
@@ -1001,18 +985,7 @@ async fn a_leder_adds_and_deactivates_staff_and_a_lager_user_cannot() {
         pulled.body
     );
 
-    add_user(
-        &s.pool,
-        "Lars Lager",
-        Role::Lager,
-        "riktig-passord-2",
-        "test",
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    let mut lager = Browser::new(&s);
-    lager.log_in("Lars Lager", "riktig-passord-2").await;
+    let mut lager = lager(&s).await;
     let lager_token = hidden_csrf(&lager.get("/kontor/ordrer").await.body);
     assert_eq!(lager.get("/kontor/ansatte").await.status, 403);
     let p = lager
@@ -1077,18 +1050,7 @@ async fn a_leder_exports_and_forgets_a_customer_and_a_lager_user_cannot() {
         )
         .await;
     assert_eq!(r.status, 200);
-    add_user(
-        &s.pool,
-        "Lars Lager",
-        Role::Lager,
-        "riktig-passord-2",
-        "test",
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    let mut lager = Browser::new(&s);
-    lager.log_in("Lars Lager", "riktig-passord-2").await;
+    let mut lager = lager(&s).await;
     let lager_token = hidden_csrf(&lager.get("/kontor/ordrer").await.body);
     assert_eq!(lager.get("/kontor/personvern").await.status, 403);
     let p = lager
@@ -1293,18 +1255,7 @@ async fn a_feed_is_previewed_before_it_is_applied_once() {
         }
     };
 
-    add_user(
-        &s.pool,
-        "Lars Lager",
-        Role::Lager,
-        "riktig-passord-2",
-        "test",
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    let mut lager = Browser::new(&s);
-    lager.log_in("Lars Lager", "riktig-passord-2").await;
+    let mut lager = lager(&s).await;
     let lager_token = hidden_csrf(&lager.get("/kontor/ordrer").await.body);
     assert_eq!(lager.get("/kontor/katalog").await.status, 403);
     let p = lager
@@ -1438,18 +1389,7 @@ async fn the_pick_list_sums_the_orders_ready_to_pack() {
         assert_eq!(line.orders, ["OSL1-000001", "OSL1-000002"]);
     }
 
-    add_user(
-        &s.pool,
-        "Lars Lager",
-        Role::Lager,
-        "riktig-passord-2",
-        "test",
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    let mut b = Browser::new(&s);
-    b.log_in("Lars Lager", "riktig-passord-2").await;
+    let mut b = lager(&s).await;
     assert_eq!(b.get("/kontor/plukkliste").await.status, 200);
     let pdf = s
         .http
@@ -1502,18 +1442,7 @@ async fn the_warehouse_marks_a_return_received() {
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    add_user(
-        &s.pool,
-        "Lars Lager",
-        Role::Lager,
-        "riktig-passord-2",
-        "test",
-        Utc::now(),
-    )
-    .await
-    .unwrap();
-    let mut b = Browser::new(&s);
-    b.log_in("Lars Lager", "riktig-passord-2").await;
+    let mut b = lager(&s).await;
     let page = b.get("/kontor/ordrer/OSL1-000001").await;
     assert!(
         text_of(&page.body, "return-1-state")
