@@ -3,6 +3,7 @@
 
 pub mod availability;
 pub mod calendar;
+pub mod claim;
 pub mod consent;
 pub mod delivery;
 pub mod ean;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod fodselsnummer;
 pub mod money;
 pub mod order;
+pub mod order_change;
 pub mod order_status;
 pub mod orgnr;
 pub mod payment;

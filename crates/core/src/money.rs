@@ -160,6 +160,19 @@ impl MvaRate {
         total + Money(-self.mva_of_total(total).ore())
     }
 
+    /// `net` (an amount without MVA) with its MVA added, rounded half up to øre: the listed price of a
+    /// line sold without MVA (D7a).
+    pub fn with_mva(self, net: Money) -> Money {
+        let bp = i128::from(self.basis_points());
+        let scaled = i128::from(net.ore()) * (10_000 + bp);
+        let incl = if scaled >= 0 {
+            (scaled + 5_000) / 10_000
+        } else {
+            -((-scaled + 5_000) / 10_000)
+        };
+        Money(i64::try_from(incl).unwrap_or(if incl > 0 { i64::MAX } else { i64::MIN }))
+    }
+
     /// MVA contained in `total` (an amount including MVA), rounded half up to øre (S2).
     pub fn mva_of_total(self, total: Money) -> Money {
         let bp = i128::from(self.basis_points());

@@ -370,16 +370,26 @@ fn outside_mva_area(
     delivery: &Address,
     policy: &ShopPolicy,
 ) -> Option<OutsideMvaArea> {
+    let field = if draft.delivery_address.is_some() {
+        "delivery_address.postcode"
+    } else {
+        "customer.address.postcode"
+    };
+    record_outside_area(errors, field, delivery, policy)
+}
+
+/// D7a for an address whose postcode field is `field`.
+pub(crate) fn record_outside_area(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    delivery: &Address,
+    policy: &ShopPolicy,
+) -> Option<OutsideMvaArea> {
     let entry = crate::postcode::lookup(&delivery.postcode).ok()?;
     let area = OutsideMvaArea::of(entry)?;
     match policy.delivery.svalbard {
         OutsideMvaPolicy::WithoutMva => Some(area),
         OutsideMvaPolicy::Refuse => {
-            let field = if draft.delivery_address.is_some() {
-                "delivery_address.postcode"
-            } else {
-                "customer.address.postcode"
-            };
             errors.push(FieldError::new(
                 field,
                 Invalid::OutsideMvaArea {
@@ -429,7 +439,11 @@ fn guardian_fields(errors: &mut Vec<FieldError>, c: &CustomerDraft, under_15: bo
 }
 
 /// S2: one of the shop's shipping methods.
-fn shipping_field(errors: &mut Vec<FieldError>, code: &str, policy: &ShopPolicy) -> Option<ShippingMethod> {
+pub(crate) fn shipping_field(
+    errors: &mut Vec<FieldError>,
+    code: &str,
+    policy: &ShopPolicy,
+) -> Option<ShippingMethod> {
     if let Some(m) = policy.shipping_method(code.trim()) {
         return Some(m.clone());
     }
@@ -445,7 +459,7 @@ fn shipping_field(errors: &mut Vec<FieldError>, code: &str, policy: &ShopPolicy)
 }
 
 /// P1–P5: a payment method this buyer may use today.
-fn payment_field(
+pub(crate) fn payment_field(
     errors: &mut Vec<FieldError>,
     code: &str,
     buyer: Buyer<'_>,
@@ -499,7 +513,7 @@ fn age_check(
 
 /// The cart: at least one line and at most `MAX_LINES`, each a known SKU and a quantity from 1 to
 /// `MAX_QUANTITY`. Returns the lines that passed, with their products.
-fn line_fields(
+pub(crate) fn line_fields(
     errors: &mut Vec<FieldError>,
     lines: &[LineDraft],
     product: impl Fn(&str) -> Option<Product>,
@@ -711,7 +725,7 @@ fn record<T>(errors: &mut Vec<FieldError>, field: &str, result: Result<T, Invali
     result.map_err(|e| errors.push(FieldError::new(field, e))).ok()
 }
 
-fn text_field(
+pub(crate) fn text_field(
     errors: &mut Vec<FieldError>,
     field: &str,
     value: &str,
@@ -731,7 +745,7 @@ fn text_field(
     Some(trimmed.to_string())
 }
 
-fn address(errors: &mut Vec<FieldError>, field: &str, draft: &AddressDraft) -> Option<Address> {
+pub(crate) fn address(errors: &mut Vec<FieldError>, field: &str, draft: &AddressDraft) -> Option<Address> {
     let country = draft.country.trim().to_lowercase();
     if !matches!(country.as_str(), "" | "no" | "nor" | "norge" | "norway") {
         errors.push(FieldError::new(
