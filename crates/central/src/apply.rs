@@ -43,7 +43,7 @@ impl From<sqlx::Error> for Failure {
     }
 }
 
-fn reject(code: RejectionCode, message: impl Into<String>) -> Failure {
+pub(crate) fn reject(code: RejectionCode, message: impl Into<String>) -> Failure {
     Failure::Rejected(Rejection {
         code,
         message: message.into(),
@@ -87,6 +87,7 @@ pub(crate) async fn apply(
         MutationKind::ConsentRecorded => consent_recorded(tx, device, parse(m)?, now)
             .await
             .map(|()| Vec::new()),
+        MutationKind::OrderChanged => crate::order_change::order_changed(tx, device, parse(m)?, now).await,
     }
 }
 
@@ -189,7 +190,7 @@ async fn order_placed(
         ));
     }
 
-    let flags = conflicts(tx, &device.store_id, &p).await?;
+    let flags = conflicts(tx, &device.store_id, &p.order).await?;
     upsert_customer(tx, device, p.customer_id, &p.order.customer, p.placed_at_utc).await?;
     sqlx::query(
         "INSERT INTO orders (id, number, store_id, device_id, customer_id, placed_at, received_at, total_ore, body, flags, updated_at)
@@ -227,8 +228,12 @@ async fn order_placed(
 /// DESIGN.md conflicts: the quoted price stands (flagged when it changed); a line quoted in stock that
 /// no longer is gets back-ordered with the product's status now; a product gone from the catalog is
 /// flagged. None of these refuses the order: the sale happened.
-async fn conflicts(tx: &mut PgConnection, store: &str, p: &OrderPlaced) -> Result<Vec<Flag>, Failure> {
-    let skus: Vec<String> = p.order.lines.iter().map(|l| l.sku.clone()).collect();
+pub(crate) async fn conflicts(
+    tx: &mut PgConnection,
+    store: &str,
+    order: &skranke_core::ValidOrder,
+) -> Result<Vec<Flag>, Failure> {
+    let skus: Vec<String> = order.lines.iter().map(|l| l.sku.clone()).collect();
     let rows: Vec<(String, i64, bool, Option<String>)> = sqlx::query_as(
         "SELECT p.sku, p.price_ore, p.deleted, coalesce(sa.status, a.status)
          FROM products p
@@ -243,7 +248,7 @@ async fn conflicts(tx: &mut PgConnection, store: &str, p: &OrderPlaced) -> Resul
     let current: HashMap<String, (i64, bool, Option<String>)> =
         rows.into_iter().map(|(s, p, d, a)| (s, (p, d, a))).collect();
     let mut flags = Vec::new();
-    for (i, line) in p.order.lines.iter().enumerate() {
+    for (i, line) in order.lines.iter().enumerate() {
         let line_no = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let sku = line.sku.clone();
         match current.get(&line.sku) {
@@ -477,19 +482,28 @@ async fn order_cancelled(
     p: OrderCancelled,
     now: DateTime<Utc>,
 ) -> Result<(), Failure> {
-    let (status, _) = own_order(tx, device, p.order_id).await?;
+    let (status, order) = own_order(tx, device, p.order_id).await?;
     match OrderStatus::from_code(&status) {
         Some(OrderStatus::Kansellert) => Ok(()),
         Some(s) if s.may_become(OrderStatus::Kansellert) => {
-            sqlx::query("UPDATE orders SET status = 'kansellert', updated_at = $2 WHERE id = $1")
-                .bind(p.order_id)
-                .bind(now)
+            sqlx::query(
+                "UPDATE orders SET status = 'kansellert', updated_at = $2, cancel_reason = $3, cancelled_by = $4 WHERE id = $1",
+            )
+            .bind(p.order_id)
+            .bind(now)
+            .bind(p.reason.chars().take(500).collect::<String>())
+            .bind(p.cancelled_by.as_deref().map(|b| b.chars().take(100).collect::<String>()))
                 .execute(&mut *tx)
                 .await?;
             record_status(tx, p.order_id, OrderStatus::Kansellert, None, "desk", now).await?;
             crate::payment::give_back_on_cancel(tx, p.order_id, now).await?;
             crate::integration_feed::emit(tx, p.order_id, EventKind::Cancelled, serde_json::json!({}), now)
                 .await?;
+            let number: String = sqlx::query_scalar("SELECT number FROM orders WHERE id = $1")
+                .bind(p.order_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            crate::mail::queue_for_customer(tx, p.order_id, &number, &order.0, "cancelled", now).await?;
             Ok(())
         }
         _ => Err(reject(

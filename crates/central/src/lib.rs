@@ -16,6 +16,7 @@ pub mod integrations;
 pub mod mail;
 pub mod office;
 mod openapi;
+mod order_change;
 pub mod order_status;
 pub mod outbound_webhooks;
 pub mod pairing;

@@ -150,6 +150,38 @@ struct OrderForMail {
     body: Json<ValidOrder>,
     payment_state: Option<String>,
     tracking_number: Option<String>,
+    version: i32,
+    cancel_reason: Option<String>,
+    updated_at: DateTime<Utc>,
+    /// What the newest change changed (a "changed" mail).
+    #[sqlx(default)]
+    changes: Option<Json<Vec<skranke_core::order_change::ChangeItem>>>,
+    #[sqlx(default)]
+    changed_at: Option<DateTime<Utc>>,
+}
+
+/// Queues a mail of `kind` about `order` when the customer gave an address. A change mail still
+/// waiting is superseded: the customer is told of the version that stands, once.
+pub(crate) async fn queue_for_customer(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    order_number: &str,
+    order: &ValidOrder,
+    kind: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let Some(email) = &order.customer.email else {
+        return Ok(());
+    };
+    if kind == "changed" || kind == "cancelled" {
+        sqlx::query(
+            "UPDATE mail_outbox SET state = 'superseded' WHERE order_id = $1 AND kind = 'changed' AND state = 'pending'",
+        )
+        .bind(order_id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    queue(tx, order_id, order_number, kind, email.as_str(), now).await
 }
 
 /// Sends every due mail; returns how many were tried.
@@ -176,11 +208,15 @@ pub async fn run_due_mail(
             return Ok(tried);
         };
         tried += 1;
-        let order: OrderForMail =
-            sqlx::query_as("SELECT number, body, payment_state, tracking_number FROM orders WHERE id = $1")
-                .bind(mail.order_id)
-                .fetch_one(&mut *tx)
-                .await?;
+        let order: OrderForMail = sqlx::query_as(
+            "SELECT o.number, o.body, o.payment_state, o.tracking_number, o.version, o.cancel_reason, o.updated_at,
+                    v.changes, v.changed_at
+             FROM orders o LEFT JOIN order_versions v ON v.order_id = o.id AND v.version = o.version
+             WHERE o.id = $1",
+        )
+        .bind(mail.order_id)
+        .fetch_one(&mut *tx)
+        .await?;
         let sent = match compose(mailer, &mail, &order, integrations) {
             // lettre's own timeout covers each command; this bounds the whole conversation, so a
             // server that stops answering cannot hold up the payment jobs in the same loop.
@@ -288,18 +324,91 @@ fn compose(
             .body(text)
             .map_err(|e| e.to_string());
     }
-    let payment_text = order
-        .payment_state
-        .as_deref()
-        .and_then(PaymentState::from_code)
-        .map(PaymentState::text);
-    let pdf = skranke_pdf::order_confirmation(&skranke_pdf::OrderDocument {
+    let state = order.payment_state.as_deref().and_then(PaymentState::from_code);
+    let document = skranke_pdf::OrderDocument {
         order_number: &order.number,
         order: &order.body.0,
         policy: &integrations.policy,
-        payment_state: payment_text,
-    })
-    .map_err(|e| e.to_string())?;
+        payment_state: state.map(PaymentState::text),
+    };
+    let name = &order.body.0.customer.name;
+    let attach = |builder: lettre::message::MessageBuilder,
+                  subject: String,
+                  text: String,
+                  file: String,
+                  pdf: Vec<u8>| {
+        builder
+            .subject(subject)
+            .multipart(MultiPart::mixed().singlepart(SinglePart::plain(text)).singlepart(
+                Attachment::new(file).body(
+                    pdf,
+                    ContentType::parse("application/pdf").map_err(|e| e.to_string())?,
+                ),
+            ))
+            .map_err(|e| e.to_string())
+    };
+    if mail.kind == "cancelled" {
+        let payment = cancelled_payment_text(state);
+        let reason = order.cancel_reason.clone().unwrap_or_default();
+        let pdf = skranke_pdf::cancellation(
+            &document,
+            &skranke_pdf::Cancellation {
+                cancelled_on: oslo_date(order.updated_at),
+                reason: &reason,
+                payment,
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        let text = format!(
+            "Hei {name}!\n\nOrdre {} er kansellert, og ingen varer blir sendt. {payment}\n\
+             Bekreftelsen ligger vedlagt som PDF.\n\nSpørsmål? Skriv til {contact}.\n",
+            order.number
+        );
+        return attach(
+            builder,
+            format!("Ordre {} er kansellert", order.number),
+            text,
+            format!("kansellering-{}.pdf", order.number),
+            pdf,
+        );
+    }
+    if mail.kind == "changed" {
+        let changes: Vec<String> = order
+            .changes
+            .as_ref()
+            .map(|c| {
+                c.0.iter()
+                    .map(skranke_core::order_change::ChangeItem::text)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let version = u32::try_from(order.version).unwrap_or(1);
+        let changed_on = oslo_date(order.changed_at.unwrap_or(order.updated_at));
+        let pdf = skranke_pdf::changed_order_confirmation(
+            &document,
+            &skranke_pdf::Revision {
+                version,
+                changed_on,
+                changes: &changes,
+            },
+        )
+        .map_err(|e| e.to_string())?;
+        let list: String = changes.iter().map(|c| format!("  • {c}\n")).collect();
+        let text = format!(
+            "Hei {name}!\n\nOrdre {} er endret etter avtale med deg (versjon {version}):\n{list}\n\
+             Den endrede ordrebekreftelsen ligger vedlagt som PDF, med angreretten og angreskjemaet:\n\
+             du kan angre kjøpet i 14 dager etter at du har mottatt varene.\n\nSpørsmål? Skriv til {contact}.\n",
+            order.number
+        );
+        return attach(
+            builder,
+            format!("Endret ordrebekreftelse {} (versjon {version})", order.number),
+            text,
+            format!("ordrebekreftelse-{}-v{version}.pdf", order.number),
+            pdf,
+        );
+    }
+    let pdf = skranke_pdf::order_confirmation(&document).map_err(|e| e.to_string())?;
     // D7a: an order without MVA says why in the mail too, as on the confirmation.
     let mva_note = order
         .body
@@ -314,13 +423,27 @@ fn compose(
          mottatt varene.\n\n{mva_note}Spørsmål? Skriv til {contact}.\n",
         order.body.0.customer.name, order.number
     );
-    builder
-        .subject(format!("Ordrebekreftelse {}", order.number))
-        .multipart(MultiPart::mixed().singlepart(SinglePart::plain(text)).singlepart(
-            Attachment::new(format!("ordrebekreftelse-{}.pdf", order.number)).body(
-                pdf,
-                ContentType::parse("application/pdf").map_err(|e| e.to_string())?,
-            ),
-        ))
-        .map_err(|e| e.to_string())
+    attach(
+        builder,
+        format!("Ordrebekreftelse {}", order.number),
+        text,
+        format!("ordrebekreftelse-{}.pdf", order.number),
+        pdf,
+    )
+}
+
+/// What a cancellation means for the customer's money (P5), by the payment's state.
+fn cancelled_payment_text(state: Option<PaymentState>) -> &'static str {
+    match state {
+        Some(PaymentState::Captured | PaymentState::Refunded) => {
+            "Beløpet du har betalt, betales tilbake til samme betalingsmåte."
+        }
+        Some(PaymentState::Reserved) => "Beløpet som var reservert, frigis: du blir ikke belastet.",
+        _ => "Betalingsforespørselen er trukket tilbake: du skal ikke betale noe.",
+    }
+}
+
+/// The day a change or cancellation was made, in Norway.
+fn oslo_date(at: DateTime<Utc>) -> chrono::NaiveDate {
+    at.with_timezone(&chrono_tz::Europe::Oslo).date_naive()
 }

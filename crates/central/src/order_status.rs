@@ -74,6 +74,17 @@ pub async fn set_status(
     crate::audit::append(&mut tx, set_by, "status endret", &subject, now).await?;
     if req.status == OrderStatus::Kansellert {
         crate::payment::give_back_on_cancel(&mut tx, id, now).await?;
+        sqlx::query("UPDATE orders SET cancelled_by = $2 WHERE id = $1")
+            .bind(id)
+            .bind(set_by)
+            .execute(&mut *tx)
+            .await?;
+        let body: Json<skranke_core::ValidOrder> =
+            sqlx::query_scalar("SELECT body FROM orders WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        crate::mail::queue_for_customer(&mut tx, id, &updated.0, &body.0, "cancelled", now).await?;
     }
     let event = match req.status {
         OrderStatus::Sendt => EventKind::Sent,
@@ -106,5 +117,7 @@ pub async fn set_status(
         updated_at: updated.4,
         payment: None,
         email: None,
+        version: 1,
+        order: None,
     })
 }

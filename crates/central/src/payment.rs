@@ -374,8 +374,11 @@ pub(crate) async fn capture_on_dispatch(
     if let Some(p) = latest_for_order(tx, order_id).await? {
         if p.state() == PaymentState::Reserved {
             let key = IdempotencyKey::new(KeyKind::Capture, p.id);
-            let lines = payment_lines(&order_body(tx, order_id).await?);
-            let amount = Money::from_ore(p.amount_ore);
+            let order = order_body(tx, order_id).await?;
+            let lines = payment_lines(&order);
+            // An order made cheaper after the reservation (a change before dispatch) takes only its
+            // amount now; never more than was reserved.
+            let amount = Money::from_ore(p.amount_ore).min(order.totals.total);
             queue_job(tx, p.id, "capture", Some(amount), Some(&lines), key.as_str(), now).await?;
         }
     }

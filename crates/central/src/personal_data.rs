@@ -64,7 +64,10 @@ pub async fn customer_export(pool: &PgPool, phone: &str) -> Result<Value, sqlx::
                                 'beløp_øre', p.amount_ore, 'trukket_øre', p.captured_ore, 'refundert_øre', p.refunded_ore)
                                 ORDER BY p.attempt), '[]') FROM payments p WHERE p.order_id = o.id) AS payments,
                     (SELECT coalesce(jsonb_agg(jsonb_build_object('type', m.kind, 'til', m.recipient, 'status', m.state,
-                                'sendt', m.sent_at) ORDER BY m.id), '[]') FROM mail_outbox m WHERE m.order_id = o.id) AS mails
+                                'sendt', m.sent_at) ORDER BY m.id), '[]') FROM mail_outbox m WHERE m.order_id = o.id) AS mails,
+                    (SELECT coalesce(jsonb_agg(jsonb_build_object('versjon', v.version, 'ordre', v.body, 'endringer', v.changes,
+                                'endret', v.changed_at, 'endret_av', v.changed_by) ORDER BY v.version), '[]')
+                       FROM order_versions v WHERE v.order_id = o.id) AS versions
              FROM orders o WHERE o.id = $1",
         )
         .bind(id)
@@ -81,6 +84,7 @@ pub async fn customer_export(pool: &PgPool, phone: &str) -> Result<Value, sqlx::
             "returer": row.try_get::<Json<Value>, _>("returns")?.0,
             "betalinger": row.try_get::<Json<Value>, _>("payments")?.0,
             "e_poster": row.try_get::<Json<Value>, _>("mails")?.0,
+            "versjoner": row.try_get::<Json<Value>, _>("versions")?.0,
             "oppbevares_til": kept_through(oslo_date(placed_at)).to_string(),
         }));
     }
@@ -116,6 +120,7 @@ pub async fn forget_customer(
             "DELETE FROM mail_outbox WHERE order_id = $1",
             "DELETE FROM returns WHERE order_id = $1",
             "DELETE FROM order_status_history WHERE order_id = $1",
+            "DELETE FROM order_versions WHERE order_id = $1",
             "DELETE FROM orders WHERE id = $1",
         ] {
             sqlx::query(statement).bind(id).execute(&mut *tx).await?;

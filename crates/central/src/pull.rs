@@ -161,7 +161,8 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
                 _ => {
                     "SELECT id::text AS key, false AS deleted, sync_txid::text AS txid, sync_seq, id, number, status,
                             tracking_number, flags, updated_at, payment_method, payment_state, payment_detail, payment_expires_at,
-                            email_state, email_to, email_detail
+                            email_state, email_to, email_detail, version,
+                            CASE WHEN version > 1 THEN body END AS body
                      FROM orders
                      WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
                        AND sync_txid < pg_snapshot_xmin(pg_current_snapshot())
@@ -263,6 +264,10 @@ fn change(stream: Stream, row: &PgRow) -> Result<Change, sqlx::Error> {
                         })
                     })
                     .transpose()?,
+                version: u32::try_from(row.try_get::<i32, _>("version")?).unwrap_or(1),
+                order: row
+                    .try_get::<Option<Json<skranke_core::ValidOrder>>, _>("body")?
+                    .map(|b| b.0),
             });
         }
     }

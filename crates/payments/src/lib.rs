@@ -16,7 +16,7 @@ pub use klarna::{
     category as klarna_category, event as klarna_event, session_body as klarna_session_body, HppSession,
     KlarnaClient, KlarnaConfig, KlarnaStatusUpdate,
 };
-pub use lines::{payment_lines, refund_lines, PaymentLine};
+pub use lines::{change_refund_lines, payment_lines, refund_lines, PaymentLine};
 pub use skranke_core::payment_state::{PaymentEvent, PaymentState};
 pub use vipps::{
     check_before_sending as vipps_check_before_sending, payment_body as vipps_payment_body, VippsClient,

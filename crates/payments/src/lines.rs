@@ -133,3 +133,54 @@ pub fn refund_lines(order: &ValidOrder, this: &ValidReturn, refund: &Refund) -> 
     ));
     lines
 }
+
+/// The lines of what a change of an order pays back (`amount`, the old total less the new): one line
+/// per MVA rate the order got cheaper at, so Klarna's refund carries the right tax. When rates moved
+/// both ways (a food line removed, a 25 % line added) no lines add up honestly to the amount, and the
+/// refund goes without lines (Klarna's `order_lines` are optional on a refund).
+pub fn change_refund_lines(old: &ValidOrder, new: &ValidOrder, amount: Money) -> Vec<PaymentLine> {
+    let outside = old.totals.outside_mva_area.is_some();
+    let mut by_rate: Vec<(MvaRate, i64)> = Vec::new();
+    let amounts = old
+        .totals
+        .amounts_by_rate(&old.lines)
+        .into_iter()
+        .map(|(r, m)| (r, m.ore()))
+        .chain(
+            new.totals
+                .amounts_by_rate(&new.lines)
+                .into_iter()
+                .map(|(r, m)| (r, -m.ore())),
+        );
+    for (rate, ore) in amounts {
+        match by_rate.iter_mut().find(|(r, _)| *r == rate) {
+            Some((_, sum)) => *sum += ore,
+            None => by_rate.push((rate, ore)),
+        }
+    }
+    by_rate.retain(|(_, ore)| *ore != 0);
+    if by_rate.iter().any(|(_, ore)| *ore < 0) || by_rate.iter().map(|(_, o)| o).sum::<i64>() != amount.ore()
+    {
+        return Vec::new();
+    }
+    let differences: Vec<(MvaRate, Money)> = by_rate.iter().map(|(r, o)| (*r, Money::from_ore(*o))).collect();
+    let taxes = if outside {
+        vec![Money::ZERO; differences.len()]
+    } else {
+        mva_per_line(&differences)
+    };
+    differences
+        .iter()
+        .zip(taxes)
+        .map(|((rate, total), tax)| PaymentLine {
+            id: format!("endring-{}", rate.percent()),
+            name: format!("Endring av ordren ({} % MVA)", rate.percent()),
+            quantity: 1,
+            unit_price: *total,
+            tax_rate: if outside { 0 } else { rate.basis_points() },
+            total: *total,
+            tax,
+            shipping: false,
+        })
+        .collect()
+}

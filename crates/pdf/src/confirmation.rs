@@ -18,17 +18,79 @@ const ROW: f32 = 10.5;
 
 /// Renders the order confirmation.
 pub fn order_confirmation(d: &OrderDocument<'_>) -> Result<Vec<u8>, PdfError> {
+    render(d, TITLE, d.order.placed_at.date(), None)
+}
+
+/// A version of an order after a change: which version, the day it was changed, what changed.
+#[derive(Debug, Clone, Copy)]
+pub struct Revision<'a> {
+    pub version: u32,
+    pub changed_on: chrono::NaiveDate,
+    /// One line each, as `describe_change` words them.
+    pub changes: &'a [String],
+}
+
+/// Renders "Endret ordrebekreftelse": the whole order as it now stands, with its version and what
+/// changed at the top, and the terms and angreskjema as on the first (R3: the customer keeps a
+/// complete confirmation of what was agreed).
+pub fn changed_order_confirmation(
+    d: &OrderDocument<'_>,
+    revision: &Revision<'_>,
+) -> Result<Vec<u8>, PdfError> {
+    render(d, CHANGED_TITLE, revision.changed_on, Some(revision))
+}
+
+const CHANGED_TITLE: &str = "Endret ordrebekreftelse";
+
+fn render(
+    d: &OrderDocument<'_>,
+    title: &str,
+    issued: chrono::NaiveDate,
+    revision: Option<&Revision<'_>>,
+) -> Result<Vec<u8>, PdfError> {
     let o = d.order;
-    let mut c = Canvas::new(&format!("{TITLE} {}", d.order_number))?;
-    first_page_header(&mut c, d, TITLE, o.placed_at.date())?;
+    let mut c = Canvas::new(&format!("{title} {}", d.order_number))?;
+    first_page_header(&mut c, d, title, issued)?;
+    if let Some(r) = revision {
+        what_changed(&mut c, r);
+    }
     parties(&mut c, o);
-    lines_table(&mut c, d);
-    totals(&mut c, d);
-    terms(&mut c, d);
+    lines_table(&mut c, d, title);
+    totals(&mut c, d, title);
+    terms(&mut c, d, title);
     c.new_page();
     withdrawal_form(&mut c, d);
     footers(&mut c, d);
     Ok(c.finish())
+}
+
+/// The version and what changed, in a shaded box above the parties.
+fn what_changed(c: &mut Canvas, r: &Revision<'_>) {
+    let body = Style::regular(9.0);
+    let width = RIGHT - LEFT - 6.0;
+    let text_height: f32 = r
+        .changes
+        .iter()
+        .map(|line| Canvas::paragraph_height(width, body, &format!("• {line}")))
+        .sum();
+    let height = 12.0 + text_height;
+    c.fill_rect(LEFT, c.y, RIGHT - LEFT, height, 0.93);
+    c.text(
+        LEFT + 3.0,
+        c.y + 5.5,
+        Style::bold(10.0),
+        &format!(
+            "Versjon {} – ordren er endret {}. Dette er endret:",
+            r.version,
+            date(r.changed_on)
+        ),
+    );
+    let top = c.y;
+    c.y += 7.5;
+    for line in r.changes {
+        c.paragraph(LEFT + 3.0, width, body, &format!("• {line}"));
+    }
+    c.y = top + height + 4.0;
 }
 
 fn parties(c: &mut Canvas, o: &ValidOrder) {
@@ -67,7 +129,7 @@ const HEADINGS: [Heading; 5] = [
     Heading::Right(RIGHT - 1.5, "Sum"),
 ];
 
-fn lines_table(c: &mut Canvas, d: &OrderDocument<'_>) {
+fn lines_table(c: &mut Canvas, d: &OrderDocument<'_>, title: &str) {
     table_header(c, &HEADINGS);
     for line in &d.order.lines {
         let base = table_row(
@@ -75,7 +137,7 @@ fn lines_table(c: &mut Canvas, d: &OrderDocument<'_>) {
             ROW,
             4.6,
             &HEADINGS,
-            |c| next_page_header(c, d, TITLE),
+            |c| next_page_header(c, d, title),
             &line.sku,
             COL_NAME,
         );
@@ -117,7 +179,7 @@ fn short_promise(p: &skranke_core::DeliveryPromise) -> String {
     }
 }
 
-fn totals(c: &mut Canvas, d: &OrderDocument<'_>) {
+fn totals(c: &mut Canvas, d: &OrderDocument<'_>, title: &str) {
     let t = &d.order.totals;
     let block = Amounts {
         rows: vec![
@@ -129,28 +191,29 @@ fn totals(c: &mut Canvas, d: &OrderDocument<'_>) {
         mva: &t.mva,
         mva_note: t.mva_note(),
     };
-    amounts(c, d, TITLE, &block);
+    amounts(c, d, title, &block);
 }
 
-fn section(c: &mut Canvas, d: &OrderDocument<'_>, heading: &str, text: &str) {
+fn section(c: &mut Canvas, d: &OrderDocument<'_>, title: &str, heading: &str, text: &str) {
     let body = Style::regular(8.5);
     let width = RIGHT - LEFT;
     let needed = 8.0 + Canvas::paragraph_height(width, body, text);
     if c.y + needed > BOTTOM {
         c.new_page();
-        next_page_header(c, d, TITLE);
+        next_page_header(c, d, title);
     }
     c.y += 6.5;
     c.text(LEFT, c.y, Style::bold(10.0), heading);
     c.paragraph(LEFT, width, body, text);
 }
 
-fn terms(c: &mut Canvas, d: &OrderDocument<'_>) {
+fn terms(c: &mut Canvas, d: &OrderDocument<'_>, title: &str) {
     let o = d.order;
     let p = d.policy;
     section(
         c,
         d,
+        title,
         &format!("Betaling: {}", o.payment_method.name()),
         &texts::payment(o.payment_method, p, d.payment_state),
     );
@@ -162,6 +225,7 @@ fn terms(c: &mut Canvas, d: &OrderDocument<'_>) {
     section(
         c,
         d,
+        title,
         "Levering",
         &format!(
             "{}: {promise} {} {}",
@@ -170,16 +234,23 @@ fn terms(c: &mut Canvas, d: &OrderDocument<'_>) {
             p.texts.dispatch
         ),
     );
-    section(c, d, "Henting og uavhentede pakker", &texts::pickup(p));
-    section(c, d, "Transportskade", &texts::transport_damage(p));
-    section(c, d, "Reklamasjon", texts::COMPLAINT);
+    section(c, d, title, "Henting og uavhentede pakker", &texts::pickup(p));
+    section(c, d, title, "Transportskade", &texts::transport_damage(p));
+    section(c, d, title, "Reklamasjon", texts::COMPLAINT);
     section(
         c,
         d,
+        title,
         "Angrerett",
         &texts::withdrawal(o.promise.window.map(|(_, latest)| latest)),
     );
-    section(c, d, "Ordrestatus og kontakt", &texts::contact(p, d.order_number));
+    section(
+        c,
+        d,
+        title,
+        "Ordrestatus og kontakt",
+        &texts::contact(p, d.order_number),
+    );
 }
 
 /// R3: the standard withdrawal form (angreskjema, Q-0319 B), the seller's details filled in.

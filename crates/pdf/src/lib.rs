@@ -2,6 +2,7 @@
 
 mod amounts;
 mod barcode;
+mod cancellation;
 mod canvas;
 mod confirmation;
 mod header;
@@ -12,7 +13,8 @@ mod texts;
 use chrono::NaiveDate;
 use skranke_core::{Refund, ShopPolicy, ValidOrder, ValidReturn};
 
-pub use confirmation::order_confirmation;
+pub use cancellation::{cancellation, Cancellation};
+pub use confirmation::{changed_order_confirmation, order_confirmation, Revision};
 pub use pick_list::{pick_list, PickLine, PickList};
 pub use return_slip::return_slip;
 

@@ -23,7 +23,7 @@ pub use integration::{IntegrationEvent, IntegrationPage};
 pub use pairing::{PairRequest, PairResponse};
 pub use payload::{
     audit_hash, AuditRecorded, ConfirmationResent, ConsentRecorded, CustomerUpserted, OrderCancelled,
-    OrderPlaced, PaymentRequested, ReturnRegistered, AUDIT_GENESIS,
+    OrderChanged, OrderPlaced, PaymentRequested, ReturnRegistered, AUDIT_GENESIS,
 };
 pub use pull::{
     AvailabilityRow, Change, ChangesResponse, Cursor, EmailStatus, OrderStatusRow, PaymentStatus, ProductRow,

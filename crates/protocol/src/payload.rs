@@ -56,6 +56,27 @@ pub struct OrderCancelled {
     pub order_id: Uuid,
     pub reason: String,
     pub cancelled_at_utc: DateTime<Utc>,
+    /// The staff member who cancelled (absent from desks older than desk cancellation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancelled_by: Option<String>,
+}
+
+/// `order_changed`: a placed order changed before dispatch (D8): the whole new version, and the
+/// version it was made from, so the central store judges it against what it holds and never applies
+/// it over a change it has not seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderChanged {
+    pub order_id: Uuid,
+    /// The version this change was made from: 1 is the order as placed.
+    pub base_version: u32,
+    /// `base_version + 1`.
+    pub version: u32,
+    pub changed_at_utc: DateTime<Utc>,
+    pub changed_by: String,
+    /// Staff gave the whole order today's prices on purpose; otherwise quoted prices stay.
+    pub reprice: bool,
+    pub order: ValidOrder,
 }
 
 /// `payment_requested`: send the payment request again, or with another method, while nothing is paid.

@@ -139,6 +139,18 @@ pub struct OrderStatusRow {
     /// Whether the confirmation e-mail went out (R3: a durable medium).
     #[serde(default)]
     pub email: Option<EmailStatus>,
+    /// The order's version: 1 as placed, one more for each change the central store applied.
+    #[serde(default = "first_version")]
+    pub version: u32,
+    /// The version that stands, once the order has been changed (absent for version 1, which the
+    /// desk that placed it already holds).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub order: Option<skranke_core::ValidOrder>,
+}
+
+const fn first_version() -> u32 {
+    1
 }
 
 /// A person who may log in at the store's desks.

@@ -37,7 +37,7 @@ pub struct Mutation {
     pub mutation_id: Uuid,
     pub kind: MutationKind,
     /// [`crate::OrderPlaced`], [`crate::ReturnRegistered`], [`crate::CustomerUpserted`] or
-    /// [`crate::OrderCancelled`], by `kind`.
+    /// [`crate::OrderCancelled`], [`crate::OrderChanged`] ..., by `kind`.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub payload: Box<RawValue>,
     /// Lower-case hex SHA-256 of `payload`'s text.
@@ -86,6 +86,8 @@ pub enum MutationKind {
     AuditRecorded,
     /// F7: a customer gave or withdrew marketing consent.
     ConsentRecorded,
+    /// A placed order changed before dispatch: its new version.
+    OrderChanged,
 }
 
 impl MutationKind {
@@ -99,6 +101,7 @@ impl MutationKind {
             MutationKind::ConfirmationResent => "confirmation_resent",
             MutationKind::AuditRecorded => "audit_recorded",
             MutationKind::ConsentRecorded => "consent_recorded",
+            MutationKind::OrderChanged => "order_changed",
         }
     }
 
@@ -112,6 +115,7 @@ impl MutationKind {
             MutationKind::ConfirmationResent,
             MutationKind::AuditRecorded,
             MutationKind::ConsentRecorded,
+            MutationKind::OrderChanged,
         ]
         .into_iter()
         .find(|k| k.code() == code)
@@ -212,6 +216,11 @@ pub enum RejectionCode {
     ReturnExceedsOrder,
     /// The payment is reserved or paid: it cannot be sent again or changed (P5).
     PaymentSettled,
+    /// D8: an order that has been sent cannot be changed; what the customer wants is a return.
+    ChangeAfterDispatch,
+    /// The change was made from a version the central store has since replaced (another desk changed
+    /// the order first): it is not applied, and the desk gets the version that stands.
+    ChangeConflict,
     #[serde(other)]
     Unknown,
 }

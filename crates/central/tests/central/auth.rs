@@ -48,6 +48,7 @@ async fn a_device_pushes_and_pulls_only_for_itself_and_its_store() {
         order_id: bergen_order.order_id,
         reason: "x".into(),
         cancelled_at_utc: chrono::Utc::now(),
+        cancelled_by: None,
     };
     let r = s
         .push(&oslo, vec![mutation(1, MutationKind::OrderCancelled, &cancel)])

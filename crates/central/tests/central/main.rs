@@ -11,6 +11,7 @@ mod integration;
 mod mail;
 mod office;
 mod openapi;
+mod order_change;
 mod pairing;
 mod payment_campaign;
 mod payment_states;

@@ -278,6 +278,7 @@ async fn cancellation_before_dispatch_is_applied_and_after_dispatch_refused() {
         order_id: id,
         reason: "Kunden ringte".into(),
         cancelled_at_utc: Utc::now(),
+        cancelled_by: None,
     };
     let r = s
         .push(
