@@ -13,6 +13,8 @@ use crate::Cache;
 
 const CHILD_DB: &str = "SKRANKE_CRASH_CHILD_DB";
 const PAUSE_AT: &str = "SKRANKE_CRASH_PAUSE_AT";
+/// Set: the child changes the order it placed (a line added), then waits to be killed.
+const CHANGE: &str = "SKRANKE_CRASH_CHANGE";
 
 /// In a child started by a crash test, stops at `point`: says so on stdout and waits to be killed.
 pub(crate) fn pause_if_asked(point: &str) {
@@ -51,6 +53,39 @@ async fn place_one(cache: &Cache) -> String {
     placed.order_number
 }
 
+/// Adds a fourth line to the order `number`, as the desk does: judged by core, saved in one go.
+async fn change_one(cache: &Cache, number: &str) -> u32 {
+    let stored = cache.order_by_number(number).await.unwrap().unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let products: Vec<_> = skranke_demo::products(50, 1, Utc::now(), today).collect();
+    let mut draft = skranke_core::order_change::ChangeDraft::of(&stored.order);
+    draft.lines.push(skranke_core::order::LineDraft {
+        sku: products[10].sku.clone(),
+        quantity: 1,
+    });
+    let changed = skranke_core::order_change::validate_change(
+        &stored.order,
+        &draft,
+        |sku| products.iter().find(|p| p.sku == sku).cloned(),
+        today.and_hms_opt(11, 0, 0).unwrap(),
+        &ShopPolicy::default(),
+    )
+    .unwrap();
+    let changes = skranke_core::order_change::describe_change(&stored.order, &changed);
+    cache
+        .change_order(
+            &stored.order_id,
+            stored.version,
+            &changed,
+            &changes,
+            false,
+            Utc::now(),
+        )
+        .await
+        .unwrap()
+        .version
+}
+
 /// Not a test of its own: the body of the child process. Without the environment variable it returns.
 #[test]
 fn crash_child() {
@@ -60,6 +95,11 @@ fn crash_child() {
         let number = place_one(&cache).await;
         println!("PLACED {number}");
         let _ = std::io::stdout().flush();
+        if std::env::var(CHANGE).is_ok() {
+            let version = change_one(&cache, &number).await;
+            println!("CHANGED {version}");
+            let _ = std::io::stdout().flush();
+        }
         // Wait to be killed, holding the pool open: nothing after place_order may be needed for durability.
         let mut line = String::new();
         let _ = std::io::stdin().read_line(&mut line);
@@ -68,6 +108,10 @@ fn crash_child() {
 
 /// Runs the child and kills it with SIGKILL once it printed `marker`; returns the rest of that line.
 fn run_child_until(db: &Path, pause_at: Option<&str>, marker: &str) -> String {
+    run_child(db, pause_at, false, marker)
+}
+
+fn run_child(db: &Path, pause_at: Option<&str>, change: bool, marker: &str) -> String {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args([
         "crash_tests::crash_child",
@@ -81,6 +125,9 @@ fn run_child_until(db: &Path, pause_at: Option<&str>, marker: &str) -> String {
     .stderr(Stdio::inherit());
     if let Some(p) = pause_at {
         cmd.env(PAUSE_AT, p);
+    }
+    if change {
+        cmd.env(CHANGE, "1");
     }
     let mut child = cmd.spawn().unwrap();
     let stdout = BufReader::new(child.stdout.take().unwrap());
@@ -162,6 +209,68 @@ fn crash_mid_transaction_leaves_no_partial_order() {
         );
         // The catalog batch committed before the order began is still there.
         assert_eq!(cache.product_count().await.unwrap(), 50);
+    });
+}
+
+/// SIGKILL in the middle of a change: the order is the version it was, whole: body, lines, outbox
+/// and audit chain as before the change began.
+#[test]
+fn crash_mid_change_leaves_the_old_version_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.sqlite3");
+    let line = run_child(&db, Some("MID-CHANGE"), true, "PAUSED MID-CHANGE");
+    assert!(line.starts_with("PAUSED MID-CHANGE"));
+    runtime().block_on(async {
+        let cache = Cache::open(&db, test_key()).await.unwrap();
+        let orders = cache.list_orders(&crate::OrderFilter::default()).await.unwrap();
+        let stored = cache
+            .order_by_number(&orders[0].order_number)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.version, 1);
+        assert_eq!(stored.order.lines.len(), 3);
+        assert_eq!(orders[0].total, stored.order.totals.total);
+        assert!(!stored.change_pending);
+        assert_eq!(
+            cache.counts().await.unwrap(),
+            (1, 3, 2),
+            "no new line, no outbox entry"
+        );
+        assert!(cache.order_versions(&stored.order_id).await.unwrap().is_empty());
+        assert!(matches!(
+            cache.verify_audit_log().await.unwrap(),
+            crate::AuditCheck::Intact { entries: 1 }
+        ));
+    });
+}
+
+/// SIGKILL right after a change returned: version 2 is on disk whole and queued.
+#[test]
+fn a_change_survives_sigkill_once_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.sqlite3");
+    let line = run_child(&db, None, true, "CHANGED ");
+    assert_eq!(line.trim(), "CHANGED 2");
+    runtime().block_on(async {
+        let cache = Cache::open(&db, test_key()).await.unwrap();
+        let orders = cache.list_orders(&crate::OrderFilter::default()).await.unwrap();
+        let stored = cache
+            .order_by_number(&orders[0].order_number)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.version, 2);
+        assert_eq!(stored.order.lines.len(), 4);
+        assert!(stored.change_pending);
+        assert_eq!(cache.counts().await.unwrap(), (1, 4, 4));
+        let pending = cache.outbox_pending().await.unwrap();
+        let changed: skranke_protocol::OrderChanged = serde_json::from_str(&pending[2].payload).unwrap();
+        assert_eq!((changed.base_version, changed.version), (1, 2));
+        assert_eq!(changed.order, stored.order);
+        let versions = cache.order_versions(&stored.order_id).await.unwrap();
+        assert_eq!(versions.len(), 1);
+        assert_eq!(versions[0].state, "local");
     });
 }
 

@@ -16,6 +16,9 @@ pub enum CacheError {
     Corrupt(String),
     #[error("ordren finnes ikke: {0}")]
     OrderNotFound(String),
+    /// The order changed since staff opened it (another window, or the central store's version).
+    #[error("ordren er endret i mellomtiden (nå versjon {version}): åpne den på nytt")]
+    OrderMovedOn { version: u32 },
     #[error("kunden finnes ikke: {0}")]
     CustomerNotFound(String),
     /// R3, judged by core inside the recording transaction.

@@ -58,8 +58,14 @@ pub struct StoredOrder {
     pub payment: Option<skranke_protocol::PaymentStatus>,
     /// The confirmation e-mail as the central store last reported it (R3).
     pub email: Option<skranke_protocol::EmailStatus>,
-    /// Why the central store refused a resend or a change of payment method.
+    /// Why the central store refused a resend, a change of payment method, a change or a cancellation.
     pub followup_message: Option<String>,
+    /// 1 as placed, one more with each change.
+    pub version: u32,
+    /// A change or cancellation made here that the central store has not answered yet.
+    pub change_pending: bool,
+    /// Why the order was cancelled, when it was cancelled here.
+    pub cancel_reason: Option<String>,
 }
 
 /// Which orders to list: free text matches the order number, the phone or the name.
@@ -134,23 +140,7 @@ impl Cache {
         .execute(&mut *tx)
         .await?;
 
-        for (chunk_no, chunk) in order.lines.chunks(90).enumerate() {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_ore, mva_percent, line_total_ore, availability) ",
-            );
-            q.push_values(chunk.iter().enumerate(), |mut row, (i, line)| {
-                row.push_bind(&id)
-                    .push_bind((chunk_no * 90 + i + 1) as i64)
-                    .push_bind(&line.sku)
-                    .push_bind(&line.name)
-                    .push_bind(i64::from(line.quantity))
-                    .push_bind(line.unit_price.ore())
-                    .push_bind(i64::from(line.mva_rate.percent()))
-                    .push_bind(line.line_total.ore())
-                    .push_bind(line.availability.code());
-            });
-            q.build().execute(&mut *tx).await?;
-        }
+        write_lines(&mut tx, &id, &order.lines).await?;
 
         if let Some(fnr) = &order.fodselsnummer {
             sqlx::query("INSERT INTO order_identity (order_id, fodselsnummer) VALUES (?, ?)")
@@ -250,7 +240,9 @@ impl Cache {
         let row = sqlx::query(
             "SELECT o.id, o.order_number, o.status, o.placed_at_utc, o.body, o.tracking_number,
                     o.central_outcome, o.central_flags, o.central_message,
-                    o.central_payment, o.central_email, o.followup_message,
+                    o.central_payment, o.central_email, o.followup_message, o.version, o.cancel_reason,
+                    EXISTS (SELECT 1 FROM outbox x WHERE x.order_id = o.id AND x.acked_at IS NULL
+                            AND x.kind IN ('order_changed', 'order_cancelled')) AS change_pending,
                     EXISTS (SELECT 1 FROM order_identity i WHERE i.order_id = o.id) AS has_fnr,
                     EXISTS (SELECT 1 FROM outbox x WHERE x.order_id = o.id AND x.acked_at IS NOT NULL) AS synced
              FROM orders o WHERE o.order_number = ?",
@@ -284,6 +276,9 @@ impl Cache {
                 .map(|j| serde_json::from_str(&j))
                 .transpose()?,
             followup_message: row.try_get("followup_message")?,
+            version: u32::try_from(row.try_get::<i64, _>("version")?).unwrap_or(1),
+            change_pending: row.try_get("change_pending")?,
+            cancel_reason: row.try_get("cancel_reason")?,
         }))
     }
 
@@ -309,6 +304,59 @@ impl Cache {
         .await?;
         Ok((row.try_get("o")?, row.try_get("l")?, row.try_get("x")?))
     }
+}
+
+/// The order's lines as rows (what returns count against), written with the order and rewritten with
+/// each version.
+pub(crate) async fn write_lines(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    id: &str,
+    lines: &[skranke_core::order::OrderLine],
+) -> Result<(), CacheError> {
+    sqlx::query("DELETE FROM order_lines WHERE order_id = ?")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    for (chunk_no, chunk) in lines.chunks(90).enumerate() {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO order_lines (order_id, line_no, sku, name, quantity, unit_price_ore, mva_percent, line_total_ore, availability) ",
+        );
+        q.push_values(chunk.iter().enumerate(), |mut row, (i, line)| {
+            row.push_bind(id)
+                .push_bind((chunk_no * 90 + i + 1) as i64)
+                .push_bind(&line.sku)
+                .push_bind(&line.name)
+                .push_bind(i64::from(line.quantity))
+                .push_bind(line.unit_price.ore())
+                .push_bind(i64::from(line.mva_rate.percent()))
+                .push_bind(line.line_total.ore())
+                .push_bind(line.availability.code());
+        });
+        q.build().execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Makes `order` (version `version`) the one the desk shows: the body, the columns the list reads,
+/// and the lines.
+pub(crate) async fn write_version(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    id: &str,
+    version: i64,
+    order: &ValidOrder,
+) -> Result<(), CacheError> {
+    sqlx::query(
+        "UPDATE orders SET body = ?, version = ?, payment_method = ?, shipping_code = ?, total_ore = ? WHERE id = ?",
+    )
+    .bind(serde_json::to_string(order)?)
+    .bind(version)
+    .bind(order.payment_method.code())
+    .bind(&order.shipping.code)
+    .bind(order.totals.total.ore())
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    write_lines(tx, id, &order.lines).await
 }
 
 const SUMMARY: &str =

@@ -145,8 +145,25 @@ impl Cache {
             let kind: String = row.try_get("kind")?;
             let order_id: Option<String> = row.try_get("order_id")?;
             let Some(order_id) = order_id else { continue };
+            if kind == MutationKind::OrderChanged.code() {
+                crate::order_change::answered(
+                    &mut tx,
+                    &r.mutation_id.to_string(),
+                    r.rejection.as_ref().map(|j| j.message.as_str()),
+                )
+                .await?;
+                if r.outcome == Outcome::Rejected {
+                    let number: Option<String> =
+                        sqlx::query_scalar("SELECT order_number FROM orders WHERE id = ?")
+                            .bind(&order_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    report.needs_attention.extend(number);
+                }
+            }
             if kind != MutationKind::OrderPlaced.code() {
-                // A follow-up (payment request, e-mail resend): its refusal is shown on the order.
+                // A follow-up (payment request, e-mail resend, change, cancellation): its refusal is
+                // shown on the order.
                 sqlx::query("UPDATE orders SET followup_message = ? WHERE id = ?")
                     .bind(r.rejection.as_ref().map(|j| j.message.clone()))
                     .bind(&order_id)

@@ -260,8 +260,11 @@ async fn apply_orders(tx: &mut Transaction<'_, Sqlite>, changes: &[Change]) -> R
         let Some(o) = &c.order else { continue };
         // Orders of the store's other desks are not on this desk: only its own are updated. A status
         // this build does not know (a newer central store) leaves the last known one.
+        // A cancellation made here and not yet answered stands until the central store answers it.
         sqlx::query(
-            "UPDATE orders SET status = coalesce(?, status), tracking_number = ?, central_flags = ?,
+            "UPDATE orders SET status = CASE WHEN EXISTS (SELECT 1 FROM outbox x WHERE x.order_id = orders.id
+                     AND x.kind = 'order_cancelled' AND x.acked_at IS NULL) THEN status ELSE coalesce(?, status) END,
+                 tracking_number = ?, central_flags = ?,
                  central_outcome = coalesce(central_outcome, CASE WHEN ? = '[]' THEN 'applied' ELSE 'applied_with_flags' END),
                  central_payment = coalesce(?, central_payment), central_email = coalesce(?, central_email)
              WHERE id = ?",
@@ -275,6 +278,35 @@ async fn apply_orders(tx: &mut Transaction<'_, Sqlite>, changes: &[Change]) -> R
         .bind(o.order_id.to_string())
         .execute(&mut **tx)
         .await?;
+        central_version(tx, o).await?;
+    }
+    Ok(())
+}
+
+/// The central store's version of an order: kept, and shown unless a change made here waits for
+/// its answer (then that answer decides, `order_change::answered`).
+async fn central_version(
+    tx: &mut Transaction<'_, Sqlite>,
+    o: &skranke_protocol::OrderStatusRow,
+) -> Result<(), CacheError> {
+    let id = o.order_id.to_string();
+    let Some(order) = &o.order else { return Ok(()) };
+    let body = serde_json::to_string(order)?;
+    let known = sqlx::query(
+        "UPDATE orders SET central_version = ?, central_body = ? WHERE id = ?
+         RETURNING version, EXISTS (SELECT 1 FROM outbox x WHERE x.order_id = orders.id
+             AND x.kind = 'order_changed' AND x.acked_at IS NULL) AS waiting",
+    )
+    .bind(i64::from(o.version))
+    .bind(&body)
+    .bind(&id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = known else { return Ok(()) };
+    let shown: i64 = row.try_get("version")?;
+    let waiting: bool = row.try_get("waiting")?;
+    if !waiting && shown != i64::from(o.version) {
+        crate::orders::write_version(tx, &id, i64::from(o.version), order).await?;
     }
     Ok(())
 }
