@@ -6,9 +6,9 @@ use serde::Serialize;
 use skranke_core::{OrderDraft, ReturnDraft};
 use skranke_desk::staff::{SessionView, StaffView};
 use skranke_desk::{
-    ConsentView, CustomerView, Desk, DeskError, DocumentRef, ErrorCode, FieldErrorView, OrderDetailView,
-    OrderSummaryView, PlacedOrderView, PreviewView, ProductView, RegisteredReturn, SavedDraft, SettingsView,
-    SupportBundleView, SyncHandle, SyncStatusView, WrittenDocument,
+    ChangeView, ConsentView, CustomerView, Desk, DeskError, DocumentRef, ErrorCode, FieldErrorView,
+    OrderDetailView, OrderSummaryView, PlacedOrderView, PreviewView, ProductView, RegisteredReturn,
+    SavedDraft, SettingsView, SupportBundleView, SyncHandle, SyncStatusView, WrittenDocument,
 };
 use tauri::ipc::Channel;
 use tauri::State;
@@ -247,6 +247,51 @@ async fn request_payment(
     Ok(())
 }
 
+/// The read-back of a change before it is saved: what would change, the new totals, what happens to
+/// the payment, every refusal.
+#[tauri::command]
+#[specta::specta]
+async fn preview_change(
+    desk: State<'_, Desk>,
+    number: String,
+    draft: skranke_core::order_change::ChangeDraft,
+) -> Result<ChangeView> {
+    Ok(desk.preview_change(&number, &draft, Utc::now()).await?)
+}
+
+/// Saves a change of a placed order (D8) as its next version, sent with the next sync.
+#[tauri::command]
+#[specta::specta]
+async fn change_order(
+    desk: State<'_, Desk>,
+    sync: State<'_, SyncHandle>,
+    number: String,
+    base_version: u32,
+    draft: skranke_core::order_change::ChangeDraft,
+) -> Result<ChangeView> {
+    let who = desk.acting(Utc::now())?;
+    let view = desk
+        .change_order(&who, &number, base_version, &draft, Utc::now())
+        .await?;
+    sync.wake();
+    Ok(view)
+}
+
+/// Cancels a placed order before dispatch (D8), with the customer's reason.
+#[tauri::command]
+#[specta::specta]
+async fn cancel_order(
+    desk: State<'_, Desk>,
+    sync: State<'_, SyncHandle>,
+    number: String,
+    reason: String,
+) -> Result<()> {
+    let who = desk.acting(Utc::now())?;
+    desk.cancel_order(&who, &number, &reason, Utc::now()).await?;
+    sync.wake();
+    Ok(())
+}
+
 /// Sends the confirmation e-mail again; an empty `email` means the address on the order.
 #[tauri::command]
 #[specta::specta]
@@ -277,7 +322,7 @@ async fn list_orders(desk: State<'_, Desk>, text: Option<String>) -> Result<Vec<
 #[tauri::command]
 #[specta::specta]
 async fn show_order(desk: State<'_, Desk>, number: String) -> Result<OrderDetailView> {
-    Ok(desk.show_order(&number).await?.into())
+    Ok(desk.order_detail(&number).await?)
 }
 
 #[tauri::command]
@@ -511,6 +556,9 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
             mark_attention_done,
             request_payment,
             resend_confirmation,
+            preview_change,
+            change_order,
+            cancel_order,
             staff_list,
             login,
             logout,

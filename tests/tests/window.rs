@@ -470,56 +470,15 @@ async fn the_window_pairs_shows_sync_and_lists_what_needs_a_person() -> Result<(
 /// "reservert".
 #[tokio::test(flavor = "multi_thread")]
 async fn log_in_with_a_pin_and_see_a_vipps_payment_reserved() -> Result<(), Error> {
-    use skranke_e2e::central_process::{CentralProcess, DeskProcess};
-
     let _one = ONE_AT_A_TIME.lock().await;
     let dir = tempfile::tempdir()?;
-    let fake_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let fake = format!("http://{}", fake_listener.local_addr()?);
-    let central_addr = std::sync::Arc::new(std::sync::Mutex::new(None));
-    let seen = central_addr.clone();
-    let vipps_url = fake.clone();
-    let central = CentralProcess::start_with_config(move |addr| {
-        *seen.lock().unwrap() = Some(addr);
-        Some(format!(
-            "[vipps]\nbase_url = \"{vipps_url}\"\nclient_id = \"demo-client\"\nclient_secret = \"demo-secret\"\n\
-             subscription_key = \"demo-subscription\"\nmerchant_serial_number = \"123456\"\n\
-             webhook_secret = \"demo-webhook-secret\"\n"
-        ))
-    })?;
-    let webhook = format!(
-        "http://{}/v1/webhooks/vipps",
-        central_addr.lock().unwrap().unwrap()
-    );
-    tokio::spawn(skranke_fakepay::serve(
-        fake_listener,
-        skranke_fakepay::FakeConfig::demo(&fake, Some(webhook)),
-    ));
-    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    let products: Vec<_> = skranke_demo::products(50, 5, chrono::Utc::now(), today).collect();
-    let feed = dir.path().join("katalog.jsonl");
-    let lines: Vec<String> = products
-        .iter()
-        .map(|p| {
-            serde_json::json!({"sku": p.sku, "eans": p.eans, "name": p.name, "brand": p.brand,
-                "category": p.category, "price": format!("{}.{:02}", p.price.ore() / 100, p.price.ore() % 100),
-                "availability": "in_stock"})
-            .to_string()
-        })
-        .collect();
-    std::fs::write(&feed, lines.join("\n"))?;
-    central.ok(&["import-feed", feed.to_str().unwrap()])?;
-    central.ok(&[
-        "staff", "add", "--store", "OSL", "--name", "Kari", "--pin", "4821",
-    ])?;
-    central.ok(&["staff", "add", "--store", "OSL", "--name", "Per", "--pin", "1357"])?;
-    let data = dir.path().join("desk");
-    let desk = DeskProcess {
-        data_dir: data.clone(),
-    };
-    let code = central.ok(&["pairing-code", "--store", "OSL"])?;
-    desk.ok(&["sync", "pair", &central.url(), code.trim()])?;
-    desk.ok(&["sync", "now"])?;
+    let VippsStore {
+        central: _central,
+        fake,
+        products,
+        desk,
+        data,
+    } = store_with_vipps(dir.path()).await?;
 
     let w = Window::start(&data, &[]).await?;
     // The store's staff, not the demo person; a wrong PIN is refused with what is left.
@@ -618,6 +577,246 @@ async fn log_in_with_a_pin_and_see_a_vipps_payment_reserved() -> Result<(), Erro
 
     let audit = desk.ok(&["audit", "verify"])?;
     assert!(audit.contains("Revisjonsloggen er i orden"), "{audit}");
+    Ok(())
+}
+
+/// A central store paying through a fake Vipps (its real API shapes), with a small catalog, the staff
+/// Kari (PIN 4821) and Per (1357), and a desk paired with it and synced.
+struct VippsStore {
+    central: skranke_e2e::central_process::CentralProcess,
+    fake: String,
+    products: Vec<skranke_core::Product>,
+    desk: skranke_e2e::central_process::DeskProcess,
+    data: std::path::PathBuf,
+}
+
+async fn store_with_vipps(dir: &std::path::Path) -> Result<VippsStore, Error> {
+    use skranke_e2e::central_process::{CentralProcess, DeskProcess};
+    let fake_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let fake = format!("http://{}", fake_listener.local_addr()?);
+    let central_addr = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let seen = central_addr.clone();
+    let vipps_url = fake.clone();
+    let central = CentralProcess::start_with_config(move |addr| {
+        *seen.lock().unwrap() = Some(addr);
+        Some(format!(
+            "[vipps]\nbase_url = \"{vipps_url}\"\nclient_id = \"demo-client\"\nclient_secret = \"demo-secret\"\n\
+             subscription_key = \"demo-subscription\"\nmerchant_serial_number = \"123456\"\n\
+             webhook_secret = \"demo-webhook-secret\"\n"
+        ))
+    })?;
+    let webhook = format!(
+        "http://{}/v1/webhooks/vipps",
+        central_addr.lock().unwrap().unwrap()
+    );
+    tokio::spawn(skranke_fakepay::serve(
+        fake_listener,
+        skranke_fakepay::FakeConfig::demo(&fake, Some(webhook)),
+    ));
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let products: Vec<_> = skranke_demo::products(50, 5, chrono::Utc::now(), today).collect();
+    let feed = dir.join("katalog.jsonl");
+    let lines: Vec<String> = products
+        .iter()
+        .map(|p| {
+            serde_json::json!({"sku": p.sku, "eans": p.eans, "name": p.name, "brand": p.brand,
+                "category": p.category, "price": format!("{}.{:02}", p.price.ore() / 100, p.price.ore() % 100),
+                "availability": "in_stock"})
+            .to_string()
+        })
+        .collect();
+    std::fs::write(&feed, lines.join("\n"))?;
+    central.ok(&["import-feed", feed.to_str().unwrap()])?;
+    central.ok(&[
+        "staff", "add", "--store", "OSL", "--name", "Kari", "--pin", "4821",
+    ])?;
+    central.ok(&["staff", "add", "--store", "OSL", "--name", "Per", "--pin", "1357"])?;
+    let data = dir.join("desk");
+    let desk = DeskProcess {
+        data_dir: data.clone(),
+    };
+    let code = central.ok(&["pairing-code", "--store", "OSL"])?;
+    desk.ok(&["sync", "pair", &central.url(), code.trim()])?;
+    desk.ok(&["sync", "now"])?;
+    Ok(VippsStore {
+        central,
+        fake,
+        products,
+        desk,
+        data,
+    })
+}
+
+/// Asks the fake Vipps to let the customer do `outcome` with the request `reference`, until the
+/// request has reached it (the central store's worker sends it on its own time).
+async fn until_vipps_has(fake: &str, reference: &str, outcome: &str) -> Result<(), Error> {
+    let url = format!("{fake}/_fake/vipps/{reference}/{outcome}");
+    let http = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    loop {
+        let r = http.post(&url).send().await?;
+        if r.status().is_success() {
+            return Ok(());
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "{reference} never reached Vipps"
+        );
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Opens the order `number` from Ordrer: searched for, and its own row clicked (the list filters as
+/// the search is typed, so the first row may still be another order's).
+async fn open_order(w: &Window, number: &str) -> Result<(), Error> {
+    w.by_id("nav-ordrer").await?.click().await?;
+    let search = w.by_id("orders-search").await?;
+    search.clear().await?;
+    search.send_keys(number).await?;
+    let row = w
+        .client
+        .wait()
+        .for_element(fantoccini::Locator::XPath(&format!(
+            "//table[@data-testid='orders-table']//tbody/tr[contains(., '{number}')]/td[1]"
+        )))
+        .await?;
+    row.click().await?;
+    w.wait_text("order-detail", number).await?;
+    Ok(())
+}
+
+/// Issue 19: after the call. Offline, an order gets a line and a new address (read back before it is
+/// saved) and another is cancelled; back online, the central store takes both: the changed order's
+/// old Vipps request is withdrawn and a new one for the new total is sent and paid; the confirmation
+/// is "Endret ordrebekreftelse", version 2.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_order_is_changed_offline_and_another_cancelled() -> Result<(), Error> {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir()?;
+    let VippsStore {
+        mut central,
+        fake,
+        products,
+        desk,
+        data,
+    } = store_with_vipps(dir.path()).await?;
+    for (n, product) in products.iter().take(2).enumerate() {
+        let draft = serde_json::json!({
+            "customer": {"name": "Kari Nordmann", "phone": "412 34 567", "email": "kari@example.no",
+                "address": {"line1": "Storgata 1", "postcode": "0150"}, "confirmed_15_or_older": true},
+            "lines": [{"sku": product.sku, "quantity": 1}],
+            "shipping_method": "servicepakke", "payment_method": "vipps"
+        });
+        let file = dir.path().join(format!("ordre-{n}.json"));
+        std::fs::write(&file, draft.to_string())?;
+        desk.ok(&["order", "place", file.to_str().unwrap()])?;
+    }
+    desk.ok(&["sync", "now"])?;
+    central.kill_server();
+
+    let w = Window::start(&data, &[]).await?;
+    w.log_in("Kari", "4821").await?;
+    open_order(&w, "OSL1-000001").await?;
+    w.by_id("change-open").await?.click().await?;
+    w.type_into("change-search", &products[3].sku).await?;
+    press(&w, "change-search", Key::Enter).await?;
+    w.by_id("change-line-1").await?;
+    let line1 = w.by_id("change-line1").await?;
+    line1.clear().await?;
+    line1.send_keys("Strandkaien 2").await?;
+    let postcode = w.by_id("change-postcode").await?;
+    postcode.clear().await?;
+    postcode.send_keys("5013").await?;
+    w.wait_text("change-readback", "Lagt til: 1 × ").await?;
+    w.wait_text(
+        "change-readback",
+        "Leveringsadresse: Storgata 1, 0150 OSLO → Strandkaien 2, 5013 BERGEN",
+    )
+    .await?;
+    w.wait_text("change-payment-text", "ny betalingsforespørsel")
+        .await?;
+    w.screenshot("30-change-readback").await?;
+    w.by_id("change-save").await?.click().await?;
+    w.wait_text("change-saved", "Versjon 2 er lagret").await?;
+    w.wait_text("order-version", "versjon 2").await?;
+    w.wait_text("order-detail", "Strandkaien 2").await?;
+    w.screenshot("31-change-saved").await?;
+
+    // The second order: the customer cancels.
+    open_order(&w, "OSL1-000002").await?;
+    w.by_id("cancel-open").await?.click().await?;
+    w.by_id("cancel-confirm").await?.click().await?;
+    w.wait_text("cancel-message", "må fylles ut").await?;
+    w.type_into("cancel-reason-input", "Fant varen billigere").await?;
+    w.by_id("cancel-confirm").await?.click().await?;
+    w.wait_text("order-status", "Kansellert").await?;
+    w.wait_text("cancel-reason", "Fant varen billigere").await?;
+    w.wait_text("orders-table", "Kansellert").await?;
+    assert!(!w.shows("payment-resend").await?, "no new payment request for a cancelled order");
+    w.screenshot("32-cancelled").await?;
+
+    // Back online: the central store takes the change and the cancellation.
+    central.start_server()?;
+    w.by_id("nav-innstillinger").await?.click().await?;
+    w.by_id("sync-now").await?.click().await?;
+    // The payment follows: a second request, for the new total, which the customer approves.
+    until_vipps_has(&fake, "OSL1-000001-2", "approve?user_age=40").await?;
+    let started = std::time::Instant::now();
+    loop {
+        w.by_id("nav-innstillinger").await?.click().await?;
+        w.by_id("sync-now").await?.click().await?;
+        open_order(&w, "OSL1-000001").await?;
+        if w.by_id("payment-state")
+            .await?
+            .text()
+            .await?
+            .contains("reservert")
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the new request was never reserved"
+        );
+    }
+    w.wait_text("order-version", "versjon 2").await?;
+    assert!(!w
+        .by_id("order-detail")
+        .await?
+        .text()
+        .await?
+        .contains("sendes til sentralen"));
+    w.screenshot("33-changed-and-paid").await?;
+    w.close().await?;
+
+    let shown = desk.ok(&["order", "show", "OSL1-000002"])?;
+    assert!(shown.contains("Kansellert"), "{shown}");
+    let printed = desk.ok(&["pdf", "confirmation", "OSL1-000001"])?;
+    assert!(printed.contains("ordrebekreftelse-v2.pdf"), "{printed}");
+    let pdf = data
+        .join("dokumenter")
+        .join("OSL1-000001-ordrebekreftelse-v2.pdf");
+    let text = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&pdf)
+        .arg("-")
+        .output()?;
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Endret ordrebekreftelse"), "{text}");
+    assert!(text.contains("Versjon 2"), "{text}");
+    assert!(text.contains("Strandkaien 2"), "{text}");
+    assert!(text.contains("Angreskjema"), "{text}");
+    let cancelled = desk.ok(&["pdf", "confirmation", "OSL1-000002"])?;
+    let pdf = data.join("dokumenter").join("OSL1-000002-kansellering.pdf");
+    assert!(cancelled.contains("kansellering.pdf"), "{cancelled}");
+    let text = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&pdf)
+        .arg("-")
+        .output()?;
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Ordre OSL1-000002 er kansellert"), "{text}");
+    assert!(text.contains("Fant varen billigere"), "{text}");
     Ok(())
 }
 

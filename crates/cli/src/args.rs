@@ -236,4 +236,43 @@ pub(crate) enum OrderCommand {
         #[arg(long, default_value = "")]
         email: String,
     },
+    /// Endrer en ordre som ikke er sendt (ny versjon); varene på ordren beholder prisen kunden fikk.
+    Change {
+        number: String,
+        /// Legg til en vare: VARENR eller VARENR:ANTALL (kan gjentas).
+        #[arg(long = "add", value_name = "VARENR[:ANTALL]")]
+        add: Vec<String>,
+        /// Fjern en vare (kan gjentas).
+        #[arg(long = "remove", value_name = "VARENR")]
+        remove: Vec<String>,
+        /// Nytt antall: VARENR:ANTALL (kan gjentas).
+        #[arg(long = "quantity", value_name = "VARENR:ANTALL")]
+        quantity: Vec<String>,
+        /// Ny leveringsadresse (første linje).
+        #[arg(long)]
+        address: Option<String>,
+        #[arg(long)]
+        postcode: Option<String>,
+        /// Fraktmåte (for eksempel servicepakke, hjemlevering).
+        #[arg(long)]
+        shipping: Option<String>,
+        /// Betalingsmåte (bare før noe er betalt).
+        #[arg(long)]
+        payment: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        /// Gi hele ordren dagens priser.
+        #[arg(long)]
+        reprice: bool,
+        /// Vis hva som endres, uten å lagre.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Kansellerer en ordre som ikke er sendt; kunden får en bekreftelse på e-post.
+    Cancel {
+        number: String,
+        /// Hvorfor kunden kansellerer.
+        #[arg(long)]
+        reason: String,
+    },
 }

@@ -181,9 +181,7 @@ async fn run(
             }
         }
         Command::Order(OrderCommand::Show { number }) => {
-            print_order(&skranke_desk::views::OrderDetailView::from(
-                desk.show_order(&number).await?,
-            ));
+            print_order(&desk.order_detail(&number).await?);
         }
         Command::Order(OrderCommand::Pay { number, method }) => {
             let who = identity.acting(&desk, now).await?;
@@ -194,6 +192,75 @@ async fn run(
             let who = identity.acting(&desk, now).await?;
             desk.resend_confirmation(&who, &number, &email, now).await?;
             println!("Ordrebekreftelsen for {number} sendes på nytt med neste synkronisering.");
+        }
+        Command::Order(OrderCommand::Change {
+            number,
+            add,
+            remove,
+            quantity,
+            address,
+            postcode,
+            shipping,
+            payment,
+            note,
+            reprice,
+            dry_run,
+        }) => {
+            let stored = desk.show_order(&number).await?;
+            let mut draft = skranke_core::order_change::ChangeDraft::of(&stored.order);
+            let edits = ChangeEdits {
+                add,
+                remove,
+                quantity,
+            };
+            edits.apply(&mut draft)?;
+            if let Some(a) = address {
+                draft.delivery_address.line1 = a;
+                draft.delivery_address.line2 = String::new();
+            }
+            if let Some(p) = postcode {
+                draft.delivery_address.postcode = p;
+            }
+            if let Some(s) = shipping {
+                draft.shipping_method = s;
+            }
+            if let Some(p) = payment {
+                draft.payment_method = p;
+            }
+            if let Some(n) = note {
+                draft.note = n;
+            }
+            draft.reprice = reprice;
+            let view = if dry_run {
+                let view = desk.preview_change(&number, &draft, now).await?;
+                if !view.errors.is_empty() {
+                    let text: Vec<String> = view
+                        .errors
+                        .iter()
+                        .map(|e| format!("{}: {}", e.label, e.message))
+                        .collect();
+                    return Err(DeskError::ChangeRefused(text.join("\n")));
+                }
+                view
+            } else {
+                let who = identity.acting(&desk, now).await?;
+                desk.change_order(&who, &number, stored.version, &draft, now)
+                    .await?
+            };
+            let saved = if dry_run { "(ikke lagret)" } else { "lagret" };
+            println!("{number} versjon {} {saved}:", view.version);
+            for c in &view.changes {
+                println!("  {c}");
+            }
+            println!("Ny sum {}. {}", view.totals.total_text, view.payment_text);
+            if let Some(r) = &view.refusal {
+                println!("Kan ikke lagres: {r}");
+            }
+        }
+        Command::Order(OrderCommand::Cancel { number, reason }) => {
+            let who = identity.acting(&desk, now).await?;
+            desk.cancel_order(&who, &number, &reason, now).await?;
+            println!("{number} er kansellert; sentralen får beskjed med neste synkronisering.");
         }
         Command::Pdf(PdfCommand::Confirmation { order, open, print }) => {
             let who = identity.acting(&desk, now).await?;
@@ -365,4 +432,62 @@ fn parse_return_lines(args: &[String]) -> Result<Vec<ReturnLineDraft>, DeskError
             })
         })
         .collect()
+}
+
+/// The line edits of `order change`, as typed.
+struct ChangeEdits {
+    add: Vec<String>,
+    remove: Vec<String>,
+    quantity: Vec<String>,
+}
+
+impl ChangeEdits {
+    fn apply(self, draft: &mut skranke_core::order_change::ChangeDraft) -> Result<(), DeskError> {
+        let parse = |text: &str, default: Option<i64>| -> Result<(String, i64), DeskError> {
+            let (sku, qty) = match text.split_once(':') {
+                Some((sku, qty)) => (sku, qty.trim().parse::<i64>().ok()),
+                None => (text, default),
+            };
+            let qty = qty.ok_or_else(|| DeskError::Import {
+                line: 0,
+                field: "--quantity".into(),
+                message: format!("«{text}»: skriv VARENR:ANTALL"),
+            })?;
+            Ok((sku.trim().to_uppercase(), qty))
+        };
+        for text in &self.add {
+            let (sku, qty) = parse(text, Some(1))?;
+            match draft.lines.iter_mut().find(|l| l.sku.eq_ignore_ascii_case(&sku)) {
+                Some(line) => line.quantity += qty,
+                None => draft
+                    .lines
+                    .push(skranke_core::order::LineDraft { sku, quantity: qty }),
+            }
+        }
+        for text in &self.quantity {
+            let (sku, qty) = parse(text, None)?;
+            match draft.lines.iter_mut().find(|l| l.sku.eq_ignore_ascii_case(&sku)) {
+                Some(line) => line.quantity = qty,
+                None => {
+                    return Err(DeskError::Import {
+                        line: 0,
+                        field: "--quantity".into(),
+                        message: format!("{sku} er ikke på ordren"),
+                    })
+                }
+            }
+        }
+        for sku in &self.remove {
+            let before = draft.lines.len();
+            draft.lines.retain(|l| !l.sku.eq_ignore_ascii_case(sku.trim()));
+            if draft.lines.len() == before {
+                return Err(DeskError::Import {
+                    line: 0,
+                    field: "--remove".into(),
+                    message: format!("{} er ikke på ordren", sku.trim()),
+                });
+            }
+        }
+        Ok(())
+    }
 }

@@ -5,7 +5,11 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use skranke_core::return_request::validate_return;
 use skranke_core::{refund_after, ReturnDraft};
-use skranke_pdf::{order_confirmation, return_slip, OrderDocument, ReturnDocument};
+use skranke_pdf::{
+    cancellation, changed_order_confirmation, order_confirmation, return_slip, Cancellation, OrderDocument,
+    ReturnDocument, Revision,
+};
+use skranke_protocol::PaymentStateCode;
 use uuid::Uuid;
 
 use crate::{oslo_time, Desk, DeskError};
@@ -83,8 +87,55 @@ impl Desk {
             policy: self.policy(),
             payment_state: Some(&crate::views::payment_state_only(&stored)),
         };
-        let bytes = order_confirmation(&doc)?;
-        let path = self.write_document(&format!("{}-ordrebekreftelse.pdf", stored.order_number), &bytes)?;
+        let (name, bytes) = if stored.status == skranke_protocol::OrderState::Kansellert {
+            // The document of a cancelled order is its cancellation.
+            let reason = stored.cancel_reason.clone().unwrap_or_default();
+            let payment = match stored.payment.as_ref().map(|p| p.state) {
+                Some(PaymentStateCode::Captured | PaymentStateCode::Refunded) => {
+                    "Beløpet du har betalt, betales tilbake til samme betalingsmåte."
+                }
+                Some(PaymentStateCode::Reserved) => {
+                    "Beløpet som var reservert, frigis: du blir ikke belastet."
+                }
+                _ => "Betalingsforespørselen er trukket tilbake: du skal ikke betale noe.",
+            };
+            let k = Cancellation {
+                cancelled_on: oslo_time(now).date(),
+                reason: &reason,
+                payment,
+            };
+            (
+                format!("{}-kansellering.pdf", stored.order_number),
+                cancellation(&doc, &k)?,
+            )
+        } else if stored.version > 1 {
+            let versions = self.cache().order_versions(&stored.order_id).await?;
+            let this = versions.iter().rev().find(|v| v.version == stored.version);
+            let changes: Vec<String> = this
+                .map(|v| {
+                    v.changes
+                        .iter()
+                        .map(skranke_core::order_change::ChangeItem::text)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let r = Revision {
+                version: stored.version,
+                changed_on: this
+                    .map_or_else(|| oslo_time(now).date(), |v| oslo_time(v.changed_at_utc).date()),
+                changes: &changes,
+            };
+            (
+                format!("{}-ordrebekreftelse-v{}.pdf", stored.order_number, stored.version),
+                changed_order_confirmation(&doc, &r)?,
+            )
+        } else {
+            (
+                format!("{}-ordrebekreftelse.pdf", stored.order_number),
+                order_confirmation(&doc)?,
+            )
+        };
+        let path = self.write_document(&name, &bytes)?;
         // A reprint is recorded: who gave the customer which copy, and when.
         self.cache()
             .record_audit("ordrebekreftelse skrevet ut", &stored.order_number, now)

@@ -50,6 +50,10 @@ pub enum DeskError {
     /// P5: a reserved or paid payment is not sent again or changed.
     #[error("betalingen er {0}: den kan ikke sendes på nytt eller endres")]
     PaymentSettled(String),
+    /// D8, P5: the order cannot be changed or cancelled (sent, cancelled, paid and dearer); the
+    /// message says what to tell the customer.
+    #[error("{0}")]
+    ChangeRefused(String),
     /// An update could not be fetched, or was refused (its signature); the desk runs on.
     #[error("{0}")]
     Update(String),
@@ -73,6 +77,7 @@ pub enum ErrorCode {
     Io,
     Printing,
     PaymentSettled,
+    ChangeRefused,
     WrongPin,
     LockedOut,
     NotLoggedIn,
@@ -93,6 +98,7 @@ impl DeskError {
                 skranke_cache::CacheError::WrongFieldKey { .. } | skranke_cache::CacheError::FieldKey(_),
             )
             | DeskError::FieldKey(_) => ErrorCode::FieldKey,
+            DeskError::Storage(skranke_cache::CacheError::OrderMovedOn { .. }) => ErrorCode::ChangeRefused,
             DeskError::Storage(_) => ErrorCode::Storage,
             DeskError::Policy(_) => ErrorCode::Policy,
             DeskError::Document(_) => ErrorCode::Document,
@@ -100,6 +106,7 @@ impl DeskError {
             DeskError::Printing(_) => ErrorCode::Printing,
             DeskError::Sync(_) => ErrorCode::Sync,
             DeskError::PaymentSettled(_) => ErrorCode::PaymentSettled,
+            DeskError::ChangeRefused(_) => ErrorCode::ChangeRefused,
             DeskError::WrongPin(_) | DeskError::Login(_) => ErrorCode::WrongPin,
             DeskError::LockedOut(_) => ErrorCode::LockedOut,
             DeskError::NotLoggedIn => ErrorCode::NotLoggedIn,

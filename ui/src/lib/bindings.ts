@@ -48,6 +48,15 @@ export const commands = {
 	requestPayment: (number: string, method: string) => typedError<null, UiError>(__TAURI_INVOKE("request_payment", { number, method })),
 	/**  Sends the confirmation e-mail again; an empty `email` means the address on the order. */
 	resendConfirmation: (number: string, email: string) => typedError<null, UiError>(__TAURI_INVOKE("resend_confirmation", { number, email })),
+	/**
+	 *  The read-back of a change before it is saved: what would change, the new totals, what happens to
+	 *  the payment, every refusal.
+	 */
+	previewChange: (number: string, draft: ChangeDraft_Deserialize) => typedError<ChangeView_Serialize, UiError>(__TAURI_INVOKE("preview_change", { number, draft })),
+	/**  Saves a change of a placed order (D8) as its next version, sent with the next sync. */
+	changeOrder: (number: string, baseVersion: number, draft: ChangeDraft_Deserialize) => typedError<ChangeView_Serialize, UiError>(__TAURI_INVOKE("change_order", { number, baseVersion, draft })),
+	/**  Cancels a placed order before dispatch (D8), with the customer's reason. */
+	cancelOrder: (number: string, reason: string) => typedError<null, UiError>(__TAURI_INVOKE("cancel_order", { number, reason })),
 	/**  The people who may log in here. */
 	staffList: () => typedError<StaffView[], UiError>(__TAURI_INVOKE("staff_list")),
 	/**  Logs a person in with their PIN. */
@@ -135,6 +144,83 @@ export type AttentionView = {
 export type BackupView = {
 	file: string,
 	key_file: string,
+};
+
+/**
+ *  What staff change on a placed order. Filled from the order as it stands; what is left as it was
+ *  stays (the customer and the age record never change here: that is the customer's own record).
+ */
+export type ChangeDraft = ChangeDraft_Serialize | ChangeDraft_Deserialize;
+
+/**
+ *  What staff change on a placed order. Filled from the order as it stands; what is left as it was
+ *  stays (the customer and the age record never change here: that is the customer's own record).
+ */
+export type ChangeDraft_Deserialize = {
+	delivery_address?: AddressDraft_Deserialize,
+	lines?: LineDraft_Deserialize[],
+	shipping_method?: string,
+	payment_method?: string,
+	note?: string,
+	/**
+	 *  Staff chose to give the whole order today's prices (and shipping price). Without it, lines
+	 *  already on the order keep the price the customer was quoted (the price lock).
+	 */
+	reprice?: boolean,
+};
+
+/**
+ *  What staff change on a placed order. Filled from the order as it stands; what is left as it was
+ *  stays (the customer and the age record never change here: that is the customer's own record).
+ */
+export type ChangeDraft_Serialize = {
+	delivery_address: AddressDraft_Serialize,
+	lines: LineDraft_Serialize[],
+	shipping_method: string,
+	payment_method: string,
+	note: string,
+	/**
+	 *  Staff chose to give the whole order today's prices (and shipping price). Without it, lines
+	 *  already on the order keep the price the customer was quoted (the price lock).
+	 */
+	reprice: boolean,
+};
+
+/**  The changed order as it would stand, before or after it is saved. */
+export type ChangeView = ChangeView_Serialize | ChangeView_Deserialize;
+
+/**  The changed order as it would stand, before or after it is saved. */
+export type ChangeView_Deserialize = {
+	/**  The version it would become (or became). */
+	version: number,
+	/**  What changed, one sentence each (the read-back). */
+	changes: string[],
+	lines: LineView_Deserialize[],
+	totals: TotalsView_Deserialize,
+	promise_text: string,
+	/**  What happens to the payment. */
+	payment_text: string,
+	/**  Every refused field; empty when the change can be saved. */
+	errors: FieldErrorView[],
+	/**  Why the change cannot be made at all (sent, paid and dearer ...), or `None`. */
+	refusal?: string | null,
+};
+
+/**  The changed order as it would stand, before or after it is saved. */
+export type ChangeView_Serialize = {
+	/**  The version it would become (or became). */
+	version: number,
+	/**  What changed, one sentence each (the read-back). */
+	changes: string[],
+	lines: LineView_Serialize[],
+	totals: TotalsView_Serialize,
+	promise_text: string,
+	/**  What happens to the payment. */
+	payment_text: string,
+	/**  Every refused field; empty when the change can be saved. */
+	errors: FieldErrorView[],
+	/**  Why the change cannot be made at all (sent, paid and dearer ...), or `None`. */
+	refusal: string | null,
 };
 
 /**  A choice in a list the window shows (a code it sends back, and the words staff read). */
@@ -232,7 +318,7 @@ export type DocumentRef =
 { kind: "customer_export"; file_name: string };
 
 /**  The closed set of error codes a UI branches on (never on text). */
-export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "printing" | "payment_settled" | "wrong_pin" | "locked_out" | "not_logged_in" | "audit_broken" | "field_key" | "update";
+export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "printing" | "payment_settled" | "change_refused" | "wrong_pin" | "locked_out" | "not_logged_in" | "audit_broken" | "field_key" | "update";
 
 /**  A refused field: its path (for the form), its Norwegian label and message. */
 export type FieldErrorView = {
@@ -333,6 +419,17 @@ export type OrderDetailView_Deserialize = {
 	return_reasons: ChoiceView[],
 	/**  P5: the methods a new payment request may use. */
 	payment_methods: ChoiceView[],
+	/**  1 as placed, one more with each change. */
+	version: number,
+	/**  D8: "Under behandling": the order may be changed or cancelled. */
+	may_change: boolean,
+	/**  A change or cancellation made here waits for the central store's answer. */
+	change_pending: boolean,
+	cancel_reason?: string | null,
+	/**  The change form, filled with the order as it stands. */
+	change_draft: ChangeDraft_Deserialize,
+	/**  The shop's shipping methods, for the change form (filled by `Desk::order_detail`). */
+	shipping_methods: ChoiceView[],
 };
 
 export type OrderDetailView_Serialize = {
@@ -381,6 +478,17 @@ export type OrderDetailView_Serialize = {
 	return_reasons: ChoiceView[],
 	/**  P5: the methods a new payment request may use. */
 	payment_methods: ChoiceView[],
+	/**  1 as placed, one more with each change. */
+	version: number,
+	/**  D8: "Under behandling": the order may be changed or cancelled. */
+	may_change: boolean,
+	/**  A change or cancellation made here waits for the central store's answer. */
+	change_pending: boolean,
+	cancel_reason: string | null,
+	/**  The change form, filled with the order as it stands. */
+	change_draft: ChangeDraft_Serialize,
+	/**  The shop's shipping methods, for the change form (filled by `Desk::order_detail`). */
+	shipping_methods: ChoiceView[],
 };
 
 /**  An order as staff (or a JSON file) fill it in: text, not yet trusted. */

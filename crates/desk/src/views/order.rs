@@ -78,6 +78,17 @@ pub struct OrderDetailView {
     pub return_reasons: Vec<ChoiceView>,
     /// P5: the methods a new payment request may use.
     pub payment_methods: Vec<ChoiceView>,
+    /// 1 as placed, one more with each change.
+    pub version: u32,
+    /// D8: "Under behandling": the order may be changed or cancelled.
+    pub may_change: bool,
+    /// A change or cancellation made here waits for the central store's answer.
+    pub change_pending: bool,
+    pub cancel_reason: Option<String>,
+    /// The change form, filled with the order as it stands.
+    pub change_draft: skranke_core::order_change::ChangeDraft,
+    /// The shop's shipping methods, for the change form (filled by `Desk::order_detail`).
+    pub shipping_methods: Vec<ChoiceView>,
 }
 
 /// What staff read about the payment (P5), also printed on the confirmation.
@@ -168,7 +179,8 @@ impl From<StoredOrder> for OrderDetailView {
                 .as_ref()
                 .is_some_and(|p| matches!(p.state, PaymentStateCode::Reserved | PaymentStateCode::Captured)),
             payment_bad: s.payment.as_ref().is_some_and(|p| p.state.is_failure()),
-            payment_may_change: s.payment.as_ref().is_none_or(|p| p.state.may_be_replaced()),
+            payment_may_change: s.status != skranke_protocol::OrderState::Kansellert
+                && s.payment.as_ref().is_none_or(|p| p.state.may_be_replaced()),
             payment_expires_at: s
                 .payment
                 .as_ref()
@@ -229,6 +241,15 @@ impl From<StoredOrder> for OrderDetailView {
                 },
             })
             .collect(),
+            version: s.version,
+            may_change: s
+                .status
+                .known()
+                .is_some_and(|st| skranke_core::order_change::may_change(st).is_ok()),
+            change_pending: s.change_pending,
+            cancel_reason: s.cancel_reason.clone(),
+            change_draft: skranke_core::order_change::ChangeDraft::of(o),
+            shipping_methods: Vec::new(),
         }
     }
 }
