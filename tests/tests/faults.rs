@@ -39,6 +39,9 @@ async fn nothing_is_lost_or_duplicated_under_faults_kills_and_restarts() {
     desk.ok(&["sync", "now"]).unwrap();
 
     let mut placed: Vec<String> = Vec::new();
+    // Issue 19: changes and cancellations in the mix, made at the desk whatever the network does.
+    let mut cancelled: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+    let (mut changes, mut cancellations) = (0, 0);
     let mut faults: BTreeMap<&str, u32> = BTreeMap::new();
     let (mut syncs_killed, mut syncs_finished, mut syncs_failed, mut postgres_crashes) = (0, 0, 0, 0);
     for cycle in 1..=CYCLES {
@@ -65,6 +68,27 @@ async fn nothing_is_lost_or_duplicated_under_faults_kills_and_restarts() {
             .expect("«Ordre <nummer> er plassert.»")
             .to_string();
         placed.push(number);
+
+        // Now and then the customer rings back: a line added to an earlier order, or it is cancelled.
+        let earlier: Vec<&String> = placed.iter().filter(|n| !cancelled.contains(*n)).collect();
+        if let Some(target) = (!earlier.is_empty()).then(|| earlier[rng.gen_range(0..earlier.len())].clone())
+        {
+            match rng.gen_range(0..10) {
+                0..=2 => {
+                    let sku = &products[rng.gen_range(0..products.len())].sku;
+                    let out = desk.ok(&["order", "change", &target, "--add", sku]).unwrap();
+                    assert!(out.contains("lagret"), "{out}");
+                    changes += 1;
+                }
+                3 => {
+                    desk.ok(&["order", "cancel", &target, "--reason", "Kunden ringte"])
+                        .unwrap();
+                    cancelled.insert(target);
+                    cancellations += 1;
+                }
+                _ => {}
+            }
+        }
 
         // A sync that may be killed at any moment: mid-push, mid-pull, or not at all.
         let mut child = tokio::process::Command::from(desk.command(&["sync", "now"]))
@@ -139,9 +163,37 @@ async fn nothing_is_lost_or_duplicated_under_faults_kills_and_restarts() {
     let cache = skranke_cache::Cache::open(&desk.data_dir.join("desk.sqlite3"), key)
         .await
         .unwrap();
+    let pool = sqlx::PgPool::connect(&central.database_url).await.unwrap();
+    let central_versions: BTreeMap<String, (i32, String)> =
+        sqlx::query_as::<_, (String, i32, String)>("SELECT number, version, status FROM orders")
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(n, v, s)| (n, (v, s)))
+            .collect();
     let mut missing = Vec::new();
     for number in &placed {
         let stored = cache.order_by_number(number).await.unwrap().expect("on the desk");
+        // The final version of each order is the same on both sides, and so is a cancellation.
+        if let Some((version, status)) = central_versions.get(number) {
+            assert_eq!(
+                i64::from(stored.version),
+                i64::from(*version),
+                "{number}: versions differ"
+            );
+            assert!(!stored.change_pending, "{number}: a change never answered");
+            assert_eq!(
+                stored.followup_message, None,
+                "{number}: refused: {:?}",
+                stored.followup_message
+            );
+            assert_eq!(
+                status == "kansellert",
+                cancelled.contains(number),
+                "{number}: cancelled on one side only ({status})"
+            );
+        }
         match on_central
             .iter()
             .filter(|(n, _)| n == number)
@@ -160,7 +212,6 @@ async fn nothing_is_lost_or_duplicated_under_faults_kills_and_restarts() {
     assert!(missing.is_empty(), "lost: {missing:?}");
     assert_eq!(on_central.len(), placed.len(), "nothing the desk did not place");
     // The catalog converged too: every price on the desk is the central store's.
-    let pool = sqlx::PgPool::connect(&central.database_url).await.unwrap();
     let central_prices: Vec<(String, i64)> =
         sqlx::query_as("SELECT sku, price_ore FROM products WHERE NOT deleted ORDER BY sku")
             .fetch_all(&pool)
@@ -185,6 +236,8 @@ async fn nothing_is_lost_or_duplicated_under_faults_kills_and_restarts() {
     println!("| central store restarts (SIGKILL) | {} |", central.starts - 1);
     println!("| PostgreSQL crashes (immediate stop) | {postgres_crashes} |");
     println!("| orders placed on the desk | {} |", placed.len());
+    println!("| changes made at the desk | {changes} |");
+    println!("| cancellations made at the desk | {cancellations} |");
     println!("| orders on the central store | {} |", on_central.len());
     println!("| rounds to converge | {rounds} |");
     assert!(syncs_killed >= 1 && central.starts > 20 && postgres_crashes >= 5);

@@ -752,7 +752,10 @@ async fn an_order_is_changed_offline_and_another_cancelled() -> Result<(), Error
     w.wait_text("order-status", "Kansellert").await?;
     w.wait_text("cancel-reason", "Fant varen billigere").await?;
     w.wait_text("orders-table", "Kansellert").await?;
-    assert!(!w.shows("payment-resend").await?, "no new payment request for a cancelled order");
+    assert!(
+        !w.shows("payment-resend").await?,
+        "no new payment request for a cancelled order"
+    );
     w.screenshot("32-cancelled").await?;
 
     // Back online: the central store takes the change and the cancellation.

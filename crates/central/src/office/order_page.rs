@@ -37,6 +37,17 @@ struct OrderRow {
     email_state: Option<String>,
     email_to: Option<String>,
     email_detail: Option<String>,
+    version: i32,
+    cancel_reason: Option<String>,
+    cancelled_by: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    version: i32,
+    changes: Json<Vec<skranke_core::order_change::ChangeItem>>,
+    changed_at: DateTime<Utc>,
+    changed_by: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -118,7 +129,8 @@ async fn order_row(state: &AppState, number: &str) -> Result<OrderRow, Response>
     sqlx::query_as(
         "SELECT o.id, o.number, o.store_id, d.name || ' (' || d.series || ')' AS device, o.placed_at,
                 o.received_at, o.status, o.tracking_number, o.body, o.flags, o.payment_state,
-                o.payment_detail, o.email_state, o.email_to, o.email_detail
+                o.payment_detail, o.email_state, o.email_to, o.email_detail, o.version, o.cancel_reason,
+                o.cancelled_by
          FROM orders o JOIN devices d ON d.id = o.device_id WHERE o.number = $1",
     )
     .bind(number.trim().to_uppercase())
@@ -173,6 +185,14 @@ async fn render(
     .fetch_all(pool)
     .await
     .map_err(internal)?;
+    let versions: Vec<VersionRow> = sqlx::query_as(
+        "SELECT version, changes, changed_at, changed_by FROM order_versions WHERE order_id = $1 AND version > 1
+         ORDER BY version",
+    )
+    .bind(o.id)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?;
     let returns: Vec<ReturnRow> = sqlx::query_as(
         "SELECT return_no, body, received_at, refund_ore, goods_received_at, goods_received_by
          FROM returns WHERE order_id = $1 ORDER BY return_no",
@@ -204,6 +224,10 @@ async fn render(
                 h2 #h-status { "Status" }
                 dl {
                     dt { "Status" } dd data-testid="order-state" { (current.text()) }
+                    @if o.version > 1 { dt { "Versjon" } dd data-testid="order-version" { (o.version) } }
+                    @if let Some(reason) = &o.cancel_reason {
+                        dt { "Kansellert" } dd data-testid="cancel-reason" { (reason) @if let Some(by) = &o.cancelled_by { " (" (by) ")" } }
+                    }
                     @if let Some(t) = &o.tracking_number { dt { "Sporingsnummer" } dd data-testid="order-tracking" { (t) } }
                     dt { "Butikk" } dd { (o.store_id) }
                     dt { "Skranke" } dd { (o.device) }
@@ -222,6 +246,20 @@ async fn render(
                     dt { "Leveringsadresse" }
                     dd data-testid="delivery-address" {
                         @for line in order.delivery_address.lines() { (line) br; }
+                    }
+                }
+            }
+        }
+        @if !versions.is_empty() {
+            section aria-labelledby="h-versions" {
+                h2 #h-versions { "Endringer etter bestillingen" }
+                ul data-testid="order-versions" {
+                    @for v in &versions {
+                        li {
+                            strong { "Versjon " (v.version) } " – " (oslo_time(v.changed_at))
+                            @if let Some(by) = &v.changed_by { " av " (by) }
+                            ul { @for c in &v.changes.0 { li { (c.text()) } } }
+                        }
                     }
                 }
             }
@@ -313,7 +351,7 @@ async fn render(
                     ul {
                         @for m in &mails {
                             li {
-                                (if m.kind == "shipped" { "Sendt-varsel" } else { "Ordrebekreftelse" })
+                                (mail_kind_text(&m.kind))
                                 @if m.generation > 1 { " (sendt på nytt, " (m.generation) ")" }
                                 " til " (m.recipient) ": " (mail_state_text(Some(&m.state)))
                                 @if let Some(at) = m.sent_at { " " (oslo_time(at)) }
@@ -425,7 +463,16 @@ fn job_text(kind: &str) -> &'static str {
     }
 }
 
-/// The confirmation as the customer got it (or gets it).
+fn mail_kind_text(kind: &str) -> &'static str {
+    match kind {
+        "shipped" => "Sendt-varsel",
+        "changed" => "Endret ordrebekreftelse",
+        "cancelled" => "Kansellering",
+        _ => "Ordrebekreftelse",
+    }
+}
+
+/// The confirmation as the customer got it (or gets it): the changed one once the order changed.
 pub async fn confirmation_pdf(
     State(state): State<AppState>,
     _session: Session,
@@ -437,12 +484,34 @@ pub async fn confirmation_pdf(
         .as_deref()
         .and_then(PaymentState::from_code)
         .map(PaymentState::text);
-    let pdf = skranke_pdf::order_confirmation(&skranke_pdf::OrderDocument {
+    let document = skranke_pdf::OrderDocument {
         order_number: &o.number,
         order: &o.body.0,
         policy: &state.integrations.policy,
         payment_state: payment,
-    })
+    };
+    let newest: Option<VersionRow> = sqlx::query_as(
+        "SELECT version, changes, changed_at, changed_by FROM order_versions WHERE order_id = $1 AND version = $2",
+    )
+    .bind(o.id)
+    .bind(o.version)
+    .fetch_optional(&state.pool)
+    .await
+    .map_err(internal)?;
+    let pdf = match newest.filter(|v| v.version > 1) {
+        Some(v) => {
+            let changes: Vec<String> = v.changes.0.iter().map(|c| c.text()).collect();
+            skranke_pdf::changed_order_confirmation(
+                &document,
+                &skranke_pdf::Revision {
+                    version: u32::try_from(v.version).unwrap_or(1),
+                    changed_on: v.changed_at.with_timezone(&chrono_tz::Europe::Oslo).date_naive(),
+                    changes: &changes,
+                },
+            )
+        }
+        None => skranke_pdf::order_confirmation(&document),
+    }
     .map_err(|e| super::layout::refused(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()))?;
     Ok((
         [

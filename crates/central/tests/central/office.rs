@@ -8,7 +8,8 @@ use chrono::Utc;
 use skranke_central::office::accounts::{add_user, Role};
 use skranke_protocol::MutationKind;
 
-use crate::support::{catalog, mutation, order_placed, valid_order_with, TestServer, ADMIN_TOKEN};
+use crate::support::{at, catalog, mutation, order_placed, today, valid_order_with, TestServer, ADMIN_TOKEN};
+use skranke_core::ShopPolicy;
 
 /// A browser without script: keeps cookies, does not follow redirects.
 struct Browser {
@@ -1481,4 +1482,105 @@ async fn the_warehouse_marks_a_return_received() {
             .status,
         404
     );
+}
+
+/// Issue 19: a changed order shows every version with what changed, when and by whom, and its PDF is
+/// the changed confirmation; a desk's cancellation shows why and who; the mails are named.
+#[tokio::test]
+async fn a_changed_order_shows_its_versions_and_a_cancelled_one_why() {
+    use skranke_core::order_change::{validate_change, ChangeDraft};
+    let s = TestServer::start().await;
+    let products = catalog(5);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let order = valid_order_with(&products[..2], |d| d.customer.email = "kari@example.no".into());
+    let first = order_placed("OSL1-000001", &order);
+    let second = order_placed("OSL1-000002", &order);
+    let mut draft = ChangeDraft::of(&order);
+    draft.lines[0].quantity = 5;
+    let new = validate_change(
+        &order,
+        &draft,
+        |sku| products.iter().find(|p| p.sku == sku).cloned(),
+        today().and_hms_opt(12, 0, 0).unwrap(),
+        &ShopPolicy::default(),
+    )
+    .unwrap();
+    let changed = skranke_protocol::OrderChanged {
+        order_id: first.order_id,
+        base_version: 1,
+        version: 2,
+        changed_at_utc: at(),
+        changed_by: "Kari Skranke".into(),
+        reprice: false,
+        order: new,
+    };
+    let cancel = skranke_protocol::OrderCancelled {
+        order_id: second.order_id,
+        reason: "Kunden fant varen billigere".into(),
+        cancelled_at_utc: at(),
+        cancelled_by: Some("Per Skranke".into()),
+    };
+    let r = s
+        .push(
+            &desk,
+            vec![
+                mutation(1, MutationKind::OrderPlaced, &first),
+                mutation(2, MutationKind::OrderPlaced, &second),
+                mutation(3, MutationKind::OrderChanged, &changed),
+                mutation(4, MutationKind::OrderCancelled, &cancel),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let mut b = leder(&s).await;
+    let p = b.get("/kontor/ordrer/OSL1-000001").await;
+    assert_eq!(text_of(&p.body, "order-version").as_deref(), Some("2"));
+    assert!(p.body.contains("Endringer etter bestillingen"), "{}", p.body);
+    assert!(p.body.contains("Versjon 2"), "{}", p.body);
+    assert!(p.body.contains("av Kari Skranke"), "{}", p.body);
+    assert!(
+        p.body
+            .contains(&format!("Antall endret: {}, 2 → 5", order.lines[0].name)),
+        "{}",
+        p.body
+    );
+    assert!(
+        p.body.contains("Endret ordrebekreftelse til kari@example.no"),
+        "{}",
+        p.body
+    );
+    let pdf = s
+        .http
+        .get(format!(
+            "{}/kontor/ordrer/OSL1-000001/ordrebekreftelse.pdf",
+            s.base
+        ))
+        .header("cookie", b.cookie_header())
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v2.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Endret ordrebekreftelse"), "{text}");
+    assert!(text.contains("Versjon 2"), "{text}");
+
+    let p = b.get("/kontor/ordrer/OSL1-000002").await;
+    assert_eq!(text_of(&p.body, "order-state").as_deref(), Some("Kansellert"));
+    assert_eq!(
+        text_of(&p.body, "cancel-reason").as_deref(),
+        Some("Kunden fant varen billigere (Per Skranke)")
+    );
+    assert!(p.body.contains("Kansellering til kari@example.no"), "{}", p.body);
 }
