@@ -73,7 +73,13 @@ async fn schemathesis_finds_no_server_error_and_every_answer_matches_the_documen
         junit.contains("<testcase"),
         "the report lists the operations tested"
     );
-    for operation in ["/v1/pair", "/v1/push", "/v1/pull", "/v1/changes"] {
+    for operation in [
+        "/v1/pair",
+        "/v1/push",
+        "/v1/pull",
+        "/v1/changes",
+        "/v1/photos/{sha256}",
+    ] {
         assert!(junit.contains(operation), "{operation} was tested");
     }
 }

@@ -93,6 +93,7 @@ pub fn router(state: AppState) -> Router {
             "/v1/desk-updates/packages/{id}",
             get(crate::desk_updates::package),
         )
+        .route("/v1/photos/{sha256}", get(photo_status).put(photo_chunk))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/health", get(health))
         .merge(crate::office::router())
@@ -211,6 +212,88 @@ fn query_or_refusal<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Api
             format!("Ugyldig forespørsel: {}", e.body_text()),
         )
     })
+}
+
+/// How much of a claim photo the central store holds: where a cut upload goes on from.
+#[utoipa::path(get, path = "/v1/photos/{sha256}", tag = "photos",
+    params(("sha256" = String, Path, description = "Lower-case hex SHA-256 of the JPEG", pattern = "^[0-9a-f]{64}$")),
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "The upload so far", body = skranke_protocol::PhotoUpload),
+        (status = 400, description = "Not a SHA-256", body = ErrorBody),
+        (status = 401, description = "Missing or unknown token", body = ErrorBody),
+        (status = 404, description = "Nothing of this photo yet", body = ErrorBody),
+        (status = 429, description = "Over the device's rate limit; see Retry-After", body = ErrorBody),
+    ))]
+pub(crate) async fn photo_status(
+    State(state): State<AppState>,
+    device: Device,
+    Path(sha256): Path<String>,
+) -> Result<Json<skranke_protocol::PhotoUpload>, ApiError> {
+    if !crate::photos::valid_name(&sha256) {
+        return Err(photo_refusal(crate::photos::PhotoRefusal::BadRequest(
+            "Bildets navn må være SHA-256 av innholdet (64 små heksadesimale tegn).".into(),
+        )));
+    }
+    crate::photos::status(&state.pool, &device, &sha256)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found("Sentralen har ingenting av dette bildet ennå."))
+}
+
+/// One chunk of a claim photo (`Content-Range: bytes start-end/total`, at most 1 MiB per chunk and
+/// 10 MB per photo), from where the upload stands. The last chunk completes it if the bytes hash to
+/// the name; a complete photo takes nothing more and answers complete.
+#[utoipa::path(put, path = "/v1/photos/{sha256}", tag = "photos",
+    params(("sha256" = String, Path, description = "Lower-case hex SHA-256 of the JPEG", pattern = "^[0-9a-f]{64}$"),
+        ("Content-Range" = String, Header, description = "bytes start-end/total")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "The upload so far", body = skranke_protocol::PhotoUpload),
+        (status = 400, description = "Not a SHA-256, or a Content-Range that does not fit the body", body = ErrorBody),
+        (status = 401, description = "Missing or unknown token", body = ErrorBody),
+        (status = 409, description = "The chunk does not start where the upload stands: ask and go on", body = ErrorBody),
+        (status = 413, description = "Over 10 MB, or a chunk over 1 MiB", body = ErrorBody),
+        (status = 422, description = "Complete but not the named JPEG: start again", body = ErrorBody),
+        (status = 429, description = "Over the device's rate limit; see Retry-After", body = ErrorBody),
+    ))]
+pub(crate) async fn photo_chunk(
+    State(state): State<AppState>,
+    device: Device,
+    Path(sha256): Path<String>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<skranke_protocol::PhotoUpload>, ApiError> {
+    let range = headers
+        .get(axum::http::header::CONTENT_RANGE)
+        .and_then(|v| v.to_str().ok());
+    crate::photos::put_chunk(&state.pool, &device, &sha256, range, &body, Utc::now())
+        .await
+        .map(Json)
+        .map_err(photo_refusal)
+}
+
+fn photo_refusal(r: crate::photos::PhotoRefusal) -> ApiError {
+    use crate::photos::PhotoRefusal as R;
+    match r {
+        R::BadRequest(m) => ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidValue, m),
+        R::TooLarge { total } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::PayloadTooLarge,
+            format!(
+                "Bildet er {:.1} MB; sentralen tar høyst 10 MB per bilde. Skranken skal gjøre det mindre før det sendes.",
+                total as f64 / 1_048_576.0
+            ),
+        ),
+        R::Offset { received } => ApiError::new(
+            StatusCode::CONFLICT,
+            ErrorCode::UploadOffsetMismatch,
+            format!("Sentralen har {received} byte av bildet: send resten fra der."),
+        ),
+        R::Mismatch(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ContentMismatch, m),
+        R::Database(e) => ApiError::from(e),
+    }
 }
 
 /// Changes of one stream since a cursor. An idle pull answers an empty page with the same cursor.

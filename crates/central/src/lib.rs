@@ -24,6 +24,7 @@ mod payment;
 pub mod payment_jobs;
 pub mod payment_polling;
 pub mod personal_data;
+pub mod photos;
 mod pull;
 mod push;
 pub mod rate_limit;

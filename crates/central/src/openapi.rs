@@ -14,6 +14,8 @@ use utoipa::{Modify, OpenApi};
         crate::app::changes,
         crate::app::set_status,
         crate::app::integration_orders,
+        crate::app::photo_status,
+        crate::app::photo_chunk,
         crate::desk_updates::manifest,
         crate::desk_updates::package,
         crate::app::openapi,

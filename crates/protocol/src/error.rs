@@ -36,6 +36,11 @@ pub enum ErrorCode {
     /// This device sent more requests than its limit; try again after `Retry-After`.
     RateLimited,
     Internal,
+    /// A photo chunk that does not start where the upload stands: ask how far it got and go on from
+    /// there.
+    UploadOffsetMismatch,
+    /// The bytes of a complete upload are not what its name (their SHA-256) says, or not a JPEG.
+    ContentMismatch,
     #[serde(other)]
     Unknown,
 }

@@ -11,6 +11,7 @@ mod flag_text;
 mod integration;
 mod pairing;
 mod payload;
+mod photo;
 mod pull;
 mod push;
 mod states;
@@ -25,6 +26,7 @@ pub use payload::{
     audit_hash, AuditRecorded, ConfirmationResent, ConsentRecorded, CustomerUpserted, OrderCancelled,
     OrderChanged, OrderPlaced, PaymentRequested, ReturnRegistered, AUDIT_GENESIS,
 };
+pub use photo::{PhotoUpload, MAX_PHOTO_BYTES};
 pub use pull::{
     AvailabilityRow, Change, ChangesResponse, Cursor, EmailStatus, OrderStatusRow, PaymentStatus, ProductRow,
     PullResponse, StaffRow, Stream,

@@ -17,6 +17,7 @@ mod payment_campaign;
 mod payment_states;
 mod payments;
 mod personal_data;
+mod photos;
 mod pull;
 mod push;
 mod staff_audit;
