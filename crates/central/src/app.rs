@@ -197,7 +197,8 @@ pub(crate) async fn push(
     device: Device,
     ApiJson(req): ApiJson<PushRequest>,
 ) -> Result<Json<PushResponse>, ApiError> {
-    let response = crate::push::push(&state.pool, &device, req, Utc::now()).await?;
+    let response =
+        crate::push::push(&state.pool, &device, req, &state.integrations.policy, Utc::now()).await?;
     // An accepted order queued a payment request and an e-mail: send them now, not at the next tick.
     state.wake.notify_one();
     Ok(Json(response))

@@ -64,6 +64,7 @@ pub(crate) async fn apply(
     tx: &mut PgConnection,
     device: &Device,
     m: &Mutation,
+    policy: &skranke_core::ShopPolicy,
     now: DateTime<Utc>,
 ) -> Result<Vec<Flag>, Failure> {
     match m.kind {
@@ -88,6 +89,9 @@ pub(crate) async fn apply(
             .await
             .map(|()| Vec::new()),
         MutationKind::OrderChanged => crate::order_change::order_changed(tx, device, parse(m)?, now).await,
+        MutationKind::ClaimRegistered => crate::claims::claim_registered(tx, device, parse(m)?, policy, now)
+            .await
+            .map(|()| Vec::new()),
     }
 }
 

@@ -6,6 +6,7 @@
 mod app;
 mod apply;
 pub mod audit;
+mod claims;
 pub mod config;
 pub mod desk_updates;
 mod error;

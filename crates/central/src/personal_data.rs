@@ -67,7 +67,15 @@ pub async fn customer_export(pool: &PgPool, phone: &str) -> Result<Value, sqlx::
                                 'sendt', m.sent_at) ORDER BY m.id), '[]') FROM mail_outbox m WHERE m.order_id = o.id) AS mails,
                     (SELECT coalesce(jsonb_agg(jsonb_build_object('versjon', v.version, 'ordre', v.body, 'endringer', v.changes,
                                 'endret', v.changed_at, 'endret_av', v.changed_by) ORDER BY v.version), '[]')
-                       FROM order_versions v WHERE v.order_id = o.id) AS versions
+                       FROM order_versions v WHERE v.order_id = o.id) AS versions,
+                    (SELECT coalesce(jsonb_agg(jsonb_build_object('nummer', c.claim_no, 'reklamasjon', c.body,
+                                'vurdering', c.verdict_text, 'mottatt', c.received_at,
+                                'bilder', (SELECT coalesce(jsonb_agg(jsonb_build_object('sha256', ph.sha256,
+                                    'byte', octet_length(ph.data), 'jpeg_base64', encode(ph.data, 'base64'))), '[]')
+                                    FROM photos ph WHERE ph.store_id = o.store_id AND ph.complete
+                                      AND ph.sha256 IN (SELECT jsonb_array_elements_text(c.body->'photos'))))
+                                ORDER BY c.received_at), '[]')
+                       FROM claims c WHERE c.order_id = o.id) AS claims
              FROM orders o WHERE o.id = $1",
         )
         .bind(id)
@@ -85,6 +93,7 @@ pub async fn customer_export(pool: &PgPool, phone: &str) -> Result<Value, sqlx::
             "betalinger": row.try_get::<Json<Value>, _>("payments")?.0,
             "e_poster": row.try_get::<Json<Value>, _>("mails")?.0,
             "versjoner": row.try_get::<Json<Value>, _>("versions")?.0,
+            "reklamasjoner": row.try_get::<Json<Value>, _>("claims")?.0,
             "oppbevares_til": kept_through(oslo_date(placed_at)).to_string(),
         }));
     }
@@ -121,6 +130,11 @@ pub async fn forget_customer(
             "DELETE FROM returns WHERE order_id = $1",
             "DELETE FROM order_status_history WHERE order_id = $1",
             "DELETE FROM order_versions WHERE order_id = $1",
+            // A claim's photos are named in the claim; they go with it.
+            "DELETE FROM photos ph USING claims c, orders o
+             WHERE c.order_id = $1 AND o.id = c.order_id AND ph.store_id = o.store_id
+               AND ph.sha256 IN (SELECT jsonb_array_elements_text(c.body->'photos'))",
+            "DELETE FROM claims WHERE order_id = $1",
             "DELETE FROM orders WHERE id = $1",
         ] {
             sqlx::query(statement).bind(id).execute(&mut *tx).await?;

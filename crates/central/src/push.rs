@@ -19,6 +19,7 @@ pub(crate) async fn push(
     pool: &PgPool,
     device: &Device,
     req: PushRequest,
+    policy: &skranke_core::ShopPolicy,
     now: DateTime<Utc>,
 ) -> Result<PushResponse, ApiError> {
     if req.device_id != device.id {
@@ -92,7 +93,7 @@ pub(crate) async fn push(
         }
 
         let mut savepoint = Acquire::begin(&mut tx).await?;
-        let result = match apply(&mut savepoint, device, m, now).await {
+        let result = match apply(&mut savepoint, device, m, policy, now).await {
             Ok(flags) => {
                 savepoint.commit().await?;
                 MutationResult {

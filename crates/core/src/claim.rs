@@ -188,6 +188,195 @@ fn reklamasjon(facts: &ClaimFacts) -> ClaimTiming {
     }
 }
 
+/// At most this many photos with a claim (issue 19; 10 MB in all, checked where the files are).
+pub const MAX_PHOTOS: usize = 10;
+/// The longest description of what is wrong.
+pub const MAX_CLAIM_TEXT: usize = 2000;
+
+/// What staff fill in for a claim, as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ClaimDraft {
+    /// `reklamasjon` or `transportskade`.
+    pub kind: String,
+    /// The order's lines the claim is about (at least one), with how many units.
+    pub lines: Vec<ClaimLineDraft>,
+    /// What is wrong, in the customer's words.
+    pub description: String,
+    /// When the customer discovered it: `dd.mm.åååå`.
+    pub discovered: String,
+    /// When the goods were received: `dd.mm.åååå`, with `tt:mm` when known (D10's 24 hours).
+    pub received: String,
+    /// R1: goods meant to last substantially longer (the five-year limit).
+    pub meant_to_last_longer: bool,
+    /// The photos' names (SHA-256 of each JPEG as the desk keeps it).
+    pub photos: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct ClaimLineDraft {
+    pub line_no: u32,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub quantity: i64,
+}
+
+/// A claim every rule accepted, with its verdict on time. Made only by [`validate_claim`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidClaim {
+    pub kind: ClaimKind,
+    pub lines: Vec<ClaimLine>,
+    pub description: String,
+    pub discovered: NaiveDate,
+    pub received: NaiveDateTime,
+    pub reported: NaiveDateTime,
+    pub meant_to_last_longer: bool,
+    pub photos: Vec<String>,
+    pub timing: ClaimTiming,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimLine {
+    pub line_no: u32,
+    pub sku: String,
+    pub name: String,
+    pub quantity: u32,
+}
+
+/// `dd.mm.åååå` or `dd.mm.åååå tt:mm` (also `tt.mm`, or ISO from scripts): the moment, or the end of
+/// the day when no time is given (in the customer's favour).
+pub fn parse_received(text: &str) -> Option<NaiveDateTime> {
+    let text = text.trim();
+    if let Some(day) = crate::return_request::parse_date(text) {
+        return Some(ClaimFacts::received_on(day));
+    }
+    let (day, time) = text.split_once(' ')?;
+    let day = crate::return_request::parse_date(day)?;
+    let time = time.trim().trim_start_matches("kl.").trim().replace('.', ":");
+    let time = NaiveTime::parse_from_str(&time, "%H:%M").ok()?;
+    Some(day.and_time(time))
+}
+
+/// Judges a claim against the order's lines and the law's deadlines (R1, D10). `reported` is now, in
+/// Norwegian time. A late claim is still recorded, with its verdict: the customer is told why.
+pub fn validate_claim(
+    order_lines: &[crate::order::OrderLine],
+    draft: &ClaimDraft,
+    reported: NaiveDateTime,
+    damage_hours: u32,
+) -> Result<ValidClaim, Vec<crate::FieldError>> {
+    use crate::{FieldError, Invalid};
+    let mut errors = Vec::new();
+    let kind = ClaimKind::from_code(&draft.kind);
+    if kind.is_none() {
+        errors.push(FieldError::new("kind", Invalid::Missing));
+    }
+    let description = draft.description.trim().to_string();
+    if description.is_empty() {
+        errors.push(FieldError::new("description", Invalid::Missing));
+    } else if description.chars().nth(MAX_CLAIM_TEXT).is_some() {
+        errors.push(FieldError::new(
+            "description",
+            Invalid::TooLong { max: MAX_CLAIM_TEXT },
+        ));
+    }
+    let typed = |field: &str, text: &str, errors: &mut Vec<FieldError>| {
+        if text.trim().is_empty() {
+            errors.push(FieldError::new(field, Invalid::Missing));
+        } else {
+            errors.push(FieldError::new(
+                field,
+                Invalid::TypedDate {
+                    text: text.chars().take(20).collect(),
+                },
+            ));
+        }
+    };
+    let discovered = crate::return_request::parse_date(&draft.discovered);
+    if discovered.is_none() {
+        typed("discovered", &draft.discovered, &mut errors);
+    }
+    let received = parse_received(&draft.received);
+    if received.is_none() {
+        typed("received", &draft.received, &mut errors);
+    }
+    if draft.lines.is_empty() {
+        errors.push(FieldError::new("claim_lines", Invalid::NoLines));
+    }
+    let mut lines = Vec::new();
+    for (i, l) in draft.lines.iter().enumerate() {
+        let Some(line) = usize::try_from(l.line_no)
+            .ok()
+            .and_then(|n| n.checked_sub(1))
+            .and_then(|n| order_lines.get(n))
+        else {
+            errors.push(FieldError::new(
+                format!("claim_lines[{i}].line_no"),
+                Invalid::UnknownOrderLine { line_no: l.line_no },
+            ));
+            continue;
+        };
+        match u32::try_from(l.quantity) {
+            Ok(q) if q >= 1 && q <= line.quantity => lines.push(ClaimLine {
+                line_no: l.line_no,
+                sku: line.sku.clone(),
+                name: line.name.clone(),
+                quantity: q,
+            }),
+            _ if l.quantity < 1 => errors.push(FieldError::new(
+                format!("claim_lines[{i}].quantity"),
+                Invalid::QuantityNotPositive,
+            )),
+            _ => errors.push(FieldError::new(
+                format!("claim_lines[{i}].quantity"),
+                Invalid::QuantityTooLarge { max: line.quantity },
+            )),
+        }
+    }
+    if draft.photos.len() > MAX_PHOTOS {
+        errors.push(FieldError::new("photos", Invalid::TooLong { max: MAX_PHOTOS }));
+    }
+    let valid_name = |p: &String| p.len() == 64 && p.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    if !draft.photos.iter().all(valid_name) {
+        errors.push(FieldError::new("photos", Invalid::PhotoName));
+    }
+    let (Some(kind), Some(discovered), Some(received)) = (kind, discovered, received) else {
+        return Err(errors);
+    };
+    let facts = ClaimFacts {
+        kind,
+        received,
+        discovered,
+        reported,
+        meant_to_last_longer: draft.meant_to_last_longer,
+    };
+    let timing = judge_claim(&facts, damage_hours);
+    if let ClaimTiming::Impossible { text } = &timing {
+        errors.push(FieldError::new(
+            "discovered",
+            Invalid::ClaimDates { text: text.clone() },
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut photos = draft.photos.clone();
+    photos.dedup();
+    Ok(ValidClaim {
+        kind,
+        lines,
+        description,
+        discovered,
+        received,
+        reported,
+        meant_to_last_longer: draft.meant_to_last_longer,
+        photos,
+        timing,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,5 +548,123 @@ mod tests {
             24,
         );
         assert!(matches!(v, ClaimTiming::Impossible { .. }));
+    }
+}
+
+#[cfg(test)]
+mod validation_tests {
+    use super::*;
+    use crate::order::OrderLine;
+    use crate::{Availability, DeliveryPromise, Money, MvaRate};
+
+    fn lines() -> Vec<OrderLine> {
+        vec![OrderLine {
+            sku: "KAFFE-1".into(),
+            name: "Kaffetrakter".into(),
+            quantity: 2,
+            unit_price: Money::from_kroner(1000),
+            mva_rate: MvaRate::General,
+            line_total: Money::from_kroner(2000),
+            availability: Availability::InStock,
+            promise: DeliveryPromise {
+                window: None,
+                reasons: vec![],
+            },
+            supplier_direct: false,
+        }]
+    }
+
+    fn draft() -> ClaimDraft {
+        ClaimDraft {
+            kind: "transportskade".into(),
+            lines: vec![ClaimLineDraft {
+                line_no: 1,
+                quantity: 1,
+            }],
+            description: "Knust glasskanne".into(),
+            discovered: "01.12.2026".into(),
+            received: "01.12.2026 14:30".into(),
+            meant_to_last_longer: false,
+            photos: vec!["a".repeat(64), "b".repeat(64)],
+        }
+    }
+
+    fn now() -> NaiveDateTime {
+        NaiveDateTime::parse_from_str("2026-12-02 10:00", "%Y-%m-%d %H:%M").unwrap()
+    }
+
+    #[test]
+    fn a_transport_damage_claim_in_time_is_valid_with_its_verdict() {
+        let claim = validate_claim(&lines(), &draft(), now(), 24).unwrap();
+        assert_eq!(claim.kind, ClaimKind::Transportskade);
+        assert_eq!(claim.lines[0].name, "Kaffetrakter");
+        assert_eq!(
+            claim.received,
+            NaiveDateTime::parse_from_str("2026-12-01 14:30", "%Y-%m-%d %H:%M").unwrap()
+        );
+        assert!(
+            matches!(claim.timing, ClaimTiming::InTime { .. }),
+            "{:?}",
+            claim.timing
+        );
+        assert_eq!(claim.photos.len(), 2);
+    }
+
+    #[test]
+    fn every_refusal_at_once() {
+        let mut d = draft();
+        d.kind = "garanti".into();
+        d.description = " ".into();
+        d.discovered = "1/12/2026".into();
+        d.lines = vec![
+            ClaimLineDraft {
+                line_no: 1,
+                quantity: 3,
+            },
+            ClaimLineDraft {
+                line_no: 9,
+                quantity: 1,
+            },
+        ];
+        d.photos = vec!["x".into(); 11];
+        let fields: Vec<String> = validate_claim(&lines(), &d, now(), 24)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "kind",
+                "description",
+                "discovered",
+                "claim_lines[0].quantity",
+                "claim_lines[1].line_no",
+                "photos",
+                "photos"
+            ]
+        );
+    }
+
+    #[test]
+    fn dates_that_cannot_be_are_refused_and_a_late_claim_is_kept_with_why() {
+        let mut d = draft();
+        d.discovered = "30.11.2026".into();
+        let errors = validate_claim(&lines(), &d, now(), 24).unwrap_err();
+        assert!(
+            errors[0].problem.to_string().contains("før varen ble mottatt"),
+            "{}",
+            errors[0].problem
+        );
+        let mut late = draft();
+        late.received = "30.11.2026 08:00".into();
+        late.discovered = "30.11.2026".into();
+        let claim = validate_claim(&lines(), &late, now(), 24).unwrap();
+        assert!(
+            matches!(claim.timing, ClaimTiming::Judge { .. }),
+            "{:?}",
+            claim.timing
+        );
+        assert!(claim.timing.text().contains("fortsatt meldes som reklamasjon"));
     }
 }

@@ -105,6 +105,12 @@ pub enum Invalid {
     /// A date typed at the desk (the window's date fields read dd.mm.åååå).
     #[error("ugyldig dato «{text}»: skriv dd.mm.åååå")]
     TypedDate { text: String },
+    /// A claim's photo that is not named by its content (lost on the way from the file).
+    #[error("et bilde mangler eller er ødelagt: fjern det og legg det til på nytt")]
+    PhotoName,
+    /// A claim's dates that cannot be right (discovered before receipt, or in the future).
+    #[error("{text}")]
+    ClaimDates { text: String },
     #[error("linje {line_no} er allerede returnert i sin helhet")]
     AlreadyReturned { line_no: u32 },
 }

@@ -30,6 +30,19 @@ pub struct ReturnRegistered {
     pub ret: ValidReturn,
 }
 
+/// `claim_registered` (R1, D10): a claim on an order's lines, with the desk's verdict on time and the
+/// names of its photos (uploaded on their own, `/v1/photos`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimRegistered {
+    pub claim_id: Uuid,
+    pub order_id: Uuid,
+    /// 1, 2, ... per order at this desk.
+    pub claim_no: i64,
+    pub created_at_utc: DateTime<Utc>,
+    pub claim: skranke_core::claim::ValidClaim,
+}
+
 /// `customer_upserted`: a customer saved at the desk without an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -88,6 +88,8 @@ pub enum MutationKind {
     ConsentRecorded,
     /// A placed order changed before dispatch: its new version.
     OrderChanged,
+    /// A claim (reklamasjon, transportskade) on an order.
+    ClaimRegistered,
 }
 
 impl MutationKind {
@@ -102,6 +104,7 @@ impl MutationKind {
             MutationKind::AuditRecorded => "audit_recorded",
             MutationKind::ConsentRecorded => "consent_recorded",
             MutationKind::OrderChanged => "order_changed",
+            MutationKind::ClaimRegistered => "claim_registered",
         }
     }
 
@@ -116,6 +119,7 @@ impl MutationKind {
             MutationKind::AuditRecorded,
             MutationKind::ConsentRecorded,
             MutationKind::OrderChanged,
+            MutationKind::ClaimRegistered,
         ]
         .into_iter()
         .find(|k| k.code() == code)

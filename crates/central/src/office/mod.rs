@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/kontor/ordrer", get(orders::orders))
         .route("/kontor/ordrer/rader", get(orders::rows))
         .route("/kontor/ordrer/{number}", get(order_page::order))
+        .route("/kontor/bilder/{name}", get(order_page::photo))
         .route(
             "/kontor/ordrer/{number}/ordrebekreftelse.pdf",
             get(order_page::confirmation_pdf),

@@ -51,6 +51,17 @@ struct VersionRow {
 }
 
 #[derive(sqlx::FromRow)]
+struct ClaimRow {
+    claim_no: i64,
+    body: Json<skranke_core::claim::ValidClaim>,
+    verdict: String,
+    verdict_text: String,
+    received_at: DateTime<Utc>,
+    /// The photos that have arrived, of those the claim names.
+    arrived: Vec<String>,
+}
+
+#[derive(sqlx::FromRow)]
 struct StatusRow {
     at: DateTime<Utc>,
     status: String,
@@ -190,6 +201,17 @@ async fn render(
          ORDER BY version",
     )
     .bind(o.id)
+    .fetch_all(pool)
+    .await
+    .map_err(internal)?;
+    let claims: Vec<ClaimRow> = sqlx::query_as(
+        "SELECT c.claim_no, c.body, c.verdict, c.verdict_text, c.received_at,
+                ARRAY(SELECT ph.sha256 FROM photos ph WHERE ph.store_id = $2 AND ph.complete
+                      AND ph.sha256 IN (SELECT jsonb_array_elements_text(c.body->'photos'))) AS arrived
+         FROM claims c WHERE c.order_id = $1 ORDER BY c.received_at",
+    )
+    .bind(o.id)
+    .bind(&o.store_id)
     .fetch_all(pool)
     .await
     .map_err(internal)?;
@@ -370,6 +392,28 @@ async fn render(
                     li { (oslo_time(h.at)) ": " (OrderStatus::from_code(&h.status).map_or(h.status.as_str(), |s| s.text()))
                         @if let Some(t) = &h.tracking_number { " (sporing " (t) ")" }
                         " – " (h.set_by) }
+                }
+            }
+        }
+        @if !claims.is_empty() {
+            section aria-labelledby="h-claims" {
+                h2 #h-claims { "Reklamasjoner" }
+                @for c in &claims {
+                    h3 { (c.body.0.kind.text()) " " (c.claim_no) ", mottatt " (oslo_time(c.received_at)) }
+                    p data-testid="claim-verdict" class=(if c.verdict == "late" { "bad" } else { "" }) { (c.verdict_text) }
+                    p { "Hva er galt: " (c.body.0.description) }
+                    ul { @for l in &c.body.0.lines { li { (l.quantity) " × " (l.name) " (linje " (l.line_no) ")" } } }
+                    p { "Oppdaget " (c.body.0.discovered.format("%d.%m.%Y")) ", mottatt " (c.body.0.received.format("%d.%m.%Y %H:%M")) }
+                    @if !c.body.0.photos.is_empty() {
+                        p { (c.arrived.len()) " av " (c.body.0.photos.len()) " bilder er kommet fram." }
+                        div.photos data-testid="claim-photos" {
+                            @for (i, name) in c.arrived.iter().enumerate() {
+                                a href=(format!("/kontor/bilder/{name}")) {
+                                    img src=(format!("/kontor/bilder/{name}")) alt=(format!("Bilde {} av {}", i + 1, c.body.0.photos.len())) width="160";
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -728,4 +772,23 @@ pub async fn order(
         ..Outcome::default()
     };
     render(&state, &session, &number, outcome, StatusCode::OK).await
+}
+
+/// A claim photo of the store's, as it arrived (a JPEG the desk made; personal data, so no cache).
+pub async fn photo(
+    State(state): State<AppState>,
+    _session: Session,
+    Path(name): Path<String>,
+) -> Result<Response, Response> {
+    if !crate::photos::valid_name(&name) {
+        return Err(super::layout::refused(StatusCode::NOT_FOUND, "Fant ikke bildet."));
+    }
+    let data: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT data FROM photos WHERE sha256 = $1 AND complete LIMIT 1")
+            .bind(&name)
+            .fetch_optional(&state.pool)
+            .await
+            .map_err(internal)?;
+    let data = data.ok_or_else(|| super::layout::refused(StatusCode::NOT_FOUND, "Fant ikke bildet."))?;
+    Ok(([(header::CONTENT_TYPE, "image/jpeg")], data).into_response())
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 mod auth;
+mod claims;
 mod cli;
 mod desk_updates;
 mod feed;

@@ -12,17 +12,17 @@ use crate::support::{at, catalog, mutation, order_placed, today, valid_order_wit
 use skranke_core::ShopPolicy;
 
 /// A browser without script: keeps cookies, does not follow redirects.
-struct Browser {
+pub(crate) struct Browser {
     http: reqwest::Client,
     base: String,
     cookies: HashMap<String, String>,
 }
 
-struct Page {
-    status: u16,
+pub(crate) struct Page {
+    pub(crate) status: u16,
     location: String,
     csp: String,
-    body: String,
+    pub(crate) body: String,
 }
 
 impl Browser {
@@ -37,7 +37,7 @@ impl Browser {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub(crate) fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -76,7 +76,7 @@ impl Browser {
         .with_body(response.text().await.unwrap())
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let r = self
             .http
             .get(format!("{}{path}", self.base))
@@ -518,7 +518,7 @@ async fn lager(s: &TestServer) -> Browser {
     b
 }
 
-async fn leder(s: &TestServer) -> Browser {
+pub(crate) async fn leder(s: &TestServer) -> Browser {
     add_user(
         &s.pool,
         "Lise Leder",
