@@ -155,3 +155,123 @@ async fn the_cache_of_the_previous_release_pairs_and_sends_what_it_held() {
     old.ok(&["sync", "now"]).unwrap();
     assert_eq!(central_orders(&central).await.len(), 3);
 }
+
+/// Issue 19: a transport-damage claim with two photos (a JPEG and a PNG) is registered at the desk
+/// from the command line; the next sync sends the claim and uploads both photos, made into JPEGs;
+/// another sync sends nothing again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_claim_and_its_photos_reach_the_central_store_once() {
+    use image::{DynamicImage, ImageBuffer, Rgb};
+    let dir = tempfile::tempdir().unwrap();
+    let central = CentralProcess::start().unwrap();
+    let (_, order_file) = catalog_and_order(&central, dir.path());
+    let desk = desk(dir.path(), "desk");
+    pair(&central, &desk, &central.url());
+    desk.ok(&["sync", "now"]).unwrap();
+    desk.ok(&["order", "place", order_file.to_str().unwrap()])
+        .unwrap();
+    desk.ok(&["sync", "now"]).unwrap();
+    central
+        .ok(&[
+            "order",
+            "set-status",
+            "OSL1-000001",
+            "sendt",
+            "--tracking",
+            "70712345678",
+        ])
+        .unwrap();
+    desk.ok(&["sync", "now"]).unwrap();
+
+    let picture = DynamicImage::ImageRgb8(ImageBuffer::from_fn(3000, 2000, |x, y| {
+        Rgb([(x % 251) as u8, (y % 241) as u8, ((x + y) % 239) as u8])
+    }));
+    let jpeg = dir.path().join("skade-1.jpg");
+    let png = dir.path().join("skade-2.png");
+    picture.save(&jpeg).unwrap();
+    picture
+        .resize(800, 800, image::imageops::FilterType::Nearest)
+        .save(&png)
+        .unwrap();
+    let received = (chrono::Utc::now() - chrono::Duration::hours(3))
+        .with_timezone(&chrono_tz::Europe::Oslo)
+        .format("%d.%m.%Y %H:%M")
+        .to_string();
+    let out = desk
+        .ok(&[
+            "order",
+            "claim",
+            "OSL1-000001",
+            "--kind",
+            "transportskade",
+            "--line",
+            "1:1",
+            "--description",
+            "Esken var knust",
+            "--discovered",
+            &received[..10],
+            "--received",
+            &received,
+            "--photo",
+            jpeg.to_str().unwrap(),
+            "--photo",
+            png.to_str().unwrap(),
+        ])
+        .unwrap();
+    assert!(
+        out.contains("Reklamasjon 1 på OSL1-000001 er registrert"),
+        "{out}"
+    );
+    assert!(out.contains("Transportskaden er meldt i tide"), "{out}");
+    let pdf = desk
+        .data_dir
+        .join("dokumenter")
+        .join("OSL1-000001-reklamasjon-1.pdf");
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    for needed in [
+        "Transportskade",
+        "OSL1-000001",
+        "Esken var knust",
+        "meldt i tide",
+        "2 bilder",
+        "forbrukerkjøpsloven",
+    ] {
+        assert!(
+            text.contains(needed),
+            "«{needed}» missing from the claim PDF:\n{text}"
+        );
+    }
+
+    desk.ok(&["sync", "now"]).unwrap();
+    let pool = sqlx::PgPool::connect(&central.database_url).await.unwrap();
+    let claims: Vec<(String, String)> = sqlx::query_as("SELECT kind, verdict FROM claims")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        claims,
+        vec![("transportskade".to_string(), "in_time".to_string())]
+    );
+    let photos: Vec<(bool, Vec<u8>)> = sqlx::query_as("SELECT complete, data FROM photos ORDER BY sha256")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(photos.len(), 2);
+    for (complete, data) in &photos {
+        assert!(complete);
+        assert!(data.starts_with(&[0xFF, 0xD8, 0xFF]), "stored as JPEG");
+        let img = image::load_from_memory(data).unwrap();
+        assert!(img.width().max(img.height()) <= 2000);
+    }
+    desk.ok(&["sync", "now"]).unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM photos")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(count, 2, "sent once");
+}

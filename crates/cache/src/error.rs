@@ -19,6 +19,9 @@ pub enum CacheError {
     /// The order changed since staff opened it (another window, or the central store's version).
     #[error("ordren er endret i mellomtiden (nå versjon {version}): åpne den på nytt")]
     OrderMovedOn { version: u32 },
+    /// A claim names a photo the desk does not have (removed, or never added).
+    #[error("et bilde mangler på skranken ({0}): legg det til på nytt")]
+    PhotoMissing(String),
     #[error("kunden finnes ikke: {0}")]
     CustomerNotFound(String),
     /// R3, judged by core inside the recording transaction.

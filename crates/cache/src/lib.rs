@@ -4,6 +4,7 @@
 mod audit;
 mod backup;
 mod catalog;
+mod claims;
 mod consent;
 mod customers;
 mod desk_settings;
@@ -35,6 +36,7 @@ use sqlx::sqlite::{
 
 pub use audit::{Actor, AuditCheck, AuditEntry};
 pub use catalog::{ImportStats, ProductHit};
+pub use claims::{PendingPhoto, RecordedClaim};
 pub use customers::CustomerRecord;
 pub use device::DeviceInfo;
 pub use error::CacheError;

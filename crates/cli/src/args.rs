@@ -268,6 +268,35 @@ pub(crate) enum OrderCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Registrerer en reklamasjon eller transportskade på en sendt ordre, med bilder, og skriver
+    /// bekreftelsen; sier om den er i tide (R1, D10).
+    Claim {
+        number: String,
+        /// reklamasjon eller transportskade.
+        #[arg(long)]
+        kind: String,
+        /// Linje:antall, for eksempel 1:1 (kan gjentas).
+        #[arg(long = "line", value_name = "LINJE:ANTALL", required = true)]
+        lines: Vec<String>,
+        /// Hva er galt, med kundens ord.
+        #[arg(long)]
+        description: String,
+        /// Når kunden oppdaget feilen (dd.mm.åååå).
+        #[arg(long)]
+        discovered: String,
+        /// Når varen ble mottatt (dd.mm.åååå, gjerne med tt:mm).
+        #[arg(long)]
+        received: String,
+        /// Varen er ment å vare vesentlig lenger enn to år (femårsfristen).
+        #[arg(long)]
+        long_lasting: bool,
+        /// Et bilde (JPEG eller PNG; kan gjentas, høyst 10).
+        #[arg(long = "photo", value_name = "FIL")]
+        photos: Vec<PathBuf>,
+        /// Reklamasjonens id (UUID): samme id to ganger registrerer den bare én gang.
+        #[arg(long)]
+        id: Option<uuid::Uuid>,
+    },
     /// Kansellerer en ordre som ikke er sendt; kunden får en bekreftelse på e-post.
     Cancel {
         number: String,

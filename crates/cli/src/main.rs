@@ -257,6 +257,64 @@ async fn run(
                 println!("Kan ikke lagres: {r}");
             }
         }
+        Command::Order(OrderCommand::Claim {
+            number,
+            kind,
+            lines,
+            description,
+            discovered,
+            received,
+            long_lasting,
+            photos,
+            id,
+        }) => {
+            let who = identity.acting(&desk, now).await?;
+            let mut names = Vec::new();
+            for path in &photos {
+                let bytes = std::fs::read(path).map_err(|e| DeskError::Io {
+                    context: format!("kan ikke lese {}", path.display()),
+                    source: e,
+                })?;
+                names.push(desk.add_claim_photo(&bytes, now).await?.sha256);
+            }
+            let mut claim_lines = Vec::new();
+            for text in &lines {
+                let parsed = text
+                    .split_once(':')
+                    .and_then(|(l, q)| Some((l.trim().parse::<u32>().ok()?, q.trim().parse::<i64>().ok()?)));
+                let Some((line_no, quantity)) = parsed else {
+                    return Err(DeskError::Import {
+                        line: 0,
+                        field: "--line".into(),
+                        message: format!("«{text}»: skriv LINJE:ANTALL, for eksempel 1:1"),
+                    });
+                };
+                claim_lines.push(skranke_core::claim::ClaimLineDraft { line_no, quantity });
+            }
+            let draft = skranke_core::claim::ClaimDraft {
+                kind,
+                lines: claim_lines,
+                description,
+                discovered,
+                received,
+                meant_to_last_longer: long_lasting,
+                photos: names,
+            };
+            let claim = desk
+                .register_claim(&who, &number, id.unwrap_or_else(uuid::Uuid::new_v4), &draft, now)
+                .await?;
+            println!(
+                "Reklamasjon {} på {number} er registrert{}. {}",
+                claim.claim_no,
+                if claim.already_recorded {
+                    " (var allerede registrert)"
+                } else {
+                    ""
+                },
+                claim.timing_text
+            );
+            println!("Bekreftelse skrevet til {}", claim.document.path_text);
+        }
         Command::Order(OrderCommand::Cancel { number, reason }) => {
             let who = identity.acting(&desk, now).await?;
             desk.cancel_order(&who, &number, &reason, now).await?;

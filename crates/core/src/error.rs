@@ -105,6 +105,9 @@ pub enum Invalid {
     /// A date typed at the desk (the window's date fields read dd.mm.åååå).
     #[error("ugyldig dato «{text}»: skriv dd.mm.åååå")]
     TypedDate { text: String },
+    /// A photo that could not be taken (its format, its size), in words for staff.
+    #[error("{text}")]
+    Photo { text: String },
     /// A claim's photo that is not named by its content (lost on the way from the file).
     #[error("et bilde mangler eller er ødelagt: fjern det og legg det til på nytt")]
     PhotoName,

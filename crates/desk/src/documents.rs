@@ -30,10 +30,16 @@ pub enum DocumentRef {
     },
     /// A customer's data export (F8), by its file name.
     CustomerExport { file_name: String },
+    /// The confirmation of an order's claim number `claim_no`.
+    Claim {
+        order_number: String,
+        #[cfg_attr(feature = "specta", specta(type = f64))]
+        claim_no: i64,
+    },
 }
 
 impl DocumentRef {
-    fn file_name(&self) -> String {
+    pub(crate) fn file_name(&self) -> String {
         match self {
             DocumentRef::Confirmation { order_number } => {
                 format!("{}-ordrebekreftelse.pdf", order_number.trim())
@@ -43,6 +49,10 @@ impl DocumentRef {
                 return_no,
             } => format!("{}-retur-{return_no}.pdf", order_number.trim()),
             DocumentRef::CustomerExport { file_name } => file_name.trim().to_string(),
+            DocumentRef::Claim {
+                order_number,
+                claim_no,
+            } => format!("{}-reklamasjon-{claim_no}.pdf", order_number.trim()),
         }
     }
 }

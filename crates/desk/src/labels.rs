@@ -2,7 +2,11 @@
 
 /// `customer.address.postcode` → "Kundens postnummer"; `lines[2].quantity` → "Varelinje 3: antall".
 pub fn field_label(path: &str) -> String {
-    for (prefix, noun) in [("lines[", "Varelinje"), ("return_lines[", "Returlinje")] {
+    for (prefix, noun) in [
+        ("lines[", "Varelinje"),
+        ("return_lines[", "Returlinje"),
+        ("claim_lines[", "Reklamert linje"),
+    ] {
         if let Some((index, field)) = path.strip_prefix(prefix).and_then(|rest| rest.split_once(']')) {
             let n = index.parse::<usize>().map(|i| i + 1).unwrap_or(0);
             let what = match field.trim_start_matches('.') {
@@ -39,6 +43,12 @@ pub fn field_label(path: &str) -> String {
         "lines" => "Varelinjer",
         "return_lines" => "Returlinjer",
         "description" => "Beskrivelse",
+        "claim_lines" => "Reklamerte linjer",
+        "kind" => "Type reklamasjon",
+        "discovered" => "Oppdaget",
+        "received" => "Mottatt",
+        "photos" => "Bilder",
+        "cancel_reason" => "Årsak til kanselleringen",
         other => other,
     };
     label.to_string()

@@ -3,6 +3,7 @@
 
 mod audit;
 pub mod backup;
+mod claims;
 mod consent;
 pub mod desk_update;
 mod documents;
@@ -31,6 +32,7 @@ use skranke_core::{OrderDraft, ShopPolicy, ValidOrder};
 use uuid::Uuid;
 
 pub use audit::AuditLineView;
+pub use claims::{PhotoView, RegisteredClaim};
 pub use consent::ConsentView;
 pub use documents::{open_file, DocumentRef, RegisteredReturn, WrittenDocument};
 pub use error::{describe, DeskError, ErrorCode};

@@ -7,7 +7,10 @@ mod fixture;
 
 use chrono::NaiveDate;
 use skranke_core::ShopPolicy;
-use skranke_pdf::{order_confirmation, return_slip, OrderDocument, ReturnDocument};
+use skranke_pdf::{
+    cancellation, changed_order_confirmation, claim_confirmation, order_confirmation, return_slip,
+    Cancellation, ClaimDocument, OrderDocument, ReturnDocument, Revision,
+};
 
 fn main() {
     let out = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| ".".into()));
@@ -30,6 +33,54 @@ fn main() {
                 registered: NaiveDate::from_ymd_opt(2026, 12, 20).unwrap(),
             };
             std::fs::write(out.join("returseddel.pdf"), return_slip(&r).unwrap()).unwrap();
+            let changes = vec![
+                "Antall endret: Kaffetrakter, 1 → 2".to_string(),
+                "Leveringsadresse: Storgata 1, 0150 OSLO → Strandkaien 2, 5013 BERGEN".to_string(),
+                "Ny totalsum: 2 597,00 kr (var 1 348,00 kr)".to_string(),
+            ];
+            let revision = Revision {
+                version: 2,
+                changed_on: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+                changes: &changes,
+            };
+            std::fs::write(
+                out.join("endret-ordrebekreftelse.pdf"),
+                changed_order_confirmation(&d, &revision).unwrap(),
+            )
+            .unwrap();
+            let k = Cancellation {
+                cancelled_on: NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(),
+                reason: "Kunden fant varen billigere",
+                payment: "Betalingsforespørselen er trukket tilbake: du skal ikke betale noe.",
+            };
+            std::fs::write(out.join("kansellering.pdf"), cancellation(&d, &k).unwrap()).unwrap();
+            let claim = skranke_core::claim::validate_claim(
+                &order.lines,
+                &skranke_core::claim::ClaimDraft {
+                    kind: "transportskade".into(),
+                    lines: vec![skranke_core::claim::ClaimLineDraft {
+                        line_no: 1,
+                        quantity: 1,
+                    }],
+                    description: "Esken var knust, og glasskannen har en sprekk langs håndtaket.".into(),
+                    discovered: "01.12.2026".into(),
+                    received: "01.12.2026 14:30".into(),
+                    meant_to_last_longer: false,
+                    photos: vec!["a".repeat(64), "b".repeat(64)],
+                },
+                NaiveDate::from_ymd_opt(2026, 12, 2)
+                    .unwrap()
+                    .and_hms_opt(10, 0, 0)
+                    .unwrap(),
+                24,
+            )
+            .unwrap();
+            let c = ClaimDocument {
+                order: d,
+                claim: &claim,
+                claim_no: 1,
+            };
+            std::fs::write(out.join("reklamasjon.pdf"), claim_confirmation(&c).unwrap()).unwrap();
         }
     }
 }

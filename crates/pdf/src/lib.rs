@@ -4,6 +4,7 @@ mod amounts;
 mod barcode;
 mod cancellation;
 mod canvas;
+mod claim;
 mod confirmation;
 mod header;
 mod pick_list;
@@ -14,6 +15,7 @@ use chrono::NaiveDate;
 use skranke_core::{Refund, ShopPolicy, ValidOrder, ValidReturn};
 
 pub use cancellation::{cancellation, Cancellation};
+pub use claim::{claim_confirmation, ClaimDocument};
 pub use confirmation::{changed_order_confirmation, order_confirmation, Revision};
 pub use pick_list::{pick_list, PickLine, PickList};
 pub use return_slip::return_slip;

@@ -162,8 +162,14 @@ mod tests {
         heic.extend_from_slice(b"ftypheic");
         heic.extend_from_slice(&[0; 16]);
         assert!(matches!(prepare(&heic), Err(PhotoError::Heic)));
-        assert!(prepare(&heic).unwrap_err().to_string().contains("Mest kompatibel"));
-        assert!(matches!(prepare(b"hei, dette er tekst"), Err(PhotoError::Unsupported)));
+        assert!(prepare(&heic)
+            .unwrap_err()
+            .to_string()
+            .contains("Mest kompatibel"));
+        assert!(matches!(
+            prepare(b"hei, dette er tekst"),
+            Err(PhotoError::Unsupported)
+        ));
         let huge = vec![0u8; MAX_INPUT_BYTES + 1];
         assert!(matches!(prepare(&huge), Err(PhotoError::TooLarge { .. })));
         let broken = encoded(&picture(50, 50), image::ImageFormat::Jpeg)[..200].to_vec();

@@ -5,8 +5,8 @@ use std::time::Duration;
 use reqwest::header::RETRY_AFTER;
 use serde::de::DeserializeOwned;
 use skranke_protocol::{
-    ChangesResponse, Cursor, ErrorBody, PairRequest, PairResponse, PullResponse, PushRequest, PushResponse,
-    Stream,
+    ChangesResponse, Cursor, ErrorBody, PairRequest, PairResponse, PhotoUpload, PullResponse, PushRequest,
+    PushResponse, Stream,
 };
 
 use crate::SyncError;
@@ -70,6 +70,37 @@ impl CentralClient {
             ("staff", cursors[3].0.as_str()),
             ("limit", &limit.to_string()),
         ]);
+        answer(self.authed(r)?.send().await).await
+    }
+
+    /// How much of a claim photo the central store holds; `None` when nothing yet.
+    pub async fn photo_status(&self, sha256: &str) -> Result<Option<PhotoUpload>, SyncError> {
+        let r = self.authed(self.http.get(format!("{}/v1/photos/{sha256}", self.base)))?;
+        match answer(r.send().await).await {
+            Ok(upload) => Ok(Some(upload)),
+            Err(SyncError::Refused { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends `bytes` as the part of the photo from `start` (of `total` bytes).
+    pub async fn photo_chunk(
+        &self,
+        sha256: &str,
+        start: u64,
+        total: u64,
+        bytes: Vec<u8>,
+    ) -> Result<PhotoUpload, SyncError> {
+        let end = start + bytes.len() as u64 - 1;
+        let r = self
+            .http
+            .put(format!("{}/v1/photos/{sha256}", self.base))
+            .header(
+                reqwest::header::CONTENT_RANGE,
+                format!("bytes {start}-{end}/{total}"),
+            )
+            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+            .body(bytes);
         answer(self.authed(r)?.send().await).await
     }
 
