@@ -13,7 +13,8 @@ use crate::{Cache, CacheError};
 pub struct ForgetReport {
     /// Entries in the customer register erased (deleted, or emptied where a kept sale points to it).
     pub customers_erased: u32,
-    /// Sales past their retention, deleted with their lines, returns and fødselsnummer.
+    /// Sales past their retention, deleted with their lines, returns, claims (and their photos) and
+    /// fødselsnummer.
     pub orders_erased: Vec<String>,
     /// Sales kept (order number, last day they must be kept).
     pub orders_kept: Vec<(String, NaiveDate)>,
@@ -84,12 +85,24 @@ impl Cache {
                 .map(|r| serde_json::from_str::<Value>(r))
                 .collect::<Result<Vec<_>, _>>()?;
             let fnr = self.fodselsnummer_of(&number).await?;
+            let claims: Vec<(i64, String)> =
+                sqlx::query_as("SELECT claim_no, body FROM claims WHERE order_id = ? ORDER BY claim_no")
+                    .bind(&id)
+                    .fetch_all(&self.pool)
+                    .await?;
+            let claims = claims
+                .iter()
+                .map(|(no, body)| {
+                    Ok(json!({"nummer": no, "reklamasjon": serde_json::from_str::<Value>(body)?}))
+                })
+                .collect::<Result<Vec<_>, serde_json::Error>>()?;
             orders.push(json!({
                 "ordrenummer": number,
                 "lagt_inn": placed_at.to_rfc3339(),
                 "status": status,
                 "ordre": serde_json::from_str::<Value>(&body)?,
                 "returer": returns,
+                "reklamasjoner": claims,
                 "fødselsnummer": fnr,
                 "oppbevares_til": kept_through(placed_at.date_naive()).to_string(),
             }));
@@ -144,6 +157,20 @@ impl Cache {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("DELETE FROM returns WHERE order_id = ?")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+            // A claim's photos go with it (a photo no other claim names).
+            sqlx::query(
+                "DELETE FROM photos WHERE sha256 IN (SELECT j.value FROM claims c, json_each(c.body, '$.photos') j
+                                                     WHERE c.order_id = ?1)
+                   AND sha256 NOT IN (SELECT j.value FROM claims c, json_each(c.body, '$.photos') j
+                                      WHERE c.order_id <> ?1)",
+            )
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM claims WHERE order_id = ?")
                 .bind(&id)
                 .execute(&mut *tx)
                 .await?;

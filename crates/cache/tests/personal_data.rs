@@ -44,6 +44,39 @@ async fn f8_export_then_forget_keeps_only_what_the_law_requires() {
         .unwrap();
     let old = place(&cache, at("2019-06-03T10:00:00Z"), "41234567", None).await;
     let other = place(&cache, at("2019-06-03T11:00:00Z"), "98765432", None).await;
+    // A claim on the old sale, with a photo (issue 19): personal data like the sale itself.
+    let stored = cache.order_by_number(&old).await.unwrap().unwrap();
+    let photo = vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3];
+    let photo_name = "c".repeat(64);
+    cache
+        .add_photo(&photo_name, &photo, 10, 10, Utc::now())
+        .await
+        .unwrap();
+    let claim = skranke_core::claim::validate_claim(
+        &stored.order.lines,
+        &skranke_core::claim::ClaimDraft {
+            kind: "reklamasjon".into(),
+            lines: vec![skranke_core::claim::ClaimLineDraft {
+                line_no: 1,
+                quantity: 1,
+            }],
+            description: "Sømmen har gått opp".into(),
+            discovered: "01.07.2019".into(),
+            received: "10.06.2019".into(),
+            photos: vec![photo_name.clone()],
+            ..Default::default()
+        },
+        NaiveDate::from_ymd_opt(2019, 7, 2)
+            .unwrap()
+            .and_hms_opt(12, 0, 0)
+            .unwrap(),
+        24,
+    )
+    .unwrap();
+    cache
+        .record_claim(&stored.order_id, uuid::Uuid::new_v4(), &claim, Utc::now())
+        .await
+        .unwrap();
     acknowledge_all(&cache).await;
     let old_unsent = place(&cache, at("2019-07-01T10:00:00Z"), "41234567", None).await;
     let recent = place(
@@ -70,6 +103,10 @@ async fn f8_export_then_forget_keeps_only_what_the_law_requires() {
     assert_eq!(orders[2]["oppbevares_til"], "2031-12-31");
     assert_eq!(orders[0]["oppbevares_til"], "2024-12-31");
     assert_eq!(orders[0]["ordre"]["customer"]["phone"], KARI);
+    assert_eq!(
+        orders[0]["reklamasjoner"][0]["reklamasjon"]["description"],
+        "Sømmen har gått opp"
+    );
 
     let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let report = cache.forget_customer(KARI, today, Utc::now()).await.unwrap();
@@ -91,6 +128,12 @@ async fn f8_export_then_forget_keeps_only_what_the_law_requires() {
         cache.order_by_number(&old).await.unwrap().is_none(),
         "past retention: deleted"
     );
+    assert_eq!(
+        cache.photo(&photo_name).await.unwrap(),
+        None,
+        "the claim's photo went with it"
+    );
+    assert!(cache.claims_of(&stored.order_id).await.unwrap().is_empty());
     let kept = cache.order_by_number(&recent).await.unwrap().unwrap();
     assert_eq!(
         kept.order.customer.phone.e164(),
