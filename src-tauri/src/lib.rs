@@ -7,8 +7,9 @@ use skranke_core::{OrderDraft, ReturnDraft};
 use skranke_desk::staff::{SessionView, StaffView};
 use skranke_desk::{
     ChangeView, ConsentView, CustomerView, Desk, DeskError, DocumentRef, ErrorCode, FieldErrorView,
-    OrderDetailView, OrderSummaryView, PlacedOrderView, PreviewView, ProductView, RegisteredReturn,
-    SavedDraft, SettingsView, SupportBundleView, SyncHandle, SyncStatusView, WrittenDocument,
+    OrderDetailView, OrderSummaryView, PhotoView, PlacedOrderView, PreviewView, ProductView, RegisteredClaim,
+    RegisteredReturn, SavedDraft, SettingsView, SupportBundleView, SyncHandle, SyncStatusView,
+    WrittenDocument,
 };
 use tauri::ipc::Channel;
 use tauri::State;
@@ -275,6 +276,54 @@ async fn change_order(
         .await?;
     sync.wake();
     Ok(view)
+}
+
+/// Keeps a photo for a claim (JPEG or PNG, as base64 from a dropped or picked file): made small,
+/// upright and without EXIF.
+#[tauri::command]
+#[specta::specta]
+async fn add_claim_photo(desk: State<'_, Desk>, data_base64: String) -> Result<PhotoView> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data_base64.trim())
+        .map_err(|_| {
+            DeskError::Invalid(vec![skranke_core::FieldError::new(
+                "photos",
+                skranke_core::Invalid::Photo {
+                    text: "filen kunne ikke leses".into(),
+                },
+            )])
+        })?;
+    Ok(desk.add_claim_photo(&bytes, Utc::now()).await?)
+}
+
+/// Whether the claim as typed is in time (R1, D10), with the dates; empty until it can be judged.
+#[tauri::command]
+#[specta::specta]
+async fn claim_timing(
+    desk: State<'_, Desk>,
+    number: String,
+    draft: skranke_core::claim::ClaimDraft,
+) -> Result<String> {
+    Ok(desk.claim_timing(&number, &draft, Utc::now()).await?)
+}
+
+/// Records a claim with its photos and writes its confirmation; sent with the next sync.
+#[tauri::command]
+#[specta::specta]
+async fn register_claim(
+    desk: State<'_, Desk>,
+    sync: State<'_, SyncHandle>,
+    number: String,
+    claim_id: String,
+    draft: skranke_core::claim::ClaimDraft,
+) -> Result<RegisteredClaim> {
+    let who = desk.acting(Utc::now())?;
+    let claim = desk
+        .register_claim(&who, &number, self::order_id(&claim_id)?, &draft, Utc::now())
+        .await?;
+    sync.wake();
+    Ok(claim)
 }
 
 /// Cancels a placed order before dispatch (D8), with the customer's reason.
@@ -559,6 +608,9 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
             preview_change,
             change_order,
             cancel_order,
+            add_claim_photo,
+            claim_timing,
+            register_claim,
             staff_list,
             login,
             logout,

@@ -973,3 +973,118 @@ async fn a_second_start_finds_the_open_window_and_the_cli_shares_the_folder() ->
     );
     Ok(())
 }
+
+/// Issue 19 item 4: a transport-damage claim on a sent order, with two photos dropped into the
+/// window (a JPEG and a PNG). The verdict on time shows as the dates are typed; registered, the
+/// claim and both photos (made into JPEGs) reach the central store with the next sync.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transport_damage_claim_with_two_photos_dropped_in() -> Result<(), Error> {
+    use base64::Engine;
+    use image::{DynamicImage, ImageBuffer, Rgb};
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir()?;
+    let VippsStore {
+        central,
+        fake: _,
+        products,
+        desk,
+        data,
+    } = store_with_vipps(dir.path()).await?;
+    let draft = serde_json::json!({
+        "customer": {"name": "Kari Nordmann", "phone": "412 34 567", "email": "kari@example.no",
+            "address": {"line1": "Storgata 1", "postcode": "0150"}, "confirmed_15_or_older": true},
+        "lines": [{"sku": products[0].sku, "quantity": 2}],
+        "shipping_method": "servicepakke", "payment_method": "vipps"
+    });
+    let file = dir.path().join("ordre.json");
+    std::fs::write(&file, draft.to_string())?;
+    desk.ok(&["order", "place", file.to_str().unwrap()])?;
+    desk.ok(&["sync", "now"])?;
+    central.ok(&[
+        "order",
+        "set-status",
+        "OSL1-000001",
+        "sendt",
+        "--tracking",
+        "70712345678",
+    ])?;
+    desk.ok(&["sync", "now"])?;
+
+    let picture = |w: u32, h: u32, format: image::ImageFormat| -> Result<String, Error> {
+        let img = DynamicImage::ImageRgb8(ImageBuffer::from_fn(w, h, |x, y| {
+            Rgb([(x % 200) as u8 + 40, (y % 180) as u8 + 30, 90])
+        }));
+        let mut bytes = Vec::new();
+        img.write_to(&mut std::io::Cursor::new(&mut bytes), format)?;
+        Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+    };
+    let jpeg = picture(2400, 1800, image::ImageFormat::Jpeg)?;
+    let png = picture(600, 400, image::ImageFormat::Png)?;
+
+    let w = Window::start(&data, &[]).await?;
+    w.log_in("Kari", "4821").await?;
+    open_order(&w, "OSL1-000001").await?;
+    w.by_id("claim-open").await?.click().await?;
+    let qty = w.by_id("claim-qty-0").await?;
+    qty.clear().await?;
+    qty.send_keys("1").await?;
+    w.type_into("claim-description", "Esken var knust, glasskannen har sprukket")
+        .await?;
+    let received = (chrono::Utc::now() - chrono::Duration::hours(2)).with_timezone(&chrono_tz::Europe::Oslo);
+    w.type_into("claim-received", &received.format("%d.%m.%Y %H:%M").to_string())
+        .await?;
+    w.type_into("claim-discovered", &received.format("%d.%m.%Y").to_string())
+        .await?;
+    w.wait_text("claim-timing", "Transportskaden er meldt i tide")
+        .await?;
+    w.client
+        .execute(
+            "const [a, b] = arguments;
+             const file = (b64, name, type) => {
+               const bin = atob(b64); const bytes = new Uint8Array(bin.length);
+               for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+               return new File([bytes], name, { type });
+             };
+             const dt = new DataTransfer();
+             dt.items.add(file(a, 'skade-1.jpg', 'image/jpeg'));
+             dt.items.add(file(b, 'skade-2.png', 'image/png'));
+             const zone = document.querySelector(\"[data-testid='claim-drop']\");
+             zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
+             zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));",
+            vec![serde_json::json!(jpeg), serde_json::json!(png)],
+        )
+        .await?;
+    w.wait_text("claim-photos", "2000×1500").await?;
+    w.wait_text("claim-photos", "600×400").await?;
+    w.screenshot("34-claim-photos").await?;
+    w.by_id("claim-register").await?.click().await?;
+    w.wait_text("claim-result", "Reklamasjon 1 er registrert").await?;
+    w.wait_text("claim-result", "meldt i tide").await?;
+    w.screenshot("35-claim-registered").await?;
+    w.close().await?;
+
+    desk.ok(&["sync", "now"])?;
+    let pool = sqlx::PgPool::connect(&central.database_url).await?;
+    let claims: Vec<(String, String)> = sqlx::query_as("SELECT kind, verdict FROM claims")
+        .fetch_all(&pool)
+        .await?;
+    assert_eq!(
+        claims,
+        vec![("transportskade".to_string(), "in_time".to_string())]
+    );
+    let photos: i64 = sqlx::query_scalar("SELECT count(*) FROM photos WHERE complete")
+        .fetch_one(&pool)
+        .await?;
+    assert_eq!(photos, 2);
+    let pdf = data.join("dokumenter").join("OSL1-000001-reklamasjon-1.pdf");
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()?;
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("Transportskade") && text.contains("2 bilder"),
+        "{text}"
+    );
+    Ok(())
+}

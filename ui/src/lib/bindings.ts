@@ -57,6 +57,15 @@ export const commands = {
 	changeOrder: (number: string, baseVersion: number, draft: ChangeDraft_Deserialize) => typedError<ChangeView_Serialize, UiError>(__TAURI_INVOKE("change_order", { number, baseVersion, draft })),
 	/**  Cancels a placed order before dispatch (D8), with the customer's reason. */
 	cancelOrder: (number: string, reason: string) => typedError<null, UiError>(__TAURI_INVOKE("cancel_order", { number, reason })),
+	/**
+	 *  Keeps a photo for a claim (JPEG or PNG, as base64 from a dropped or picked file): made small,
+	 *  upright and without EXIF.
+	 */
+	addClaimPhoto: (dataBase64: string) => typedError<PhotoView, UiError>(__TAURI_INVOKE("add_claim_photo", { dataBase64 })),
+	/**  Whether the claim as typed is in time (R1, D10), with the dates; empty until it can be judged. */
+	claimTiming: (number: string, draft: ClaimDraft_Deserialize) => typedError<string, UiError>(__TAURI_INVOKE("claim_timing", { number, draft })),
+	/**  Records a claim with its photos and writes its confirmation; sent with the next sync. */
+	registerClaim: (number: string, claimId: string, draft: ClaimDraft_Deserialize) => typedError<RegisteredClaim, UiError>(__TAURI_INVOKE("register_claim", { number, claimId, draft })),
 	/**  The people who may log in here. */
 	staffList: () => typedError<StaffView[], UiError>(__TAURI_INVOKE("staff_list")),
 	/**  Logs a person in with their PIN. */
@@ -229,6 +238,57 @@ export type ChoiceView = {
 	name: string,
 };
 
+/**  What staff fill in for a claim, as typed. */
+export type ClaimDraft = ClaimDraft_Serialize | ClaimDraft_Deserialize;
+
+/**  What staff fill in for a claim, as typed. */
+export type ClaimDraft_Deserialize = {
+	/**  `reklamasjon` or `transportskade`. */
+	kind?: string,
+	/**  The order's lines the claim is about (at least one), with how many units. */
+	lines?: ClaimLineDraft_Deserialize[],
+	/**  What is wrong, in the customer's words. */
+	description?: string,
+	/**  When the customer discovered it: `dd.mm.åååå`. */
+	discovered?: string,
+	/**  When the goods were received: `dd.mm.åååå`, with `tt:mm` when known (D10's 24 hours). */
+	received?: string,
+	/**  R1: goods meant to last substantially longer (the five-year limit). */
+	meant_to_last_longer?: boolean,
+	/**  The photos' names (SHA-256 of each JPEG as the desk keeps it). */
+	photos?: string[],
+};
+
+/**  What staff fill in for a claim, as typed. */
+export type ClaimDraft_Serialize = {
+	/**  `reklamasjon` or `transportskade`. */
+	kind: string,
+	/**  The order's lines the claim is about (at least one), with how many units. */
+	lines: ClaimLineDraft_Serialize[],
+	/**  What is wrong, in the customer's words. */
+	description: string,
+	/**  When the customer discovered it: `dd.mm.åååå`. */
+	discovered: string,
+	/**  When the goods were received: `dd.mm.åååå`, with `tt:mm` when known (D10's 24 hours). */
+	received: string,
+	/**  R1: goods meant to last substantially longer (the five-year limit). */
+	meant_to_last_longer: boolean,
+	/**  The photos' names (SHA-256 of each JPEG as the desk keeps it). */
+	photos: string[],
+};
+
+export type ClaimLineDraft = ClaimLineDraft_Serialize | ClaimLineDraft_Deserialize;
+
+export type ClaimLineDraft_Deserialize = {
+	line_no?: number,
+	quantity?: number | null,
+};
+
+export type ClaimLineDraft_Serialize = {
+	line_no: number,
+	quantity: number | null,
+};
+
 /**  A customer's consent as the customer view shows it. */
 export type ConsentView = {
 	/**  The customer's current choice: the newest record. */
@@ -315,7 +375,9 @@ export type DocumentRef =
 /**  The slip of an order's return number `return_no`. */
 { kind: "return_slip"; order_number: string; return_no: number | null } | 
 /**  A customer's data export (F8), by its file name. */
-{ kind: "customer_export"; file_name: string };
+{ kind: "customer_export"; file_name: string } | 
+/**  The confirmation of an order's claim number `claim_no`. */
+{ kind: "claim"; order_number: string; claim_no: number | null };
 
 /**  The closed set of error codes a UI branches on (never on text). */
 export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "printing" | "payment_settled" | "change_refused" | "wrong_pin" | "locked_out" | "not_logged_in" | "audit_broken" | "field_key" | "update";
@@ -423,6 +485,8 @@ export type OrderDetailView_Deserialize = {
 	version: number,
 	/**  D8: "Under behandling": the order may be changed or cancelled. */
 	may_change: boolean,
+	/**  R1, D10: the order is sent or delivered: a claim may be registered. */
+	may_claim: boolean,
 	/**  A change or cancellation made here waits for the central store's answer. */
 	change_pending: boolean,
 	cancel_reason?: string | null,
@@ -482,6 +546,8 @@ export type OrderDetailView_Serialize = {
 	version: number,
 	/**  D8: "Under behandling": the order may be changed or cancelled. */
 	may_change: boolean,
+	/**  R1, D10: the order is sent or delivered: a claim may be registered. */
+	may_claim: boolean,
 	/**  A change or cancellation made here waits for the central store's answer. */
 	change_pending: boolean,
 	cancel_reason: string | null,
@@ -547,6 +613,15 @@ export type PaymentOptionView_Serialize = {
 	refusal: string | null,
 	/**  P3: the fødselsnummer field is shown only when this is true. */
 	needs_fodselsnummer: boolean,
+};
+
+/**  A photo kept for a claim. */
+export type PhotoView = {
+	sha256: string,
+	width: number,
+	height: number,
+	/**  "312 kB" */
+	size_text: string,
 };
 
 /**  What staff read back once the order is placed. */
@@ -664,6 +739,16 @@ export type ProductView_Serialize = {
 	as_of_text: string,
 	/**  Matched by an exact EAN or SKU. */
 	exact: boolean,
+};
+
+/**  A claim once recorded, with its confirmation. */
+export type RegisteredClaim = {
+	claim_no: number | null,
+	/**  Whether it is in time, with the dates (R1, D10). */
+	timing_text: string,
+	in_time: boolean,
+	document: WrittenDocument,
+	already_recorded: boolean,
 };
 
 /**  A return once it is recorded and its slip written. */

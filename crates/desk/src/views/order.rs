@@ -82,6 +82,8 @@ pub struct OrderDetailView {
     pub version: u32,
     /// D8: "Under behandling": the order may be changed or cancelled.
     pub may_change: bool,
+    /// R1, D10: the order is sent or delivered: a claim may be registered.
+    pub may_claim: bool,
     /// A change or cancellation made here waits for the central store's answer.
     pub change_pending: bool,
     pub cancel_reason: Option<String>,
@@ -246,6 +248,10 @@ impl From<StoredOrder> for OrderDetailView {
                 .status
                 .known()
                 .is_some_and(|st| skranke_core::order_change::may_change(st).is_ok()),
+            may_claim: matches!(
+                s.status.known(),
+                Some(skranke_core::OrderStatus::Sendt | skranke_core::OrderStatus::Levert)
+            ),
             change_pending: s.change_pending,
             cancel_reason: s.cancel_reason.clone(),
             change_draft: skranke_core::order_change::ChangeDraft::of(o),
