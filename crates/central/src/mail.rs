@@ -348,7 +348,7 @@ fn compose(
             .map_err(|e| e.to_string())
     };
     if mail.kind == "cancelled" {
-        let payment = cancelled_payment_text(state);
+        let payment = skranke_core::order_change::cancelled_payment_text(state);
         let reason = order.cancel_reason.clone().unwrap_or_default();
         let pdf = skranke_pdf::cancellation(
             &document,
@@ -430,17 +430,6 @@ fn compose(
         format!("ordrebekreftelse-{}.pdf", order.number),
         pdf,
     )
-}
-
-/// What a cancellation means for the customer's money (P5), by the payment's state.
-fn cancelled_payment_text(state: Option<PaymentState>) -> &'static str {
-    match state {
-        Some(PaymentState::Captured | PaymentState::Refunded) => {
-            "Beløpet du har betalt, betales tilbake til samme betalingsmåte."
-        }
-        Some(PaymentState::Reserved) => "Beløpet som var reservert, frigis: du blir ikke belastet.",
-        _ => "Betalingsforespørselen er trukket tilbake: du skal ikke betale noe.",
-    }
 }
 
 /// The day a change or cancellation was made, in Norway.

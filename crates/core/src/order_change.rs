@@ -370,6 +370,18 @@ pub enum PaymentChangeRefused {
     MethodAfterPayment { state: PaymentState },
 }
 
+/// What a cancellation means for the customer's money (P5), by the state of the order's payment: the
+/// sentence on the cancellation document and in its e-mail.
+pub fn cancelled_payment_text(state: Option<PaymentState>) -> &'static str {
+    match state {
+        Some(PaymentState::Captured | PaymentState::Refunded) => {
+            "Beløpet du har betalt, betales tilbake til samme betalingsmåte."
+        }
+        Some(PaymentState::Reserved) => "Beløpet som var reservert, frigis: du blir ikke belastet.",
+        _ => "Betalingsforespørselen er trukket tilbake: du skal ikke betale noe.",
+    }
+}
+
 /// P5: how the payment in `state` (the order's newest request; `None` before there is one) follows a
 /// change of the total from `old` to `new` and perhaps of the method.
 pub fn payment_follow(

@@ -9,7 +9,6 @@ use skranke_pdf::{
     cancellation, changed_order_confirmation, order_confirmation, return_slip, Cancellation, OrderDocument,
     ReturnDocument, Revision,
 };
-use skranke_protocol::PaymentStateCode;
 use uuid::Uuid;
 
 use crate::{oslo_time, Desk, DeskError};
@@ -100,15 +99,9 @@ impl Desk {
         let (name, bytes) = if stored.status == skranke_protocol::OrderState::Kansellert {
             // The document of a cancelled order is its cancellation.
             let reason = stored.cancel_reason.clone().unwrap_or_default();
-            let payment = match stored.payment.as_ref().map(|p| p.state) {
-                Some(PaymentStateCode::Captured | PaymentStateCode::Refunded) => {
-                    "Beløpet du har betalt, betales tilbake til samme betalingsmåte."
-                }
-                Some(PaymentStateCode::Reserved) => {
-                    "Beløpet som var reservert, frigis: du blir ikke belastet."
-                }
-                _ => "Betalingsforespørselen er trukket tilbake: du skal ikke betale noe.",
-            };
+            let payment = skranke_core::order_change::cancelled_payment_text(
+                stored.payment.as_ref().and_then(|p| p.state.known()),
+            );
             let k = Cancellation {
                 cancelled_on: oslo_time(now).date(),
                 reason: &reason,

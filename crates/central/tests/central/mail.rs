@@ -8,20 +8,6 @@ use skranke_protocol::{ConfirmationResent, MutationKind};
 use crate::support::*;
 use skranke_e2e::smtp_sink::SmtpSink;
 
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("vedlegg.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg("-layout")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
-}
-
 async fn email_on_order(s: &TestServer) -> (Option<String>, Option<String>, Option<String>) {
     sqlx::query_as("SELECT email_state, email_to, email_detail FROM orders")
         .fetch_one(&s.pool)

@@ -86,20 +86,6 @@ async fn payments(s: &TestServer) -> Vec<(String, String, i64)> {
         .unwrap()
 }
 
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("vedlegg.pdf");
-    std::fs::write(&path, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .arg("-layout")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// An unpaid Vipps order gets a line added: version 2 stands (version 1 kept), the open request is
 /// withdrawn and a new one sent for the new total, the desks pull the new version, and the customer
 /// gets one "Endret ordrebekreftelse" with what changed.

@@ -391,3 +391,18 @@ pub fn push_body(device: &PairResponse, mutations: Vec<Mutation>) -> PushRequest
         queue: None,
     }
 }
+
+/// The text of a PDF as pdftotext reads it (with its layout).
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vedlegg.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
