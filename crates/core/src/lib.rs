@@ -9,6 +9,7 @@ pub mod delivery;
 pub mod ean;
 pub mod email;
 pub mod error;
+pub mod exchange;
 pub mod fodselsnummer;
 pub mod money;
 pub mod order;
