@@ -666,20 +666,31 @@ async fn until_vipps_has(fake: &str, reference: &str, outcome: &str) -> Result<(
     }
 }
 
-/// Opens the order `number` from Ordrer: searched for, and its own row clicked (the list filters as
-/// the search is typed, so the first row may still be another order's).
+/// Opens the order `number` from Ordrer: searched for, and its own row clicked once the list shows
+/// that order alone (the list filters as the search is typed: a row found before the filter applies
+/// is replaced under the click).
 async fn open_order(w: &Window, number: &str) -> Result<(), Error> {
     w.by_id("nav-ordrer").await?.click().await?;
     let search = w.by_id("orders-search").await?;
     search.clear().await?;
     search.send_keys(number).await?;
-    let row = w
+    let found = w
         .client
         .wait()
         .for_element(fantoccini::Locator::XPath(&format!(
-            "//table[@data-testid='orders-table']//tbody/tr[contains(., '{number}')]/td[1]"
+            "//table[@data-testid='orders-table']/tbody[count(tr) = 1]/tr[contains(., '{number}')]/td[1]"
         )))
-        .await?;
+        .await;
+    let row = match found {
+        Ok(row) => row,
+        Err(e) => {
+            let table = w.by_id("orders-table").await?.text().await?;
+            let typed = w.by_id("orders-search").await?.prop("value").await?;
+            return Err(
+                format!("{number} never alone in Ordrer ({e}); search «{typed:?}», table: {table}").into(),
+            );
+        }
+    };
     row.click().await?;
     w.wait_text("order-detail", number).await?;
     Ok(())
