@@ -353,7 +353,7 @@ fn compose(
         let pdf = skranke_pdf::cancellation(
             &document,
             &skranke_pdf::Cancellation {
-                cancelled_on: oslo_date(order.updated_at),
+                cancelled_on: crate::personal_data::oslo_date(order.updated_at),
                 reason: &reason,
                 payment,
             },
@@ -383,7 +383,7 @@ fn compose(
             })
             .unwrap_or_default();
         let version = u32::try_from(order.version).unwrap_or(1);
-        let changed_on = oslo_date(order.changed_at.unwrap_or(order.updated_at));
+        let changed_on = crate::personal_data::oslo_date(order.changed_at.unwrap_or(order.updated_at));
         let pdf = skranke_pdf::changed_order_confirmation(
             &document,
             &skranke_pdf::Revision {
@@ -430,9 +430,4 @@ fn compose(
         format!("ordrebekreftelse-{}.pdf", order.number),
         pdf,
     )
-}
-
-/// The day a change or cancellation was made, in Norway.
-fn oslo_date(at: DateTime<Utc>) -> chrono::NaiveDate {
-    at.with_timezone(&chrono_tz::Europe::Oslo).date_naive()
 }

@@ -178,7 +178,8 @@ pub async fn forget_customer(
     Ok(report)
 }
 
-/// The sale's date in Norway: the financial year is Norwegian.
-fn oslo_date(at: DateTime<Utc>) -> NaiveDate {
+/// A moment's date in Norway (a sale's, for the Norwegian financial year; a change's, on its
+/// document).
+pub(crate) fn oslo_date(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&chrono_tz::Europe::Oslo).date_naive()
 }

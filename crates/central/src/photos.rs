@@ -55,9 +55,7 @@ impl ChunkRange {
     }
 }
 
-pub fn valid_name(sha256: &str) -> bool {
-    sha256.len() == 64 && sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
+pub use skranke_core::claim::is_photo_name as valid_name;
 
 /// How much of the photo `sha256` the store holds, if any.
 pub async fn status(

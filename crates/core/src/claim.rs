@@ -245,6 +245,11 @@ pub struct ClaimLine {
     pub quantity: u32,
 }
 
+/// A photo's name: the lower-case hex SHA-256 of its JPEG, as desk and central store both name it.
+pub fn is_photo_name(name: &str) -> bool {
+    name.len() == 64 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// `dd.mm.åååå` or `dd.mm.åååå tt:mm` (also `tt.mm`, or ISO from scripts): the moment, or the end of
 /// the day when no time is given (in the customer's favour).
 pub fn parse_received(text: &str) -> Option<NaiveDateTime> {
@@ -338,8 +343,7 @@ pub fn validate_claim(
     if draft.photos.len() > MAX_PHOTOS {
         errors.push(FieldError::new("photos", Invalid::TooLong { max: MAX_PHOTOS }));
     }
-    let valid_name = |p: &String| p.len() == 64 && p.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-    if !draft.photos.iter().all(valid_name) {
+    if !draft.photos.iter().all(|p| is_photo_name(p)) {
         errors.push(FieldError::new("photos", Invalid::PhotoName));
     }
     let (Some(kind), Some(discovered), Some(received)) = (kind, discovered, received) else {
