@@ -422,6 +422,44 @@ async fn register_return(
     Ok(registered)
 }
 
+/// The read-back of an exchange (R3 bytte) of a sent order, without saving anything.
+#[tauri::command]
+#[specta::specta]
+async fn preview_exchange(
+    desk: State<'_, Desk>,
+    number: String,
+    draft: skranke_desk::ExchangeDraft,
+) -> Result<skranke_desk::ExchangeView> {
+    Ok(desk.preview_exchange(&number, &draft, Utc::now()).await?)
+}
+
+/// Records an exchange (the return and the new order together) and writes its slip; sent with the
+/// next sync. The ids are chosen when the form opens, so a retry records nothing twice.
+#[tauri::command]
+#[specta::specta]
+async fn register_exchange(
+    desk: State<'_, Desk>,
+    sync: State<'_, SyncHandle>,
+    number: String,
+    return_id: String,
+    new_order_id: String,
+    draft: skranke_desk::ExchangeDraft,
+) -> Result<skranke_desk::RegisteredExchange> {
+    let who = desk.acting(Utc::now())?;
+    let registered = desk
+        .register_exchange(
+            &who,
+            &number,
+            self::order_id(&return_id)?,
+            self::order_id(&new_order_id)?,
+            &draft,
+            Utc::now(),
+        )
+        .await?;
+    sync.wake();
+    Ok(registered)
+}
+
 #[tauri::command]
 #[specta::specta]
 /// Opens a document the desk wrote, named by what it is (never a path from the window).
@@ -598,6 +636,8 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
             list_printers,
             choose_printer,
             register_return,
+            preview_exchange,
+            register_exchange,
             open_document,
             sync_status,
             pair_desk,

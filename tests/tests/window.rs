@@ -1099,3 +1099,101 @@ async fn a_transport_damage_claim_with_two_photos_dropped_in() -> Result<(), Err
     );
     Ok(())
 }
+
+/// Issue 19 item 3: an exchange of a sent order: one unit back as the wrong item, another product
+/// out, read back with the settlement as it is typed. Registered, the slip is written, the new
+/// order shows, and with the next sync the central store holds the return and the new order, with
+/// a payment request for the difference only (none when the customer gets money back).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exchange_is_registered_with_its_slip_and_the_difference_only() -> Result<(), Error> {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let dir = tempfile::tempdir()?;
+    let VippsStore {
+        central,
+        fake: _,
+        products,
+        desk,
+        data,
+    } = store_with_vipps(dir.path()).await?;
+    let draft = serde_json::json!({
+        "customer": {"name": "Kari Nordmann", "phone": "412 34 567", "email": "kari@example.no",
+            "address": {"line1": "Storgata 1", "postcode": "0150"}, "confirmed_15_or_older": true},
+        "lines": [{"sku": products[0].sku, "quantity": 2}],
+        "shipping_method": "servicepakke", "payment_method": "vipps"
+    });
+    let file = dir.path().join("ordre.json");
+    std::fs::write(&file, draft.to_string())?;
+    desk.ok(&["order", "place", file.to_str().unwrap()])?;
+    desk.ok(&["sync", "now"])?;
+    central.ok(&[
+        "order",
+        "set-status",
+        "OSL1-000001",
+        "sendt",
+        "--tracking",
+        "70712345678",
+    ])?;
+    desk.ok(&["sync", "now"])?;
+
+    let w = Window::start(&data, &[]).await?;
+    w.log_in("Kari", "4821").await?;
+    open_order(&w, "OSL1-000001").await?;
+    w.by_id("exchange-open").await?.click().await?;
+    let back = w.by_id("exchange-back-0").await?;
+    back.clear().await?;
+    back.send_keys("1").await?;
+    w.type_into("exchange-search", &format!("{}{}", products[1].sku, Key::Enter))
+        .await?;
+    w.wait_text("exchange-line-0", &products[1].sku).await?;
+    // A wrong item: no freight either way; the difference is the two prices'.
+    let difference = products[1].price.ore() - products[0].price.ore();
+    let expected = match difference {
+        0 => "går opp i opp".to_string(),
+        d if d > 0 => format!("mellomlegget {}", skranke_core::Money::from_ore(d)),
+        d => format!("får {} tilbake", skranke_core::Money::from_ore(-d)),
+    };
+    w.wait_text("exchange-settlement", &expected).await?;
+    w.screenshot("36-exchange-readback").await?;
+    w.by_id("exchange-register").await?.click().await?;
+    w.wait_text("exchange-saved", "ordre OSL1-000002").await?;
+    w.screenshot("37-exchange-registered").await?;
+    w.close().await?;
+
+    desk.ok(&["sync", "now"])?;
+    let pool = sqlx::PgPool::connect(&central.database_url).await?;
+    let (orders, returns, exchanges): (i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM orders), (SELECT count(*) FROM returns), (SELECT count(*) FROM exchanges)",
+    )
+    .fetch_one(&pool)
+    .await?;
+    assert_eq!((orders, returns, exchanges), (2, 1, 1));
+    let requested: Vec<i64> = sqlx::query_scalar(
+        "SELECT p.amount_ore FROM payments p JOIN orders o ON o.id = p.order_id WHERE o.number = 'OSL1-000002'",
+    )
+    .fetch_all(&pool)
+    .await?;
+    let refund: i64 = sqlx::query_scalar("SELECT refund_ore FROM returns")
+        .fetch_one(&pool)
+        .await?;
+    if difference > 0 {
+        assert_eq!((requested, refund), (vec![difference], 0));
+    } else {
+        assert_eq!((requested, refund), (Vec::<i64>::new(), -difference));
+    }
+    let pdf = data.join("dokumenter").join("OSL1-000002-bytteseddel.pdf");
+    let text = std::process::Command::new("pdftotext")
+        .arg(&pdf)
+        .arg("-")
+        .output()?;
+    let text = String::from_utf8_lossy(&text.stdout);
+    for expected in [
+        "Bytteseddel",
+        "Retur OSL1-000001-R1",
+        "ordre OSL1-000002",
+        "Feil vare",
+        &products[1].name,
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    Ok(())
+}

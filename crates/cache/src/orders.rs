@@ -119,36 +119,7 @@ impl Cache {
         // F6: who placed it, with `placed_at` the time behind the order's age record.
         let actor = self.actor();
         let order = &order.clone().placed_by(&actor.name);
-        let body = serde_json::to_string(order)?;
-        sqlx::query(
-            "INSERT INTO orders (id, order_number, customer_id, placed_at_utc, payment_method, shipping_code, total_ore,
-                                 customer_name, customer_phone, customer_email, search_text, body)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&id)
-        .bind(&order_number)
-        .bind(&customer_id)
-        .bind(now.to_rfc3339())
-        .bind(order.payment_method.code())
-        .bind(&order.shipping.code)
-        .bind(order.totals.total.ore())
-        .bind(&order.customer.name)
-        .bind(order.customer.phone.e164())
-        .bind(order.customer.email.as_ref().map(|e| e.as_str().to_string()))
-        .bind(format!("{} {}", order_number, order.customer.name).to_lowercase())
-        .bind(&body)
-        .execute(&mut *tx)
-        .await?;
-
-        write_lines(&mut tx, &id, &order.lines).await?;
-
-        if let Some(fnr) = &order.fodselsnummer {
-            sqlx::query("INSERT INTO order_identity (order_id, fodselsnummer) VALUES (?, ?)")
-                .bind(&id)
-                .bind(self.key.seal(&fnr.expose(), &id)?)
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_order_row(&mut tx, &self.key, &id, &order_number, &customer_id, order, now).await?;
 
         // The draft it was typed in goes with the placing, never before and never without it.
         sqlx::query("DELETE FROM draft WHERE order_id = ?")
@@ -308,6 +279,47 @@ impl Cache {
 
 /// The order's lines as rows (what returns count against), written with the order and rewritten with
 /// each version.
+/// The order's row, its lines and its sealed fødselsnummer (P3), in the caller's transaction.
+pub(crate) async fn insert_order_row(
+    tx: &mut sqlx::Transaction<'_, Sqlite>,
+    key: &crate::sealed::FieldKey,
+    id: &str,
+    order_number: &str,
+    customer_id: &str,
+    order: &ValidOrder,
+    now: DateTime<Utc>,
+) -> Result<(), CacheError> {
+    let body = serde_json::to_string(order)?;
+    sqlx::query(
+        "INSERT INTO orders (id, order_number, customer_id, placed_at_utc, payment_method, shipping_code, total_ore,
+                             customer_name, customer_phone, customer_email, search_text, body)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(order_number)
+    .bind(customer_id)
+    .bind(now.to_rfc3339())
+    .bind(order.payment_method.code())
+    .bind(&order.shipping.code)
+    .bind(order.totals.total.ore())
+    .bind(&order.customer.name)
+    .bind(order.customer.phone.e164())
+    .bind(order.customer.email.as_ref().map(|e| e.as_str().to_string()))
+    .bind(format!("{} {}", order_number, order.customer.name).to_lowercase())
+    .bind(&body)
+    .execute(&mut **tx)
+    .await?;
+    write_lines(tx, id, &order.lines).await?;
+    if let Some(fnr) = &order.fodselsnummer {
+        sqlx::query("INSERT INTO order_identity (order_id, fodselsnummer) VALUES (?, ?)")
+            .bind(id)
+            .bind(key.seal(&fnr.expose(), id)?)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 pub(crate) async fn write_lines(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     id: &str,

@@ -161,7 +161,8 @@ impl Cache {
                     report.needs_attention.extend(number);
                 }
             }
-            if kind != MutationKind::OrderPlaced.code() {
+            // An exchange's answer is its new order's, as a placed order's is.
+            if kind != MutationKind::OrderPlaced.code() && kind != MutationKind::ExchangeRegistered.code() {
                 // A follow-up (payment request, e-mail resend, change, cancellation): its refusal is
                 // shown on the order.
                 sqlx::query("UPDATE orders SET followup_message = ? WHERE id = ?")

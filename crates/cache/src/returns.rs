@@ -67,52 +67,7 @@ impl Cache {
                 already_recorded: true,
             });
         }
-        // R3 again inside the transaction, so two windows cannot return the same item twice.
-        let bought: Vec<i64> =
-            sqlx::query_scalar("SELECT quantity FROM order_lines WHERE order_id = ? ORDER BY line_no")
-                .bind(order_id)
-                .fetch_all(&mut *tx)
-                .await?;
-        let bought: Vec<u32> = bought
-            .into_iter()
-            .map(|q| u32::try_from(q).unwrap_or(0))
-            .collect();
-        let earlier: Vec<String> = sqlx::query_scalar("SELECT body FROM returns WHERE order_id = ?")
-            .bind(order_id)
-            .fetch_all(&mut *tx)
-            .await?;
-        let earlier = earlier
-            .iter()
-            .map(|body| serde_json::from_str(body))
-            .collect::<Result<Vec<ValidReturn>, _>>()?;
-        skranke_core::check_within_order(&bought, &earlier, ret)?;
-        let return_no: i64 =
-            sqlx::query_scalar("SELECT coalesce(max(return_no), 0) + 1 FROM returns WHERE order_id = ?")
-                .bind(order_id)
-                .fetch_one(&mut *tx)
-                .await?;
-        sqlx::query(
-            "INSERT INTO returns (id, order_id, return_no, created_at_utc, body) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(&id)
-        .bind(order_id)
-        .bind(return_no)
-        .bind(now.to_rfc3339())
-        .bind(serde_json::to_string(ret)?)
-        .execute(&mut *tx)
-        .await?;
-        for line in &ret.lines {
-            sqlx::query(
-                "INSERT INTO return_lines (return_id, line_no, quantity, reason) VALUES (?, ?, ?, ?)
-                 ON CONFLICT (return_id, line_no, reason) DO UPDATE SET quantity = quantity + excluded.quantity",
-            )
-            .bind(&id)
-            .bind(i64::from(line.line_no))
-            .bind(i64::from(line.quantity))
-            .bind(line.reason.code())
-            .execute(&mut *tx)
-            .await?;
-        }
+        let return_no = insert_return(&mut tx, order_id, &id, ret, now).await?;
         let payload = serde_json::to_string(&ReturnRegistered {
             return_id,
             order_id: Uuid::parse_str(order_id).map_err(|e| CacheError::Corrupt(e.to_string()))?,
@@ -146,4 +101,59 @@ impl Cache {
             .fetch_one(&self.pool)
             .await?)
     }
+}
+
+/// Stores `ret` as the order's next return, in the caller's transaction; R3 is checked again there,
+/// so two windows cannot return the same item twice. Answers the return's number.
+pub(crate) async fn insert_return(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    order_id: &str,
+    id: &str,
+    ret: &ValidReturn,
+    now: DateTime<Utc>,
+) -> Result<i64, CacheError> {
+    let bought: Vec<i64> =
+        sqlx::query_scalar("SELECT quantity FROM order_lines WHERE order_id = ? ORDER BY line_no")
+            .bind(order_id)
+            .fetch_all(&mut **tx)
+            .await?;
+    let bought: Vec<u32> = bought
+        .into_iter()
+        .map(|q| u32::try_from(q).unwrap_or(0))
+        .collect();
+    let earlier: Vec<String> = sqlx::query_scalar("SELECT body FROM returns WHERE order_id = ?")
+        .bind(order_id)
+        .fetch_all(&mut **tx)
+        .await?;
+    let earlier = earlier
+        .iter()
+        .map(|body| serde_json::from_str(body))
+        .collect::<Result<Vec<ValidReturn>, _>>()?;
+    skranke_core::check_within_order(&bought, &earlier, ret)?;
+    let return_no: i64 =
+        sqlx::query_scalar("SELECT coalesce(max(return_no), 0) + 1 FROM returns WHERE order_id = ?")
+            .bind(order_id)
+            .fetch_one(&mut **tx)
+            .await?;
+    sqlx::query("INSERT INTO returns (id, order_id, return_no, created_at_utc, body) VALUES (?, ?, ?, ?, ?)")
+        .bind(id)
+        .bind(order_id)
+        .bind(return_no)
+        .bind(now.to_rfc3339())
+        .bind(serde_json::to_string(ret)?)
+        .execute(&mut **tx)
+        .await?;
+    for line in &ret.lines {
+        sqlx::query(
+            "INSERT INTO return_lines (return_id, line_no, quantity, reason) VALUES (?, ?, ?, ?)
+             ON CONFLICT (return_id, line_no, reason) DO UPDATE SET quantity = quantity + excluded.quantity",
+        )
+        .bind(id)
+        .bind(i64::from(line.line_no))
+        .bind(i64::from(line.quantity))
+        .bind(line.reason.code())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(return_no)
 }

@@ -92,6 +92,9 @@ pub(crate) async fn apply(
         MutationKind::ClaimRegistered => crate::claims::claim_registered(tx, device, parse(m)?, policy, now)
             .await
             .map(|()| Vec::new()),
+        MutationKind::ExchangeRegistered => {
+            crate::exchange::exchange_registered(tx, device, parse(m)?, now).await
+        }
     }
 }
 
@@ -155,6 +158,32 @@ async fn order_placed(
     p: OrderPlaced,
     now: DateTime<Utc>,
 ) -> Result<Vec<Flag>, Failure> {
+    let (flags, fresh) = insert_order(tx, device, &p, now).await?;
+    if fresh {
+        // P5 and R3: the payment request and the confirmation e-mail are queued with the order, so
+        // they go out exactly when the order is accepted, once, however often the desk resends it.
+        crate::payment::request(
+            tx,
+            p.order_id,
+            &p.order_number,
+            p.order.payment_method,
+            p.order.totals.total,
+            now,
+        )
+        .await?;
+        crate::mail::queue_confirmation(tx, p.order_id, &p.order_number, &p.order, now).await?;
+    }
+    Ok(flags)
+}
+
+/// Stores an order from the desk's series (a placed order, or an exchange's new order) with its
+/// conflict flags; `false` beside the flags when it was stored before (a resend).
+pub(crate) async fn insert_order(
+    tx: &mut PgConnection,
+    device: &Device,
+    p: &OrderPlaced,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Flag>, bool), Failure> {
     if !device.owns_number(&p.order_number) {
         return Err(reject(
             RejectionCode::WrongSeries,
@@ -176,7 +205,7 @@ async fn order_placed(
             .await?;
     if let Some((number, flags)) = existing {
         if number == p.order_number {
-            return Ok(flags.0);
+            return Ok((flags.0, false));
         }
         return Err(reject(
             RejectionCode::InvalidPayload,
@@ -214,19 +243,7 @@ async fn order_placed(
     .await?;
     record_status(tx, p.order_id, OrderStatus::UnderBehandling, None, "desk", now).await?;
     crate::integration_feed::emit(tx, p.order_id, EventKind::Accepted, serde_json::json!({}), now).await?;
-    // P5 and R3: the payment request and the confirmation e-mail are queued with the order, so they go
-    // out exactly when the order is accepted, once, however often the desk resends the mutation.
-    crate::payment::request(
-        tx,
-        p.order_id,
-        &p.order_number,
-        p.order.payment_method,
-        p.order.totals.total,
-        now,
-    )
-    .await?;
-    crate::mail::queue_confirmation(tx, p.order_id, &p.order_number, &p.order, now).await?;
-    Ok(flags)
+    Ok((flags, true))
 }
 
 /// DESIGN.md conflicts: the quoted price stands (flagged when it changed); a line quoted in stock that
@@ -331,7 +348,7 @@ async fn customer_upserted(
 }
 
 /// The order of the device's own store, or a rejection: a desk sees only its store's orders.
-async fn own_order(
+pub(crate) async fn own_order(
     tx: &mut PgConnection,
     device: &Device,
     order_id: uuid::Uuid,

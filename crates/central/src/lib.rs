@@ -10,6 +10,7 @@ mod claims;
 pub mod config;
 pub mod desk_updates;
 mod error;
+mod exchange;
 mod extract;
 pub mod feed_import;
 pub mod integration_feed;

@@ -123,7 +123,8 @@ pub(crate) async fn queue(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    if kind == "confirmation" {
+    // An exchange's slip is its new order's confirmation: its outcome shows on the order as one.
+    if kind == "confirmation" || kind == "exchange" {
         sqlx::query("UPDATE orders SET email_state = 'pending', email_to = $2, email_detail = NULL, updated_at = $3 WHERE id = $1")
             .bind(order_id)
             .bind(recipient)
@@ -217,7 +218,12 @@ pub async fn run_due_mail(
         .bind(mail.order_id)
         .fetch_one(&mut *tx)
         .await?;
-        let sent = match compose(mailer, &mail, &order, integrations) {
+        let exchange = if mail.kind == "exchange" {
+            exchange_of(&mut tx, mail.order_id).await?
+        } else {
+            None
+        };
+        let sent = match compose(mailer, &mail, &order, exchange.as_ref(), integrations) {
             // lettre's own timeout covers each command; this bounds the whole conversation, so a
             // server that stops answering cannot hold up the payment jobs in the same loop.
             Ok(message) => {
@@ -276,7 +282,7 @@ async fn show(
     detail: Option<&str>,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    if mail.kind != "confirmation" {
+    if mail.kind != "confirmation" && mail.kind != "exchange" {
         return Ok(());
     }
     sqlx::query(
@@ -293,10 +299,35 @@ async fn show(
     Ok(())
 }
 
+/// What an exchange mail tells beside the new order.
+#[derive(Debug, sqlx::FromRow)]
+struct ExchangeForMail {
+    original_number: String,
+    ret: Json<skranke_core::ValidReturn>,
+    return_no: i64,
+    terms: Json<skranke_core::exchange::ExchangeTerms>,
+    created_at: DateTime<Utc>,
+}
+
+async fn exchange_of(
+    tx: &mut PgConnection,
+    new_order_id: Uuid,
+) -> Result<Option<ExchangeForMail>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT o.number AS original_number, r.body AS ret, r.return_no, e.terms, e.created_at
+         FROM exchanges e JOIN orders o ON o.id = e.original_order_id JOIN returns r ON r.id = e.return_id
+         WHERE e.new_order_id = $1",
+    )
+    .bind(new_order_id)
+    .fetch_optional(&mut *tx)
+    .await
+}
+
 fn compose(
     mailer: &Mailer,
     mail: &Pending,
     order: &OrderForMail,
+    exchange: Option<&ExchangeForMail>,
     integrations: &Integrations,
 ) -> Result<Message, String> {
     let to: Mailbox = format!(
@@ -369,6 +400,44 @@ fn compose(
             format!("Ordre {} er kansellert", order.number),
             text,
             format!("kansellering-{}.pdf", order.number),
+            pdf,
+        );
+    }
+    if let Some(e) = exchange {
+        let slip = skranke_pdf::ExchangeDocument {
+            new_order: document,
+            original_number: &e.original_number,
+            ret: &e.ret.0,
+            return_no: e.return_no,
+            terms: &e.terms.0,
+            registered: crate::personal_data::oslo_date(e.created_at),
+        };
+        let pdf = skranke_pdf::exchange_slip(&slip).map_err(|e| e.to_string())?;
+        let settled = match e.terms.0.settlement() {
+            skranke_core::exchange::Settlement::Even => {
+                "Byttet går opp i opp: du betaler ingenting.".to_string()
+            }
+            skranke_core::exchange::Settlement::CustomerPays { amount } => {
+                format!("Du betaler bare mellomlegget, {amount}; betalingsforespørselen kommer for seg.")
+            }
+            skranke_core::exchange::Settlement::CustomerGetsBack { amount } => {
+                format!("Du får {amount} tilbake når vi har mottatt varene du sender tilbake.")
+            }
+        };
+        let text = format!(
+            "Hei {name}!\n\nVi har registrert byttet av varer fra ordre {}. De nye varene sendes som ordre {}.\n             {settled}\n\nBytteseddelen ligger vedlagt som PDF: legg den i pakken med varene du sender \
+             tilbake.\nAngreretten gjelder også de nye varene: 14 dager etter at du har mottatt dem.\n\n\
+             Spørsmål? Skriv til {contact}.\n",
+            e.original_number, order.number
+        );
+        return attach(
+            builder,
+            format!(
+                "Bytte: ordre {} erstatter varer fra {}",
+                order.number, e.original_number
+            ),
+            text,
+            format!("bytteseddel-{}.pdf", order.number),
             pdf,
         );
     }

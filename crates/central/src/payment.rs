@@ -374,11 +374,18 @@ pub(crate) async fn capture_on_dispatch(
     if let Some(p) = latest_for_order(tx, order_id).await? {
         if p.state() == PaymentState::Reserved {
             let key = IdempotencyKey::new(KeyKind::Capture, p.id);
-            let order = order_body(tx, order_id).await?;
-            let lines = payment_lines(&order);
+            let (order, credit): (Json<ValidOrder>, Option<Json<Vec<PaymentLine>>>) =
+                sqlx::query_as("SELECT body, credit_lines FROM orders WHERE id = $1")
+                    .bind(order_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            // An exchange's new order is paid less what comes back (its credit lines).
+            let mut lines = payment_lines(&order.0);
+            lines.extend(credit.map(|c| c.0).unwrap_or_default());
+            let payable: Money = lines.iter().map(|l| l.total).sum();
             // An order made cheaper after the reservation (a change before dispatch) takes only its
             // amount now; never more than was reserved.
-            let amount = Money::from_ore(p.amount_ore).min(order.totals.total);
+            let amount = Money::from_ore(p.amount_ore).min(payable);
             queue_job(tx, p.id, "capture", Some(amount), Some(&lines), key.as_str(), now).await?;
         }
     }

@@ -125,13 +125,17 @@ async fn finish(
     Ok(())
 }
 
-async fn order_of(tx: &mut PgConnection, p: &PaymentRow) -> Result<(String, ValidOrder), sqlx::Error> {
-    let (number, order): (String, Json<ValidOrder>) =
-        sqlx::query_as("SELECT number, body FROM orders WHERE id = $1")
+/// The order's number, body and credit lines (an exchange's new order: what is set against it).
+async fn order_of(
+    tx: &mut PgConnection,
+    p: &PaymentRow,
+) -> Result<(String, ValidOrder, Vec<PaymentLine>), sqlx::Error> {
+    let (number, order, credit): (String, Json<ValidOrder>, Option<Json<Vec<PaymentLine>>>) =
+        sqlx::query_as("SELECT number, body, credit_lines FROM orders WHERE id = $1")
             .bind(p.order_id)
             .fetch_one(&mut *tx)
             .await?;
-    Ok((number, order.0))
+    Ok((number, order.0, credit.map(|c| c.0).unwrap_or_default()))
 }
 
 /// One provider call for `job`: the event it amounts to, or `Ok(None)` when there is nothing (more)
@@ -155,8 +159,8 @@ async fn call(
             let Some(vipps) = &integrations.vipps else {
                 return Ok(Err(not_configured("Vipps")));
             };
-            let (number, order) = order_of(tx, p).await?;
-            let request = request_of(p, &number, &order);
+            let (number, order, credit) = order_of(tx, p).await?;
+            let request = request_of(p, &number, &order, &credit);
             match vipps.create(&request).await {
                 Ok(reference) => {
                     sqlx::query("UPDATE payments SET provider_id = $2 WHERE id = $1")
@@ -246,12 +250,18 @@ async fn call(
     Ok(result)
 }
 
-fn request_of<'a>(p: &'a PaymentRow, number: &'a str, order: &'a ValidOrder) -> PaymentRequest<'a> {
+fn request_of<'a>(
+    p: &'a PaymentRow,
+    number: &'a str,
+    order: &'a ValidOrder,
+    credit: &'a [PaymentLine],
+) -> PaymentRequest<'a> {
     PaymentRequest {
         reference: &p.reference,
         order_number: number,
         method: p.method(),
         order,
+        credit,
     }
 }
 
@@ -263,8 +273,8 @@ async fn klarna_page(
     p: &PaymentRow,
     now: DateTime<Utc>,
 ) -> Result<Result<Option<PaymentEvent>, ProviderError>, sqlx::Error> {
-    let (number, order) = order_of(tx, p).await?;
-    let request = request_of(p, &number, &order);
+    let (number, order, credit) = order_of(tx, p).await?;
+    let request = request_of(p, &number, &order, &credit);
     let kp_session_id = match &p.kp_session_id {
         Some(id) => id.clone(),
         None => match klarna.create_payment_session(&request).await {
@@ -338,10 +348,12 @@ async fn distribute(
         .bind(now + Duration::minutes(2))
         .execute(&mut *tx)
         .await?;
-    let (number, order) = order_of(&mut tx, p).await?;
+    let (number, order, credit) = order_of(&mut tx, p).await?;
     tx.commit().await?;
 
-    let sent = klarna.distribute(&request_of(p, &number, &order), &url).await;
+    let sent = klarna
+        .distribute(&request_of(p, &number, &order, &credit), &url)
+        .await;
 
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT id FROM payment_jobs WHERE id = $1 FOR UPDATE")

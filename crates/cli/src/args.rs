@@ -297,6 +297,23 @@ pub(crate) enum OrderCommand {
         #[arg(long)]
         id: Option<uuid::Uuid>,
     },
+    /// Bytter varer på en sendt ordre: varene som sendes tilbake og de nye, i én registrering; kunden
+    /// betaler eller får tilbake bare mellomlegget. Skriver bytteseddelen.
+    Exchange {
+        number: String,
+        /// Tilbake: LINJE:ANTALL:ÅRSAK, for eksempel 1:1:feil_vare (kan gjentas).
+        #[arg(long = "back", value_name = "LINJE:ANTALL:ÅRSAK", required = true)]
+        back: Vec<String>,
+        /// Ny vare: VARENR eller VARENR:ANTALL (kan gjentas).
+        #[arg(long = "add", value_name = "VARENR[:ANTALL]", required = true)]
+        add: Vec<String>,
+        /// Vis oppgjøret, uten å lagre.
+        #[arg(long)]
+        dry_run: bool,
+        /// Byttets id (UUID): samme id to ganger registrerer byttet bare én gang.
+        #[arg(long)]
+        id: Option<uuid::Uuid>,
+    },
     /// Kansellerer en ordre som ikke er sendt; kunden får en bekreftelse på e-post.
     Cancel {
         number: String,

@@ -315,6 +315,61 @@ async fn run(
             );
             println!("Bekreftelse skrevet til {}", claim.document.path_text);
         }
+        Command::Order(OrderCommand::Exchange {
+            number,
+            back,
+            add,
+            dry_run,
+            id,
+        }) => {
+            let mut lines = skranke_core::order_change::ChangeDraft::default();
+            ChangeEdits {
+                add,
+                remove: Vec::new(),
+                quantity: Vec::new(),
+            }
+            .apply(&mut lines)?;
+            let draft = skranke_desk::ExchangeDraft {
+                back: ReturnDraft {
+                    lines: parse_return_lines(&back)?,
+                    ..Default::default()
+                },
+                lines: lines.lines,
+            };
+            let view = desk.preview_exchange(&number, &draft, now).await?;
+            if let Some(refusal) = &view.refusal {
+                println!("{refusal}");
+            }
+            for e in &view.errors {
+                println!("{}: {}", e.label, e.message);
+            }
+            if view.errors.is_empty() {
+                println!("{} {}", view.terms_text, view.settlement_text);
+            }
+            if !dry_run {
+                let who = identity.acting(&desk, now).await?;
+                // One id names both halves: a retry with the same --id records nothing twice.
+                let return_id = id.unwrap_or_else(uuid::Uuid::now_v7);
+                // The new order's id follows from it (its last random bit flipped; version and
+                // variant bits untouched), so the pair is the same on every retry.
+                let new_order_id = uuid::Uuid::from_u128(return_id.as_u128() ^ 1);
+                let done = desk
+                    .register_exchange(&who, &number, return_id, new_order_id, &draft, now)
+                    .await?;
+                println!(
+                    "Bytte registrert{}: retur {} av {number}, nye varer som ordre {}. {}",
+                    if done.already_recorded {
+                        " (var allerede registrert)"
+                    } else {
+                        ""
+                    },
+                    done.return_no,
+                    done.new_order_number,
+                    done.settlement_text
+                );
+                println!("Bytteseddel skrevet til {}", done.slip.path_text);
+            }
+        }
         Command::Order(OrderCommand::Cancel { number, reason }) => {
             let who = identity.acting(&desk, now).await?;
             desk.cancel_order(&who, &number, &reason, now).await?;

@@ -92,13 +92,22 @@ impl ExchangeTerms {
         }
     }
 
-    /// For staff and the slip, in Norwegian.
-    pub fn text(&self) -> String {
+    /// The figures without the settlement: what the goods coming back are worth, the new goods,
+    /// and a return label.
+    pub fn breakdown(&self) -> String {
         let freight = if self.return_shipping > Money::ZERO {
             format!(" Returfrakt {}.", self.return_shipping)
         } else {
             String::new()
         };
+        format!(
+            "Tilgode for varene som sendes tilbake: {}. Nye varer med frakt: {}.{freight}",
+            self.credit, self.new_total
+        )
+    }
+
+    /// For staff and the slip, in Norwegian: the figures and how they are settled.
+    pub fn text(&self) -> String {
         let settled = match self.settlement() {
             Settlement::Even => "Byttet går opp i opp: ingen betaling.".to_string(),
             Settlement::CustomerPays { amount } => format!("Kunden betaler mellomlegget {amount}."),
@@ -106,10 +115,7 @@ impl ExchangeTerms {
                 format!("Kunden får {amount} tilbake når varene er mottatt.")
             }
         };
-        format!(
-            "Tilgode for varene som sendes tilbake: {}. Nye varer med frakt: {}.{freight} {settled}",
-            self.credit, self.new_total
-        )
+        format!("{} {settled}", self.breakdown())
     }
 }
 

@@ -29,6 +29,8 @@ pub enum DocumentRef {
     },
     /// A customer's data export (F8), by its file name.
     CustomerExport { file_name: String },
+    /// The exchange slip of the order an exchange made.
+    ExchangeSlip { order_number: String },
     /// The confirmation of an order's claim number `claim_no`.
     Claim {
         order_number: String,
@@ -48,6 +50,7 @@ impl DocumentRef {
                 return_no,
             } => format!("{}-retur-{return_no}.pdf", order_number.trim()),
             DocumentRef::CustomerExport { file_name } => file_name.trim().to_string(),
+            DocumentRef::ExchangeSlip { order_number } => format!("{}-bytteseddel.pdf", order_number.trim()),
             DocumentRef::Claim {
                 order_number,
                 claim_no,

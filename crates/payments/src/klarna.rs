@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use skranke_core::{Money, PaymentMethod};
 
-use crate::lines::{payment_lines, PaymentLine};
+use crate::lines::PaymentLine;
 use crate::{
     check_reference, read_answer, IdempotencyKey, Observed, PaymentEvent, PaymentProvider, PaymentRequest,
     ProviderError,
@@ -110,7 +110,8 @@ fn order_lines(lines: &[PaymentLine]) -> Vec<serde_json::Value> {
         .iter()
         .map(|l| {
             json!({
-                "type": if l.shipping { "shipping_fee" } else { "physical" },
+                // A negative line is what an exchange's returned goods are worth against the new order.
+                "type": if l.total < Money::ZERO { "store_credit" } else if l.shipping { "shipping_fee" } else { "physical" },
                 "reference": l.id,
                 "name": l.name,
                 "quantity": l.quantity,
@@ -126,7 +127,7 @@ fn order_lines(lines: &[PaymentLine]) -> Vec<serde_json::Value> {
 
 /// The KP session body: every line with its MVA, which adds up per rate to S2's figures.
 pub fn session_body(request: &PaymentRequest<'_>) -> serde_json::Value {
-    let lines = payment_lines(request.order);
+    let lines = request.lines();
     let order_lines = order_lines(&lines);
     let tax_total: Money = lines.iter().map(|l| l.tax).sum();
     json!({
@@ -135,7 +136,7 @@ pub fn session_body(request: &PaymentRequest<'_>) -> serde_json::Value {
         "purchase_country": "NO",
         "purchase_currency": "NOK",
         "locale": "nb-NO",
-        "order_amount": request.order.totals.total.ore(),
+        "order_amount": request.amount().ore(),
         "order_tax_amount": tax_total.ore(),
         "order_lines": order_lines,
         "merchant_reference1": request.order_number,

@@ -16,7 +16,7 @@ pub use klarna::{
     category as klarna_category, event as klarna_event, session_body as klarna_session_body, HppSession,
     KlarnaClient, KlarnaConfig, KlarnaStatusUpdate,
 };
-pub use lines::{change_refund_lines, payment_lines, refund_lines, PaymentLine};
+pub use lines::{change_refund_lines, exchange_credit_lines, payment_lines, refund_lines, PaymentLine};
 pub use skranke_core::payment_state::{PaymentEvent, PaymentState};
 pub use vipps::{
     check_before_sending as vipps_check_before_sending, payment_body as vipps_payment_body, VippsClient,
@@ -45,6 +45,23 @@ pub struct PaymentRequest<'a> {
     pub order_number: &'a str,
     pub method: PaymentMethod,
     pub order: &'a ValidOrder,
+    /// What is set against the order's own lines (an exchange's goods coming back, less the return
+    /// label): the request is for the order's total plus these (see [`exchange_credit_lines`]).
+    pub credit: &'a [PaymentLine],
+}
+
+impl PaymentRequest<'_> {
+    /// Every line the customer is asked to pay for, the credit last.
+    pub fn lines(&self) -> Vec<PaymentLine> {
+        let mut lines = payment_lines(self.order);
+        lines.extend_from_slice(self.credit);
+        lines
+    }
+
+    /// What the customer is asked for: the lines' sum.
+    pub fn amount(&self) -> Money {
+        self.order.totals.total + self.credit.iter().map(|l| l.total).sum::<Money>()
+    }
 }
 
 /// What the provider says of a request when asked (polling, P5): the event it amounts to, if any, and

@@ -184,3 +184,88 @@ pub fn change_refund_lines(old: &ValidOrder, new: &ValidOrder, amount: Money) ->
         })
         .collect()
 }
+
+/// What an exchange sets against its new order (R3 bytte): each line coming back at the price paid,
+/// as a negative line with its MVA, and the return label as a charge when the customer pays it (an
+/// exchange the customer wanted; its MVA follows the original shipping's rates, S2a). The new
+/// order's lines plus these add up to what the customer pays, so no full refund and new payment.
+pub fn exchange_credit_lines(
+    original: &ValidOrder,
+    back: &ValidReturn,
+    return_shipping: Money,
+) -> Vec<PaymentLine> {
+    let goods_only = Refund {
+        goods: Money::ZERO,
+        shipping: Money::ZERO,
+        total: Money::ZERO,
+        mva: Vec::new(),
+        shipping_by_rate: Vec::new(),
+    };
+    let mut lines: Vec<PaymentLine> = refund_lines(original, back, &goods_only)
+        .into_iter()
+        .map(|l| PaymentLine {
+            id: format!("retur-{}", l.id),
+            name: format!("Tilgode: {}", l.name),
+            unit_price: Money::from_ore(-l.unit_price.ore()),
+            total: Money::from_ore(-l.total.ore()),
+            tax: Money::from_ore(-l.tax.ore()),
+            ..l
+        })
+        .collect();
+    if return_shipping > Money::ZERO {
+        let outside = original.totals.outside_mva_area.is_some();
+        let shares: Vec<RateShare> = scale_shares(&original.totals.shipping_shares(), return_shipping);
+        let amounts: Vec<(MvaRate, Money)> = shares.iter().map(|s| (s.rate, s.amount)).collect();
+        let taxes = if outside {
+            vec![Money::ZERO; amounts.len()]
+        } else {
+            mva_per_line(&amounts)
+        };
+        let several = shares.len() > 1;
+        lines.extend(shares.iter().zip(taxes).map(|(share, tax)| PaymentLine {
+            id: format!("returfrakt-{}", share.rate.percent()),
+            name: if several {
+                format!("Returfrakt ({} % MVA)", share.rate.percent())
+            } else {
+                "Returfrakt".to_string()
+            },
+            quantity: 1,
+            unit_price: share.amount,
+            tax_rate: if outside { 0 } else { share.rate.basis_points() },
+            total: share.amount,
+            tax,
+            shipping: true,
+        }));
+    }
+    lines
+}
+
+/// `shares` (the original shipping per rate) scaled to add up to `total`, the last share taking the
+/// rounding; one general-rate share when the original carried no shipping to split by.
+fn scale_shares(shares: &[RateShare], total: Money) -> Vec<RateShare> {
+    let whole: i64 = shares.iter().map(|s| s.amount.ore()).sum();
+    if whole <= 0 {
+        return vec![RateShare {
+            rate: MvaRate::General,
+            amount: total,
+        }];
+    }
+    let mut left = total.ore();
+    let mut out = Vec::with_capacity(shares.len());
+    for (i, s) in shares.iter().enumerate() {
+        let amount = if i + 1 == shares.len() {
+            left
+        } else {
+            let part =
+                i64::try_from(i128::from(s.amount.ore()) * i128::from(total.ore()) / i128::from(whole))
+                    .unwrap_or(0);
+            left -= part;
+            part
+        };
+        out.push(RateShare {
+            rate: s.rate,
+            amount: Money::from_ore(amount),
+        });
+    }
+    out
+}

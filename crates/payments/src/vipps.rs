@@ -10,7 +10,7 @@ use serde_json::json;
 use skranke_core::{Money, PaymentMethod};
 use tokio::sync::Mutex;
 
-use crate::lines::{payment_lines, PaymentLine};
+use crate::lines::PaymentLine;
 use crate::{
     check_reference, read_answer, IdempotencyKey, Observed, PaymentEvent, PaymentProvider, PaymentRequest,
     ProviderError,
@@ -110,7 +110,7 @@ fn state_event(name: &str) -> Option<PaymentEvent> {
 /// What Vipps checks of a create request that we can check first, so staff get a Norwegian answer
 /// instead of a refused job.
 pub fn check_before_sending(request: &PaymentRequest<'_>) -> Result<(), ProviderError> {
-    let total = request.order.totals.total;
+    let total = request.amount();
     if total.ore() < VIPPS_MINIMUM_ORE {
         return Err(ProviderError::BelowMinimum(total));
     }
@@ -252,35 +252,40 @@ fn nok(amount: Money) -> serde_json::Value {
 
 /// The ePayment create body, with the order's lines as the receipt the customer sees in the app
 /// (ePayment's pre-built Order Management integration: `receipt` is Order Management's `Receipt`).
-/// The receipt's MVA is the confirmation's (S2, S2a): the lines come from [`payment_lines`], as
+/// The receipt's MVA is the confirmation's (S2, S2a): the lines come from [`crate::payment_lines`], as
 /// Klarna's do. `expiresAt` is not sent: the ePayment definition requires a receipt when it is set,
 /// not the other way round (an older guide said the reverse; the OpenAPI file is the newer source).
 pub fn payment_body(request: &PaymentRequest<'_>) -> serde_json::Value {
     let order = request.order;
-    let order_lines: Vec<serde_json::Value> = payment_lines(order)
+    let order_lines: Vec<serde_json::Value> = request
+        .lines()
         .iter()
         .map(|l| {
+            // An exchange's goods coming back: Order Management's `isReturn` counts a line negative
+            // in the bottom line, its amounts given positive.
+            let back = l.total < Money::ZERO;
+            let abs = |m: Money| m.ore().abs();
             json!({
                 "name": l.name,
                 "id": l.id,
-                "totalAmount": l.total.ore(),
-                "totalAmountExcludingTax": l.total_excluding_tax().ore(),
-                "totalTaxAmount": l.tax.ore(),
+                "totalAmount": abs(l.total),
+                "totalAmountExcludingTax": abs(l.total_excluding_tax()),
+                "totalTaxAmount": abs(l.tax),
                 // `taxRate` in basis points; `taxPercentage` is deprecated and takes whole percents.
                 "taxRate": l.tax_rate,
                 "unitInfo": {
-                    "unitPrice": l.unit_price.ore(),
+                    "unitPrice": abs(l.unit_price),
                     "quantity": l.quantity.to_string(),
                     "quantityUnit": "PCS",
                 },
                 "discount": 0,
-                "isReturn": false,
+                "isReturn": back,
                 "isShipping": l.shipping,
             })
         })
         .collect();
     json!({
-        "amount": nok(order.totals.total),
+        "amount": nok(request.amount()),
         "customer": {"phoneNumber": order.customer.phone.msisdn()},
         "paymentMethod": {"type": "WALLET"},
         "userFlow": "PUSH_MESSAGE",

@@ -99,6 +99,7 @@ proptest! {
             order_number: "OSL1-000001",
             method: PaymentMethod::Kort,
             order: &order,
+            credit: &[],
         };
         let body = session_body(&request);
         let lines = body["order_lines"].as_array().unwrap();

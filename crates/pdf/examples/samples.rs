@@ -11,6 +11,7 @@ use skranke_pdf::{
     cancellation, changed_order_confirmation, claim_confirmation, order_confirmation, return_slip,
     Cancellation, ClaimDocument, OrderDocument, ReturnDocument, Revision,
 };
+use skranke_pdf::{exchange_slip, ExchangeDocument};
 
 fn main() {
     let out = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| ".".into()));
@@ -33,6 +34,26 @@ fn main() {
                 registered: NaiveDate::from_ymd_opt(2026, 12, 20).unwrap(),
             };
             std::fs::write(out.join("returseddel.pdf"), return_slip(&r).unwrap()).unwrap();
+            let new_order = fixture::order(2, "kort", "");
+            let terms = skranke_core::exchange::ExchangeTerms {
+                credit: r.refund.goods,
+                new_total: new_order.totals.total,
+                return_shipping: skranke_core::Money::ZERO,
+            };
+            let e = ExchangeDocument {
+                new_order: OrderDocument {
+                    order_number: "OSL1-000042",
+                    order: &new_order,
+                    policy: &policy,
+                    payment_state: None,
+                },
+                original_number: fixture::ORDER_NUMBER,
+                ret: &ret,
+                return_no: 1,
+                terms: &terms,
+                registered: NaiveDate::from_ymd_opt(2026, 12, 20).unwrap(),
+            };
+            std::fs::write(out.join("bytteseddel.pdf"), exchange_slip(&e).unwrap()).unwrap();
             let changes = vec![
                 "Antall endret: Kaffetrakter, 1 → 2".to_string(),
                 "Leveringsadresse: Storgata 1, 0150 OSLO → Strandkaien 2, 5013 BERGEN".to_string(),

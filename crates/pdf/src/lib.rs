@@ -6,6 +6,7 @@ mod cancellation;
 mod canvas;
 mod claim;
 mod confirmation;
+mod exchange_slip;
 mod header;
 mod pick_list;
 mod return_slip;
@@ -17,6 +18,7 @@ use skranke_core::{Refund, ShopPolicy, ValidOrder, ValidReturn};
 pub use cancellation::{cancellation, Cancellation};
 pub use claim::{claim_confirmation, ClaimDocument};
 pub use confirmation::{changed_order_confirmation, order_confirmation, Revision};
+pub use exchange_slip::{exchange_slip, ExchangeDocument};
 pub use pick_list::{pick_list, PickLine, PickList};
 pub use return_slip::return_slip;
 

@@ -43,6 +43,27 @@ pub struct ClaimRegistered {
     pub claim: skranke_core::claim::ValidClaim,
 }
 
+/// `exchange_registered` (bytte): the goods coming back on `order_id` and the new order going out,
+/// in one mutation, so the central store never sees one without the other. The new order takes a
+/// number from the desk's own series, as any order does; the customer pays (or gets back) the
+/// difference only (`terms`, recomputed by the central store).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExchangeRegistered {
+    /// The original order.
+    pub order_id: Uuid,
+    pub return_id: Uuid,
+    pub return_no: i64,
+    #[serde(rename = "return")]
+    pub ret: ValidReturn,
+    pub new_order_id: Uuid,
+    pub new_order_number: String,
+    pub created_at_utc: DateTime<Utc>,
+    pub created_by: String,
+    pub new_order: ValidOrder,
+    pub terms: skranke_core::exchange::ExchangeTerms,
+}
+
 /// `customer_upserted`: a customer saved at the desk without an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

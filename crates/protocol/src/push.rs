@@ -90,6 +90,8 @@ pub enum MutationKind {
     OrderChanged,
     /// A claim (reklamasjon, transportskade) on an order.
     ClaimRegistered,
+    /// An exchange (bytte): goods coming back and a new order, settled by the difference.
+    ExchangeRegistered,
 }
 
 impl MutationKind {
@@ -105,6 +107,7 @@ impl MutationKind {
             MutationKind::ConsentRecorded => "consent_recorded",
             MutationKind::OrderChanged => "order_changed",
             MutationKind::ClaimRegistered => "claim_registered",
+            MutationKind::ExchangeRegistered => "exchange_registered",
         }
     }
 
@@ -120,6 +123,7 @@ impl MutationKind {
             MutationKind::ConsentRecorded,
             MutationKind::OrderChanged,
             MutationKind::ClaimRegistered,
+            MutationKind::ExchangeRegistered,
         ]
         .into_iter()
         .find(|k| k.code() == code)

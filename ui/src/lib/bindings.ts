@@ -34,6 +34,13 @@ export const commands = {
 	choosePrinter: (printer: string | null) => typedError<null, UiError>(__TAURI_INVOKE("choose_printer", { printer })),
 	/**  Records a return of an order's lines and writes its slip (the window opens it on request). */
 	registerReturn: (number: string, returnId: string, draft: ReturnDraft_Deserialize) => typedError<RegisteredReturn, UiError>(__TAURI_INVOKE("register_return", { number, returnId, draft })),
+	/**  The read-back of an exchange (R3 bytte) of a sent order, without saving anything. */
+	previewExchange: (number: string, draft: ExchangeDraft_Deserialize) => typedError<ExchangeView_Serialize, UiError>(__TAURI_INVOKE("preview_exchange", { number, draft })),
+	/**
+	 *  Records an exchange (the return and the new order together) and writes its slip; sent with the
+	 *  next sync. The ids are chosen when the form opens, so a retry records nothing twice.
+	 */
+	registerExchange: (number: string, returnId: string, newOrderId: string, draft: ExchangeDraft_Deserialize) => typedError<RegisteredExchange, UiError>(__TAURI_INVOKE("register_exchange", { number, returnId, newOrderId, draft })),
 	/**  Opens a document the desk wrote, named by what it is (never a path from the window). */
 	openDocument: (document: DocumentRef) => typedError<null, UiError>(__TAURI_INVOKE("open_document", { document })),
 	/**  The header's sync indicator and the orders that need a person. */
@@ -376,11 +383,57 @@ export type DocumentRef =
 { kind: "return_slip"; order_number: string; return_no: number | null } | 
 /**  A customer's data export (F8), by its file name. */
 { kind: "customer_export"; file_name: string } | 
+/**  The exchange slip of the order an exchange made. */
+{ kind: "exchange_slip"; order_number: string } | 
 /**  The confirmation of an order's claim number `claim_no`. */
 { kind: "claim"; order_number: string; claim_no: number | null };
 
 /**  The closed set of error codes a UI branches on (never on text). */
 export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "printing" | "payment_settled" | "change_refused" | "wrong_pin" | "locked_out" | "not_logged_in" | "audit_broken" | "field_key" | "update";
+
+/**  What staff typed: the lines going back (with reasons) and the lines going out. */
+export type ExchangeDraft = ExchangeDraft_Serialize | ExchangeDraft_Deserialize;
+
+/**  What staff typed: the lines going back (with reasons) and the lines going out. */
+export type ExchangeDraft_Deserialize = {
+	back?: ReturnDraft_Deserialize,
+	lines?: LineDraft_Deserialize[],
+};
+
+/**  What staff typed: the lines going back (with reasons) and the lines going out. */
+export type ExchangeDraft_Serialize = {
+	back: ReturnDraft_Serialize,
+	lines: LineDraft_Serialize[],
+};
+
+/**  The exchange as it would be: the new order and how the difference is settled. */
+export type ExchangeView = ExchangeView_Serialize | ExchangeView_Deserialize;
+
+/**  The exchange as it would be: the new order and how the difference is settled. */
+export type ExchangeView_Deserialize = {
+	lines: LineView_Deserialize[],
+	totals: TotalsView_Deserialize,
+	/**  The credit, the new goods, a return label and the settlement, for staff to read back. */
+	terms_text: string,
+	/**  "Kunden betaler mellomlegget 300,00 kr." and the like, in one sentence. */
+	settlement_text: string,
+	errors: FieldErrorView[],
+	/**  Why the order cannot be exchanged at all (not sent yet, cancelled). */
+	refusal?: string | null,
+};
+
+/**  The exchange as it would be: the new order and how the difference is settled. */
+export type ExchangeView_Serialize = {
+	lines: LineView_Serialize[],
+	totals: TotalsView_Serialize,
+	/**  The credit, the new goods, a return label and the settlement, for staff to read back. */
+	terms_text: string,
+	/**  "Kunden betaler mellomlegget 300,00 kr." and the like, in one sentence. */
+	settlement_text: string,
+	errors: FieldErrorView[],
+	/**  Why the order cannot be exchanged at all (not sent yet, cancelled). */
+	refusal: string | null,
+};
 
 /**  A refused field: its path (for the form), its Norwegian label and message. */
 export type FieldErrorView = {
@@ -748,6 +801,15 @@ export type RegisteredClaim = {
 	timing_text: string,
 	in_time: boolean,
 	document: WrittenDocument,
+	already_recorded: boolean,
+};
+
+/**  An exchange once recorded and its slip written. */
+export type RegisteredExchange = {
+	new_order_number: string,
+	return_no: number | null,
+	settlement_text: string,
+	slip: WrittenDocument,
 	already_recorded: boolean,
 };
 

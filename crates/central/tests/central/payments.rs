@@ -171,6 +171,7 @@ async fn a_landline_is_refused_before_any_request() {
             order_number: "OSL1-000009",
             method: PaymentMethod::Vipps,
             order: &order,
+            credit: &[],
         })
         .await;
     assert!(matches!(refused, Err(ProviderError::NotMobile(_))), "{refused:?}");
