@@ -985,11 +985,11 @@ async fn a_second_start_finds_the_open_window_and_the_cli_shares_the_folder() ->
     Ok(())
 }
 
-/// Issue 19 item 4: a transport-damage claim on a sent order, with two photos dropped into the
-/// window (a JPEG and a PNG). The verdict on time shows as the dates are typed; registered, the
+/// Issue 19 item 4: a transport-damage claim on a sent order, with photos dropped into the window
+/// (a JPEG, a PNG and an iPhone's HEIC). The verdict on time shows as the dates are typed; registered, the
 /// claim and both photos (made into JPEGs) reach the central store with the next sync.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_transport_damage_claim_with_two_photos_dropped_in() -> Result<(), Error> {
+async fn a_transport_damage_claim_with_photos_dropped_in() -> Result<(), Error> {
     use base64::Engine;
     use image::{DynamicImage, ImageBuffer, Rgb};
     let _one = ONE_AT_A_TIME.lock().await;
@@ -1031,6 +1031,22 @@ async fn a_transport_damage_claim_with_two_photos_dropped_in() -> Result<(), Err
     };
     let jpeg = picture(2400, 1800, image::ImageFormat::Jpeg)?;
     let png = picture(600, 400, image::ImageFormat::Png)?;
+    // An iPhone's HEIC, made with libheif's encoder (installed by the test command).
+    let heic = {
+        let source = dir.path().join("iphone.png");
+        let made = dir.path().join("iphone.heic");
+        std::fs::write(
+            &source,
+            base64::engine::general_purpose::STANDARD.decode(picture(900, 600, image::ImageFormat::Png)?)?,
+        )?;
+        let out = std::process::Command::new("heif-enc")
+            .arg(&source)
+            .arg("-o")
+            .arg(&made)
+            .output()?;
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        base64::engine::general_purpose::STANDARD.encode(std::fs::read(&made)?)
+    };
 
     let w = Window::start(&data, &[]).await?;
     w.log_in("Kari", "4821").await?;
@@ -1050,7 +1066,7 @@ async fn a_transport_damage_claim_with_two_photos_dropped_in() -> Result<(), Err
         .await?;
     w.client
         .execute(
-            "const [a, b] = arguments;
+            "const [a, b, c] = arguments;
              const file = (b64, name, type) => {
                const bin = atob(b64); const bytes = new Uint8Array(bin.length);
                for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
@@ -1059,14 +1075,16 @@ async fn a_transport_damage_claim_with_two_photos_dropped_in() -> Result<(), Err
              const dt = new DataTransfer();
              dt.items.add(file(a, 'skade-1.jpg', 'image/jpeg'));
              dt.items.add(file(b, 'skade-2.png', 'image/png'));
+             dt.items.add(file(c, 'IMG_0042.HEIC', 'image/heic'));
              const zone = document.querySelector(\"[data-testid='claim-drop']\");
              zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true }));
              zone.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));",
-            vec![serde_json::json!(jpeg), serde_json::json!(png)],
+            vec![serde_json::json!(jpeg), serde_json::json!(png), serde_json::json!(heic)],
         )
         .await?;
     w.wait_text("claim-photos", "2000×1500").await?;
     w.wait_text("claim-photos", "600×400").await?;
+    w.wait_text("claim-photos", "900×600").await?;
     w.screenshot("34-claim-photos").await?;
     w.by_id("claim-register").await?.click().await?;
     w.wait_text("claim-result", "Reklamasjon 1 er registrert").await?;
@@ -1086,7 +1104,7 @@ async fn a_transport_damage_claim_with_two_photos_dropped_in() -> Result<(), Err
     let photos: i64 = sqlx::query_scalar("SELECT count(*) FROM photos WHERE complete")
         .fetch_one(&pool)
         .await?;
-    assert_eq!(photos, 2);
+    assert_eq!(photos, 3);
     let pdf = data.join("dokumenter").join("OSL1-000001-reklamasjon-1.pdf");
     let text = std::process::Command::new("pdftotext")
         .arg(&pdf)
@@ -1094,7 +1112,7 @@ async fn a_transport_damage_claim_with_two_photos_dropped_in() -> Result<(), Err
         .output()?;
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(
-        text.contains("Transportskade") && text.contains("2 bilder"),
+        text.contains("Transportskade") && text.contains("3 bilder"),
         "{text}"
     );
     Ok(())

@@ -319,11 +319,18 @@ fn lint() -> Result<()> {
 fn test() -> Result<()> {
     // poppler-utils and zbar-tools read the generated PDFs as a reader and a scanner would;
     // postgresql gives the central store's tests their throwaway clusters (skranke-testpg);
-    // sqlite3 lets the audit test edit the desk's file as someone with the file would.
+    // sqlite3 lets the audit test edit the desk's file as someone with the file would;
+    // libheif-examples decodes an iPhone's HEIC claim photo (and encodes the tests' own).
     let packages: Vec<&str> = [
         WINDOW_PACKAGES,
         E2E_PACKAGES,
-        &["poppler-utils", "zbar-tools", "postgresql", "sqlite3"],
+        &[
+            "poppler-utils",
+            "zbar-tools",
+            "postgresql",
+            "sqlite3",
+            "libheif-examples",
+        ],
     ]
     .concat();
     ensure_system_packages(&packages)?;

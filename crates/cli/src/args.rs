@@ -290,7 +290,7 @@ pub(crate) enum OrderCommand {
         /// Varen er ment å vare vesentlig lenger enn to år (femårsfristen).
         #[arg(long)]
         long_lasting: bool,
-        /// Et bilde (JPEG eller PNG; kan gjentas, høyst 10).
+        /// Et bilde (JPEG, PNG eller HEIC; kan gjentas, høyst 10).
         #[arg(long = "photo", value_name = "FIL")]
         photos: Vec<PathBuf>,
         /// Reklamasjonens id (UUID): samme id to ganger registrerer den bare én gang.

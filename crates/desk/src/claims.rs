@@ -2,6 +2,7 @@
 //! stripped of EXIF, the deadlines are judged as staff type the dates, and the claim is recorded with
 //! its confirmation. The photos travel to the central store with the next sync.
 
+use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use skranke_core::claim::{validate_claim, ClaimDraft};
@@ -24,6 +25,9 @@ pub struct PhotoView {
     pub height: u32,
     /// "312 kB"
     pub size_text: String,
+    /// The photo as kept, small, as a `data:` URL for the form's thumbnail (a HEIC the window
+    /// cannot show itself shows as what is sent).
+    pub thumbnail: String,
 }
 
 /// A claim once recorded, with its confirmation.
@@ -40,7 +44,7 @@ pub struct RegisteredClaim {
 }
 
 impl Desk {
-    /// Keeps a photo staff dropped in or picked (JPEG or PNG as the customer sent it): turned upright,
+    /// Keeps a photo staff dropped in or picked (JPEG, PNG or HEIC as the customer sent it): turned upright,
     /// at most 2000 px, without EXIF.
     pub async fn add_claim_photo(&self, bytes: &[u8], now: DateTime<Utc>) -> Result<PhotoView, DeskError> {
         let prepared = skranke_photo::prepare(bytes).map_err(|e| {
@@ -58,7 +62,17 @@ impl Desk {
                 now,
             )
             .await?;
+        let thumbnail = skranke_photo::thumbnail(&prepared.jpeg, 240).map_err(|e| {
+            DeskError::Invalid(vec![FieldError::new(
+                "photos",
+                Invalid::Photo { text: e.to_string() },
+            )])
+        })?;
         Ok(PhotoView {
+            thumbnail: format!(
+                "data:image/jpeg;base64,{}",
+                base64::engine::general_purpose::STANDARD.encode(thumbnail)
+            ),
             size_text: format!("{} kB", prepared.jpeg.len().div_ceil(1024)),
             sha256: prepared.sha256,
             width: prepared.width,

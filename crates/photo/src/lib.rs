@@ -1,6 +1,10 @@
-//! Claim photos: a camera's JPEG or PNG made into a JPEG of at most 2000 pixels on its long side,
-//! turned the way the camera held it, with nothing but the pixels: no EXIF (no location, no camera),
-//! so it is small enough to send and safe to keep.
+//! Claim photos: a camera's JPEG, PNG or HEIC made into a JPEG of at most 2000 pixels on its long
+//! side, turned the way the camera held it, with nothing but the pixels: no EXIF (no location, no
+//! camera), so it is small enough to send and safe to keep.
+//!
+//! HEIC (an iPhone's default) is decoded by libheif's `heif-convert`: the Rust bindings need
+//! libheif 1.17 and Debian 12 ships 1.15, so the desk's package depends on `libheif-examples`
+//! instead (ARCHITECTURE.md, decisions).
 
 use std::io::Cursor;
 
@@ -30,9 +34,9 @@ pub struct Prepared {
 pub enum PhotoError {
     #[error("filen er {mb} MB; et bilde kan være høyst 40 MB")]
     TooLarge { mb: usize },
-    #[error("HEIC-bilder (iPhone) kan ikke leses her ennå: be kunden sende bildet som JPEG (iPhone: Innstillinger → Kamera → Formater → «Mest kompatibel»)")]
-    Heic,
-    #[error("filen er ikke et bilde skranken kan lese (JPEG eller PNG)")]
+    #[error("HEIC-bilder (iPhone) kan ikke leses på denne maskinen fordi libheif mangler (pakken libheif-examples): be kunden sende bildet som JPEG (iPhone: Innstillinger → Kamera → Formater → «Mest kompatibel»)")]
+    HeicWithoutLibheif,
+    #[error("filen er ikke et bilde skranken kan lese (JPEG, PNG eller HEIC)")]
     Unsupported,
     #[error("bildet er ødelagt og kan ikke leses: {0}")]
     Corrupt(String),
@@ -45,9 +49,13 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, PhotoError> {
             mb: bytes.len() / (1024 * 1024),
         });
     }
-    if is_heic(bytes) {
-        return Err(PhotoError::Heic);
-    }
+    let converted;
+    let bytes = if is_heic(bytes) {
+        converted = heic_to_jpeg(bytes)?;
+        converted.as_slice()
+    } else {
+        bytes
+    };
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| PhotoError::Corrupt(e.to_string()))?;
@@ -80,6 +88,52 @@ pub fn prepare(bytes: &[u8]) -> Result<Prepared, PhotoError> {
         jpeg,
     })
 }
+
+/// A small JPEG of a prepared photo (at most `side` pixels on its long side), for staff to see what
+/// is kept: the photo as it will be sent, upright, whatever format it came in.
+pub fn thumbnail(jpeg: &[u8], side: u32) -> Result<Vec<u8>, PhotoError> {
+    let img = image::load_from_memory_with_format(jpeg, image::ImageFormat::Jpeg)
+        .map_err(|e| PhotoError::Corrupt(e.to_string()))?
+        .thumbnail(side, side);
+    let mut out = Vec::new();
+    DynamicImage::ImageRgb8(img.to_rgb8())
+        .write_with_encoder(JpegEncoder::new_with_quality(&mut out, 75))
+        .map_err(|e| PhotoError::Corrupt(e.to_string()))?;
+    Ok(out)
+}
+
+/// A HEIC decoded by libheif into a JPEG at high quality (it is shrunk and encoded again after).
+/// libheif applies the picture's rotation and mirroring itself and sets the EXIF orientation it
+/// copies to 1, so the orientation step after does not turn it twice.
+fn heic_to_jpeg(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
+    let corrupt = |e: std::io::Error| PhotoError::Corrupt(e.to_string());
+    let dir = tempfile::tempdir().map_err(corrupt)?;
+    let input = dir.path().join("bilde.heic");
+    let output = dir.path().join("bilde.jpg");
+    std::fs::write(&input, bytes).map_err(corrupt)?;
+    let run = std::process::Command::new(HEIF_CONVERT)
+        .args(["-q", "95"])
+        .arg(&input)
+        .arg(&output)
+        .stdin(std::process::Stdio::null())
+        .output();
+    let out = match run {
+        Ok(out) => out,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(PhotoError::HeicWithoutLibheif),
+        Err(e) => return Err(corrupt(e)),
+    };
+    if !out.status.success() {
+        let said = String::from_utf8_lossy(&out.stderr);
+        return Err(PhotoError::Corrupt(format!(
+            "HEIC-bildet kunne ikke leses ({})",
+            said.trim().chars().take(200).collect::<String>()
+        )));
+    }
+    std::fs::read(&output).map_err(corrupt)
+}
+
+/// libheif's command-line decoder (Debian: libheif-examples).
+const HEIF_CONVERT: &str = "heif-convert";
 
 /// HEIF/HEIC: an ISO box `ftyp` with a HEIF brand at byte 4.
 fn is_heic(bytes: &[u8]) -> bool {
@@ -156,14 +210,38 @@ mod tests {
         assert_eq!(p.sha256, again.sha256);
     }
 
+    /// An iPhone's HEIC, made here with libheif's encoder from a picture taller than wide: it
+    /// comes out a JPEG of the same shape, shrunk, with no EXIF.
     #[test]
-    fn heic_text_and_huge_files_are_refused_in_words() {
-        let mut heic = vec![0, 0, 0, 24];
-        heic.extend_from_slice(b"ftypheic");
-        heic.extend_from_slice(&[0; 16]);
-        assert!(matches!(prepare(&heic), Err(PhotoError::Heic)));
-        assert!(prepare(&heic)
-            .unwrap_err()
+    fn a_heic_becomes_a_small_jpeg_without_exif() {
+        let dir = tempfile::tempdir().unwrap();
+        let png = dir.path().join("bilde.png");
+        let heic = dir.path().join("bilde.heic");
+        std::fs::write(&png, encoded(&picture(1200, 3000), image::ImageFormat::Png)).unwrap();
+        let made = std::process::Command::new("heif-enc")
+            .args(["-q", "60"])
+            .arg(&png)
+            .arg("-o")
+            .arg(&heic)
+            .output()
+            .expect("heif-enc (libheif-examples) is installed by the test command");
+        assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+        let bytes = std::fs::read(&heic).unwrap();
+        assert!(is_heic(&bytes));
+        let p = prepare(&bytes).unwrap();
+        assert_eq!((p.width, p.height), (800, 2000));
+        assert!(p.jpeg.starts_with(&[0xFF, 0xD8, 0xFF]));
+        assert!(!has_app1(&p.jpeg), "no EXIF left");
+        let small = image::load_from_memory(&thumbnail(&p.jpeg, 240).unwrap()).unwrap();
+        assert_eq!((small.width(), small.height()), (96, 240));
+        // A broken HEIC is refused in words, not taken for a picture.
+        let broken = &bytes[..bytes.len() / 3];
+        assert!(matches!(prepare(broken), Err(PhotoError::Corrupt(_))));
+    }
+
+    #[test]
+    fn text_and_huge_files_are_refused_in_words() {
+        assert!(PhotoError::HeicWithoutLibheif
             .to_string()
             .contains("Mest kompatibel"));
         assert!(matches!(

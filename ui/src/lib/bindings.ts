@@ -413,7 +413,7 @@ export type ExchangeView = ExchangeView_Serialize | ExchangeView_Deserialize;
 export type ExchangeView_Deserialize = {
 	lines: LineView_Deserialize[],
 	totals: TotalsView_Deserialize,
-	/**  The credit, the new goods, a return label and the settlement, for staff to read back. */
+	/**  The credit, the new goods and a return label, for staff to read back. */
 	terms_text: string,
 	/**  "Kunden betaler mellomlegget 300,00 kr." and the like, in one sentence. */
 	settlement_text: string,
@@ -426,7 +426,7 @@ export type ExchangeView_Deserialize = {
 export type ExchangeView_Serialize = {
 	lines: LineView_Serialize[],
 	totals: TotalsView_Serialize,
-	/**  The credit, the new goods, a return label and the settlement, for staff to read back. */
+	/**  The credit, the new goods and a return label, for staff to read back. */
 	terms_text: string,
 	/**  "Kunden betaler mellomlegget 300,00 kr." and the like, in one sentence. */
 	settlement_text: string,
@@ -675,6 +675,11 @@ export type PhotoView = {
 	height: number,
 	/**  "312 kB" */
 	size_text: string,
+	/**
+	 *  The photo as kept, small, as a `data:` URL for the form's thumbnail (a HEIC the window
+	 *  cannot show itself shows as what is sent).
+	 */
+	thumbnail: string,
 };
 
 /**  What staff read back once the order is placed. */
