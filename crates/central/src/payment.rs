@@ -387,6 +387,13 @@ pub(crate) async fn capture_on_dispatch(
             // amount now; never more than was reserved.
             let amount = Money::from_ore(p.amount_ore).min(payable);
             queue_job(tx, p.id, "capture", Some(amount), Some(&lines), key.as_str(), now).await?;
+            if amount.ore() < p.amount_ore {
+                // The rest of the reservation is nobody's: given back after the capture (a
+                // payment's jobs run in order), not left to run out days later.
+                let rest = Money::from_ore(p.amount_ore - amount.ore());
+                let key = IdempotencyKey::new(KeyKind::ReleaseRest, p.id);
+                queue_job(tx, p.id, "release_rest", Some(rest), None, key.as_str(), now).await?;
+            }
         }
     }
     Ok(())

@@ -208,6 +208,18 @@ async fn call(
             .await
             .map(|()| Some(PaymentEvent::Cancelled))
         }
+        ("release_rest", _) => {
+            let id = target(p);
+            with_provider(
+                integrations,
+                &p.provider,
+                |v| v.release_rest(&id, &key),
+                |k| k.release_rest(&id, &key),
+            )
+            .await
+            // The payment stays captured: only the hold on the rest goes.
+            .map(|()| None)
+        }
         ("capture", _) => {
             let id = target(p);
             with_provider(

@@ -215,6 +215,7 @@ pub(crate) async fn hpp_create(
                         distributions: Vec::new(),
                         expires_at,
                         order_cancelled: false,
+                        released: 0,
                         operations: Vec::new(),
                     },
                 );
@@ -392,7 +393,7 @@ fn om_amount(s: &mut FakeKlarnaSession, action: &str, body: &Value, total: i64) 
     match action {
         "captures" => {
             let amount = body["captured_amount"].as_i64().unwrap_or(0);
-            if s.order_cancelled || amount <= 0 || s.captured + amount > total {
+            if s.order_cancelled || amount <= 0 || s.captured + amount > total - s.released {
                 return klarna_error(
                     StatusCode::FORBIDDEN,
                     "CAPTURE_NOT_ALLOWED",
@@ -407,6 +408,21 @@ fn om_amount(s: &mut FakeKlarnaSession, action: &str, body: &Value, total: i64) 
                 return klarna_error(StatusCode::FORBIDDEN, "CANCEL_NOT_ALLOWED", "Order has captures");
             }
             s.order_cancelled = true;
+            return (StatusCode::NO_CONTENT, Value::Null);
+        }
+        // releaseRemainingAuthorization: 204; refused before any capture (cancel the order then)
+        // and when nothing is left.
+        "release-remaining-authorization" => {
+            let rest = total - s.captured - s.released;
+            if s.order_cancelled || s.captured == 0 || rest <= 0 {
+                return klarna_error(
+                    StatusCode::FORBIDDEN,
+                    "RELEASE_NOT_ALLOWED",
+                    "Nothing captured, or nothing left to release",
+                );
+            }
+            s.released += rest;
+            s.operations.push(json!({"kind": "release", "body": body}));
             return (StatusCode::NO_CONTENT, Value::Null);
         }
         "refunds" => {

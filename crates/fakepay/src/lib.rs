@@ -102,6 +102,9 @@ pub struct FakeKlarnaSession {
     pub expires_at: chrono::DateTime<chrono::Utc>,
     /// Klarna's order is cancelled (Order Management `cancel`).
     pub order_cancelled: bool,
+    /// What `release-remaining-authorization` gave back after a capture of less than the order.
+    #[serde(default)]
+    pub released: i64,
     /// Captures and refunds as sent: `{"kind": "capture"|"refund", "body": ...}`.
     pub operations: Vec<Value>,
 }

@@ -382,9 +382,11 @@ pub(crate) async fn modify(
                     p.state = "TERMINATED".into();
                     event = Some(("TERMINATED", p.amount));
                 }
-                "cancel" if p.state == "AUTHORIZED" && p.captured == 0 && p.cancelled == 0 => {
-                    p.cancelled = p.amount;
-                    event = Some(("CANCELLED", p.amount));
+                // After a partial capture the same call releases what is left (cancel.md, "Cancel
+                // after a partial capture"); after a full capture there is nothing to cancel.
+                "cancel" if p.state == "AUTHORIZED" && p.cancelled == 0 && open > 0 && p.refunded == 0 => {
+                    p.cancelled = open;
+                    event = Some(("CANCELLED", open));
                 }
                 "capture" | "refund" | "cancel" => {
                     return problem(

@@ -26,6 +26,8 @@ pub enum KeyKind {
     Refund,
     /// Give back what a replaced request took after all (the payment's id).
     Release,
+    /// Give back the rest of a reservation captured in part (the payment's id).
+    ReleaseRest,
 }
 
 impl IdempotencyKey {
@@ -35,6 +37,7 @@ impl IdempotencyKey {
             KeyKind::Capture => "capture",
             KeyKind::Refund => "refund",
             KeyKind::Release => "release",
+            KeyKind::ReleaseRest => "rest",
         };
         IdempotencyKey(format!("{prefix}-{}", id.simple()))
     }

@@ -327,6 +327,14 @@ impl PaymentProvider for KlarnaClient {
         self.post_keyed(&url, key, json!({})).await.map(drop)
     }
 
+    /// `POST /ordermanagement/v1/orders/{id}/release-remaining-authorization` (204).
+    async fn release_rest(&self, order_id: &str, key: &IdempotencyKey) -> Result<(), ProviderError> {
+        let url = self.url(&format!(
+            "/ordermanagement/v1/orders/{order_id}/release-remaining-authorization"
+        ));
+        self.post_keyed(&url, key, json!({})).await.map(drop)
+    }
+
     /// `GET /hpp/v1/sessions/{id}`: its status as our event. "404: HPP session has expired or could not
     /// be found", and a session past the `expires_at` Klarna gave, are expired: Klarna sends no
     /// callback for that.

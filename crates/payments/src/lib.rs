@@ -181,6 +181,15 @@ pub trait PaymentProvider {
         provider_order_id: &str,
         key: &IdempotencyKey,
     ) -> impl std::future::Future<Output = Result<(), ProviderError>> + Send;
+    /// Gives back what is left of a reservation after a capture of less (an order made cheaper
+    /// before dispatch), so the customer's card or account is not held for money nobody will take:
+    /// Vipps' `cancel` after a partial capture, Klarna's `release-remaining-authorization`.
+    /// Idempotent on `key`.
+    fn release_rest(
+        &self,
+        provider_order_id: &str,
+        key: &IdempotencyKey,
+    ) -> impl std::future::Future<Output = Result<(), ProviderError>> + Send;
     /// Asks where an open request stands (webhooks are best effort; P5 polling). `now` decides
     /// whether an `expires_at` the provider gave has passed.
     fn status(

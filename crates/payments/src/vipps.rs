@@ -340,6 +340,11 @@ impl PaymentProvider for VippsClient {
         self.cancel(reference, key).await
     }
 
+    /// operations/cancel.md: after a partial capture, `cancel` releases the remaining amount.
+    async fn release_rest(&self, reference: &str, key: &IdempotencyKey) -> Result<(), ProviderError> {
+        self.cancel(reference, key).await
+    }
+
     /// `GET /epayment/v1/payments/{reference}`: its `state` (CREATED, ABORTED, EXPIRED, AUTHORIZED,
     /// TERMINATED) as our event.
     async fn status(

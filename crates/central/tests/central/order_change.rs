@@ -308,6 +308,14 @@ async fn a_reserved_payment_never_grows_and_a_cheaper_order_captures_less() {
         "{log}"
     );
     assert!(cheaper.order.totals.total < order.totals.total);
+    // The rest of the reservation is given back at once (Vipps' cancel after a partial capture),
+    // and the payment stays captured.
+    assert_eq!(
+        log["vipps"]["OSL1-000001-1"]["cancelled"],
+        order.totals.total.ore() - cheaper.order.totals.total.ore(),
+        "{log}"
+    );
+    assert_eq!(payments(&s).await[0].1, "captured");
 }
 
 /// A desk's cancellation records why and who, releases the payment, and mails the customer a

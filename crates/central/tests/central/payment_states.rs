@@ -399,3 +399,65 @@ async fn klarna_capture_and_refund_carry_their_lines() {
     let refund_tax: i64 = expected.mva.iter().map(|m| m.mva.ore()).sum();
     assert_eq!(sum(refund, "total_tax_amount"), refund_tax);
 }
+
+/// P5: a Klarna order made cheaper after the customer paid (one unit fewer) is captured at its new
+/// total when sent, and the rest of the authorisation is released at once
+/// (`release-remaining-authorization`), not left to run out; the payment stays captured.
+#[tokio::test]
+async fn a_klarna_order_captured_in_part_releases_the_rest() {
+    use skranke_core::order_change::{validate_change, ChangeDraft};
+    let p = placed_with(PaymentMethod::KlarnaFaktura).await;
+    p.s.work_outboxes().await;
+    let session = p.sent_session().await;
+    p.s.fake_control(&format!("klarna/{session}/complete")).await;
+    assert_eq!(p.state("OSL1-000001-1").await.0, "reserved");
+
+    let products = catalog(5);
+    let mut draft = ChangeDraft::of(&p.order);
+    draft.lines[0].quantity = 1;
+    let cheaper = validate_change(
+        &p.order,
+        &draft,
+        |sku| products.iter().find(|x| x.sku == sku).cloned(),
+        today().and_hms_opt(12, 0, 0).unwrap(),
+        &skranke_core::ShopPolicy::default(),
+    )
+    .unwrap();
+    let changed = skranke_protocol::OrderChanged {
+        order_id: p.placed.order_id,
+        base_version: 1,
+        version: 2,
+        changed_at_utc: at(),
+        changed_by: "Kari".into(),
+        reprice: false,
+        order: cheaper.clone(),
+    };
+    let r =
+        p.s.push(&p.desk, vec![mutation(2, MutationKind::OrderChanged, &changed)])
+            .await;
+    assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
+    let sent =
+        p.s.post_json(
+            "/v1/admin/orders/OSL1-000001/status",
+            Some(ADMIN_TOKEN),
+            &serde_json::json!({"status": "sendt", "tracking_number": "70712345678901234"}),
+        )
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    p.s.work_outboxes().await;
+    let klarna = &p.s.fake_log().await["klarna"][&session];
+    assert_eq!(klarna["captured"], cheaper.totals.total.ore(), "{klarna}");
+    assert_eq!(
+        klarna["released"],
+        p.order.totals.total.ore() - cheaper.totals.total.ore(),
+        "{klarna}"
+    );
+    let kinds: Vec<&str> = klarna["operations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["capture", "release"]);
+    assert_eq!(p.state("OSL1-000001-1").await.0, "captured");
+}
