@@ -100,5 +100,10 @@ pub(crate) async fn claim_registered(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    let number: String = sqlx::query_scalar("SELECT number FROM orders WHERE id = $1")
+        .bind(p.order_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    crate::mail::queue_claim(tx, p.order_id, &number, &order.0, p.claim_id, now).await?;
     Ok(())
 }

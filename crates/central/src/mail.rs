@@ -84,7 +84,9 @@ pub(crate) async fn queue_confirmation(
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
     match &order.customer.email {
-        Some(email) => queue(tx, order_id, order_number, "confirmation", email.as_str(), now).await,
+        Some(email) => queue(tx, order_id, order_number, "confirmation", email.as_str(), now)
+            .await
+            .map(drop),
         None => {
             sqlx::query("UPDATE orders SET email_state = 'none', email_to = NULL WHERE id = $1")
                 .bind(order_id)
@@ -96,6 +98,7 @@ pub(crate) async fn queue_confirmation(
 }
 
 /// Queues a mail of `kind`; a second one of the same kind is a new generation (staff resending).
+/// Answers the mail's id.
 pub(crate) async fn queue(
     tx: &mut PgConnection,
     order_id: Uuid,
@@ -103,7 +106,7 @@ pub(crate) async fn queue(
     kind: &str,
     recipient: &str,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<i64, sqlx::Error> {
     let generation: i32 = sqlx::query_scalar(
         "SELECT coalesce(max(generation), 0) + 1 FROM mail_outbox WHERE order_id = $1 AND kind = $2",
     )
@@ -111,9 +114,9 @@ pub(crate) async fn queue(
     .bind(kind)
     .fetch_one(&mut *tx)
     .await?;
-    sqlx::query(
+    let id: i64 = sqlx::query_scalar(
         "INSERT INTO mail_outbox (order_id, kind, generation, recipient, message_id, next_attempt_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
     )
     .bind(order_id)
     .bind(kind)
@@ -121,7 +124,7 @@ pub(crate) async fn queue(
     .bind(recipient)
     .bind(format!("<{kind}-{order_number}-{generation}@skranke.invalid>"))
     .bind(now)
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
     // An exchange's slip is its new order's confirmation: its outcome shows on the order as one.
     if kind == "confirmation" || kind == "exchange" {
@@ -132,7 +135,7 @@ pub(crate) async fn queue(
             .execute(&mut *tx)
             .await?;
     }
-    Ok(())
+    Ok(id)
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -143,6 +146,8 @@ struct Pending {
     recipient: String,
     message_id: String,
     attempts: i32,
+    /// The claim a "claim" mail confirms.
+    subject_id: Option<Uuid>,
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -182,7 +187,30 @@ pub(crate) async fn queue_for_customer(
         .execute(&mut *tx)
         .await?;
     }
-    queue(tx, order_id, order_number, kind, email.as_str(), now).await
+    queue(tx, order_id, order_number, kind, email.as_str(), now)
+        .await
+        .map(drop)
+}
+
+/// Queues the confirmation of claim `claim_id` for the customer, when they gave an address.
+pub(crate) async fn queue_claim(
+    tx: &mut PgConnection,
+    order_id: Uuid,
+    order_number: &str,
+    order: &ValidOrder,
+    claim_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let Some(email) = &order.customer.email else {
+        return Ok(());
+    };
+    let id = queue(tx, order_id, order_number, "claim", email.as_str(), now).await?;
+    sqlx::query("UPDATE mail_outbox SET subject_id = $2 WHERE id = $1")
+        .bind(id)
+        .bind(claim_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
 }
 
 /// Sends every due mail; returns how many were tried.
@@ -198,7 +226,7 @@ pub async fn run_due_mail(
     loop {
         let mut tx = pool.begin().await?;
         let pending: Option<Pending> = sqlx::query_as(
-            "SELECT id, order_id, kind, recipient, message_id, attempts FROM mail_outbox
+            "SELECT id, order_id, kind, recipient, message_id, attempts, subject_id FROM mail_outbox
              WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
         )
         .bind(now)
@@ -218,12 +246,18 @@ pub async fn run_due_mail(
         .bind(mail.order_id)
         .fetch_one(&mut *tx)
         .await?;
-        let exchange = if mail.kind == "exchange" {
-            exchange_of(&mut tx, mail.order_id).await?
-        } else {
-            None
+        let extra = match (mail.kind.as_str(), mail.subject_id) {
+            ("exchange", _) => exchange_of(&mut tx, mail.order_id)
+                .await?
+                .map_or(Extra::Nothing, Extra::Exchange),
+            ("claim", Some(claim_id)) => sqlx::query_as("SELECT claim_no, body FROM claims WHERE id = $1")
+                .bind(claim_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map_or(Extra::Nothing, Extra::Claim),
+            _ => Extra::Nothing,
         };
-        let sent = match compose(mailer, &mail, &order, exchange.as_ref(), integrations) {
+        let sent = match compose(mailer, &mail, &order, &extra, integrations) {
             // lettre's own timeout covers each command; this bounds the whole conversation, so a
             // server that stops answering cannot hold up the payment jobs in the same loop.
             Ok(message) => {
@@ -299,6 +333,14 @@ async fn show(
     Ok(())
 }
 
+/// What a mail tells beside its order.
+enum Extra {
+    Nothing,
+    Exchange(ExchangeForMail),
+    /// The claim's number and body.
+    Claim((i64, Json<skranke_core::claim::ValidClaim>)),
+}
+
 /// What an exchange mail tells beside the new order.
 #[derive(Debug, sqlx::FromRow)]
 struct ExchangeForMail {
@@ -327,7 +369,7 @@ fn compose(
     mailer: &Mailer,
     mail: &Pending,
     order: &OrderForMail,
-    exchange: Option<&ExchangeForMail>,
+    extra: &Extra,
     integrations: &Integrations,
 ) -> Result<Message, String> {
     let to: Mailbox = format!(
@@ -403,7 +445,46 @@ fn compose(
             pdf,
         );
     }
-    if let Some(e) = exchange {
+    if let Extra::Claim((claim_no, claim)) = extra {
+        // This store's verdict on time (D10 under its own policy), as the back office shows it.
+        let mut claim = claim.0.clone();
+        claim.timing = skranke_core::claim::judge_claim(
+            &skranke_core::claim::ClaimFacts {
+                kind: claim.kind,
+                received: claim.received,
+                discovered: claim.discovered,
+                reported: claim.reported,
+                meant_to_last_longer: claim.meant_to_last_longer,
+            },
+            integrations.policy.pickup.transport_damage_report_hours,
+        );
+        let pdf = skranke_pdf::claim_confirmation(&skranke_pdf::ClaimDocument {
+            order: document,
+            claim: &claim,
+            claim_no: *claim_no,
+        })
+        .map_err(|e| e.to_string())?;
+        let what = match claim.kind {
+            skranke_core::claim::ClaimKind::Reklamasjon => "Reklamasjon",
+            skranke_core::claim::ClaimKind::Transportskade => "Transportskade",
+        };
+        let text = format!(
+            "Hei {name}!\n\nVi har mottatt meldingen om {} (nr. {claim_no}) på ordre {}.\n{}\n\n\
+             Bekreftelsen ligger vedlagt som PDF. Ta vare på varen og emballasjen til saken er avgjort;\n\
+             vi tar kontakt om hva som skjer videre.\n\nSpørsmål? Skriv til {contact}.\n",
+            what.to_lowercase(),
+            order.number,
+            claim.timing.text()
+        );
+        return attach(
+            builder,
+            format!("{what} på ordre {} (nr. {claim_no})", order.number),
+            text,
+            format!("reklamasjon-{}-{claim_no}.pdf", order.number),
+            pdf,
+        );
+    }
+    if let Extra::Exchange(e) = extra {
         let slip = skranke_pdf::ExchangeDocument {
             new_order: document,
             original_number: &e.original_number,

@@ -111,6 +111,8 @@ struct ReturnRow {
     refund_ore: Option<i64>,
     goods_received_at: Option<DateTime<Utc>>,
     goods_received_by: Option<String>,
+    /// The order an exchange sent out for these goods.
+    exchange_number: Option<String>,
 }
 
 /// An action just done, said above the order with what follows from it for this order.
@@ -216,14 +218,24 @@ async fn render(
     .await
     .map_err(internal)?;
     let returns: Vec<ReturnRow> = sqlx::query_as(
-        "SELECT return_no, body, received_at, refund_ore, goods_received_at, goods_received_by
-         FROM returns WHERE order_id = $1 ORDER BY return_no",
+        "SELECT r.return_no, r.body, r.received_at, r.refund_ore, r.goods_received_at, r.goods_received_by,
+                n.number AS exchange_number
+         FROM returns r LEFT JOIN exchanges e ON e.return_id = r.id LEFT JOIN orders n ON n.id = e.new_order_id
+         WHERE r.order_id = $1 ORDER BY r.return_no",
     )
     .bind(o.id)
     .fetch_all(pool)
     .await
     .map_err(internal)?;
 
+    // An exchange's new order names the order its goods replace.
+    let exchanged_from: Option<String> = sqlx::query_scalar(
+        "SELECT o.number FROM exchanges e JOIN orders o ON o.id = e.original_order_id WHERE e.new_order_id = $1",
+    )
+    .bind(o.id)
+    .fetch_optional(pool)
+    .await
+    .map_err(internal)?;
     let order = &o.body.0;
     let current = OrderStatus::from_code(&o.status).unwrap_or(OrderStatus::UnderBehandling);
     let email = outcome
@@ -235,6 +247,9 @@ async fn render(
     let base = format!("/kontor/ordrer/{}", o.number);
     let body = html! {
         p { a href="/kontor/ordrer" { "← Alle ordrer" } }
+        @if let Some(from) = &exchanged_from {
+            p.note data-testid="exchanged-from" { "Bytte: denne ordren erstatter varer fra ordre " a href=(format!("/kontor/ordrer/{from}")) { (from) } "." }
+        }
         @if let Some(done) = outcome.done {
             p.good role="status" data-testid="order-notice" { (done_text(done, &o)) }
         }
@@ -422,6 +437,9 @@ async fn render(
                 h2 #h-returns { "Returer" }
                 @for r in &returns {
                     h3 { "Retur " (r.return_no) ", registrert " (oslo_time(r.received_at)) }
+                    @if let Some(new) = &r.exchange_number {
+                        p data-testid=(format!("return-{}-exchange", r.return_no)) { "Bytte: de nye varene sendes som ordre " a href=(format!("/kontor/ordrer/{new}")) { (new) } "; kunden betaler eller får tilbake bare mellomlegget." }
+                    }
                     ul data-testid="returns" {
                         @for l in &r.body.0.lines {
                             li { (l.quantity) " × " (l.name) " (" (l.sku) "): " (l.reason.text()) }

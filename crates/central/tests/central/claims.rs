@@ -211,3 +211,73 @@ async fn the_back_office_shows_a_claim_with_the_photos_that_arrived() {
     assert_eq!(image.headers()["content-type"], "image/jpeg");
     assert_eq!(image.bytes().await.unwrap().to_vec(), jpeg(7));
 }
+
+/// Issue 19 item 5: the customer gets every claim's confirmation by e-mail, each with its own PDF:
+/// what is claimed, the dates and this store's verdict on time.
+#[tokio::test]
+async fn each_claim_is_confirmed_to_the_customer_by_mail_with_its_pdf() {
+    use mail_parser::{MessageParser, MimeHeaders};
+    let sink = skranke_e2e::smtp_sink::SmtpSink::start().unwrap();
+    let s = TestServer::start_with_providers(Some(sink.port)).await;
+    let products = catalog(5);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let order = valid_order_with(&products[..2], |d| d.customer.email = "kari@example.no".into());
+    let placed = order_placed("OSL1-000001", &order);
+    s.push(&desk, vec![mutation(1, MutationKind::OrderPlaced, &placed)])
+        .await;
+    let sent = skranke_protocol::SetStatusRequest {
+        status: skranke_core::OrderStatus::Sendt,
+        tracking_number: Some("70701234567890".into()),
+    };
+    skranke_central::order_status::set_status(&s.pool, "OSL1-000001", &sent, "test", Utc::now())
+        .await
+        .unwrap();
+    s.work_outboxes().await;
+    sink.take();
+
+    let first = registered(
+        placed.order_id,
+        1,
+        claim(&order, "01.12.2026 14:30", "2026-12-02 10:00", vec![]),
+    );
+    let late = registered(
+        placed.order_id,
+        2,
+        claim(&order, "01.12.2026 14:30", "2026-12-03 09:00", vec![]),
+    );
+    let m = mutation(2, MutationKind::ClaimRegistered, &first);
+    // Sent twice (an answer lost): one mail.
+    for _ in 0..2 {
+        let r = s.push(&desk, vec![m.clone()]).await;
+        assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
+    }
+    let r = s
+        .push(&desk, vec![mutation(3, MutationKind::ClaimRegistered, &late)])
+        .await;
+    assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
+    s.work_outboxes().await;
+    let mails = sink.take();
+    assert_eq!(mails.len(), 2);
+    for (mail, (no, verdict)) in mails
+        .iter()
+        .zip([(1, "meldt i tide"), (2, "kan fortsatt meldes som reklamasjon")])
+    {
+        let message = MessageParser::default().parse(&mail.data).unwrap();
+        assert_eq!(
+            message.subject(),
+            Some(format!("Transportskade på ordre OSL1-000001 (nr. {no})").as_str())
+        );
+        let attachment = message.attachments().next().unwrap();
+        assert_eq!(
+            attachment.attachment_name(),
+            Some(format!("reklamasjon-OSL1-000001-{no}.pdf").as_str())
+        );
+        let pdf = pdf_text(attachment.contents());
+        assert!(pdf.contains(&format!("nr. {no}")), "{pdf}");
+        assert!(pdf.contains("Esken var knust"), "{pdf}");
+        assert!(pdf.contains("01.12.2026 kl. 14:30"), "{pdf}");
+        assert!(pdf.replace('\n', " ").contains(verdict), "{verdict} in {pdf}");
+        assert!(pdf.contains("forbrukerkjøpsloven § 27"), "{pdf}");
+    }
+}

@@ -172,6 +172,22 @@ async fn an_exchange_is_refunded_by_the_difference_only() {
     assert_eq!(log["vipps"]["OSL1-000001-1"]["refunded"], difference, "{log}");
     assert!(log["vipps"].get("OSL1-000002-1").is_none(), "{log}");
 
+    // The back office links the two orders.
+    let mut b = crate::office::leder(&s).await;
+    let original = b.get("/kontor/ordrer/OSL1-000001").await;
+    assert!(
+        original.body.contains("Bytte: de nye varene sendes som ordre")
+            && original.body.contains("href=\"/kontor/ordrer/OSL1-000002\""),
+        "{}",
+        original.body
+    );
+    let new = b.get("/kontor/ordrer/OSL1-000002").await;
+    assert!(
+        new.body.contains("denne ordren erstatter varer fra ordre"),
+        "{}",
+        new.body
+    );
+
     let mails = sink.take();
     assert_eq!(mails.len(), 1);
     let message = MessageParser::default().parse(&mails[0].data).unwrap();
