@@ -1160,11 +1160,16 @@ async fn an_exchange_is_registered_with_its_slip_and_the_difference_only() -> Re
     let back = w.by_id("exchange-back-0").await?;
     back.clear().await?;
     back.send_keys("1").await?;
-    w.type_into("exchange-search", &format!("{}{}", products[1].sku, Key::Enter))
+    // A cheaper product: the goods coming back pay for it, and the rest is paid back.
+    let swap = products[1..]
+        .iter()
+        .find(|p| p.price < products[0].price)
+        .expect("the demo catalog has a cheaper product");
+    w.type_into("exchange-search", &format!("{}{}", swap.sku, Key::Enter))
         .await?;
-    w.wait_text("exchange-line-0", &products[1].sku).await?;
+    w.wait_text("exchange-line-0", &swap.sku).await?;
     // A wrong item: no freight either way; the difference is the two prices'.
-    let difference = products[1].price.ore() - products[0].price.ore();
+    let difference = swap.price.ore() - products[0].price.ore();
     let expected = match difference {
         0 => "går opp i opp".to_string(),
         d if d > 0 => format!("mellomlegget {}", skranke_core::Money::from_ore(d)),
@@ -1175,6 +1180,16 @@ async fn an_exchange_is_registered_with_its_slip_and_the_difference_only() -> Re
     w.by_id("exchange-register").await?.click().await?;
     w.wait_text("exchange-saved", "ordre OSL1-000002").await?;
     w.screenshot("37-exchange-registered").await?;
+    // The new order: the difference asked for, or paid for by the goods coming back.
+    w.by_id("exchange-show-new").await?.click().await?;
+    w.wait_text("order-detail", "Ordre OSL1-000002").await?;
+    let payment = if difference > 0 {
+        "venter på betaling".to_string()
+    } else {
+        "Betalt med tilgode fra ordre OSL1-000001".to_string()
+    };
+    w.wait_text("payment-state", &payment).await?;
+    w.screenshot("38-exchange-new-order").await?;
     w.close().await?;
 
     desk.ok(&["sync", "now"])?;
@@ -1209,7 +1224,7 @@ async fn an_exchange_is_registered_with_its_slip_and_the_difference_only() -> Re
         "Retur OSL1-000001-R1",
         "ordre OSL1-000002",
         "Feil vare",
-        &products[1].name,
+        &swap.name,
     ] {
         assert!(text.contains(expected), "{expected} in {text}");
     }

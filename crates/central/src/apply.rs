@@ -493,7 +493,17 @@ async fn confirmation_resent(
         .bind(p.order_id)
         .fetch_one(&mut *tx)
         .await?;
-    crate::mail::queue(tx, p.order_id, &number, "confirmation", &to, now).await?;
+    // An exchange's new order is confirmed by its slip, sent again as such.
+    let exchange: Option<i32> = sqlx::query_scalar("SELECT 1 FROM exchanges WHERE new_order_id = $1")
+        .bind(p.order_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    let kind = if exchange.is_some() {
+        "exchange"
+    } else {
+        "confirmation"
+    };
+    crate::mail::queue(tx, p.order_id, &number, kind, &to, now).await?;
     Ok(())
 }
 
@@ -507,6 +517,7 @@ async fn order_cancelled(
     match OrderStatus::from_code(&status) {
         Some(OrderStatus::Kansellert) => Ok(()),
         Some(s) if s.may_become(OrderStatus::Kansellert) => {
+            crate::exchange::refuse_if_exchange(tx, p.order_id).await?;
             sqlx::query(
                 "UPDATE orders SET status = 'kansellert', updated_at = $2, cancel_reason = $3, cancelled_by = $4 WHERE id = $1",
             )

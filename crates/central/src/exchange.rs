@@ -168,6 +168,24 @@ pub(crate) async fn exchange_registered(
     Ok(flags)
 }
 
+/// An exchange's new order was settled against the goods coming back: changing or cancelling it
+/// on its own would leave that settlement wrong, so the desks may not (the back office may).
+pub(crate) async fn refuse_if_exchange(tx: &mut PgConnection, order_id: uuid::Uuid) -> Result<(), Failure> {
+    let original: Option<String> = sqlx::query_scalar(
+        "SELECT o.number FROM exchanges e JOIN orders o ON o.id = e.original_order_id WHERE e.new_order_id = $1",
+    )
+    .bind(order_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match original {
+        Some(number) => Err(reject(
+            RejectionCode::InvalidPayload,
+            skranke_core::exchange::exchange_order_refusal(&number),
+        )),
+        None => Ok(()),
+    }
+}
+
 async fn number_of(tx: &mut PgConnection, order_id: uuid::Uuid) -> Result<String, sqlx::Error> {
     sqlx::query_scalar("SELECT number FROM orders WHERE id = $1")
         .bind(order_id)

@@ -55,6 +55,7 @@ pub(crate) async fn order_changed(
     if known.is_some_and(|k| k.0 == p.order) {
         return Ok(Vec::new());
     }
+    crate::exchange::refuse_if_exchange(tx, p.order_id).await?;
     let status = OrderStatus::from_code(&standing.status).unwrap_or(OrderStatus::Sendt);
     may_change(status).map_err(|e| {
         let code = match status {

@@ -52,6 +52,15 @@ pub fn exchange_order(
     Ok(new)
 }
 
+/// Why an exchange's new order cannot be changed or cancelled from a desk: its settlement was worked
+/// out against the goods coming back, and changing it alone would leave that wrong.
+pub fn exchange_order_refusal(original_number: &str) -> String {
+    format!(
+        "Ordren er et bytte for varer fra ordre {original_number}, og oppgjøret er regnet ut fra det: den kan ikke \
+         endres eller kanselleres fra skranken. Be kontoret gjøre om byttet."
+    )
+}
+
 /// What an exchange comes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExchangeTerms {

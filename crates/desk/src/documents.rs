@@ -93,6 +93,13 @@ impl Desk {
     ) -> Result<PathBuf, DeskError> {
         self.as_actor(who);
         let stored = self.show_order(order_number).await?;
+        // An exchange's new order is confirmed by its slip: the new goods, the goods coming back,
+        // and the settlement.
+        if stored.status != skranke_protocol::OrderState::Kansellert
+            && self.cache().exchange_of(&stored.order_id).await?.is_some()
+        {
+            return self.exchange_slip_pdf(&stored.order_number, now).await;
+        }
         let doc = OrderDocument {
             order_number: &stored.order_number,
             order: &stored.order,

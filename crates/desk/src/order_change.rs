@@ -35,7 +35,26 @@ pub struct ChangeView {
 impl Desk {
     /// The order in full for the window, with the shop's shipping methods for the change form.
     pub async fn order_detail(&self, order_number: &str) -> Result<crate::views::OrderDetailView, DeskError> {
-        let mut view = crate::views::OrderDetailView::from(self.show_order(order_number).await?);
+        let stored = self.show_order(order_number).await?;
+        let exchange = self.cache().exchange_of(&stored.order_id).await?;
+        let mut view = crate::views::OrderDetailView::from(stored);
+        // An exchange's new order the returned goods paid for in full has no payment of its own.
+        if let Some(e) = exchange {
+            // Settled against the goods coming back: not changed or cancelled on its own.
+            view.may_change = false;
+            if !matches!(
+                e.terms.settlement(),
+                skranke_core::exchange::Settlement::CustomerPays { .. }
+            ) {
+                view.payment_state_text =
+                    format!("Betalt med tilgode fra ordre {} (bytte)", e.original_number);
+                view.payment_good = true;
+                view.payment_bad = false;
+                view.payment_expired = false;
+                view.payment_may_change = false;
+                view.payment_expires_at = None;
+            }
+        }
         view.shipping_methods = self
             .policy()
             .shipping_methods
@@ -91,6 +110,7 @@ impl Desk {
         self.as_actor(who);
         let stored = self.show_order(order_number).await?;
         refusal(&stored).map_err(DeskError::ChangeRefused)?;
+        self.refuse_if_exchange(&stored).await?;
         let new = self
             .judge_change(&stored, draft, now)
             .await?
@@ -125,6 +145,7 @@ impl Desk {
         self.as_actor(who);
         let stored = self.show_order(order_number).await?;
         refusal(&stored).map_err(DeskError::ChangeRefused)?;
+        self.refuse_if_exchange(&stored).await?;
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(DeskError::Invalid(vec![skranke_core::FieldError::new(
@@ -141,6 +162,17 @@ impl Desk {
         self.cache().cancel_order(&stored.order_id, reason, now).await?;
         tracing::info!(order = %stored.order_number, "ordre kansellert");
         Ok(())
+    }
+
+    /// An exchange's new order is settled against the goods coming back: the central store refuses
+    /// to change or cancel it from a desk, and so does this desk, at once.
+    async fn refuse_if_exchange(&self, stored: &StoredOrder) -> Result<(), DeskError> {
+        match self.cache().exchange_of(&stored.order_id).await? {
+            Some(e) => Err(DeskError::ChangeRefused(
+                skranke_core::exchange::exchange_order_refusal(&e.original_number),
+            )),
+            None => Ok(()),
+        }
     }
 
     async fn judge_change(

@@ -172,6 +172,26 @@ async fn an_exchange_is_refunded_by_the_difference_only() {
     assert_eq!(log["vipps"]["OSL1-000001-1"]["refunded"], difference, "{log}");
     assert!(log["vipps"].get("OSL1-000002-1").is_none(), "{log}");
 
+    // Settled against the goods coming back, the new order is not cancelled from a desk.
+    let cancel = skranke_protocol::OrderCancelled {
+        order_id: e.new_order_id,
+        reason: "Kunden angret".into(),
+        cancelled_at_utc: at(),
+        cancelled_by: Some("Ola".into()),
+    };
+    let r = s
+        .push(&desk, vec![mutation(3, MutationKind::OrderCancelled, &cancel)])
+        .await;
+    assert_eq!(r.body["results"][0]["outcome"], "rejected", "{}", r.body);
+    assert!(
+        r.body["results"][0]["rejection"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("er et bytte for varer fra ordre OSL1-000001"),
+        "{}",
+        r.body
+    );
+
     // The back office links the two orders.
     let mut b = crate::office::leder(&s).await;
     let original = b.get("/kontor/ordrer/OSL1-000001").await;
