@@ -13,8 +13,9 @@ use crate::Cache;
 
 const CHILD_DB: &str = "SKRANKE_CRASH_CHILD_DB";
 const PAUSE_AT: &str = "SKRANKE_CRASH_PAUSE_AT";
-/// Set: the child changes the order it placed (a line added), then waits to be killed.
-const CHANGE: &str = "SKRANKE_CRASH_CHANGE";
+/// What the child does after placing the order, then waits to be killed: `change` (a line added)
+/// or `exchange` (one unit back as the wrong item, another product out).
+const THEN: &str = "SKRANKE_CRASH_THEN";
 
 /// In a child started by a crash test, stops at `point`: says so on stdout and waits to be killed.
 pub(crate) fn pause_if_asked(point: &str) {
@@ -86,6 +87,56 @@ async fn change_one(cache: &Cache, number: &str) -> u32 {
         .version
 }
 
+/// Exchanges one unit of line 1 of `number` (the wrong item) for another product, as the desk does;
+/// answers the new order's number.
+async fn exchange_one(cache: &Cache, number: &str) -> String {
+    use skranke_core::exchange::{exchange_order, exchange_terms, seller_at_fault};
+    let stored = cache.order_by_number(number).await.unwrap().unwrap();
+    let today = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let products: Vec<_> = skranke_demo::products(50, 1, Utc::now(), today).collect();
+    let ret = skranke_core::return_request::validate_return(
+        &stored.order.lines,
+        &[0, 0, 0],
+        &skranke_core::ReturnDraft {
+            lines: vec![skranke_core::return_request::ReturnLineDraft {
+                line_no: 1,
+                quantity: 1,
+                reason: "feil_vare".into(),
+            }],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let new_order = exchange_order(
+        &stored.order,
+        &[skranke_core::order::LineDraft {
+            sku: products[20].sku.clone(),
+            quantity: 1,
+        }],
+        |sku| products.iter().find(|p| p.sku == sku).cloned(),
+        today.and_hms_opt(12, 0, 0).unwrap(),
+        &ShopPolicy::default(),
+        seller_at_fault(&ret),
+    )
+    .unwrap();
+    let terms = exchange_terms(&stored.order, &[0, 0, 0], &ret, &new_order);
+    cache
+        .record_exchange(
+            crate::NewExchange {
+                original_order_id: &stored.order_id,
+                return_id: uuid::Uuid::new_v4(),
+                new_order_id: uuid::Uuid::new_v4(),
+                ret: &ret,
+                new_order: &new_order,
+                terms: &terms,
+            },
+            Utc::now(),
+        )
+        .await
+        .unwrap()
+        .new_order_number
+}
+
 /// Not a test of its own: the body of the child process. Without the environment variable it returns.
 #[test]
 fn crash_child() {
@@ -95,11 +146,12 @@ fn crash_child() {
         let number = place_one(&cache).await;
         println!("PLACED {number}");
         let _ = std::io::stdout().flush();
-        if std::env::var(CHANGE).is_ok() {
-            let version = change_one(&cache, &number).await;
-            println!("CHANGED {version}");
-            let _ = std::io::stdout().flush();
+        match std::env::var(THEN).as_deref() {
+            Ok("change") => println!("CHANGED {}", change_one(&cache, &number).await),
+            Ok("exchange") => println!("EXCHANGED {}", exchange_one(&cache, &number).await),
+            _ => {}
         }
+        let _ = std::io::stdout().flush();
         // Wait to be killed, holding the pool open: nothing after place_order may be needed for durability.
         let mut line = String::new();
         let _ = std::io::stdin().read_line(&mut line);
@@ -108,10 +160,10 @@ fn crash_child() {
 
 /// Runs the child and kills it with SIGKILL once it printed `marker`; returns the rest of that line.
 fn run_child_until(db: &Path, pause_at: Option<&str>, marker: &str) -> String {
-    run_child(db, pause_at, false, marker)
+    run_child(db, pause_at, None, marker)
 }
 
-fn run_child(db: &Path, pause_at: Option<&str>, change: bool, marker: &str) -> String {
+fn run_child(db: &Path, pause_at: Option<&str>, then: Option<&str>, marker: &str) -> String {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
     cmd.args([
         "crash_tests::crash_child",
@@ -126,8 +178,8 @@ fn run_child(db: &Path, pause_at: Option<&str>, change: bool, marker: &str) -> S
     if let Some(p) = pause_at {
         cmd.env(PAUSE_AT, p);
     }
-    if change {
-        cmd.env(CHANGE, "1");
+    if let Some(then) = then {
+        cmd.env(THEN, then);
     }
     let mut child = cmd.spawn().unwrap();
     let stdout = BufReader::new(child.stdout.take().unwrap());
@@ -218,7 +270,7 @@ fn crash_mid_transaction_leaves_no_partial_order() {
 fn crash_mid_change_leaves_the_old_version_whole() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("desk.sqlite3");
-    let line = run_child(&db, Some("MID-CHANGE"), true, "PAUSED MID-CHANGE");
+    let line = run_child(&db, Some("MID-CHANGE"), Some("change"), "PAUSED MID-CHANGE");
     assert!(line.starts_with("PAUSED MID-CHANGE"));
     runtime().block_on(async {
         let cache = Cache::open(&db, test_key()).await.unwrap();
@@ -250,7 +302,7 @@ fn crash_mid_change_leaves_the_old_version_whole() {
 fn a_change_survives_sigkill_once_saved() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("desk.sqlite3");
-    let line = run_child(&db, None, true, "CHANGED ");
+    let line = run_child(&db, None, Some("change"), "CHANGED ");
     assert_eq!(line.trim(), "CHANGED 2");
     runtime().block_on(async {
         let cache = Cache::open(&db, test_key()).await.unwrap();
@@ -271,6 +323,74 @@ fn a_change_survives_sigkill_once_saved() {
         let versions = cache.order_versions(&stored.order_id).await.unwrap();
         assert_eq!(versions.len(), 1);
         assert_eq!(versions[0].state, "local");
+    });
+}
+
+/// SIGKILL in the middle of an exchange: neither half is on disk (no return, no new order, no
+/// number used, no outbox entry); the original order is as it was.
+#[test]
+fn crash_mid_exchange_leaves_neither_half() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.sqlite3");
+    run_child(&db, Some("MID-EXCHANGE"), Some("exchange"), "PAUSED MID-EXCHANGE");
+    runtime().block_on(async {
+        let cache = Cache::open(&db, test_key()).await.unwrap();
+        assert_eq!(cache.counts().await.unwrap(), (1, 3, 2), "only the placed order");
+        let orders = cache.list_orders(&crate::OrderFilter::default()).await.unwrap();
+        let stored = cache
+            .order_by_number(&orders[0].order_number)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            cache.returned_quantities(&stored.order_id).await.unwrap(),
+            vec![0, 0, 0]
+        );
+        assert_eq!(cache.device().await.unwrap().next_number, 2, "no number used up");
+    });
+}
+
+/// SIGKILL right after an exchange returned: the return, the new order and the one outbox entry
+/// are on disk together.
+#[test]
+fn an_exchange_survives_sigkill_once_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.sqlite3");
+    let line = run_child(&db, None, Some("exchange"), "EXCHANGED ");
+    let new_number = line.trim_start_matches("EXCHANGED ").trim().to_string();
+    runtime().block_on(async {
+        let cache = Cache::open(&db, test_key()).await.unwrap();
+        let new = cache
+            .order_by_number(&new_number)
+            .await
+            .unwrap()
+            .expect("the new order is on disk");
+        let exchange = cache.exchange_of(&new.order_id).await.unwrap().unwrap();
+        let original = cache
+            .order_by_number(&exchange.original_number)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            cache.returned_quantities(&original.order_id).await.unwrap(),
+            vec![1, 0, 0]
+        );
+        let kinds: Vec<String> = cache
+            .outbox_pending()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        assert_eq!(
+            kinds.iter().filter(|k| *k == "exchange_registered").count(),
+            1,
+            "{kinds:?}"
+        );
+        assert!(matches!(
+            cache.verify_audit_log().await.unwrap(),
+            crate::AuditCheck::Intact { entries: 2 }
+        ));
     });
 }
 
