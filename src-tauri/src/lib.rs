@@ -131,6 +131,17 @@ async fn search_products(desk: State<'_, Desk>, text: String) -> Result<Vec<Prod
     Ok(desk.search(&text, 30, Utc::now()).await?)
 }
 
+/// Existing customers who may be the one being typed (same phone, e-mail, or name and address
+/// spelt a little differently), shown before a second record of the same person is made.
+#[tauri::command]
+#[specta::specta]
+async fn duplicate_customers(
+    desk: State<'_, Desk>,
+    customer: skranke_core::order::CustomerDraft,
+) -> Result<Vec<skranke_desk::DuplicateView>> {
+    Ok(desk.duplicate_customers(&customer).await?)
+}
+
 #[tauri::command]
 #[specta::specta]
 async fn find_customers(desk: State<'_, Desk>, text: String) -> Result<Vec<CustomerView>> {
@@ -623,6 +634,7 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
             import_demo,
             search_products,
             find_customers,
+            duplicate_customers,
             place_of,
             preview_order,
             save_draft,

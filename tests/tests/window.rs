@@ -162,6 +162,31 @@ async fn consent_is_withdrawn_when_the_customer_calls_back() -> Result<(), Error
     Ok(())
 }
 
+/// Issue 20 item 3: Kari Nordmann at Storgata 1 ordered before. Typed again with another number and
+/// her address spelt "Storgt. 1", the desk shows her first, with why; one key takes her record.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_typed_again_is_shown_as_the_one_we_have() -> Result<(), Error> {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let data = tempfile::tempdir()?;
+    desk_with_karis_order(data.path()).await?;
+    let w = Window::start(data.path(), &[]).await?;
+    w.log_in("Demo", "1234").await?;
+    w.type_into("customer.name", "kari nordmann").await?;
+    w.type_into("customer.phone", "900 00 001").await?;
+    w.type_into("customer.address.line1", "Storgt. 1").await?;
+    w.type_into("customer.address.postcode", "0150").await?;
+    w.wait_text("duplicate-warning", "Kari Nordmann").await?;
+    w.wait_text("duplicate-reason", "Samme navn og adresse").await?;
+    w.screenshot("05c-duplicate-warning").await?;
+    w.by_id("duplicate-use").await?.click().await?;
+    let phone = w.by_id("customer.phone").await?.prop("value").await?;
+    assert_eq!(phone.as_deref(), Some("412 34 567"));
+    // Her record is taken: the warning about her goes.
+    assert!(!w.shows("duplicate-warning").await?);
+    w.close().await?;
+    Ok(())
+}
+
 /// R3: the order is found in Ordrer with the guardian's consent (F6); a return is registered with its
 /// slip, with the date typed the Norwegian way; the header stays while the detail scrolls.
 #[tokio::test(flavor = "multi_thread")]

@@ -79,6 +79,30 @@ impl Cache {
             .ok_or_else(|| CacheError::Corrupt(format!("kunde {id} forsvant")))
     }
 
+    /// Customers who may be the one being typed (issue 20): the same phone (E.164), the same e-mail,
+    /// or anyone at the same postcode, for core's `duplicate_of` to judge. At most `limit`.
+    pub async fn duplicate_candidates(
+        &self,
+        phone: Option<&str>,
+        email: Option<&str>,
+        postcode: &str,
+        limit: u32,
+    ) -> Result<Vec<CustomerRecord>, CacheError> {
+        let rows = sqlx::query(
+            "SELECT * FROM customers WHERE phone = ?1
+             UNION SELECT * FROM customers WHERE email = ?2 COLLATE NOCASE
+             UNION SELECT * FROM customers WHERE postcode = ?3 AND ?3 <> ''
+             LIMIT ?4",
+        )
+        .bind(phone)
+        .bind(email)
+        .bind(postcode.trim())
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(customer_from_row).collect()
+    }
+
     pub async fn customer(&self, id: &str) -> Result<Option<CustomerRecord>, CacheError> {
         let row = sqlx::query("SELECT * FROM customers WHERE id = ?")
             .bind(id)

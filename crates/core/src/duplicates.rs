@@ -6,9 +6,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::order::Customer;
+use crate::{Email, PhoneNumber};
 
-/// How an existing customer matches the one being typed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+/// How an existing customer matches the one being typed, the strongest first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 pub enum DuplicateMatch {
@@ -31,20 +32,44 @@ impl DuplicateMatch {
     }
 }
 
+/// What is typed so far of a customer: the phone and e-mail once they parse, the name and address
+/// as typed.
+#[derive(Debug, Clone, Copy)]
+pub struct Probe<'a> {
+    pub phone: Option<&'a PhoneNumber>,
+    pub email: Option<&'a Email>,
+    pub name: &'a str,
+    pub line1: &'a str,
+    pub postcode: &'a str,
+}
+
+impl<'a> Probe<'a> {
+    pub fn of(c: &'a Customer) -> Probe<'a> {
+        Probe {
+            phone: Some(&c.phone),
+            email: c.email.as_ref(),
+            name: &c.name,
+            line1: &c.address.line1,
+            postcode: &c.address.postcode,
+        }
+    }
+}
+
 /// The strongest reason `existing` is the customer being typed as `new`, if any. The phone and the
 /// e-mail are compared as parsed (E.164, lower case); name and address as [`folded`].
-pub fn duplicate_of(new: &Customer, existing: &Customer) -> Option<DuplicateMatch> {
-    if new.phone == existing.phone {
+pub fn duplicate_of(new: &Probe<'_>, existing: &Customer) -> Option<DuplicateMatch> {
+    if new.phone == Some(&existing.phone) {
         return Some(DuplicateMatch::SamePhone);
     }
-    if let (Some(a), Some(b)) = (&new.email, &existing.email) {
+    if let (Some(a), Some(b)) = (new.email, &existing.email) {
         if a.as_str().eq_ignore_ascii_case(b.as_str()) {
             return Some(DuplicateMatch::SameEmail);
         }
     }
-    let same_name = names_match(&new.name, &existing.name);
-    let same_address = new.address.postcode.trim() == existing.address.postcode.trim()
-        && street_matches(&new.address.line1, &existing.address.line1);
+    let same_name = names_match(new.name, &existing.name);
+    let same_address = !new.postcode.trim().is_empty()
+        && new.postcode.trim() == existing.address.postcode.trim()
+        && street_matches(new.line1, &existing.address.line1);
     (same_name && same_address).then_some(DuplicateMatch::SameNameAndAddress)
 }
 
@@ -128,7 +153,6 @@ fn street(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::order::Address;
-    use crate::{Email, PhoneNumber};
 
     fn customer(name: &str, phone: &str, email: Option<&str>, line1: &str, postcode: &str) -> Customer {
         Customer {
@@ -162,7 +186,7 @@ mod tests {
         for (name, line1) in must {
             let new = customer(name, "90000001", None, line1, "0150");
             assert_eq!(
-                duplicate_of(&new, &kari),
+                duplicate_of(&Probe::of(&new), &kari),
                 Some(DuplicateMatch::SameNameAndAddress),
                 "{name} / {line1}"
             );
@@ -178,7 +202,11 @@ mod tests {
         ];
         for (name, line1, postcode) in must_not {
             let new = customer(name, "90000001", None, line1, postcode);
-            assert_eq!(duplicate_of(&new, &kari), None, "{name} / {line1} / {postcode}");
+            assert_eq!(
+                duplicate_of(&Probe::of(&new), &kari),
+                None,
+                "{name} / {line1} / {postcode}"
+            );
         }
     }
 
@@ -192,7 +220,10 @@ mod tests {
             "0150",
         );
         let phone = customer("K. Nordmann", "41234567", None, "Annen vei 2", "5003");
-        assert_eq!(duplicate_of(&phone, &kari), Some(DuplicateMatch::SamePhone));
+        assert_eq!(
+            duplicate_of(&Probe::of(&phone), &kari),
+            Some(DuplicateMatch::SamePhone)
+        );
         let email = customer(
             "Kari N",
             "90000001",
@@ -200,7 +231,10 @@ mod tests {
             "Annen vei 2",
             "5003",
         );
-        assert_eq!(duplicate_of(&email, &kari), Some(DuplicateMatch::SameEmail));
+        assert_eq!(
+            duplicate_of(&Probe::of(&email), &kari),
+            Some(DuplicateMatch::SameEmail)
+        );
         let other = customer(
             "Kari Nordmann",
             "90000001",
@@ -208,7 +242,7 @@ mod tests {
             "Annen vei 2",
             "5003",
         );
-        assert_eq!(duplicate_of(&other, &kari), None);
+        assert_eq!(duplicate_of(&Probe::of(&other), &kari), None);
     }
 
     #[test]

@@ -486,3 +486,60 @@ async fn an_update_waits_while_an_order_older_than_a_minute_is_unsent() {
         UpdateReadiness::UnsentWork { oldest: now() }
     );
 }
+
+/// Issue 20 item 3: before a second record of a person is made, the one stored is shown first, with
+/// why; the customer an order would update anyway (same phone and name) is not called a duplicate.
+#[tokio::test]
+async fn a_customer_who_exists_is_shown_before_a_second_record_is_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    let mut kari = draft("X").customer;
+    kari.name = "Kari Ødegård".into();
+    kari.phone = "412 34 567".into();
+    kari.email = "kari@example.no".into();
+    kari.address.line1 = "Storgata 1".into();
+    kari.address.postcode = "0150".into();
+    let saved = desk
+        .save_customer(&person(&desk).await, &kari, now())
+        .await
+        .unwrap();
+    let ola = draft("X").customer;
+    desk.save_customer(&person(&desk).await, &ola, now())
+        .await
+        .unwrap();
+
+    // Herself, as an order would update her: nothing to warn about.
+    assert!(desk.duplicate_customers(&kari).await.unwrap().is_empty());
+
+    let mut typed = kari.clone();
+    typed.name = "Kari Oedegaard".into();
+    typed.phone = "900 00 001".into();
+    typed.email = String::new();
+    typed.address.line1 = "Storgt. 1".into();
+    let found = desk.duplicate_customers(&typed).await.unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].customer.id, saved.id);
+    assert_eq!(found[0].reason, "Samme navn og adresse (skrevet litt ulikt)");
+
+    typed.email = "KARI@example.no".into();
+    assert_eq!(
+        desk.duplicate_customers(&typed).await.unwrap()[0].reason,
+        "Samme e-postadresse"
+    );
+    typed.phone = "41234567".into();
+    typed.email = String::new();
+    typed.address.line1 = "Annen vei 2".into();
+    // Same phone, another name: the same number is the strongest reason.
+    typed.name = "K. Ødegård".into();
+    assert_eq!(
+        desk.duplicate_customers(&typed).await.unwrap()[0].reason,
+        "Samme telefonnummer"
+    );
+
+    // Another Kari at another number in the same town is not her.
+    let mut other = typed.clone();
+    other.name = "Kari Hansen".into();
+    other.phone = "900 00 002".into();
+    other.address.line1 = "Storgata 1".into();
+    assert!(desk.duplicate_customers(&other).await.unwrap().is_empty());
+}

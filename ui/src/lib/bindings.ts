@@ -18,6 +18,11 @@ export const commands = {
 	importDemo: (count: number, progress: Channel<ImportProgress>) => typedError<number, UiError>(__TAURI_INVOKE("import_demo", { count, progress })),
 	searchProducts: (text: string) => typedError<ProductView_Serialize[], UiError>(__TAURI_INVOKE("search_products", { text })),
 	findCustomers: (text: string) => typedError<CustomerView[], UiError>(__TAURI_INVOKE("find_customers", { text })),
+	/**
+	 *  Existing customers who may be the one being typed (same phone, e-mail, or name and address
+	 *  spelt a little differently), shown before a second record of the same person is made.
+	 */
+	duplicateCustomers: (customer: CustomerDraft_Deserialize) => typedError<DuplicateView[], UiError>(__TAURI_INVOKE("duplicate_customers", { customer })),
 	placeOf: (postcode: string) => __TAURI_INVOKE<string | null>("place_of", { postcode }),
 	previewOrder: (draft: OrderDraft_Deserialize) => typedError<PreviewView_Serialize, UiError>(__TAURI_INVOKE("preview_order", { draft })),
 	saveDraft: (orderId: string, draft: OrderDraft_Deserialize) => typedError<null, UiError>(__TAURI_INVOKE("save_draft", { orderId, draft })),
@@ -387,6 +392,13 @@ export type DocumentRef =
 { kind: "exchange_slip"; order_number: string } | 
 /**  The confirmation of an order's claim number `claim_no`. */
 { kind: "claim"; order_number: string; claim_no: number | null };
+
+/**  An existing customer who may be the one being typed. */
+export type DuplicateView = {
+	customer: CustomerView,
+	/**  "Samme telefonnummer", "Samme navn og adresse (skrevet litt ulikt)" ... */
+	reason: string,
+};
 
 /**  The closed set of error codes a UI branches on (never on text). */
 export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "printing" | "payment_settled" | "change_refused" | "wrong_pin" | "locked_out" | "not_logged_in" | "audit_broken" | "field_key" | "update";
