@@ -131,6 +131,13 @@ async fn search_products(desk: State<'_, Desk>, text: String) -> Result<Vec<Prod
     Ok(desk.search(&text, 30, Utc::now()).await?)
 }
 
+/// A previous order as a new draft: its lines with last time's price beside today's (issue 20).
+#[tauri::command]
+#[specta::specta]
+async fn reorder(desk: State<'_, Desk>, number: String) -> Result<skranke_desk::ReorderView> {
+    Ok(desk.reorder(&number).await?)
+}
+
 /// Existing customers who may be the one being typed (same phone, e-mail, or name and address
 /// spelt a little differently), shown before a second record of the same person is made.
 #[tauri::command]
@@ -635,6 +642,7 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
             search_products,
             find_customers,
             duplicate_customers,
+            reorder,
             place_of,
             preview_order,
             save_draft,

@@ -187,6 +187,44 @@ async fn a_customer_typed_again_is_shown_as_the_one_we_have() -> Result<(), Erro
     Ok(())
 }
 
+/// Issue 20 item 2: Kari's order again with one key. The coffee maker costs 100 kr more today: the
+/// new draft has her lines and her address, and beside the cart last time's price and today's.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_previous_order_is_ordered_again_with_last_and_todays_price() -> Result<(), Error> {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let data = tempfile::tempdir()?;
+    let number = desk_with_karis_order(data.path()).await?;
+    {
+        let desk = skranke_desk::Desk::open(data.path()).await?;
+        let sku = desk.show_order(&number).await?.order.lines[0].sku.clone();
+        let mut dearer = desk
+            .cache()
+            .products_by_sku(std::slice::from_ref(&sku))
+            .await?
+            .remove(&sku)
+            .ok_or("the coffee maker is in the catalog")?;
+        dearer.price = skranke_core::Money::from_ore(dearer.price.ore() + 10_000);
+        desk.cache().import_products(&[dearer]).await?;
+    }
+    let w = Window::start(data.path(), &[]).await?;
+    w.log_in("Demo", "1234").await?;
+    w.by_id("nav-ordrer").await?.click().await?;
+    open_order(&w, &number).await?;
+    press(&w, "orders-search", Key::F7).await?;
+    w.wait_text("reorder-panel", &format!("Bestilt igjen fra ordre {number}"))
+        .await?;
+    w.wait_text("reorder-panel", "dyrere enn sist").await?;
+    w.wait_text("reorder-panel", "som sist").await?;
+    w.by_id("cart-line-1").await?;
+    let name = w.by_id("customer.name").await?.prop("value").await?;
+    assert_eq!(name.as_deref(), Some("Kari Nordmann"));
+    let street = w.by_id("customer.address.line1").await?.prop("value").await?;
+    assert_eq!(street.as_deref(), Some("Storgata 1"));
+    w.screenshot("05d-reorder").await?;
+    w.close().await?;
+    Ok(())
+}
+
 /// R3: the order is found in Ordrer with the guardian's consent (F6); a return is registered with its
 /// slip, with the date typed the Norwegian way; the header stays while the detail scrolls.
 #[tokio::test(flavor = "multi_thread")]

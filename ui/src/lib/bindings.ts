@@ -23,6 +23,8 @@ export const commands = {
 	 *  spelt a little differently), shown before a second record of the same person is made.
 	 */
 	duplicateCustomers: (customer: CustomerDraft_Deserialize) => typedError<DuplicateView[], UiError>(__TAURI_INVOKE("duplicate_customers", { customer })),
+	/**  A previous order as a new draft: its lines with last time's price beside today's (issue 20). */
+	reorder: (number: string) => typedError<ReorderView_Serialize, UiError>(__TAURI_INVOKE("reorder", { number })),
 	placeOf: (postcode: string) => __TAURI_INVOKE<string | null>("place_of", { postcode }),
 	previewOrder: (draft: OrderDraft_Deserialize) => typedError<PreviewView_Serialize, UiError>(__TAURI_INVOKE("preview_order", { draft })),
 	saveDraft: (orderId: string, draft: OrderDraft_Deserialize) => typedError<null, UiError>(__TAURI_INVOKE("save_draft", { orderId, draft })),
@@ -836,6 +838,64 @@ export type RegisteredReturn = {
 	return_no: number | null,
 	slip: WrittenDocument,
 	already_recorded: boolean,
+};
+
+/**  One line of the previous order as it stands today. */
+export type ReorderLineView = ReorderLineView_Serialize | ReorderLineView_Deserialize;
+
+/**  One line of the previous order as it stands today. */
+export type ReorderLineView_Deserialize = {
+	sku: string,
+	name: string,
+	quantity: number,
+	last_price_text: string,
+	/**  `None` when the product is no longer sold. */
+	today_price_text?: string | null,
+	availability_text?: string | null,
+	/**  "10,00 kr dyrere enn sist", "som sist", "selges ikke lenger" ... */
+	text: string,
+	/**  Today's price differs from last time's. */
+	price_changed: boolean,
+};
+
+/**  One line of the previous order as it stands today. */
+export type ReorderLineView_Serialize = {
+	sku: string,
+	name: string,
+	quantity: number,
+	last_price_text: string,
+	/**  `None` when the product is no longer sold. */
+	today_price_text: string | null,
+	availability_text: string | null,
+	/**  "10,00 kr dyrere enn sist", "som sist", "selges ikke lenger" ... */
+	text: string,
+	/**  Today's price differs from last time's. */
+	price_changed: boolean,
+};
+
+/**  A previous order made into a new draft. */
+export type ReorderView = ReorderView_Serialize | ReorderView_Deserialize;
+
+/**  A previous order made into a new draft. */
+export type ReorderView_Deserialize = {
+	from_order: string,
+	lines: ReorderLineView_Deserialize[],
+	/**
+	 *  The new draft: the customer and address, the lines still sold, the shipping and payment
+	 *  method of last time. The fødselsnummer and the age answer are asked again.
+	 */
+	draft: OrderDraft_Deserialize,
+};
+
+/**  A previous order made into a new draft. */
+export type ReorderView_Serialize = {
+	from_order: string,
+	lines: ReorderLineView_Serialize[],
+	/**
+	 *  The new draft: the customer and address, the lines still sold, the shipping and payment
+	 *  method of last time. The fødselsnummer and the age answer are asked again.
+	 */
+	draft: OrderDraft_Serialize,
 };
 
 /**  What staff fill in for a return. */
