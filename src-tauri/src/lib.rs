@@ -131,6 +131,17 @@ async fn search_products(desk: State<'_, Desk>, text: String) -> Result<Vec<Prod
     Ok(desk.search(&text, 30, Utc::now()).await?)
 }
 
+/// The customer at a glance: their orders, open payments, bounced e-mails, returns and claims, and
+/// what they have bought (issue 20).
+#[tauri::command]
+#[specta::specta]
+async fn customer_panel(
+    desk: State<'_, Desk>,
+    customer_id: String,
+) -> Result<skranke_desk::CustomerPanelView> {
+    Ok(desk.customer_panel(&customer_id).await?)
+}
+
 /// A previous order as a new draft: its lines with last time's price beside today's (issue 20).
 #[tauri::command]
 #[specta::specta]
@@ -643,6 +654,7 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
             find_customers,
             duplicate_customers,
             reorder,
+            customer_panel,
             place_of,
             preview_order,
             save_draft,

@@ -225,6 +225,38 @@ async fn a_previous_order_is_ordered_again_with_last_and_todays_price() -> Resul
     Ok(())
 }
 
+/// Issue 20 item 1: a returning customer found by the caller's number pasted as the phone shows it
+/// (+47 and no spaces); chosen, her history is at a glance: the orders with their status and what
+/// she has bought in all.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_returning_customer_is_found_by_a_pasted_caller_number_and_seen_at_a_glance() -> Result<(), Error> {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let data = tempfile::tempdir()?;
+    let number = desk_with_karis_order(data.path()).await?;
+    let total = {
+        let desk = skranke_desk::Desk::open(data.path()).await?;
+        desk.show_order(&number).await?.order.totals.total
+    };
+    let w = Window::start(data.path(), &[]).await?;
+    w.log_in("Demo", "1234").await?;
+    w.type_into("customer-search", "+4741234567").await?;
+    w.wait_text("customer-results", "Kari Nordmann").await?;
+    press(&w, "customer-search", Key::Enter).await?;
+    w.wait_text("customer-panel", "1 ordre").await?;
+    w.wait_text("panel-order", &number).await?;
+    w.wait_text("panel-order", "Under behandling").await?;
+    let shown = w.by_id("customer-panel").await?.text().await?;
+    assert!(
+        shown
+            .replace('\u{a0}', " ")
+            .contains(&format!("handlet for {}", total).replace('\u{a0}', " ")),
+        "{shown}"
+    );
+    w.screenshot("05e-customer-panel").await?;
+    w.close().await?;
+    Ok(())
+}
+
 /// R3: the order is found in Ordrer with the guardian's consent (F6); a return is registered with its
 /// slip, with the date typed the Norwegian way; the header stays while the detail scrolls.
 #[tokio::test(flavor = "multi_thread")]

@@ -277,8 +277,6 @@ impl Cache {
     }
 }
 
-/// The order's lines as rows (what returns count against), written with the order and rewritten with
-/// each version.
 /// The order's row, its lines and its sealed fødselsnummer (P3), in the caller's transaction.
 pub(crate) async fn insert_order_row(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
@@ -320,6 +318,8 @@ pub(crate) async fn insert_order_row(
     Ok(())
 }
 
+/// The order's lines as rows (what returns count against), written with the order and rewritten with
+/// each version.
 pub(crate) async fn write_lines(
     tx: &mut sqlx::Transaction<'_, Sqlite>,
     id: &str,

@@ -21,6 +21,8 @@ pub enum DeskError {
     },
     #[error("ingen ordre med nummer {0}")]
     OrderNotFound(String),
+    #[error("kunden finnes ikke på denne skranken ({0})")]
+    CustomerNotFound(String),
     /// Not a document this desk wrote into its documents folder.
     #[error("dokumentet «{0}» finnes ikke i skrankens dokumentmappe")]
     DocumentNotFound(String),
@@ -92,6 +94,7 @@ impl DeskError {
             DeskError::Invalid(_) => ErrorCode::Invalid,
             DeskError::Import { .. } => ErrorCode::Import,
             DeskError::OrderNotFound(_)
+            | DeskError::CustomerNotFound(_)
             | DeskError::DocumentNotFound(_)
             | DeskError::Storage(skranke_cache::CacheError::CustomerNotFound(_)) => ErrorCode::NotFound,
             DeskError::Storage(

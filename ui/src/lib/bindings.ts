@@ -25,6 +25,11 @@ export const commands = {
 	duplicateCustomers: (customer: CustomerDraft_Deserialize) => typedError<DuplicateView[], UiError>(__TAURI_INVOKE("duplicate_customers", { customer })),
 	/**  A previous order as a new draft: its lines with last time's price beside today's (issue 20). */
 	reorder: (number: string) => typedError<ReorderView_Serialize, UiError>(__TAURI_INVOKE("reorder", { number })),
+	/**
+	 *  The customer at a glance: their orders, open payments, bounced e-mails, returns and claims, and
+	 *  what they have bought (issue 20).
+	 */
+	customerPanel: (customerId: string) => typedError<CustomerPanelView, UiError>(__TAURI_INVOKE("customer_panel", { customerId })),
 	placeOf: (postcode: string) => __TAURI_INVOKE<string | null>("place_of", { postcode }),
 	previewOrder: (draft: OrderDraft_Deserialize) => typedError<PreviewView_Serialize, UiError>(__TAURI_INVOKE("preview_order", { draft })),
 	saveDraft: (orderId: string, draft: OrderDraft_Deserialize) => typedError<null, UiError>(__TAURI_INVOKE("save_draft", { orderId, draft })),
@@ -368,6 +373,19 @@ export type CustomerDraft_Serialize = {
 	confirmed_15_or_older: boolean,
 };
 
+/**  The panel. */
+export type CustomerPanelView = {
+	customer: CustomerView,
+	orders: PanelOrderView[],
+	order_count: number,
+	/**  Everything bought here, cancelled orders left out. */
+	total_bought_text: string,
+	open_payments: number,
+	bounced_emails: number,
+	returns: number,
+	claims: number,
+};
+
 export type CustomerView = {
 	id: string,
 	name: string,
@@ -657,6 +675,21 @@ export type OrderSummaryView = {
 	total_text: string,
 	status_text: string,
 	synced: boolean,
+};
+
+/**  One of the customer's orders. */
+export type PanelOrderView = {
+	order_number: string,
+	placed_text: string,
+	total_text: string,
+	status_text: string,
+	/**  "Vipps: venter på betaling", "Kort: betalt" ...; empty before the central store reported it. */
+	payment_text: string,
+	/**  A payment request the customer has not answered yet. */
+	payment_open: boolean,
+	email_bounced: boolean,
+	returns: number,
+	claims: number,
 };
 
 /**  A payment method as the form offers it, with the rule that stops it for this buyer (P1–P3, P5). */
