@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             args.get(2).map(String::as_str),
         ),
         _ => Err(
-            "usage: cargo xtask <run|test|check|bundle [--debug]|bench [cache|pdf|central|office|sync|window|package|load [DESKS] [SECONDS]]|fuzz [SECONDS] [TARGET]|codegen|check-boundaries>"
+            "usage: cargo xtask <run|test|check|bundle [--debug]|bench [cache|panel|pdf|central|office|sync|window|package|load [DESKS] [SECONDS]]|fuzz [SECONDS] [TARGET]|codegen|check-boundaries>"
                 .to_string(),
         ),
     };
@@ -456,7 +456,15 @@ fn bundler(debug: bool, bundles: &str, version: Option<&str>) -> Command {
 
 /// The benchmarks `cargo xtask test` runs at small size.
 const BENCHMARKS: &[&str] = &[
-    "cache", "pdf", "central", "office", "sync", "window", "load", "package",
+    "cache",
+    "pdf",
+    "central",
+    "office",
+    "sync",
+    "window",
+    "load",
+    "package",
+    "customer_panel",
 ];
 
 /// Seconds each fuzz target runs in `cargo xtask test`.
@@ -576,7 +584,9 @@ fn ensure_schemathesis() -> Result<PathBuf> {
 fn bench(which: Option<&str>, extra: &[String]) -> Result<()> {
     match which {
         Some("cache") => bench_cache(),
+        Some("panel") => bench_panel(),
         None => bench_cache()
+            .and_then(|()| bench_panel())
             .and_then(|()| bench_pdf())
             .and_then(|()| bench_central())
             .and_then(|()| bench_office())
@@ -590,7 +600,7 @@ fn bench(which: Option<&str>, extra: &[String]) -> Result<()> {
         Some("load") => bench_load(extra),
         Some("package") => bench_package(),
         Some(other) => Err(format!(
-            "unknown benchmark {other} (known: cache, pdf, central, office, sync, window, load, package)"
+            "unknown benchmark {other} (known: cache, panel, pdf, central, office, sync, window, load, package)"
         )),
     }
 }
@@ -638,6 +648,20 @@ fn bench_cache() -> Result<()> {
     let mut cmd = cargo();
     cmd.args(["bench", "--locked", "-p", "skranke-cache", "--bench", "cache"]);
     status(cmd, "bench cache")
+}
+
+/// The customer at a glance on a desk with a million products and 200,000 orders (release build).
+fn bench_panel() -> Result<()> {
+    let mut cmd = cargo();
+    cmd.args([
+        "bench",
+        "--locked",
+        "-p",
+        "skranke-desk",
+        "--bench",
+        "customer_panel",
+    ]);
+    status(cmd, "bench panel")
 }
 
 /// The window in release builds under Xvfb: cold start and memory beside an empty Tauri window.
