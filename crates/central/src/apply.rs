@@ -367,6 +367,26 @@ pub(crate) async fn own_order(
     })
 }
 
+/// R3: core's judge over all of `ret`'s lines together, against what was bought and the returns
+/// registered before it; answers those earlier returns.
+pub(crate) async fn judge_return(
+    tx: &mut PgConnection,
+    order: &skranke_core::ValidOrder,
+    order_id: uuid::Uuid,
+    ret: &skranke_core::ValidReturn,
+) -> Result<Vec<skranke_core::ValidReturn>, Failure> {
+    let earlier: Vec<Json<skranke_core::ValidReturn>> =
+        sqlx::query_scalar("SELECT body FROM returns WHERE order_id = $1")
+            .bind(order_id)
+            .fetch_all(&mut *tx)
+            .await?;
+    let earlier: Vec<skranke_core::ValidReturn> = earlier.into_iter().map(|r| r.0).collect();
+    let bought = skranke_core::return_request::bought(&order.lines);
+    skranke_core::check_within_order(&bought, &earlier, ret)
+        .map_err(|e| reject(RejectionCode::ReturnExceedsOrder, e.to_string()))?;
+    Ok(earlier)
+}
+
 async fn return_registered(
     tx: &mut PgConnection,
     device: &Device,
@@ -382,16 +402,7 @@ async fn return_registered(
     if known.is_some() {
         return Ok(Vec::new());
     }
-    let earlier: Vec<Json<skranke_core::ValidReturn>> =
-        sqlx::query_scalar("SELECT body FROM returns WHERE order_id = $1")
-            .bind(p.order_id)
-            .fetch_all(&mut *tx)
-            .await?;
-    let earlier: Vec<skranke_core::ValidReturn> = earlier.into_iter().map(|r| r.0).collect();
-    // R3: core's judge, over all of this return's lines together.
-    let bought = skranke_core::return_request::bought(&order.0.lines);
-    skranke_core::check_within_order(&bought, &earlier, &p.ret)
-        .map_err(|e| reject(RejectionCode::ReturnExceedsOrder, e.to_string()))?;
+    let earlier = judge_return(tx, &order.0, p.order_id, &p.ret).await?;
     // S2a: goods at their price, and the shipping at its rates with the return that completes the
     // order. Paid back when the warehouse marks the goods received (return_receipt.rs).
     let refund = skranke_core::refund_of_return(&order.0, &earlier, &p.ret);

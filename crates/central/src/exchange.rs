@@ -6,12 +6,12 @@
 use chrono::{DateTime, Utc};
 use skranke_core::exchange::{exchange_terms, seller_at_fault, Settlement};
 use skranke_core::received::check_return;
-use skranke_core::{Money, ValidReturn};
+use skranke_core::Money;
 use skranke_protocol::{ExchangeRegistered, Flag, OrderPlaced, RejectionCode};
 use sqlx::types::Json;
 use sqlx::PgConnection;
 
-use crate::apply::{insert_order, own_order, reject, Failure};
+use crate::apply::{insert_order, judge_return, own_order, reject, Failure};
 use crate::extract::Device;
 use crate::integration_feed::EventKind;
 
@@ -34,14 +34,7 @@ pub(crate) async fn exchange_registered(
             .await?;
         return Ok(flags.0);
     }
-    let earlier: Vec<Json<ValidReturn>> = sqlx::query_scalar("SELECT body FROM returns WHERE order_id = $1")
-        .bind(p.order_id)
-        .fetch_all(&mut *tx)
-        .await?;
-    let earlier: Vec<ValidReturn> = earlier.into_iter().map(|r| r.0).collect();
-    let bought = skranke_core::return_request::bought(&original.0.lines);
-    skranke_core::check_within_order(&bought, &earlier, &p.ret)
-        .map_err(|e| reject(RejectionCode::ReturnExceedsOrder, e.to_string()))?;
+    let earlier = judge_return(tx, &original.0, p.order_id, &p.ret).await?;
     if p.new_order.customer != original.0.customer {
         return Err(reject(
             RejectionCode::InvalidPayload,
