@@ -47,16 +47,7 @@ pub(crate) async fn exchange_registered(
             "Ved feil vare, reklamasjon eller transportskade betaler ikke kunden frakt for byttet.",
         ));
     }
-    let mut returned = vec![0u32; original.0.lines.len()];
-    for line in earlier.iter().flat_map(|r| r.lines.iter()) {
-        if let Some(n) = usize::try_from(line.line_no)
-            .ok()
-            .and_then(|n| n.checked_sub(1))
-            .and_then(|n| returned.get_mut(n))
-        {
-            *n = n.saturating_add(line.quantity);
-        }
-    }
+    let returned = skranke_core::returned_before(&original.0, &earlier);
     let terms = exchange_terms(&original.0, &returned, &p.ret, &p.new_order);
     if terms != p.terms {
         return Err(reject(

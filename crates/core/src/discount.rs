@@ -2,7 +2,8 @@
 //! order, or a new unit price, always with a reason from the shop's list. Each role may give up to a
 //! limit on its own; above it a manager approves with their own PIN. MVA follows the discounted
 //! price, so the discount is taken off the amount incl. MVA and the MVA is worked out from what is
-//! left (S2 on the discounted lines).
+//! left (S2 on the discounted lines). An order discount is split over the rates with
+//! `money::split_by_rate`, as the shipping is (S2a).
 
 use serde::{Deserialize, Serialize};
 
@@ -107,29 +108,6 @@ pub fn judge_discount(
     Ok(off)
 }
 
-/// `off` spread over amounts per MVA rate in proportion, the last taking the rounding, so an order
-/// discount lowers each rate's base and the MVA follows (S2).
-pub fn spread(amounts: &[Money], off: Money) -> Vec<Money> {
-    let whole: i64 = amounts.iter().map(|m| m.ore()).sum();
-    if whole <= 0 {
-        return amounts.iter().map(|_| Money::ZERO).collect();
-    }
-    let mut left = off.ore();
-    amounts
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            let part = if i + 1 == amounts.len() {
-                left
-            } else {
-                i64::try_from(i128::from(m.ore()) * i128::from(off.ore()) / i128::from(whole)).unwrap_or(0)
-            };
-            left -= part;
-            Money::from_ore(part)
-        })
-        .collect()
-}
-
 fn percent_text(basis_points: u32) -> String {
     let (whole, hundredths) = (basis_points / 100, basis_points % 100);
     if hundredths == 0 {
@@ -228,16 +206,5 @@ mod tests {
             Err(DiscountRefused::Nothing)
         );
         assert_eq!(percent_text(1250), "12,5 %");
-    }
-
-    /// An order discount over two rates lowers each base in proportion, to the øre.
-    #[test]
-    fn an_order_discount_is_spread_over_the_rates() {
-        let parts = spread(
-            &[Money::from_ore(100_000), Money::from_ore(30_000)],
-            Money::from_ore(13_001),
-        );
-        assert_eq!(parts, vec![Money::from_ore(10_000), Money::from_ore(3_001)]);
-        assert_eq!(parts.iter().copied().sum::<Money>(), Money::from_ore(13_001));
     }
 }

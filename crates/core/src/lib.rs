@@ -45,5 +45,5 @@ pub use orgnr::OrgNr;
 pub use payment::PaymentMethod;
 pub use phone::PhoneNumber;
 pub use policy::{PaymentPolicy, PickupPolicy, ShopPolicy};
-pub use refund::{refund_after, refund_of_return, Refund};
+pub use refund::{refund_after, refund_of_return, returned_before, Refund};
 pub use return_request::{check_within_order, ReturnDraft, ReturnExceedsOrder, ReturnReason, ValidReturn};

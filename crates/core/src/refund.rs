@@ -27,13 +27,18 @@ pub struct Refund {
 /// The refund of `this` return of `order`, given the returns registered before it. Lines outside the
 /// order count for nothing (validation refuses them before a return is registered).
 pub fn refund_of_return(order: &ValidOrder, earlier: &[ValidReturn], this: &ValidReturn) -> Refund {
+    refund_after(order, &returned_before(order, earlier), this)
+}
+
+/// How many of each line of `order` came back in `earlier` returns: index 0 is line 1.
+pub fn returned_before(order: &ValidOrder, earlier: &[ValidReturn]) -> Vec<u32> {
     let mut returned = vec![0u32; order.lines.len()];
     for line in earlier.iter().flat_map(|r| r.lines.iter()) {
         if let Some(n) = line_index(order, line.line_no) {
             returned[n] = returned[n].saturating_add(line.quantity);
         }
     }
-    refund_after(order, &returned, this)
+    returned
 }
 
 /// The same, given how many of each line came back before (`returned[i]` for line i + 1), as the

@@ -2,7 +2,7 @@
 //! the two providers and the confirmation show the same MVA to the øre (S2, S2a, D7a).
 
 use serde::{Deserialize, Serialize};
-use skranke_core::{mva_per_line, Money, MvaRate, RateShare, Refund, ValidOrder, ValidReturn};
+use skranke_core::{mva_per_line, split_by_rate, Money, MvaRate, RateShare, Refund, ValidOrder, ValidReturn};
 
 /// One line as a payment provider takes it: amounts in øre, MVA rate in basis points.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -214,7 +214,15 @@ pub fn exchange_credit_lines(
         .collect();
     if return_shipping > Money::ZERO {
         let outside = original.totals.outside_mva_area.is_some();
-        let shares: Vec<RateShare> = scale_shares(&original.totals.shipping_shares(), return_shipping);
+        // Split as the shipping itself was (S2a).
+        let shares = split_by_rate(
+            return_shipping,
+            original
+                .totals
+                .shipping_shares()
+                .iter()
+                .map(|s| (s.rate, s.amount)),
+        );
         let amounts: Vec<(MvaRate, Money)> = shares.iter().map(|s| (s.rate, s.amount)).collect();
         let taxes = if outside {
             vec![Money::ZERO; amounts.len()]
@@ -238,34 +246,4 @@ pub fn exchange_credit_lines(
         }));
     }
     lines
-}
-
-/// `shares` (the original shipping per rate) scaled to add up to `total`, the last share taking the
-/// rounding; one general-rate share when the original carried no shipping to split by.
-fn scale_shares(shares: &[RateShare], total: Money) -> Vec<RateShare> {
-    let whole: i64 = shares.iter().map(|s| s.amount.ore()).sum();
-    if whole <= 0 {
-        return vec![RateShare {
-            rate: MvaRate::General,
-            amount: total,
-        }];
-    }
-    let mut left = total.ore();
-    let mut out = Vec::with_capacity(shares.len());
-    for (i, s) in shares.iter().enumerate() {
-        let amount = if i + 1 == shares.len() {
-            left
-        } else {
-            let part =
-                i64::try_from(i128::from(s.amount.ore()) * i128::from(total.ore()) / i128::from(whole))
-                    .unwrap_or(0);
-            left -= part;
-            part
-        };
-        out.push(RateShare {
-            rate: s.rate,
-            amount: Money::from_ore(amount),
-        });
-    }
-    out
 }
