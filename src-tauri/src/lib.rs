@@ -4,6 +4,7 @@
 use chrono::Utc;
 use serde::Serialize;
 use skranke_core::{OrderDraft, ReturnDraft};
+use skranke_desk::discounts::{ApproverView, DiscountReasonView, ManagerApproval};
 use skranke_desk::staff::{SessionView, StaffView};
 use skranke_desk::{
     ChangeView, ConsentView, CustomerView, Desk, DeskError, DocumentRef, ErrorCode, FieldErrorView,
@@ -53,6 +54,20 @@ pub struct StartupFailure(pub Option<UiError>);
 #[specta::specta]
 fn startup_failure(failure: State<'_, StartupFailure>) -> Option<UiError> {
     failure.0.clone()
+}
+
+/// The reasons a discount may be given for (issue 20).
+#[tauri::command]
+#[specta::specta]
+fn discount_reasons(desk: State<'_, Desk>) -> Vec<DiscountReasonView> {
+    desk.discount_reasons()
+}
+
+/// The managers who may approve a discount above a seller's limit, with their PIN on this desk.
+#[tauri::command]
+#[specta::specta]
+async fn approvers(desk: State<'_, Desk>) -> Result<Vec<ApproverView>> {
+    Ok(desk.approvers().await?)
 }
 
 /// The people who may log in here.
@@ -214,10 +229,17 @@ async fn place_order(
     sync: State<'_, SyncHandle>,
     order_id: String,
     draft: OrderDraft,
+    approval: Option<ManagerApproval>,
 ) -> Result<PlacedOrderView> {
     let who = desk.acting(Utc::now())?;
     let placed = desk
-        .place_order(&who, self::order_id(&order_id)?, &draft, Utc::now())
+        .place_order_approved(
+            &who,
+            self::order_id(&order_id)?,
+            &draft,
+            approval.as_ref(),
+            Utc::now(),
+        )
         .await?;
     // The order is on disk; now try to get it to the central store straight away.
     sync.wake();
@@ -684,6 +706,8 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
             claim_timing,
             register_claim,
             staff_list,
+            discount_reasons,
+            approvers,
             login,
             logout,
             current_session,

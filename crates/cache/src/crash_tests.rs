@@ -61,6 +61,7 @@ async fn change_one(cache: &Cache, number: &str) -> u32 {
     let products: Vec<_> = skranke_demo::products(50, 1, Utc::now(), today).collect();
     let mut draft = skranke_core::order_change::ChangeDraft::of(&stored.order);
     draft.lines.push(skranke_core::order::LineDraft {
+        discount: None,
         sku: products[10].sku.clone(),
         quantity: 1,
     });
@@ -110,6 +111,7 @@ async fn exchange_one(cache: &Cache, number: &str) -> String {
     let new_order = exchange_order(
         &stored.order,
         &[skranke_core::order::LineDraft {
+            discount: None,
             sku: products[20].sku.clone(),
             quantity: 1,
         }],

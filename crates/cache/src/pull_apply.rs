@@ -242,13 +242,15 @@ async fn apply_staff(tx: &mut Transaction<'_, Sqlite>, changes: &[Change]) -> Re
     for c in changes {
         let Some(s) = &c.staff else { continue };
         sqlx::query(
-            "INSERT INTO staff (id, name, pin_hash, active) VALUES (?, ?, ?, ?)
-             ON CONFLICT (id) DO UPDATE SET name = excluded.name, pin_hash = excluded.pin_hash, active = excluded.active",
+            "INSERT INTO staff (id, name, pin_hash, active, role) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, pin_hash = excluded.pin_hash, active = excluded.active,
+               role = excluded.role",
         )
         .bind(s.staff_id.to_string())
         .bind(&s.name)
         .bind(&s.pin_hash)
         .bind(s.active)
+        .bind(&s.role)
         .execute(&mut **tx)
         .await?;
     }

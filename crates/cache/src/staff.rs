@@ -11,6 +11,8 @@ pub struct StaffMember {
     pub id: String,
     pub name: String,
     pub pin_hash: String,
+    /// Issue 20: what they may give in discount on their own.
+    pub role: skranke_core::discount::StaffRole,
 }
 
 /// Failed attempts so far, and until when the person is locked out.
@@ -23,7 +25,7 @@ pub struct Lockout {
 impl Cache {
     /// Everyone who may log in, by name.
     pub async fn staff(&self) -> Result<Vec<StaffMember>, CacheError> {
-        let rows = sqlx::query("SELECT id, name, pin_hash FROM staff WHERE active = 1 ORDER BY name")
+        let rows = sqlx::query("SELECT id, name, pin_hash, role FROM staff WHERE active = 1 ORDER BY name")
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
@@ -32,20 +34,32 @@ impl Cache {
                     id: r.try_get("id")?,
                     name: r.try_get("name")?,
                     pin_hash: r.try_get("pin_hash")?,
+                    // A role this build does not know gives no more than a seller's limit.
+                    role: skranke_core::discount::StaffRole::parse(&r.try_get::<String, _>("role")?)
+                        .unwrap_or_default(),
                 })
             })
             .collect()
     }
 
-    /// Adds the demo person of an unpaired desk (once; pairing removes it).
-    pub async fn ensure_demo_staff(&self, id: &str, name: &str, pin_hash: &str) -> Result<(), CacheError> {
+    /// Adds a demo person of an unpaired desk (once each; pairing removes them).
+    pub async fn ensure_demo_staff(
+        &self,
+        id: &str,
+        name: &str,
+        pin_hash: &str,
+        role: skranke_core::discount::StaffRole,
+    ) -> Result<(), CacheError> {
         sqlx::query(
-            "INSERT INTO staff (id, name, pin_hash, demo) SELECT ?, ?, ?, 1
-             WHERE NOT EXISTS (SELECT 1 FROM staff) AND NOT EXISTS (SELECT 1 FROM device WHERE token IS NOT NULL)",
+            "INSERT INTO staff (id, name, pin_hash, demo, role) SELECT ?, ?, ?, 1, ?
+             WHERE NOT EXISTS (SELECT 1 FROM staff WHERE id = ? OR demo = 0)
+               AND NOT EXISTS (SELECT 1 FROM device WHERE token IS NOT NULL)",
         )
         .bind(id)
         .bind(name)
         .bind(pin_hash)
+        .bind(role.code())
+        .bind(id)
         .execute(&self.pool)
         .await?;
         Ok(())

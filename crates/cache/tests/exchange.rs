@@ -48,6 +48,7 @@ async fn an_exchange_is_one_transaction_with_one_outbox_entry() {
     let new_order = exchange_order(
         &original.order,
         &[LineDraft {
+            discount: None,
             sku: products[7].sku.clone(),
             quantity: 1,
         }],

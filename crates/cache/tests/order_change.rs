@@ -32,6 +32,7 @@ fn with_line(order: &ValidOrder, n: usize) -> ValidOrder {
     let products: Vec<_> = skranke_demo::products(10, 1, Utc::now(), today).collect();
     let mut draft = ChangeDraft::of(order);
     draft.lines.push(LineDraft {
+        discount: None,
         sku: products[n].sku.clone(),
         quantity: 1,
     });

@@ -68,7 +68,7 @@ pub(crate) async fn apply(
     now: DateTime<Utc>,
 ) -> Result<Vec<Flag>, Failure> {
     match m.kind {
-        MutationKind::OrderPlaced => order_placed(tx, device, parse(m)?, now).await,
+        MutationKind::OrderPlaced => order_placed(tx, device, parse(m)?, policy, now).await,
         MutationKind::ReturnRegistered => return_registered(tx, device, parse(m)?, now).await,
         MutationKind::CustomerUpserted => customer_upserted(tx, device, parse(m)?)
             .await
@@ -93,7 +93,7 @@ pub(crate) async fn apply(
             .await
             .map(|()| Vec::new()),
         MutationKind::ExchangeRegistered => {
-            crate::exchange::exchange_registered(tx, device, parse(m)?, now).await
+            crate::exchange::exchange_registered(tx, device, parse(m)?, policy, now).await
         }
     }
 }
@@ -156,9 +156,10 @@ async fn order_placed(
     tx: &mut PgConnection,
     device: &Device,
     p: OrderPlaced,
+    policy: &skranke_core::ShopPolicy,
     now: DateTime<Utc>,
 ) -> Result<Vec<Flag>, Failure> {
-    let (flags, fresh) = insert_order(tx, device, &p, now).await?;
+    let (flags, fresh) = insert_order(tx, device, &p, policy, now).await?;
     if fresh {
         // P5 and R3: the payment request and the confirmation e-mail are queued with the order, so
         // they go out exactly when the order is accepted, once, however often the desk resends it.
@@ -182,6 +183,7 @@ pub(crate) async fn insert_order(
     tx: &mut PgConnection,
     device: &Device,
     p: &OrderPlaced,
+    policy: &skranke_core::ShopPolicy,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Flag>, bool), Failure> {
     if !device.owns_number(&p.order_number) {
@@ -223,6 +225,7 @@ pub(crate) async fn insert_order(
         ));
     }
 
+    crate::discounts::judge(tx, &device.store_id, &p.order, &policy.discounts).await?;
     let flags = conflicts(tx, &device.store_id, &p.order).await?;
     upsert_customer(tx, device, p.customer_id, &p.order.customer, p.placed_at_utc).await?;
     sqlx::query(
@@ -275,11 +278,16 @@ pub(crate) async fn conflicts(
         match current.get(&line.sku) {
             None | Some((_, true, _)) => flags.push(Flag::Discontinued { line_no, sku }),
             Some((price, false, status)) => {
-                if *price != line.unit_price.ore() {
+                // A discounted line is compared by its price before the discount (issue 20).
+                let quoted = line
+                    .discount
+                    .as_ref()
+                    .map_or(line.unit_price, |d| d.listed_unit_price);
+                if *price != quoted.ore() {
                     flags.push(Flag::PriceChanged {
                         line_no,
                         sku: sku.clone(),
-                        quoted_ore: line.unit_price.ore(),
+                        quoted_ore: quoted.ore(),
                         current_ore: *price,
                     });
                 }

@@ -19,6 +19,7 @@ pub(crate) async fn exchange_registered(
     tx: &mut PgConnection,
     device: &Device,
     p: ExchangeRegistered,
+    policy: &skranke_core::ShopPolicy,
     now: DateTime<Utc>,
 ) -> Result<Vec<Flag>, Failure> {
     check_return(&p.ret).map_err(|m| reject(RejectionCode::InvalidPayload, m.to_string()))?;
@@ -71,7 +72,7 @@ pub(crate) async fn exchange_registered(
         placed_at_utc: p.created_at_utc,
         order: p.new_order.clone(),
     };
-    let (flags, _) = insert_order(tx, device, &placed, now).await?;
+    let (flags, _) = insert_order(tx, device, &placed, policy, now).await?;
     let credit = skranke_payments::exchange_credit_lines(&original.0, &p.ret, terms.return_shipping);
     sqlx::query("UPDATE orders SET credit_lines = $2 WHERE id = $1")
         .bind(p.new_order_id)

@@ -9,6 +9,7 @@ pub mod audit;
 mod claims;
 pub mod config;
 pub mod desk_updates;
+mod discounts;
 mod error;
 mod exchange;
 mod extract;

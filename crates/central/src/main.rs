@@ -184,6 +184,9 @@ enum StaffCommand {
         name: String,
         #[arg(long)]
         pin: String,
+        /// `selger` (the default) or `leder`: a leder approves discounts above a seller's limit.
+        #[arg(long, default_value = "selger")]
+        role: String,
     },
     /// Takes a person's access away at every desk of the store.
     Deactivate {
@@ -281,9 +284,20 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Staff {
-            command: StaffCommand::Add { store, name, pin },
+            command:
+                StaffCommand::Add {
+                    store,
+                    name,
+                    pin,
+                    role,
+                },
         } => {
+            let role = skranke_core::discount::StaffRole::parse(&role)
+                .ok_or_else(|| format!("Ukjent rolle «{role}»: bruk selger eller leder."))?;
             skranke_central::staff::set_staff(&pool, &store, &name, &pin, chrono::Utc::now())
+                .await
+                .map_err(api)?;
+            skranke_central::staff::set_staff_role(&pool, &store, &name, role, chrono::Utc::now())
                 .await
                 .map_err(api)?;
             println!("{name} kan logge inn i {} med PIN-en sin.", store.to_uppercase());

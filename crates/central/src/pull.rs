@@ -152,7 +152,7 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
                      ORDER BY sync_txid, sync_seq LIMIT $3"
                 }
                 Stream::Staff => {
-                    "SELECT id::text AS key, false AS deleted, sync_txid::text AS txid, sync_seq, id, name, pin_argon2, active
+                    "SELECT id::text AS key, false AS deleted, sync_txid::text AS txid, sync_seq, id, name, pin_argon2, active, role
                      FROM staff
                      WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
                        AND sync_txid < pg_snapshot_xmin(pg_current_snapshot())
@@ -240,6 +240,7 @@ fn change(stream: Stream, row: &PgRow) -> Result<Change, sqlx::Error> {
                 name: row.try_get("name")?,
                 pin_hash: row.try_get("pin_argon2")?,
                 active: row.try_get("active")?,
+                role: row.try_get("role")?,
             });
         }
         Stream::Orders => {

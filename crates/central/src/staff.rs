@@ -43,6 +43,33 @@ pub async fn set_staff(
     Ok(id)
 }
 
+/// Gives a person of `store` a role (`selger` or `leder`): what they may give in discount on their own
+/// and approve for others (issue 20). Travels to the desks with the staff stream.
+pub async fn set_staff_role(
+    pool: &PgPool,
+    store: &str,
+    name: &str,
+    role: skranke_core::discount::StaffRole,
+    now: DateTime<Utc>,
+) -> Result<(), ApiError> {
+    let done = sqlx::query("UPDATE staff SET role = $3, updated_at = $4 WHERE store_id = $1 AND name = $2")
+        .bind(store.trim().to_uppercase())
+        .bind(name.trim())
+        .bind(role.code())
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected();
+    if done == 0 {
+        return Err(ApiError::not_found(format!(
+            "{} finnes ikke i {}.",
+            name.trim(),
+            store.trim().to_uppercase()
+        )));
+    }
+    Ok(())
+}
+
 /// Takes a person's access away at every desk of the store (with the next sync).
 pub async fn deactivate_staff(
     pool: &PgPool,

@@ -572,9 +572,11 @@ impl ChangeEdits {
             let (sku, qty) = parse(text, Some(1))?;
             match draft.lines.iter_mut().find(|l| l.sku.eq_ignore_ascii_case(&sku)) {
                 Some(line) => line.quantity += qty,
-                None => draft
-                    .lines
-                    .push(skranke_core::order::LineDraft { sku, quantity: qty }),
+                None => draft.lines.push(skranke_core::order::LineDraft {
+                    discount: None,
+                    sku,
+                    quantity: qty,
+                }),
             }
         }
         for text in &self.quantity {

@@ -563,6 +563,7 @@ mod validation_tests {
 
     fn lines() -> Vec<OrderLine> {
         vec![OrderLine {
+            discount: None,
             sku: "KAFFE-1".into(),
             name: "Kaffetrakter".into(),
             quantity: 2,

@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 pub enum Invalid {
     #[error("må fylles ut")]
     Missing,
+    /// Issue 20: a discount refused, in the words of `discount::DiscountRefused`.
+    #[error("{message}")]
+    Discount { message: String },
     #[error("er for lang (maks {max} tegn)")]
     TooLong { max: usize },
     #[error("ugyldig beløp «{text}»")]

@@ -199,10 +199,12 @@ mod tests {
             },
             lines: vec![
                 LineDraft {
+                    discount: None,
                     sku: "SKO-42".into(),
                     quantity: 1,
                 },
                 LineDraft {
+                    discount: None,
                     sku: "SOKKER".into(),
                     quantity: 2,
                 },
@@ -232,6 +234,7 @@ mod tests {
         let new = exchange_order(
             &order,
             &[LineDraft {
+                discount: None,
                 sku: sku.into(),
                 quantity: 1,
             }],
@@ -297,6 +300,7 @@ mod tests {
         let new = exchange_order(
             &order,
             &[LineDraft {
+                discount: None,
                 sku: "SKO-42".into(),
                 quantity: 1,
             }],

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::consent::{AgeCheck, ConsentText};
 use crate::delivery::{line_promise, order_promise, DeliveryPromise, Destination};
+use crate::discount::{apply_discounts, DiscountApproval, DiscountDraft, LineDiscount};
 use crate::fodselsnummer::age_on;
 use crate::payment::{check_payment, Buyer};
 use crate::policy::OutsideMvaPolicy;
@@ -35,6 +36,9 @@ pub struct OrderDraft {
     pub shipping_method: String,
     pub payment_method: String,
     pub note: String,
+    /// Issue 20: a discount on the whole order, with its reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount: Option<DiscountDraft>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -81,6 +85,9 @@ pub struct LineDraft {
     // Any integer a form may send, so that 0 and −1 are refused with a message, not a parse error.
     #[cfg_attr(feature = "specta", specta(type = f64))]
     pub quantity: i64,
+    /// Issue 20: a discount or a new unit price on this line, with its reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discount: Option<DiscountDraft>,
 }
 
 /// A Norwegian address whose postcode exists and allows it (D7).
@@ -130,6 +137,9 @@ pub struct OrderLine {
     pub line_total: Money,
     pub availability: Availability,
     pub promise: DeliveryPromise,
+    /// Issue 20: the discount given on this line; `unit_price` is then the discounted price.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount: Option<LineDiscount>,
     /// D6: delivered by the supplier directly (absent in orders from older desks: false).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub supplier_direct: bool,
@@ -219,6 +229,16 @@ impl ValidOrder {
         }
         self
     }
+
+    /// Issue 20: the desk stamps who asked for the discounts and who approved them, once it has
+    /// judged them (`discount::judge_approval`). An order without discounts carries no stamp.
+    #[must_use]
+    pub fn discounts_by(mut self, approval: DiscountApproval) -> ValidOrder {
+        if self.0.lines.iter().any(|l| l.discount.is_some()) && self.0.discount_approval.is_none() {
+            self.0.discount_approval = Some(approval);
+        }
+        self
+    }
 }
 
 /// What a valid order holds. The fødselsnummer travels beside it, never inside what is serialised (P3).
@@ -243,6 +263,10 @@ pub struct OrderContent {
     /// `placed_at` the time and the person behind the F6 record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placed_by: Option<String>,
+    /// Issue 20: who asked for the order's discounts and who approved them; present exactly when a
+    /// line has a discount.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discount_approval: Option<DiscountApproval>,
 }
 
 /// Validates a draft against every rule (D7, F1–F6, P1–P5, S2, D1–D5): either a valid order or every
@@ -323,8 +347,8 @@ pub fn validate_order(
     }
 
     let Quote {
-        lines,
-        totals,
+        mut lines,
+        mut totals,
         promise,
     } = quote(
         resolved,
@@ -337,6 +361,14 @@ pub fn validate_order(
         shipping.price,
         policy,
     );
+    let asked: Vec<Option<DiscountDraft>> = draft.lines.iter().map(|l| l.discount.clone()).collect();
+    if lines.len() == asked.len() && (draft.discount.is_some() || asked.iter().any(Option::is_some)) {
+        let refused = apply_discounts(&mut lines, &asked, draft.discount.as_ref(), &policy.discounts);
+        if !refused.is_empty() {
+            return Err(refused);
+        }
+        totals = self::totals(&lines, totals.shipping, totals.outside_mva_area);
+    }
     Ok(ValidOrder(OrderContent {
         customer: Customer {
             name,
@@ -359,6 +391,7 @@ pub fn validate_order(
         fodselsnummer,
         age_check,
         placed_by: None,
+        discount_approval: None,
     }))
 }
 
@@ -645,6 +678,7 @@ pub fn quote(
                 None => p.price,
             };
             OrderLine {
+                discount: None,
                 line_total: unit_price * quantity,
                 promise: line_promise(
                     p.availability,
@@ -850,10 +884,12 @@ mod tests {
             },
             lines: vec![
                 LineDraft {
+                    discount: None,
                     sku: "KAFFE-1".into(),
                     quantity: 2,
                 },
                 LineDraft {
+                    discount: None,
                     sku: "DRILL-9".into(),
                     quantity: 1,
                 },
@@ -934,10 +970,12 @@ mod tests {
         d.customer.address.postcode = "0001".into();
         d.lines = vec![
             LineDraft {
+                discount: None,
                 sku: "KAFFE-1".into(),
                 quantity: 0,
             },
             LineDraft {
+                discount: None,
                 sku: "NOPE".into(),
                 quantity: -1,
             },
@@ -1171,6 +1209,7 @@ mod tests {
     fn d5_unconfirmed_line_means_no_order_date() {
         let mut d = draft();
         d.lines.push(LineDraft {
+            discount: None,
             sku: "TBD-1".into(),
             quantity: 1,
         });

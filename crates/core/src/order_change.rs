@@ -45,6 +45,7 @@ impl ChangeDraft {
                 .lines
                 .iter()
                 .map(|l| LineDraft {
+                    discount: None,
                     sku: l.sku.clone(),
                     quantity: i64::from(l.quantity),
                 })
@@ -176,6 +177,18 @@ pub fn validate_change(
     let mut content = current.0.clone();
     content.delivery_address = delivery_address;
     content.lines = lines;
+    // Issue 20: a line kept at the price it was sold at keeps the discount that made that price; a
+    // repriced order gives no discount, and then no one answers for one.
+    for line in &mut content.lines {
+        if let Some(before) = current.lines.iter().find(|l| l.sku == line.sku) {
+            if before.unit_price == line.unit_price {
+                line.discount.clone_from(&before.discount);
+            }
+        }
+    }
+    if content.lines.iter().all(|l| l.discount.is_none()) {
+        content.discount_approval = None;
+    }
     content.shipping = shipping;
     content.payment_method = payment_method;
     content.totals = totals;

@@ -47,10 +47,12 @@ fn placed() -> ValidOrder {
         },
         lines: vec![
             LineDraft {
+                discount: None,
                 sku: "KAFFE-1".into(),
                 quantity: 2,
             },
             LineDraft {
+                discount: None,
                 sku: "DRILL-9".into(),
                 quantity: 1,
             },
@@ -101,6 +103,7 @@ fn lines_already_on_the_order_keep_their_quoted_price() {
         |d| {
             d.lines[0].quantity = 3;
             d.lines.push(LineDraft {
+                discount: None,
                 sku: "LAMPE-3".into(),
                 quantity: 1,
             });
@@ -204,6 +207,7 @@ fn a_discontinued_line_stays_but_cannot_be_added() {
     other.0.lines.truncate(1);
     let mut add = ChangeDraft::of(&other);
     add.lines.push(LineDraft {
+        discount: None,
         sku: "DRILL-9".into(),
         quantity: 1,
     });
@@ -333,6 +337,7 @@ fn an_order_outside_the_mva_area_keeps_its_net_prices() {
             ..Default::default()
         },
         lines: vec![LineDraft {
+            discount: None,
             sku: "DRILL-9".into(),
             quantity: 1,
         }],

@@ -20,6 +20,8 @@ pub struct ShopPolicy {
     pub shipping_methods: Vec<ShippingMethod>,
     pub texts: PolicyTexts,
     pub consent: ConsentPolicy,
+    /// Issue 20: discount reasons and each role's limit.
+    pub discounts: crate::discount::DiscountPolicy,
 }
 
 /// F7: the marketing consent text staff read aloud, versioned: a record keeps the version and the
@@ -252,6 +254,7 @@ impl Default for ShopPolicy {
             ],
             texts: PolicyTexts::default(),
             consent: ConsentPolicy::default(),
+            discounts: crate::discount::DiscountPolicy::default(),
         }
     }
 }

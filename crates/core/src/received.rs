@@ -46,6 +46,28 @@ pub fn check_order(order: &ValidOrder) -> Result<(), Defect> {
                 "Linje {n}: linjesummen stemmer ikke med pris × antall."
             )));
         }
+        // Issue 20: a discount lowers the unit price, never raises it, and has a reason.
+        if let Some(d) = &line.discount {
+            if d.listed_unit_price <= line.unit_price || line.unit_price < crate::Money::ZERO {
+                return Err(Defect(format!(
+                    "Linje {n}: rabatten må gi en lavere pris enn før rabatt."
+                )));
+            }
+            text(&format!("linje {n}, rabattårsak"), &d.reason, MAX_SKU, true)?;
+            text(
+                &format!("linje {n}, rabattårsak"),
+                &d.reason_text,
+                MAX_PRODUCT_TEXT,
+                true,
+            )?;
+        }
+    }
+    // Every discount is recorded with who asked (and who approved): the central store judges it.
+    let discounted = order.lines.iter().any(|l| l.discount.is_some());
+    if discounted != order.discount_approval.is_some() {
+        return Err(Defect(
+            "Rabatter må ha med hvem som ga dem (og hvem som godkjente).".into(),
+        ));
     }
     // A desk older than S2a sends no shipping split: its shipping was priced at 25 %, and the customer
     // was confirmed those figures, so the order is taken as it was priced.

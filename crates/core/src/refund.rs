@@ -147,10 +147,12 @@ mod tests {
             },
             lines: vec![
                 LineDraft {
+                    discount: None,
                     sku: "KAFFE-1".into(),
                     quantity: 2,
                 },
                 LineDraft {
+                    discount: None,
                     sku: "DRILL-9".into(),
                     quantity: 1,
                 },

@@ -74,6 +74,7 @@ pub fn reorder(previous: &ValidOrder, product: impl Fn(&str) -> Option<Product>)
         .iter()
         .filter(|l| l.today.is_some())
         .map(|l| LineDraft {
+            discount: None,
             sku: l.sku.clone(),
             quantity: i64::from(l.quantity),
         })
@@ -124,6 +125,7 @@ mod tests {
             lines: ["KAFFE", "KOPP", "FILTER"]
                 .iter()
                 .map(|s| LineDraft {
+                    discount: None,
                     sku: (*s).into(),
                     quantity: 2,
                 })
@@ -154,10 +156,12 @@ mod tests {
             r.draft_lines,
             vec![
                 LineDraft {
+                    discount: None,
                     sku: "KAFFE".into(),
                     quantity: 2
                 },
                 LineDraft {
+                    discount: None,
                     sku: "KOPP".into(),
                     quantity: 2
                 },

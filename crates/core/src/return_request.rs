@@ -307,6 +307,7 @@ mod tests {
 
     fn line(sku: &str, quantity: u32) -> OrderLine {
         OrderLine {
+            discount: None,
             sku: sku.into(),
             name: format!("Vare {sku}"),
             quantity,

@@ -172,6 +172,7 @@ mod tests {
         use crate::order::{OrderLine, Totals};
         use crate::{DeliveryPromise, MvaRate};
         let line = |rate, ore| OrderLine {
+            discount: None,
             sku: "X".into(),
             name: "X".into(),
             quantity: 1,
@@ -188,6 +189,7 @@ mod tests {
         let order_of = |lines: Vec<OrderLine>| {
             let totals: Totals = crate::order::totals(&lines, Money::ZERO, None);
             crate::ValidOrder(crate::order::OrderContent {
+                discount_approval: None,
                 customer: crate::order::Customer {
                     name: "Kari".into(),
                     phone: crate::PhoneNumber::parse("41234567").unwrap(),

@@ -318,6 +318,7 @@ pub fn phone_order<'a>(products: impl IntoIterator<Item = &'a Product>, quantity
         lines: products
             .into_iter()
             .map(|p| LineDraft {
+                discount: None,
                 sku: p.sku.clone(),
                 quantity,
             })

@@ -57,6 +57,7 @@ async fn main() {
             ..Default::default()
         },
         lines: vec![LineDraft {
+            discount: None,
             sku: hit[0].sku.clone(),
             quantity: 1,
         }],

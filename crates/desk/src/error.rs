@@ -39,6 +39,10 @@ pub enum DeskError {
     Printing(String),
     #[error("{0}")]
     Sync(#[from] skranke_sync::SyncError),
+    /// Issue 20: the order's discounts are above the limit of the person who asked: a manager
+    /// approves with their PIN (`needs_approval`), or the one who approved may not give that much.
+    #[error("{message}")]
+    Discount { needs_approval: bool, message: String },
     #[error("Feil PIN. {0} forsøk igjen før du blir sperret i fem minutter.")]
     WrongPin(i64),
     #[error("For mange feil PIN-er: sperret til kl. {0}.")]
@@ -86,6 +90,8 @@ pub enum ErrorCode {
     AuditBroken,
     FieldKey,
     Update,
+    DiscountNeedsApproval,
+    DiscountRefused,
 }
 
 impl DeskError {
@@ -115,6 +121,10 @@ impl DeskError {
             DeskError::NotLoggedIn => ErrorCode::NotLoggedIn,
             DeskError::AuditBroken { .. } => ErrorCode::AuditBroken,
             DeskError::Update(_) => ErrorCode::Update,
+            DeskError::Discount {
+                needs_approval: true, ..
+            } => ErrorCode::DiscountNeedsApproval,
+            DeskError::Discount { .. } => ErrorCode::DiscountRefused,
         }
     }
 

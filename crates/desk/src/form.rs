@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use skranke_core::delivery::Destination;
-use skranke_core::order::{quote, validate_order};
+use skranke_core::discount::apply_discounts;
+use skranke_core::order::{quote, totals, validate_order};
 use skranke_core::payment::{available_methods, Buyer};
 use skranke_core::{postcode, Email, Fodselsnummer, OrderDraft, PhoneNumber};
 use uuid::Uuid;
@@ -54,7 +55,7 @@ impl Desk {
             shipping: shipping.map_or(skranke_core::policy::ShippingKind::PickupPoint, |s| s.kind),
             outside_mva_area,
         };
-        let q = quote(
+        let mut q = quote(
             items,
             placed_at,
             dest,
@@ -62,7 +63,16 @@ impl Desk {
             policy,
         );
 
-        let errors = match validate_order(
+        // Issue 20: the discounts asked for, priced as they will be, and refused at once where they
+        // cannot be given (validation reaches them only once the rest of the form is right).
+        let asked: Vec<_> = draft.lines.iter().map(|l| l.discount.clone()).collect();
+        let mut discount_errors = Vec::new();
+        if q.lines.len() == asked.len() && (draft.discount.is_some() || asked.iter().any(Option::is_some)) {
+            discount_errors =
+                apply_discounts(&mut q.lines, &asked, draft.discount.as_ref(), &policy.discounts);
+            q.totals = totals(&q.lines, q.totals.shipping, q.totals.outside_mva_area);
+        }
+        let mut errors: Vec<FieldErrorView> = match validate_order(
             draft,
             |sku| products.get(&sku.to_uppercase()).cloned(),
             placed_at,
@@ -71,6 +81,11 @@ impl Desk {
             Ok(_) => Vec::new(),
             Err(errors) => errors.iter().map(FieldErrorView::from).collect(),
         };
+        for e in &discount_errors {
+            if !errors.iter().any(|v| v.field == e.field) {
+                errors.push(FieldErrorView::from(e));
+            }
+        }
         let fnr = Fodselsnummer::parse(&draft.customer.fodselsnummer).ok();
         let phone = PhoneNumber::parse(&draft.customer.phone).ok();
         let buyer = Buyer {
@@ -102,7 +117,15 @@ impl Desk {
         let lines: Vec<LineView> = q.lines.iter().map(LineView::from).collect();
         let totals = TotalsView::from(&q.totals);
         let promise_text = q.promise.text();
-        let read_back = read_back(draft, &lines, &totals, &promise_text, entry.map(|e| e.place));
+        let discount_text = crate::views::form::discount_text(&q.lines);
+        let read_back = read_back(
+            draft,
+            &lines,
+            &totals,
+            &promise_text,
+            entry.map(|e| e.place),
+            discount_text.as_deref(),
+        );
         Ok(PreviewView {
             read_back,
             default_shipping_method: policy
@@ -116,6 +139,7 @@ impl Desk {
             totals,
             promise_text,
             promise_reasons: q.promise.reasons.iter().map(|r| r.text()).collect(),
+            discount_text,
             ready: errors.is_empty(),
             errors,
             payment_options,
@@ -161,6 +185,7 @@ fn read_back(
     totals: &TotalsView,
     promise_text: &str,
     place: Option<&str>,
+    discount_text: Option<&str>,
 ) -> String {
     if draft.lines.is_empty() {
         return String::new();
@@ -187,8 +212,10 @@ fn read_back(
         .iter()
         .filter_map(|l| l.supplier_text.as_ref().map(|t| format!(" {}: {t}", l.name)))
         .collect();
+    // Issue 20: the customer hears the discount with the total.
+    let discount = discount_text.map_or(String::new(), |d| format!(" ({})", d.to_lowercase()));
     format!(
-        "{who}: {count} {}, totalt {}.{mva} Betaling: {pay}. Levering til {}. Forventet levering: {promise_text}.{direct}",
+        "{who}: {count} {}, totalt {}{discount}.{mva} Betaling: {pay}. Levering til {}. Forventet levering: {promise_text}.{direct}",
         if count == 1 { "vare" } else { "varer" },
         totals.total_text,
         if where_to.is_empty() { "–" } else { &where_to },

@@ -7,6 +7,7 @@ mod claims;
 mod consent;
 mod customer_panel;
 pub mod desk_update;
+pub mod discounts;
 mod documents;
 mod duplicates;
 mod error;
@@ -251,10 +252,27 @@ impl Desk {
         draft: &OrderDraft,
         now: DateTime<Utc>,
     ) -> Result<PlacedOrderView, DeskError> {
+        self.place_order_approved(who, order_id, draft, None, now).await
+    }
+
+    /// [`Desk::place_order`] with a manager's approval of discounts above the seller's own limit
+    /// (issue 20): the manager types their PIN on this desk, offline too.
+    pub async fn place_order_approved(
+        &self,
+        who: &crate::staff::Acting,
+        order_id: Uuid,
+        draft: &OrderDraft,
+        approval: Option<&discounts::ManagerApproval>,
+        now: DateTime<Utc>,
+    ) -> Result<PlacedOrderView, DeskError> {
         self.as_actor(who);
         let order = self.check_draft(draft, now).await?;
+        let order = self.judge_discounts(who, order, approval, now).await?;
         let placed = self.cache.place_order(order_id, &order, now).await?;
         tracing::info!(order = %placed.order_number, again = placed.already_placed, "ordre plassert");
+        if !placed.already_placed {
+            self.audit_discounts(&placed.order_number, &order, now).await?;
+        }
         Ok(PlacedOrderView::new(placed, order))
     }
 

@@ -67,6 +67,7 @@ impl Desk {
         };
         let delivery = (previous.delivery_address != c.address).then(|| address(&previous.delivery_address));
         let draft = OrderDraft {
+            discount: None,
             customer: CustomerDraft {
                 name: c.name.clone(),
                 phone: c.phone.display_national(),

@@ -9,6 +9,7 @@ use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use skranke_cache::Actor;
+use skranke_core::discount::StaffRole;
 
 use crate::{Desk, DeskError};
 
@@ -22,6 +23,10 @@ pub const IDLE_MINUTES: i64 = 5;
 pub const DEMO_STAFF_ID: &str = "00000000-0000-7000-8000-00000000d3e0";
 pub const DEMO_STAFF_NAME: &str = "Demo";
 pub const DEMO_PIN: &str = "1234";
+/// The demo desk's manager, who approves discounts above a seller's limit (issue 20).
+pub const DEMO_MANAGER_ID: &str = "00000000-0000-7000-8000-00000000d3e1";
+pub const DEMO_MANAGER_NAME: &str = "Demo leder";
+pub const DEMO_MANAGER_PIN: &str = "4321";
 
 /// Someone at the login screen's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -96,16 +101,29 @@ fn pin_matches(pin: &str, hash: &str) -> bool {
 }
 
 impl Desk {
-    /// An unpaired desk gets its demo person, so the demo can be tried (PIN 1234).
+    /// An unpaired desk gets its demo people, so the demo can be tried: a seller (PIN 1234) and a
+    /// manager who approves discounts (PIN 4321).
     pub(crate) async fn ensure_demo_staff(&self) -> Result<(), DeskError> {
-        if !self.cache().staff().await?.is_empty() || self.cache().sync_state().await?.paired.is_some() {
+        if self.cache().sync_state().await?.paired.is_some() {
             return Ok(());
         }
-        let hash =
-            hash_pin(DEMO_PIN).map_err(|e| DeskError::Login(format!("PIN-en kunne ikke lagres: {e}")))?;
-        self.cache()
-            .ensure_demo_staff(DEMO_STAFF_ID, DEMO_STAFF_NAME, &hash)
-            .await?;
+        let there: Vec<String> = self.cache().staff().await?.into_iter().map(|s| s.id).collect();
+        for (id, name, pin, role) in [
+            (DEMO_STAFF_ID, DEMO_STAFF_NAME, DEMO_PIN, StaffRole::Selger),
+            (
+                DEMO_MANAGER_ID,
+                DEMO_MANAGER_NAME,
+                DEMO_MANAGER_PIN,
+                StaffRole::Leder,
+            ),
+        ] {
+            if there.iter().any(|t| t == id) {
+                continue;
+            }
+            let hash =
+                hash_pin(pin).map_err(|e| DeskError::Login(format!("PIN-en kunne ikke lagres: {e}")))?;
+            self.cache().ensure_demo_staff(id, name, &hash, role).await?;
+        }
         Ok(())
     }
 
@@ -147,7 +165,7 @@ impl Desk {
     }
 
     /// The staff member when `pin` is theirs; refused while locked out, and counted when wrong.
-    async fn check_pin(
+    pub(crate) async fn check_pin(
         &self,
         staff_id: &str,
         pin: &str,

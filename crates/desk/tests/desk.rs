@@ -218,6 +218,7 @@ async fn the_form_previews_shows_payment_rules_and_keeps_its_draft_until_placed(
     // Half-filled: the cart is priced and promised already; every missing field is listed.
     let mut d = OrderDraft {
         lines: vec![LineDraft {
+            discount: None,
             sku: "kaf-1".into(),
             quantity: 3,
         }],
@@ -288,7 +289,12 @@ async fn pin_login_locks_out_after_five_wrong_and_after_idle_time() {
     let dir = tempfile::tempdir().unwrap();
     let desk = Desk::open(dir.path()).await.unwrap();
     let staff = desk.staff_list().await.unwrap();
-    assert_eq!(staff.len(), 1, "an unpaired desk has its demo person");
+    let names: Vec<&str> = staff.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["Demo", "Demo leder"],
+        "an unpaired desk has its demo seller and manager"
+    );
     assert!(matches!(desk.active_session(now()), Err(DeskError::NotLoggedIn)));
 
     for left in (1..5).rev() {
@@ -334,6 +340,7 @@ async fn d6_a_supplier_direct_product_from_the_catalog_file_to_the_confirmation(
 
     let mut d = draft("SOFA-1");
     d.lines.push(LineDraft {
+        discount: None,
         sku: "KAF-1".into(),
         quantity: 1,
     });
@@ -542,4 +549,118 @@ async fn a_customer_who_exists_is_shown_before_a_second_record_is_made() {
     other.phone = "900 00 002".into();
     other.address.line1 = "Storgata 1".into();
     assert!(desk.duplicate_customers(&other).await.unwrap().is_empty());
+}
+
+/// Issue 20 item 4: a seller's discount above their own limit is refused, naming the limit, until a
+/// manager types their PIN on the same desk; a wrong PIN is no approval and counts toward the
+/// manager's lockout; the order records who asked and who approved, MVA follows the discounted price,
+/// and the audit log says it all.
+#[tokio::test]
+async fn a_discount_above_the_sellers_limit_is_placed_only_with_a_managers_pin() {
+    use skranke_core::discount::{DiscountDraft, DiscountKind};
+    use skranke_desk::discounts::ManagerApproval;
+    use skranke_desk::staff::{DEMO_MANAGER_ID, DEMO_MANAGER_PIN};
+
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    let file = dir.path().join("katalog.jsonl");
+    std::fs::write(&file, JSONL).unwrap();
+    desk.import_file(&file, now(), |_, _| {}).await.unwrap();
+    let seller = person(&desk).await;
+
+    // Two tents at 4 999,50 kr: 15 % is 1 499,86 kr; the seller's limit is 10 % (999,90 kr).
+    let mut d = draft("TLT-1");
+    d.lines[0].discount = Some(DiscountDraft {
+        kind: DiscountKind::Percent { basis_points: 1500 },
+        reason: "prismatch".into(),
+    });
+    let preview = desk.preview(&d, now()).await.unwrap();
+    assert_eq!(
+        preview.lines[0]
+            .discount_text
+            .as_deref()
+            .map(|t| t.replace('\u{a0}', " ")),
+        Some("15 % rabatt (Prismatch): −1 499,86 kr, før 9 999,00 kr".into())
+    );
+    // The customer hears it with the total.
+    assert!(
+        preview
+            .read_back
+            .replace('\u{a0}', " ")
+            .contains("totalt 8 598,14 kr (rabatt i alt: 1 499,86 kr)"),
+        "{}",
+        preview.read_back
+    );
+    let id = uuid::Uuid::new_v4();
+    let refused = desk.place_order(&seller, id, &d, now()).await.unwrap_err();
+    assert_eq!(refused.code(), ErrorCode::DiscountNeedsApproval);
+    assert!(
+        refused
+            .to_string()
+            .replace('\u{a0}', " ")
+            .contains("1 499,86 kr i rabatt er over grensen din (10 % eller 200,00 kr)"),
+        "{refused}"
+    );
+    assert!(desk.list_orders(None, 10).await.unwrap().is_empty());
+
+    let wrong = ManagerApproval {
+        staff_id: DEMO_MANAGER_ID.into(),
+        pin: "0000".into(),
+    };
+    let again = desk
+        .place_order_approved(&seller, id, &d, Some(&wrong), now())
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), ErrorCode::WrongPin);
+    assert!(desk.list_orders(None, 10).await.unwrap().is_empty());
+
+    let approved = ManagerApproval {
+        staff_id: DEMO_MANAGER_ID.into(),
+        pin: DEMO_MANAGER_PIN.into(),
+    };
+    let placed = desk
+        .place_order_approved(&seller, id, &d, Some(&approved), now())
+        .await
+        .unwrap();
+    // 2 × 4 249,57 + 99,00 shipping.
+    assert_eq!(placed.total_ore, 2 * 424_957 + 9_900);
+    let shown = desk.show_order(&placed.order_number).await.unwrap();
+    let line = &shown.order.lines[0];
+    assert_eq!(line.unit_price, Money::from_ore(424_957));
+    assert_eq!(
+        line.discount.as_ref().unwrap().listed_unit_price,
+        Money::from_ore(499_950)
+    );
+    let by = shown.order.discount_approval.clone().unwrap();
+    assert_eq!(
+        (by.asked_by.as_str(), by.approved_by.as_deref()),
+        ("Demo", Some("Demo leder"))
+    );
+    // S2 on what the customer pays: 25 % of 8 499,14 + 99,00 is 1 719,63.
+    assert_eq!(shown.order.totals.mva[0].mva, Money::from_ore(171_963));
+    let audit = desk.cache().audit_entries(20).await.unwrap();
+    let entry = audit
+        .iter()
+        .find(|e| e.action == "rabatt")
+        .expect("a discount is audited");
+    assert_eq!(
+        entry.subject.replace('\u{a0}', " "),
+        format!(
+            "{}: 1 499,86 kr (Prismatch), gitt av Demo, godkjent av Demo leder",
+            placed.order_number
+        )
+    );
+
+    // Within the limit, no one needs to approve, and no approver is recorded.
+    let mut small = draft("KAF-1");
+    small.lines[0].discount = Some(DiscountDraft {
+        kind: DiscountKind::UnitPrice { ore: 4_990 },
+        reason: "skadet_emballasje".into(),
+    });
+    let placed = desk
+        .place_order(&seller, uuid::Uuid::new_v4(), &small, now())
+        .await
+        .unwrap();
+    let shown = desk.show_order(&placed.order_number).await.unwrap();
+    assert_eq!(shown.order.discount_approval.clone().unwrap().approved_by, None);
 }

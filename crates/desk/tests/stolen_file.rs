@@ -35,6 +35,7 @@ fn faktura(fnr: &str) -> OrderDraft {
             ..Default::default()
         },
         lines: vec![LineDraft {
+            discount: None,
             sku: "kaf-1".into(),
             quantity: 1,
         }],

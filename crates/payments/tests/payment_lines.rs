@@ -65,6 +65,7 @@ fn order_of(basket: &[(i64, usize, i64)], shipping: i64, svalbard: bool) -> skra
             .iter()
             .enumerate()
             .map(|(i, (_, _, q))| LineDraft {
+                discount: None,
                 sku: format!("SKU-{i}"),
                 quantity: *q,
             })

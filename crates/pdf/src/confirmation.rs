@@ -2,6 +2,7 @@
 
 use skranke_core::delivery::weekday_date;
 use skranke_core::order::ValidOrder;
+use skranke_core::Money;
 
 use crate::amounts::{amounts, Amounts};
 use crate::canvas::{fit, line_height, table_header, table_row, Canvas, Heading, Style, BOTTOM, LEFT, RIGHT};
@@ -132,9 +133,12 @@ const HEADINGS: [Heading; 5] = [
 fn lines_table(c: &mut Canvas, d: &OrderDocument<'_>, title: &str) {
     table_header(c, &HEADINGS);
     for line in &d.order.lines {
+        // Issue 20: a discounted line says what it was before and why, on a line of its own.
+        let discount = line.discount.as_ref().map(|x| x.text(line));
+        let row = if discount.is_some() { ROW + 3.6 } else { ROW };
         let base = table_row(
             c,
-            ROW,
+            row,
             4.6,
             &HEADINGS,
             |c| next_page_header(c, d, title),
@@ -165,8 +169,17 @@ fn lines_table(c: &mut Canvas, d: &OrderDocument<'_>, title: &str) {
             note,
             &fit(&availability, RIGHT - COL_NAME - 2.0, note),
         );
-        c.rule(LEFT, RIGHT, c.y + ROW, 0.3, 0.8);
-        c.y += ROW;
+        if let Some(text) = discount {
+            let style = Style::regular(7.5);
+            c.text(
+                COL_NAME,
+                base + 7.6,
+                style,
+                &fit(&text, RIGHT - COL_NAME - 2.0, style),
+            );
+        }
+        c.rule(LEFT, RIGHT, c.y + row, 0.3, 0.8);
+        c.y += row;
     }
 }
 
@@ -181,11 +194,18 @@ fn short_promise(p: &skranke_core::DeliveryPromise) -> String {
 
 fn totals(c: &mut Canvas, d: &OrderDocument<'_>, title: &str) {
     let t = &d.order.totals;
+    let (off, listed) = skranke_core::discount::order_discount_total(&d.order.lines);
+    let mut rows = if off > Money::ZERO {
+        vec![
+            ("Varer før rabatt".to_string(), listed),
+            ("Rabatt".to_string(), Money::from_ore(-off.ore())),
+        ]
+    } else {
+        vec![("Varer".to_string(), t.goods)]
+    };
+    rows.push((format!("Frakt ({})", d.order.shipping.name), t.shipping));
     let block = Amounts {
-        rows: vec![
-            ("Varer".to_string(), t.goods),
-            (format!("Frakt ({})", d.order.shipping.name), t.shipping),
-        ],
+        rows,
         total_label: "Totalt å betale",
         total: t.total,
         mva: &t.mva,

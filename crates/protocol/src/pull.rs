@@ -162,6 +162,14 @@ pub struct StaffRow {
     /// The PIN as an argon2id PHC string; the PIN itself never leaves the central store's CLI.
     pub pin_hash: String,
     pub active: bool,
+    /// `selger` or `leder`: how much discount the person may give on their own (issue 20). Absent
+    /// from older central stores: `selger`.
+    #[serde(default = "seller_role")]
+    pub role: String,
+}
+
+fn seller_role() -> String {
+    "selger".into()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

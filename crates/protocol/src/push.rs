@@ -229,6 +229,9 @@ pub enum RejectionCode {
     /// The change was made from a version the central store has since replaced (another desk changed
     /// the order first): it is not applied, and the desk gets the version that stands.
     ChangeConflict,
+    /// Issue 20: the order's discounts are above the limit of the person who asked, and no manager
+    /// of the store approved them (or the approver's limit is lower too).
+    DiscountNotApproved,
     #[serde(other)]
     Unknown,
 }

@@ -35,7 +35,7 @@ export const commands = {
 	saveDraft: (orderId: string, draft: OrderDraft_Deserialize) => typedError<null, UiError>(__TAURI_INVOKE("save_draft", { orderId, draft })),
 	loadDraft: () => typedError<SavedDraft_Serialize | null, UiError>(__TAURI_INVOKE("load_draft")),
 	discardDraft: () => typedError<null, UiError>(__TAURI_INVOKE("discard_draft")),
-	placeOrder: (orderId: string, draft: OrderDraft_Deserialize) => typedError<PlacedOrderView, UiError>(__TAURI_INVOKE("place_order", { orderId, draft })),
+	placeOrder: (orderId: string, draft: OrderDraft_Deserialize, approval: ManagerApproval | null) => typedError<PlacedOrderView_Serialize, UiError>(__TAURI_INVOKE("place_order", { orderId, draft, approval })),
 	listOrders: (text: string | null) => typedError<OrderSummaryView[], UiError>(__TAURI_INVOKE("list_orders", { text })),
 	showOrder: (number: string) => typedError<OrderDetailView_Serialize, UiError>(__TAURI_INVOKE("show_order", { number })),
 	openConfirmation: (number: string) => typedError<string, UiError>(__TAURI_INVOKE("open_confirmation", { number })),
@@ -87,6 +87,10 @@ export const commands = {
 	registerClaim: (number: string, claimId: string, draft: ClaimDraft_Deserialize) => typedError<RegisteredClaim, UiError>(__TAURI_INVOKE("register_claim", { number, claimId, draft })),
 	/**  The people who may log in here. */
 	staffList: () => typedError<StaffView[], UiError>(__TAURI_INVOKE("staff_list")),
+	/**  The reasons a discount may be given for (issue 20). */
+	discountReasons: () => __TAURI_INVOKE<DiscountReasonView[]>("discount_reasons"),
+	/**  The managers who may approve a discount above a seller's limit, with their PIN on this desk. */
+	approvers: () => typedError<ApproverView[], UiError>(__TAURI_INVOKE("approvers")),
 	/**  Logs a person in with their PIN. */
 	login: (staffId: string, pin: string) => typedError<SessionView, UiError>(__TAURI_INVOKE("login", { staffId, pin })),
 	logout: () => typedError<null, UiError>(__TAURI_INVOKE("logout")),
@@ -158,6 +162,12 @@ export type AddressDraft_Serialize = {
 	postcode: string,
 	/**  Left empty for Norway; anything else is refused (D7, P4). */
 	country: string,
+};
+
+/**  Someone who may approve discounts, for the approval dialog. */
+export type ApproverView = {
+	id: string,
+	name: string,
 };
 
 /**  An order the central store refused or flagged: who to call and what to say. */
@@ -397,6 +407,27 @@ export type CustomerView = {
 	place: string,
 };
 
+/**  A discount as staff ask for it on a line or on the whole order. */
+export type DiscountDraft = {
+	/**  A code from the policy's list. */
+	reason: string,
+} & DiscountKind;
+
+/**  What staff give. */
+export type DiscountKind = 
+/**  This much off (incl. MVA). */
+{ kind: "amount"; ore: number | null } | 
+/**  This many hundredths of a percent off: 1000 is 10 %. */
+{ kind: "percent"; basis_points: number } | 
+/**  A new price per unit (incl. MVA), e.g. to match a competitor. */
+{ kind: "unit_price"; ore: number | null };
+
+/**  A reason from the policy's list, for the discount form. */
+export type DiscountReasonView = {
+	code: string,
+	text: string,
+};
+
 /**
  *  A document the desk wrote, named by what it is. The window asks for a document by this, never by a
  *  path: the desk resolves it inside its documents folder, so nothing outside it can be opened.
@@ -421,7 +452,7 @@ export type DuplicateView = {
 };
 
 /**  The closed set of error codes a UI branches on (never on text). */
-export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "printing" | "payment_settled" | "change_refused" | "wrong_pin" | "locked_out" | "not_logged_in" | "audit_broken" | "field_key" | "update";
+export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "printing" | "payment_settled" | "change_refused" | "wrong_pin" | "locked_out" | "not_logged_in" | "audit_broken" | "field_key" | "update" | "discount_needs_approval" | "discount_refused";
 
 /**  What staff typed: the lines going back (with reasons) and the lines going out. */
 export type ExchangeDraft = ExchangeDraft_Serialize | ExchangeDraft_Deserialize;
@@ -485,11 +516,15 @@ export type LineDraft = LineDraft_Serialize | LineDraft_Deserialize;
 export type LineDraft_Deserialize = {
 	sku?: string,
 	quantity?: number | null,
+	/**  Issue 20: a discount or a new unit price on this line, with its reason. */
+	discount?: DiscountDraft | null,
 };
 
 export type LineDraft_Serialize = {
 	sku: string,
 	quantity: number | null,
+	/**  Issue 20: a discount or a new unit price on this line, with its reason. */
+	discount?: DiscountDraft,
 };
 
 export type LineView = LineView_Serialize | LineView_Deserialize;
@@ -504,6 +539,8 @@ export type LineView_Deserialize = {
 	promise_text: string,
 	/**  D6: "Leveres direkte fra leverandør, som kontakter deg." for a line the supplier delivers. */
 	supplier_text?: string | null,
+	/**  Issue 20: "15 % rabatt (Prismatch): −524,85 kr, før 3 499,00 kr". */
+	discount_text?: string | null,
 };
 
 export type LineView_Serialize = {
@@ -516,6 +553,14 @@ export type LineView_Serialize = {
 	promise_text: string,
 	/**  D6: "Leveres direkte fra leverandør, som kontakter deg." for a line the supplier delivers. */
 	supplier_text: string | null,
+	/**  Issue 20: "15 % rabatt (Prismatch): −524,85 kr, før 3 499,00 kr". */
+	discount_text: string | null,
+};
+
+/**  A manager's PIN, typed on this desk to approve discounts above the asker's own limit. */
+export type ManagerApproval = {
+	staff_id: string,
+	pin: string,
 };
 
 export type OrderDetailView = OrderDetailView_Serialize | OrderDetailView_Deserialize;
@@ -654,6 +699,8 @@ export type OrderDraft_Deserialize = {
 	shipping_method?: string,
 	payment_method?: string,
 	note?: string,
+	/**  Issue 20: a discount on the whole order, with its reason. */
+	discount?: DiscountDraft | null,
 };
 
 /**  An order as staff (or a JSON file) fill it in: text, not yet trusted. */
@@ -665,6 +712,8 @@ export type OrderDraft_Serialize = {
 	shipping_method: string,
 	payment_method: string,
 	note: string,
+	/**  Issue 20: a discount on the whole order, with its reason. */
+	discount?: DiscountDraft,
 };
 
 export type OrderSummaryView = {
@@ -730,7 +779,10 @@ export type PhotoView = {
 };
 
 /**  What staff read back once the order is placed. */
-export type PlacedOrderView = {
+export type PlacedOrderView = PlacedOrderView_Serialize | PlacedOrderView_Deserialize;
+
+/**  What staff read back once the order is placed. */
+export type PlacedOrderView_Deserialize = {
 	order_id: string,
 	order_number: string,
 	already_placed: boolean,
@@ -738,6 +790,21 @@ export type PlacedOrderView = {
 	total_text: string,
 	promise_text: string,
 	promise_reasons: string[],
+	/**  Issue 20: "Rabatt i alt: 524,85 kr" when the cart has discounts. */
+	discount_text?: string | null,
+};
+
+/**  What staff read back once the order is placed. */
+export type PlacedOrderView_Serialize = {
+	order_id: string,
+	order_number: string,
+	already_placed: boolean,
+	total_ore: number | null,
+	total_text: string,
+	promise_text: string,
+	promise_reasons: string[],
+	/**  Issue 20: "Rabatt i alt: 524,85 kr" when the cart has discounts. */
+	discount_text: string | null,
 };
 
 /**  The order form's live state: the cart priced and promised, every refusal, the payment options. */
@@ -749,6 +816,8 @@ export type PreviewView_Deserialize = {
 	totals: TotalsView_Deserialize,
 	promise_text: string,
 	promise_reasons: string[],
+	/**  Issue 20: "Rabatt i alt: 524,85 kr" when the cart has discounts. */
+	discount_text?: string | null,
 	errors: FieldErrorView[],
 	payment_options: PaymentOptionView_Deserialize[],
 	shipping_options: ShippingOptionView[],
@@ -770,6 +839,8 @@ export type PreviewView_Serialize = {
 	totals: TotalsView_Serialize,
 	promise_text: string,
 	promise_reasons: string[],
+	/**  Issue 20: "Rabatt i alt: 524,85 kr" when the cart has discounts. */
+	discount_text: string | null,
 	errors: FieldErrorView[],
 	payment_options: PaymentOptionView_Serialize[],
 	shipping_options: ShippingOptionView[],

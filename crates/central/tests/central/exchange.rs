@@ -67,6 +67,7 @@ fn exchange(
     let new_order = exchange_order(
         order,
         &[LineDraft {
+            discount: None,
             sku: new_sku.into(),
             quantity: 1,
         }],

@@ -6,6 +6,7 @@ mod auth;
 mod claims;
 mod cli;
 mod desk_updates;
+mod discounts;
 mod exchange;
 mod feed;
 mod hostile;

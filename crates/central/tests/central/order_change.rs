@@ -64,6 +64,7 @@ fn change(
 fn add_line(sku: &str) -> impl FnOnce(&mut ChangeDraft) + '_ {
     move |d| {
         d.lines.push(LineDraft {
+            discount: None,
             sku: sku.into(),
             quantity: 1,
         })

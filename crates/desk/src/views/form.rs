@@ -20,6 +20,8 @@ pub struct PlacedOrderView {
     pub total_text: String,
     pub promise_text: String,
     pub promise_reasons: Vec<String>,
+    /// Issue 20: "Rabatt i alt: 524,85 kr" when the cart has discounts.
+    pub discount_text: Option<String>,
 }
 
 impl PlacedOrderView {
@@ -32,8 +34,15 @@ impl PlacedOrderView {
             total_text: order.totals.total.to_string(),
             promise_text: order.promise.text(),
             promise_reasons: order.promise.reasons.iter().map(|r| r.text()).collect(),
+            discount_text: discount_text(&order.lines),
         }
     }
+}
+
+/// Issue 20: "Rabatt i alt: 524,85 kr" when any line has a discount.
+pub(crate) fn discount_text(lines: &[OrderLine]) -> Option<String> {
+    let (off, _) = skranke_core::discount::order_discount_total(lines);
+    (off > skranke_core::Money::ZERO).then(|| format!("Rabatt i alt: {off}"))
 }
 
 /// A refused field: its path (for the form), its Norwegian label and message.
@@ -67,6 +76,8 @@ pub struct LineView {
     pub promise_text: String,
     /// D6: "Leveres direkte fra leverandør, som kontakter deg." for a line the supplier delivers.
     pub supplier_text: Option<String>,
+    /// Issue 20: "15 % rabatt (Prismatch): −524,85 kr, før 3 499,00 kr".
+    pub discount_text: Option<String>,
 }
 
 impl From<&OrderLine> for LineView {
@@ -80,6 +91,7 @@ impl From<&OrderLine> for LineView {
             availability_text: l.availability.text().to_string(),
             promise_text: l.promise.text(),
             supplier_text: l.supplier_text().map(str::to_string),
+            discount_text: l.discount.as_ref().map(|d| d.text(l)),
         }
     }
 }
@@ -145,6 +157,8 @@ pub struct PreviewView {
     pub totals: TotalsView,
     pub promise_text: String,
     pub promise_reasons: Vec<String>,
+    /// Issue 20: "Rabatt i alt: 524,85 kr" when the cart has discounts.
+    pub discount_text: Option<String>,
     pub errors: Vec<FieldErrorView>,
     pub payment_options: Vec<PaymentOptionView>,
     pub shipping_options: Vec<ShippingOptionView>,

@@ -3,7 +3,7 @@
 
 mod catalog;
 mod customer;
-mod form;
+pub(crate) mod form;
 mod order;
 mod settings;
 

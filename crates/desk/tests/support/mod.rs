@@ -41,6 +41,7 @@ pub fn draft(sku: &str) -> OrderDraft {
             ..Default::default()
         },
         lines: vec![LineDraft {
+            discount: None,
             sku: sku.into(),
             quantity: 2,
         }],
