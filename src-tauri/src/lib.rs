@@ -5,6 +5,7 @@ use chrono::Utc;
 use serde::Serialize;
 use skranke_core::{OrderDraft, ReturnDraft};
 use skranke_desk::discounts::{ApproverView, DiscountReasonView, ManagerApproval};
+use skranke_desk::quotes::{QuoteDraftView, QuoteView};
 use skranke_desk::staff::{SessionView, StaffView};
 use skranke_desk::{
     ChangeView, ConsentView, CustomerView, Desk, DeskError, DocumentRef, ErrorCode, FieldErrorView,
@@ -54,6 +55,34 @@ pub struct StartupFailure(pub Option<UiError>);
 #[specta::specta]
 fn startup_failure(failure: State<'_, StartupFailure>) -> Option<UiError> {
     failure.0.clone()
+}
+
+/// Saves the draft as a quote (tilbud) with its PDF (issue 20).
+#[tauri::command]
+#[specta::specta]
+async fn save_quote(desk: State<'_, Desk>, quote_id: String, draft: OrderDraft) -> Result<QuoteView> {
+    let who = desk.acting(Utc::now())?;
+    Ok(desk
+        .save_quote(&who, self::order_id(&quote_id)?, &draft, Utc::now())
+        .await?)
+}
+
+/// A quote's draft, to turn it into an order.
+#[tauri::command]
+#[specta::specta]
+async fn open_quote(desk: State<'_, Desk>, number: String) -> Result<QuoteDraftView> {
+    desk.acting(Utc::now())?;
+    Ok(desk.open_quote(&number, Utc::now()).await?)
+}
+
+/// Opens a quote's PDF in the system's viewer.
+#[tauri::command]
+#[specta::specta]
+async fn open_quote_document(desk: State<'_, Desk>, number: String) -> Result<String> {
+    desk.acting(Utc::now())?;
+    let path = desk.quote_pdf(&number).await?;
+    skranke_desk::open_file(&path)?;
+    Ok(path.display().to_string())
 }
 
 /// The reasons a discount may be given for (issue 20).
@@ -707,6 +736,9 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
             register_claim,
             staff_list,
             discount_reasons,
+            save_quote,
+            open_quote,
+            open_quote_document,
             approvers,
             login,
             logout,

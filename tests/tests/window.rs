@@ -305,6 +305,81 @@ async fn a_discount_above_the_limit_is_approved_by_a_managers_pin() -> Result<()
     Ok(())
 }
 
+/// Issue 20 item 6: Kari asks for a quote on a coffee maker (F8). A week later the price has gone up;
+/// she calls back with the quote's number: Enter fetches the quote into Ny ordre, which says its
+/// prices stand, and F9 places the order at the quoted price.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_quote_is_turned_into_an_order_at_its_price() -> Result<(), Error> {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let data = tempfile::tempdir()?;
+    desk_with_karis_order(data.path()).await?;
+    let w = Window::start(data.path(), &[]).await?;
+    w.log_in("Demo", "1234").await?;
+    w.type_into("product-search", "kaffetrakter").await?;
+    w.by_id("search-results").await?;
+    press(&w, "product-search", Key::Enter).await?;
+    w.by_id("cart-line-0").await?;
+    w.type_into("customer-search", "412 34 567").await?;
+    w.wait_text("customer-results", "Kari Nordmann").await?;
+    press(&w, "customer-search", Key::Enter).await?;
+    w.wait_text("readback", "Kari Nordmann").await?;
+    w.draft_saved().await?;
+    press(&w, "product-search", Key::F8).await?;
+    w.wait_text("quote-validity", "Tilbudet gjelder til og med")
+        .await?;
+    let number = w.by_id("quote-number-saved").await?.text().await?;
+    w.screenshot("05g-quote-saved").await?;
+    w.close().await?;
+
+    let sku = {
+        let desk = skranke_desk::Desk::open(data.path()).await?;
+        let pdf = desk.quote_pdf(&number).await?;
+        std::fs::copy(&pdf, std::env::temp_dir().join("skranke-quote.pdf"))?;
+        let opened = desk.open_quote(&number, chrono::Utc::now()).await?;
+        let sku = opened.draft.lines[0].sku.clone();
+        let mut dearer = desk
+            .cache()
+            .products_by_sku(std::slice::from_ref(&sku))
+            .await?
+            .remove(&sku)
+            .ok_or("the coffee maker is in the catalog")?;
+        dearer.price = skranke_core::Money::from_ore(dearer.price.ore() + 10_000);
+        desk.cache().import_products(&[dearer]).await?;
+        sku
+    };
+
+    let w = Window::start(data.path(), &[]).await?;
+    w.log_in("Demo", "1234").await?;
+    w.type_into("quote-number", &format!("{number}{}", Key::Enter))
+        .await?;
+    w.wait_text("quote-banner", "prisene i tilbudet står").await?;
+    w.by_id("cart-line-0").await?;
+    w.by_id("pay-vipps").await?.click().await?;
+    w.by_id("confirm-15").await?.click().await?;
+    w.draft_saved().await?;
+    w.screenshot("05h-quote-fetched").await?;
+    press(&w, "product-search", Key::F9).await?;
+    let order = w.by_id("placed-number").await?.text().await?;
+    w.close().await?;
+
+    let desk = skranke_desk::Desk::open(data.path()).await?;
+    let placed = desk.show_order(&order).await?.order;
+    let today = desk
+        .cache()
+        .products_by_sku(std::slice::from_ref(&sku))
+        .await?
+        .remove(&sku)
+        .ok_or("still in the catalog")?
+        .price;
+    assert_eq!(
+        placed.lines[0].unit_price.ore(),
+        today.ore() - 10_000,
+        "the quoted price"
+    );
+    assert_eq!(placed.quote_number.as_deref(), Some(number.as_str()));
+    Ok(())
+}
+
 /// Issue 20 item 1: a returning customer found by the caller's number pasted as the phone shows it
 /// (+47 and no spaces); chosen, her history is at a glance: the orders with their status and what
 /// she has bought in all.

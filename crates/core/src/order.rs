@@ -39,6 +39,9 @@ pub struct OrderDraft {
     /// Issue 20: a discount on the whole order, with its reason.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discount: Option<DiscountDraft>,
+    /// Issue 20: the quote (tilbud) this order is made from; its prices hold while it is valid.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub quote_number: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -267,6 +270,9 @@ pub struct OrderContent {
     /// line has a discount.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount_approval: Option<DiscountApproval>,
+    /// Issue 20: the quote the order was made from, whose prices it may carry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote_number: Option<String>,
 }
 
 /// Validates a draft against every rule (D7, F1–F6, P1–P5, S2, D1–D5): either a valid order or every
@@ -392,6 +398,9 @@ pub fn validate_order(
         age_check,
         placed_by: None,
         discount_approval: None,
+        quote_number: Some(draft.quote_number.trim())
+            .filter(|q| !q.is_empty())
+            .map(|q| q.chars().take(MAX_SKU).collect()),
     }))
 }
 
@@ -649,7 +658,7 @@ fn contact_fields(
 }
 
 /// Lines priced, with their promises and the totals: what a cart shows before the customer is known.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quote {
     pub lines: Vec<OrderLine>,
     pub totals: Totals,

@@ -22,6 +22,8 @@ pub struct ShopPolicy {
     pub consent: ConsentPolicy,
     /// Issue 20: discount reasons and each role's limit.
     pub discounts: crate::discount::DiscountPolicy,
+    /// Issue 20: how many days a quote (tilbud) holds its prices after the day it is made.
+    pub quote_valid_days: u32,
 }
 
 /// F7: the marketing consent text staff read aloud, versioned: a record keeps the version and the
@@ -255,6 +257,7 @@ impl Default for ShopPolicy {
             texts: PolicyTexts::default(),
             consent: ConsentPolicy::default(),
             discounts: crate::discount::DiscountPolicy::default(),
+            quote_valid_days: 14,
         }
     }
 }

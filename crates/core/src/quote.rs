@@ -5,6 +5,30 @@
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
+use crate::order::{validate_order, OrderDraft, Product};
+use crate::policy::ShopPolicy;
+use crate::{FieldError, PaymentMethod, ValidOrder};
+
+/// A quote is an order not yet placed: the customer, the address, the lines, the discounts and the
+/// shipping are judged by the order's own rules at `made`; how the customer pays (P1–P5) and the age
+/// check that goes with it (F6) are asked when it becomes an order. The result carries card as its
+/// method only so it can be priced and shown; a quote's document names no payment.
+pub fn validate_quote(
+    draft: &OrderDraft,
+    product: impl Fn(&str) -> Option<Product>,
+    made: NaiveDateTime,
+    policy: &ShopPolicy,
+) -> Result<ValidOrder, Vec<FieldError>> {
+    let mut d = draft.clone();
+    d.payment_method = PaymentMethod::Kort.code().to_string();
+    d.customer.fodselsnummer.clear();
+    d.customer.birth_year.clear();
+    d.customer.confirmed_15_or_older = true;
+    d.customer.guardian_consent = false;
+    d.quote_number.clear();
+    validate_order(&d, product, made, policy)
+}
+
 /// The last day a quote made at `made` holds its prices: `days` days after the day it was made,
 /// through the end of that day (a quote made 1 December for 14 days holds through 15 December).
 pub fn valid_through(made: NaiveDateTime, days: u32) -> NaiveDate {

@@ -189,6 +189,7 @@ mod tests {
         let order_of = |lines: Vec<OrderLine>| {
             let totals: Totals = crate::order::totals(&lines, Money::ZERO, None);
             crate::ValidOrder(crate::order::OrderContent {
+                quote_number: None,
                 discount_approval: None,
                 customer: crate::order::Customer {
                     name: "Kari".into(),

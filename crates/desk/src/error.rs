@@ -21,6 +21,8 @@ pub enum DeskError {
     },
     #[error("ingen ordre med nummer {0}")]
     OrderNotFound(String),
+    #[error("ingen tilbud med nummer {0} på denne skranken")]
+    QuoteNotFound(String),
     #[error("kunden finnes ikke på denne skranken ({0})")]
     CustomerNotFound(String),
     /// Not a document this desk wrote into its documents folder.
@@ -100,6 +102,7 @@ impl DeskError {
             DeskError::Invalid(_) => ErrorCode::Invalid,
             DeskError::Import { .. } => ErrorCode::Import,
             DeskError::OrderNotFound(_)
+            | DeskError::QuoteNotFound(_)
             | DeskError::CustomerNotFound(_)
             | DeskError::DocumentNotFound(_)
             | DeskError::Storage(skranke_cache::CacheError::CustomerNotFound(_)) => ErrorCode::NotFound,

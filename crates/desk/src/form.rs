@@ -29,7 +29,12 @@ impl Desk {
         let policy = self.policy();
         let placed_at = oslo_time(now);
         let skus: Vec<String> = draft.lines.iter().map(|l| l.sku.trim().to_uppercase()).collect();
-        let products = self.cache().products_by_sku(&skus).await?;
+        let mut products = self.cache().products_by_sku(&skus).await?;
+        // Issue 20: a draft made from a quote is priced as quoted while the quote is valid.
+        let quote_text = match self.quoted_prices(draft, &mut products, now).await {
+            Ok(text) => text,
+            Err(e) => Some(e.to_string()),
+        };
         let items = draft
             .lines
             .iter()
@@ -140,6 +145,7 @@ impl Desk {
             promise_text,
             promise_reasons: q.promise.reasons.iter().map(|r| r.text()).collect(),
             discount_text,
+            quote_text,
             ready: errors.is_empty(),
             errors,
             payment_options,

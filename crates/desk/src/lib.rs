@@ -21,6 +21,7 @@ pub mod logging;
 mod order_change;
 mod personal_data;
 pub mod printing;
+pub mod quotes;
 mod reorder;
 pub mod staff;
 mod support_bundle;
@@ -233,7 +234,8 @@ impl Desk {
     /// Checks a draft against every rule, with the catalog as it is now. All refusals come at once.
     pub async fn check_draft(&self, draft: &OrderDraft, now: DateTime<Utc>) -> Result<ValidOrder, DeskError> {
         let skus: Vec<String> = draft.lines.iter().map(|l| l.sku.trim().to_uppercase()).collect();
-        let products = self.cache.products_by_sku(&skus).await?;
+        let mut products = self.cache.products_by_sku(&skus).await?;
+        self.quoted_prices(draft, &mut products, now).await?;
         validate_order(
             draft,
             |sku| products.get(&sku.to_uppercase()).cloned(),
@@ -272,6 +274,9 @@ impl Desk {
         tracing::info!(order = %placed.order_number, again = placed.already_placed, "ordre plassert");
         if !placed.already_placed {
             self.audit_discounts(&placed.order_number, &order, now).await?;
+        }
+        if let Some(quote) = &order.quote_number {
+            self.cache.quote_converted(quote, &placed.order_number).await?;
         }
         Ok(PlacedOrderView::new(placed, order))
     }

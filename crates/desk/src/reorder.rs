@@ -67,6 +67,7 @@ impl Desk {
         };
         let delivery = (previous.delivery_address != c.address).then(|| address(&previous.delivery_address));
         let draft = OrderDraft {
+            quote_number: String::new(),
             discount: None,
             customer: CustomerDraft {
                 name: c.name.clone(),

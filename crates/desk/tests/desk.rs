@@ -664,3 +664,83 @@ async fn a_discount_above_the_sellers_limit_is_placed_only_with_a_managers_pin()
     let shown = desk.show_order(&placed.order_number).await.unwrap();
     assert_eq!(shown.order.discount_approval.clone().unwrap().approved_by, None);
 }
+
+/// Issue 20 item 6: a draft saved as a quote holds its prices through its last day: turned into an
+/// order then, at the quoted price even though the catalog's went up, and only once; an expired quote
+/// becomes an order at today's price, and the form says so. The quote's PDF says how long it holds.
+#[tokio::test]
+async fn a_quote_keeps_its_prices_until_it_expires_and_becomes_one_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    let file = dir.path().join("katalog.jsonl");
+    std::fs::write(&file, JSONL).unwrap();
+    desk.import_file(&file, now(), |_, _| {}).await.unwrap();
+    let seller = person(&desk).await;
+
+    let mut asked = draft("TLT-1");
+    asked.payment_method = String::new();
+    let quote = desk
+        .save_quote(&seller, uuid::Uuid::new_v4(), &asked, now())
+        .await
+        .unwrap();
+    assert!(quote.number.contains("-T00001"), "{}", quote.number);
+    assert!(
+        quote.validity_text.contains("til og med 07.12.2026"),
+        "{}",
+        quote.validity_text
+    );
+    let second = desk
+        .save_quote(&seller, uuid::Uuid::new_v4(), &asked, now())
+        .await
+        .unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout", &quote.document, "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout).replace('\u{a0}', " ");
+    assert!(text.contains("Tilbudsnummer"), "{text}");
+    assert!(text.contains("Tilbudet gjelder til og med 07.12.2026"), "{text}");
+    assert!(
+        !text.contains("Angreskjema"),
+        "a quote is not a sales document: {text}"
+    );
+
+    // The tent goes up from 4 999,50 to 5 999,00 kr.
+    std::fs::write(&file, JSONL.replace("4999.5", "5999")).unwrap();
+    desk.import_file(&file, now(), |_, _| {}).await.unwrap();
+
+    let in_time = now() + chrono::Duration::days(14);
+    let opened = desk.open_quote(&quote.number, in_time).await.unwrap();
+    assert_eq!(opened.draft.quote_number, quote.number);
+    let mut order = opened.draft;
+    order.payment_method = "vipps".into();
+    let preview = desk.preview(&order, in_time).await.unwrap();
+    assert!(preview.quote_text.unwrap().contains("prisene i tilbudet står"));
+    let placed = desk
+        .place_order(&seller, uuid::Uuid::new_v4(), &order, in_time)
+        .await
+        .unwrap();
+    let shown = desk.show_order(&placed.order_number).await.unwrap();
+    assert_eq!(shown.order.lines[0].unit_price, Money::from_ore(499_950));
+    assert_eq!(shown.order.quote_number.as_deref(), Some(quote.number.as_str()));
+    let again = desk.open_quote(&quote.number, in_time).await.unwrap_err();
+    assert!(
+        again.to_string().contains("allerede gjort om til ordre"),
+        "{again}"
+    );
+
+    // The day after the last: today's price, and the form says so.
+    let late = now() + chrono::Duration::days(15);
+    let opened = desk.open_quote(&second.number, late).await.unwrap();
+    assert!(opened.quote.expired);
+    let mut order = opened.draft;
+    order.payment_method = "vipps".into();
+    let preview = desk.preview(&order, late).await.unwrap();
+    assert!(preview.quote_text.unwrap().contains("dagens priser"));
+    let placed = desk
+        .place_order(&seller, uuid::Uuid::new_v4(), &order, late)
+        .await
+        .unwrap();
+    let shown = desk.show_order(&placed.order_number).await.unwrap();
+    assert_eq!(shown.order.lines[0].unit_price, Money::from_ore(599_900));
+}

@@ -94,7 +94,7 @@ fn what_changed(c: &mut Canvas, r: &Revision<'_>) {
     c.y = top + height + 4.0;
 }
 
-fn parties(c: &mut Canvas, o: &ValidOrder) {
+pub(crate) fn parties(c: &mut Canvas, o: &ValidOrder) {
     let heading = Style::muted(8.0);
     let body = Style::regular(9.5);
     let top = c.y;
@@ -130,7 +130,7 @@ const HEADINGS: [Heading; 5] = [
     Heading::Right(RIGHT - 1.5, "Sum"),
 ];
 
-fn lines_table(c: &mut Canvas, d: &OrderDocument<'_>, title: &str) {
+pub(crate) fn lines_table(c: &mut Canvas, d: &OrderDocument<'_>, title: &str) {
     table_header(c, &HEADINGS);
     for line in &d.order.lines {
         // Issue 20: a discounted line says what it was before and why, on a line of its own.
@@ -193,6 +193,11 @@ fn short_promise(p: &skranke_core::DeliveryPromise) -> String {
 }
 
 fn totals(c: &mut Canvas, d: &OrderDocument<'_>, title: &str) {
+    totals_labelled(c, d, title, "Totalt å betale");
+}
+
+/// The amounts block, its total under `total_label` ("Totalt å betale", or "Totalt" on a quote).
+pub(crate) fn totals_labelled(c: &mut Canvas, d: &OrderDocument<'_>, title: &str, total_label: &'static str) {
     let t = &d.order.totals;
     let (off, listed) = skranke_core::discount::order_discount_total(&d.order.lines);
     let mut rows = if off > Money::ZERO {
@@ -206,7 +211,7 @@ fn totals(c: &mut Canvas, d: &OrderDocument<'_>, title: &str) {
     rows.push((format!("Frakt ({})", d.order.shipping.name), t.shipping));
     let block = Amounts {
         rows,
-        total_label: "Totalt å betale",
+        total_label,
         total: t.total,
         mva: &t.mva,
         mva_note: t.mva_note(),
@@ -214,7 +219,7 @@ fn totals(c: &mut Canvas, d: &OrderDocument<'_>, title: &str) {
     amounts(c, d, title, &block);
 }
 
-fn section(c: &mut Canvas, d: &OrderDocument<'_>, title: &str, heading: &str, text: &str) {
+pub(crate) fn section(c: &mut Canvas, d: &OrderDocument<'_>, title: &str, heading: &str, text: &str) {
     let body = Style::regular(8.5);
     let width = RIGHT - LEFT;
     let needed = 8.0 + Canvas::paragraph_height(width, body, text);

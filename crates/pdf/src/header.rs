@@ -33,7 +33,13 @@ pub fn first_page_header(
     c.text_right(RIGHT, 20.0, Style::bold(18.0), title);
     let label = Style::muted(8.5);
     let value = Style::bold(10.0);
-    c.text_right(RIGHT - 38.0, 28.0, label, "Ordrenummer");
+    // A quote's number is not an order number (issue 20).
+    let number_label = if title == "Tilbud" {
+        "Tilbudsnummer"
+    } else {
+        "Ordrenummer"
+    };
+    c.text_right(RIGHT - 38.0, 28.0, label, number_label);
     c.text_right(RIGHT, 28.0, value, d.order_number);
     c.text_right(RIGHT - 38.0, 33.5, label, "Dato");
     c.text_right(RIGHT, 33.5, value, &date(issued));

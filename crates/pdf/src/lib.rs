@@ -9,6 +9,7 @@ mod confirmation;
 mod exchange_slip;
 mod header;
 mod pick_list;
+mod quote;
 mod return_slip;
 mod texts;
 
@@ -20,6 +21,7 @@ pub use claim::{claim_confirmation, ClaimDocument};
 pub use confirmation::{changed_order_confirmation, order_confirmation, Revision};
 pub use exchange_slip::{exchange_slip, ExchangeDocument};
 pub use pick_list::{pick_list, PickLine, PickList};
+pub use quote::{quote, QuoteDocument};
 pub use return_slip::return_slip;
 
 /// Why a document could not be made.

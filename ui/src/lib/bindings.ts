@@ -89,6 +89,12 @@ export const commands = {
 	staffList: () => typedError<StaffView[], UiError>(__TAURI_INVOKE("staff_list")),
 	/**  The reasons a discount may be given for (issue 20). */
 	discountReasons: () => __TAURI_INVOKE<DiscountReasonView[]>("discount_reasons"),
+	/**  Saves the draft as a quote (tilbud) with its PDF (issue 20). */
+	saveQuote: (quoteId: string, draft: OrderDraft_Deserialize) => typedError<QuoteView_Serialize, UiError>(__TAURI_INVOKE("save_quote", { quoteId, draft })),
+	/**  A quote's draft, to turn it into an order. */
+	openQuote: (number: string) => typedError<QuoteDraftView_Serialize, UiError>(__TAURI_INVOKE("open_quote", { number })),
+	/**  Opens a quote's PDF in the system's viewer. */
+	openQuoteDocument: (number: string) => typedError<string, UiError>(__TAURI_INVOKE("open_quote_document", { number })),
 	/**  The managers who may approve a discount above a seller's limit, with their PIN on this desk. */
 	approvers: () => typedError<ApproverView[], UiError>(__TAURI_INVOKE("approvers")),
 	/**  Logs a person in with their PIN. */
@@ -701,6 +707,8 @@ export type OrderDraft_Deserialize = {
 	note?: string,
 	/**  Issue 20: a discount on the whole order, with its reason. */
 	discount?: DiscountDraft | null,
+	/**  Issue 20: the quote (tilbud) this order is made from; its prices hold while it is valid. */
+	quote_number?: string,
 };
 
 /**  An order as staff (or a JSON file) fill it in: text, not yet trusted. */
@@ -714,6 +722,8 @@ export type OrderDraft_Serialize = {
 	note: string,
 	/**  Issue 20: a discount on the whole order, with its reason. */
 	discount?: DiscountDraft,
+	/**  Issue 20: the quote (tilbud) this order is made from; its prices hold while it is valid. */
+	quote_number?: string,
 };
 
 export type OrderSummaryView = {
@@ -818,6 +828,8 @@ export type PreviewView_Deserialize = {
 	promise_reasons: string[],
 	/**  Issue 20: "Rabatt i alt: 524,85 kr" when the cart has discounts. */
 	discount_text?: string | null,
+	/**  Issue 20: whether the quote the draft was made from still holds its prices. */
+	quote_text?: string | null,
 	errors: FieldErrorView[],
 	payment_options: PaymentOptionView_Deserialize[],
 	shipping_options: ShippingOptionView[],
@@ -841,6 +853,8 @@ export type PreviewView_Serialize = {
 	promise_reasons: string[],
 	/**  Issue 20: "Rabatt i alt: 524,85 kr" when the cart has discounts. */
 	discount_text: string | null,
+	/**  Issue 20: whether the quote the draft was made from still holds its prices. */
+	quote_text: string | null,
 	errors: FieldErrorView[],
 	payment_options: PaymentOptionView_Serialize[],
 	shipping_options: ShippingOptionView[],
@@ -915,6 +929,56 @@ export type ProductView_Serialize = {
 	as_of_text: string,
 	/**  Matched by an exact EAN or SKU. */
 	exact: boolean,
+};
+
+/**  A quote opened to become an order: the draft to place (naming the quote) and the quote. */
+export type QuoteDraftView = QuoteDraftView_Serialize | QuoteDraftView_Deserialize;
+
+/**  A quote opened to become an order: the draft to place (naming the quote) and the quote. */
+export type QuoteDraftView_Deserialize = {
+	draft: OrderDraft_Deserialize,
+	quote: QuoteView_Deserialize,
+};
+
+/**  A quote opened to become an order: the draft to place (naming the quote) and the quote. */
+export type QuoteDraftView_Serialize = {
+	draft: OrderDraft_Serialize,
+	quote: QuoteView_Serialize,
+};
+
+/**  A quote as staff see it. */
+export type QuoteView = QuoteView_Serialize | QuoteView_Deserialize;
+
+/**  A quote as staff see it. */
+export type QuoteView_Deserialize = {
+	number: string,
+	customer_name: string,
+	total_text: string,
+	/**
+	 *  "Tilbudet gjelder til og med 17.12.2026: prisene i tilbudet står." or, expired, that the order
+	 *  gets today's prices.
+	 */
+	validity_text: string,
+	expired: boolean,
+	converted_to?: string | null,
+	/**  The quote's PDF in the documents folder. */
+	document: string,
+};
+
+/**  A quote as staff see it. */
+export type QuoteView_Serialize = {
+	number: string,
+	customer_name: string,
+	total_text: string,
+	/**
+	 *  "Tilbudet gjelder til og med 17.12.2026: prisene i tilbudet står." or, expired, that the order
+	 *  gets today's prices.
+	 */
+	validity_text: string,
+	expired: boolean,
+	converted_to: string | null,
+	/**  The quote's PDF in the documents folder. */
+	document: string,
 };
 
 /**  A claim once recorded, with its confirmation. */

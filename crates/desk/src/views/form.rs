@@ -159,6 +159,8 @@ pub struct PreviewView {
     pub promise_reasons: Vec<String>,
     /// Issue 20: "Rabatt i alt: 524,85 kr" when the cart has discounts.
     pub discount_text: Option<String>,
+    /// Issue 20: whether the quote the draft was made from still holds its prices.
+    pub quote_text: Option<String>,
     pub errors: Vec<FieldErrorView>,
     pub payment_options: Vec<PaymentOptionView>,
     pub shipping_options: Vec<ShippingOptionView>,
