@@ -281,7 +281,58 @@ async fn apply_orders(tx: &mut Transaction<'_, Sqlite>, changes: &[Change]) -> R
         .execute(&mut **tx)
         .await?;
         central_version(tx, o).await?;
+        if let Some(into) = o.customer_id {
+            follow_merge(tx, &o.order_id.to_string(), &into.to_string()).await?;
+        }
     }
+    Ok(())
+}
+
+/// Issue 20: the central store merged this order's customer into another record. The desk follows:
+/// the record it knew moves, with its orders and consent records, to the one kept; when the desk has
+/// never seen that one, its own record takes the kept id.
+async fn follow_merge(
+    tx: &mut Transaction<'_, Sqlite>,
+    order_id: &str,
+    into: &str,
+) -> Result<(), CacheError> {
+    let from: Option<String> = sqlx::query_scalar("SELECT customer_id FROM orders WHERE id = ?")
+        .bind(order_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(from) = from.filter(|f| f != into) else {
+        return Ok(());
+    };
+    let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM customers WHERE id = ?")
+        .bind(into)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if known.is_none() {
+        sqlx::query(
+            "INSERT INTO customers (id, name, phone, email, address_line1, address_line2, postcode, place,
+                                    marketing_consent, search_text, created_at, updated_at)
+             SELECT ?, name, phone, email, address_line1, address_line2, postcode, place,
+                    marketing_consent, search_text, created_at, updated_at
+             FROM customers WHERE id = ?",
+        )
+        .bind(into)
+        .bind(&from)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for table in ["orders", "consent_records"] {
+        sqlx::query(&format!(
+            "UPDATE {table} SET customer_id = ? WHERE customer_id = ?"
+        ))
+        .bind(into)
+        .bind(&from)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query("DELETE FROM customers WHERE id = ?")
+        .bind(&from)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

@@ -80,6 +80,7 @@ fn orders_page(
             availability: None,
             staff: None,
             order: Some(OrderStatusRow {
+                customer_id: None,
                 order_id: uuid::Uuid::parse_str(order_id).unwrap(),
                 order_number: number.into(),
                 status,
@@ -305,4 +306,62 @@ async fn a_cancellation_shows_at_once_and_a_pull_before_its_answer_does_not_undo
     let shown = cache.order_by_number(&number).await.unwrap().unwrap();
     assert_eq!(shown.status, OrderState::Sendt);
     assert!(shown.followup_message.is_some());
+}
+
+/// Issue 20 item 3: the central store merged the customer of an order into another record. The
+/// desk follows when it pulls the order: its orders and consent go to the record kept, and the record
+/// merged away is gone; when the desk never had the record kept, its own takes the kept id.
+#[tokio::test]
+async fn a_merge_on_the_central_store_is_followed_when_the_order_is_pulled() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = open(dir.path()).await;
+    let kept_number = support::place(&cache, Utc::now(), "41234567", None).await;
+    let merged_number = support::place(&cache, Utc::now(), "90000001", None).await;
+    let id_of = |phone: &'static str| {
+        let cache = &cache;
+        async move { cache.search_customers(phone, 5).await.unwrap()[0].id.clone() }
+    };
+    let (kept, merged) = (id_of("41234567").await, id_of("90000001").await);
+    let merged_order = cache.order_by_number(&merged_number).await.unwrap().unwrap();
+    let mut page = orders_page(
+        &merged_order.order_id,
+        &merged_number,
+        OrderState::UnderBehandling,
+        1,
+        None,
+    );
+    page.changes[0].order.as_mut().unwrap().customer_id = Some(uuid::Uuid::parse_str(&kept).unwrap());
+    pull(&cache, &page).await;
+    assert!(
+        cache.customer(&merged).await.unwrap().is_none(),
+        "the record merged away is gone"
+    );
+    let (orders, count) = cache.customer_orders(&kept, 10).await.unwrap();
+    assert_eq!(count, 2, "{orders:?}");
+    assert!(orders.iter().any(|o| o.order_number == kept_number));
+
+    // Kept on the central store as a record this desk never had: the desk's own takes its id.
+    let elsewhere = uuid::Uuid::now_v7();
+    let mut page = orders_page(
+        &merged_order.order_id,
+        &merged_number,
+        OrderState::UnderBehandling,
+        1,
+        None,
+    );
+    page.changes[0].order.as_mut().unwrap().customer_id = Some(elsewhere);
+    let name = cache.customer(&kept).await.unwrap().unwrap().name;
+    pull(&cache, &page).await;
+    let (_, moved) = cache.customer_orders(&elsewhere.to_string(), 10).await.unwrap();
+    assert_eq!(moved, 2, "the record moves whole, with every order");
+    assert!(cache.customer(&kept).await.unwrap().is_none());
+    assert_eq!(
+        cache
+            .customer(&elsewhere.to_string())
+            .await
+            .unwrap()
+            .unwrap()
+            .name,
+        name
+    );
 }

@@ -118,8 +118,9 @@ async fn consent_recorded(
             "Et gitt samtykke må ha teksten som ble lest opp (høyst 2000 tegn).",
         ));
     }
+    let customer_id = crate::customer_merge::resolve(tx, p.customer_id).await?;
     let owner: Option<String> = sqlx::query_scalar("SELECT store_id FROM customers WHERE id = $1")
-        .bind(p.customer_id)
+        .bind(customer_id)
         .fetch_optional(&mut *tx)
         .await?;
     if owner.as_deref() != Some(device.store_id.as_str()) {
@@ -134,7 +135,7 @@ async fn consent_recorded(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
     )
     .bind(p.record_id)
-    .bind(p.customer_id)
+    .bind(customer_id)
     .bind(&device.store_id)
     .bind(r.purpose.code())
     .bind(r.given)
@@ -159,7 +160,7 @@ async fn order_placed(
     policy: &skranke_core::ShopPolicy,
     now: DateTime<Utc>,
 ) -> Result<Vec<Flag>, Failure> {
-    let (flags, fresh) = insert_order(tx, device, &p, policy, now).await?;
+    let (flags, fresh) = insert_order(tx, device, &p, policy, true, now).await?;
     if fresh {
         // P5 and R3: the payment request and the confirmation e-mail are queued with the order, so
         // they go out exactly when the order is accepted, once, however often the desk resends it.
@@ -184,6 +185,7 @@ pub(crate) async fn insert_order(
     device: &Device,
     p: &OrderPlaced,
     policy: &skranke_core::ShopPolicy,
+    hold_stock: bool,
     now: DateTime<Utc>,
 ) -> Result<(Vec<Flag>, bool), Failure> {
     if !device.owns_number(&p.order_number) {
@@ -226,8 +228,21 @@ pub(crate) async fn insert_order(
     }
 
     crate::discounts::judge(tx, &device.store_id, &p.order, &policy.discounts).await?;
-    let flags = conflicts(tx, &device.store_id, &p.order).await?;
-    upsert_customer(tx, device, p.customer_id, &p.order.customer, p.placed_at_utc).await?;
+    // Issue 20: the units of a counted product are held while the customer pays (an exchange's new
+    // order is settled against the goods coming back, and holds nothing).
+    let (planned, mut flags) = if hold_stock {
+        crate::stock::plan(tx, &device.store_id, &p.order).await?
+    } else {
+        (crate::stock::Planned::none(), Vec::new())
+    };
+    for flag in conflicts(tx, &device.store_id, &p.order).await? {
+        if !flags.contains(&flag) {
+            flags.push(flag);
+        }
+    }
+    // A desk that was offline during a merge still sends the old customer: it is the one kept now.
+    let customer_id = crate::customer_merge::resolve(tx, p.customer_id).await?;
+    upsert_customer(tx, device, customer_id, &p.order.customer, p.placed_at_utc).await?;
     sqlx::query(
         "INSERT INTO orders (id, number, store_id, device_id, customer_id, placed_at, received_at, total_ore, body, flags, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $7)",
@@ -236,7 +251,7 @@ pub(crate) async fn insert_order(
     .bind(&p.order_number)
     .bind(&device.store_id)
     .bind(device.id)
-    .bind(p.customer_id)
+    .bind(customer_id)
     .bind(p.placed_at_utc)
     .bind(now)
     .bind(p.order.totals.total.ore())
@@ -245,6 +260,7 @@ pub(crate) async fn insert_order(
     .execute(&mut *tx)
     .await?;
     record_status(tx, p.order_id, OrderStatus::UnderBehandling, None, "desk", now).await?;
+    crate::stock::hold(tx, &device.store_id, p.order_id, planned, now).await?;
     crate::integration_feed::emit(tx, p.order_id, EventKind::Accepted, serde_json::json!({}), now).await?;
     Ok((flags, true))
 }
@@ -352,7 +368,8 @@ async fn customer_upserted(
             "Kundens navn mangler eller er for langt.",
         ));
     }
-    upsert_customer(tx, device, p.customer_id, c, p.updated_at_utc).await
+    let customer_id = crate::customer_merge::resolve(tx, p.customer_id).await?;
+    upsert_customer(tx, device, customer_id, c, p.updated_at_utc).await
 }
 
 /// The order of the device's own store, or a rejection: a desk sees only its store's orders.
@@ -548,6 +565,7 @@ async fn order_cancelled(
                 .await?;
             record_status(tx, p.order_id, OrderStatus::Kansellert, None, "desk", now).await?;
             crate::payment::give_back_on_cancel(tx, p.order_id, now).await?;
+            crate::stock::settle(tx, p.order_id, crate::stock::Settled::Cancelled, now).await?;
             crate::integration_feed::emit(tx, p.order_id, EventKind::Cancelled, serde_json::json!({}), now)
                 .await?;
             let number: String = sqlx::query_scalar("SELECT number FROM orders WHERE id = $1")

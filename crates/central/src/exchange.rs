@@ -72,7 +72,7 @@ pub(crate) async fn exchange_registered(
         placed_at_utc: p.created_at_utc,
         order: p.new_order.clone(),
     };
-    let (flags, _) = insert_order(tx, device, &placed, policy, now).await?;
+    let (flags, _) = insert_order(tx, device, &placed, policy, false, now).await?;
     let credit = skranke_payments::exchange_credit_lines(&original.0, &p.ret, terms.return_shipping);
     sqlx::query("UPDATE orders SET credit_lines = $2 WHERE id = $1")
         .bind(p.new_order_id)

@@ -8,6 +8,7 @@ mod apply;
 pub mod audit;
 mod claims;
 pub mod config;
+pub mod customer_merge;
 pub mod desk_updates;
 mod discounts;
 mod error;
@@ -33,6 +34,7 @@ mod push;
 pub mod rate_limit;
 pub mod return_receipt;
 pub mod staff;
+pub mod stock;
 mod webhooks;
 pub mod workers;
 

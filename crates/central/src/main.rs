@@ -70,6 +70,11 @@ enum Command {
         #[command(subcommand)]
         command: DeviceCommand,
     },
+    /// Units in stock per store, for products that run low (issue 20: held while a customer pays).
+    Stock {
+        #[command(subcommand)]
+        command: StockCommand,
+    },
     /// Staff who log in at the desks with a PIN.
     Staff {
         #[command(subcommand)]
@@ -153,6 +158,17 @@ enum ReleaseCommand {
 enum CustomerCommand {
     /// Skriver alt sentralen har om kunden med dette telefonnummeret, som JSON.
     Export { phone: String },
+    /// Slår sammen to kort for samme kunde: ordrer og samtykker flyttes til kortet som beholdes.
+    Merge {
+        /// Kortet som slås inn i det andre: kunde-id eller telefonnummer.
+        #[arg(long)]
+        from: String,
+        /// Kortet som beholdes: kunde-id eller telefonnummer.
+        #[arg(long)]
+        into: String,
+        #[arg(long)]
+        store: String,
+    },
     /// Sletter kunden: salg eldre enn oppbevaringstiden (fem år etter regnskapsåret) og kunderegisteret.
     Forget {
         phone: String,
@@ -172,6 +188,19 @@ enum DeviceCommand {
 enum AuditCommand {
     /// Recomputes the chain; exits 1 and names the entry when something was changed.
     Verify,
+}
+
+#[derive(Subcommand)]
+enum StockCommand {
+    /// Sets what a store has: `stock set --store OSL --sku KJK-001011 --units 2`.
+    Set {
+        #[arg(long)]
+        store: String,
+        #[arg(long)]
+        sku: String,
+        #[arg(long)]
+        units: i32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -301,6 +330,15 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(api)?;
             println!("{name} kan logge inn i {} med PIN-en sin.", store.to_uppercase());
+            Ok(())
+        }
+        Command::Stock {
+            command: StockCommand::Set { store, sku, units },
+        } => {
+            skranke_central::stock::set_stock(&pool, &store, &sku, units, chrono::Utc::now())
+                .await
+                .map_err(api)?;
+            println!("{} har {units} stk. av {sku}.", store.to_uppercase());
             Ok(())
         }
         Command::Staff {
@@ -601,6 +639,44 @@ async fn customer(pool: &sqlx::PgPool, command: CustomerCommand) -> Result<(), S
             .map_err(|e| format!("telefonnummeret «{text}»: {e}"))
     };
     match command {
+        CustomerCommand::Merge { from, into, store } => {
+            let id = |text: String| {
+                let store = store.clone();
+                async move {
+                    if let Ok(id) = uuid::Uuid::parse_str(text.trim()) {
+                        return Ok(id);
+                    }
+                    let found =
+                        skranke_central::customer_merge::customer_by_phone(pool, &store, &parse(&text)?)
+                            .await
+                            .map_err(|e| e.body.message)?;
+                    match found.as_slice() {
+                        [one] => Ok(*one),
+                        [] => Err(format!(
+                            "ingen kunde med telefon {text} i {}",
+                            store.to_uppercase()
+                        )),
+                        _ => Err(format!("flere kunder har telefon {text}: bruk kunde-id")),
+                    }
+                }
+            };
+            let (from, into) = (id(from).await?, id(into).await?);
+            let report = skranke_central::customer_merge::merge_customers(
+                pool,
+                &store,
+                from,
+                into,
+                "kommandolinjen",
+                chrono::Utc::now(),
+            )
+            .await
+            .map_err(|e| e.body.message)?;
+            println!(
+                "Kundene er slått sammen: {} ordrer og {} samtykker flyttet til {into}.",
+                report.orders, report.consents
+            );
+            Ok(())
+        }
         CustomerCommand::Export { phone } => {
             let data = skranke_central::personal_data::customer_export(pool, &parse(&phone)?)
                 .await

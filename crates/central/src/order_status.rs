@@ -119,5 +119,6 @@ pub async fn set_status(
         email: None,
         version: 1,
         order: None,
+        customer_id: None,
     })
 }

@@ -233,6 +233,15 @@ pub(crate) async fn apply_event(
         .fetch_one(&mut *tx)
         .await?;
     if newest == payment.attempt {
+        // Issue 20: the units held while the customer pays are sold, or free again.
+        if next.holds_money() {
+            crate::stock::settle(tx, payment.order_id, crate::stock::Settled::Paid, now).await?;
+        } else if matches!(
+            next,
+            PaymentState::Expired | PaymentState::Declined | PaymentState::Cancelled | PaymentState::Failed
+        ) {
+            crate::stock::settle(tx, payment.order_id, crate::stock::Settled::Expired, now).await?;
+        }
         let expires_at = next.is_open().then_some(payment.expires_at).flatten();
         show_on_order(
             tx,

@@ -161,7 +161,7 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
                 _ => {
                     "SELECT id::text AS key, false AS deleted, sync_txid::text AS txid, sync_seq, id, number, status,
                             tracking_number, flags, updated_at, payment_method, payment_state, payment_detail, payment_expires_at,
-                            email_state, email_to, email_detail, version,
+                            email_state, email_to, email_detail, version, customer_id,
                             CASE WHEN version > 1 THEN body END AS body
                      FROM orders
                      WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
@@ -269,6 +269,7 @@ fn change(stream: Stream, row: &PgRow) -> Result<Change, sqlx::Error> {
                 order: row
                     .try_get::<Option<Json<skranke_core::ValidOrder>>, _>("body")?
                     .map(|b| b.0),
+                customer_id: row.try_get("customer_id")?,
             });
         }
     }

@@ -147,6 +147,10 @@ pub struct OrderStatusRow {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub order: Option<skranke_core::ValidOrder>,
+    /// The customer the order belongs to on the central store: another than the desk's when two
+    /// records of the customer were merged (issue 20). Absent from older central stores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<Uuid>,
 }
 
 const fn first_version() -> u32 {

@@ -5,6 +5,7 @@
 mod auth;
 mod claims;
 mod cli;
+mod customer_merge;
 mod desk_updates;
 mod discounts;
 mod exchange;
@@ -24,5 +25,6 @@ mod photos;
 mod pull;
 mod push;
 mod staff_audit;
+mod stock;
 mod support;
 mod tls;
