@@ -380,6 +380,57 @@ async fn a_quote_is_turned_into_an_order_at_its_price() -> Result<(), Error> {
     Ok(())
 }
 
+/// Issue 20 item 7: a company on the phone. Faktura asks for no fødselsnummer; part payment is
+/// refused for a company; a wrong org.nr. is refused at its field; the order is placed on faktura.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_company_orders_on_faktura_with_its_org_nr() -> Result<(), Error> {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let data = tempfile::tempdir()?;
+    desk_with_karis_order(data.path()).await?;
+    let w = Window::start(data.path(), &[]).await?;
+    w.log_in("Demo", "1234").await?;
+    w.type_into("product-search", "kaffetrakter").await?;
+    w.by_id("search-results").await?;
+    press(&w, "product-search", Key::Enter).await?;
+    w.by_id("cart-line-0").await?;
+    w.type_into("customer.name", "Per Hansen").await?;
+    w.type_into("customer.phone", "900 11 222").await?;
+    w.type_into("customer.address.line1", "Industriveien 4").await?;
+    w.type_into("customer.address.postcode", "0150").await?;
+    w.by_id("is-company").await?.click().await?;
+    w.type_into("customer.company.org_nr", "923 609 017").await?;
+    w.type_into("customer.company.name", "Fjellutstyr AS").await?;
+    w.type_into("customer.company.reference", "PO-4711").await?;
+    w.by_id("pay-klarna_delbetaling").await?.click().await?;
+    w.wait_text("refusal-klarna_delbetaling", "bare privatpersoner")
+        .await?;
+    w.by_id("pay-klarna_faktura").await?.click().await?;
+    assert!(
+        !w.shows("customer.fodselsnummer").await?,
+        "no fødselsnummer for a company"
+    );
+    w.by_id("place-order").await?.click().await?;
+    w.wait_text("form-errors", "1 felt").await?;
+    w.screenshot("05i-company").await?;
+    let org = w.by_id("customer.company.org_nr").await?;
+    org.clear().await?;
+    org.send_keys("923 609 016").await?;
+    w.draft_saved().await?;
+    w.by_id("place-order").await?.click().await?;
+    let number = w.by_id("placed-number").await?.text().await?;
+    w.close().await?;
+    let desk = skranke_desk::Desk::open(data.path()).await?;
+    let order = desk.show_order(&number).await?.order;
+    let company = order
+        .customer
+        .company
+        .clone()
+        .ok_or("the order is the company's")?;
+    assert_eq!(company.reference, "PO-4711");
+    assert_eq!(order.payment_method.code(), "klarna_faktura");
+    Ok(())
+}
+
 /// Issue 20 item 1: a returning customer found by the caller's number pasted as the phone shows it
 /// (+47 and no spaces); chosen, her history is at a glance: the orders with their status and what
 /// she has bought in all.

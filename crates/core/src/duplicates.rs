@@ -156,6 +156,7 @@ mod tests {
 
     fn customer(name: &str, phone: &str, email: Option<&str>, line1: &str, postcode: &str) -> Customer {
         Customer {
+            company: None,
             name: name.into(),
             phone: PhoneNumber::parse(phone).unwrap(),
             email: email.map(|e| Email::parse(e).unwrap()),

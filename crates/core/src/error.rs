@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 pub enum Invalid {
     #[error("må fylles ut")]
     Missing,
+    /// Issue 20: Klarna's part payment is a consumer credit.
+    #[error("delbetaling gjelder bare privatpersoner: velg faktura for en bedrift")]
+    PartPaymentNotForCompanies,
     /// Issue 20: a discount refused, in the words of `discount::DiscountRefused`.
     #[error("{message}")]
     Discount { message: String },

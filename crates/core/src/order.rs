@@ -13,7 +13,7 @@ use crate::policy::{ShippingKind, ShippingMethod, ShopPolicy};
 use crate::postcode::{check_address, AddressKind, OutsideMvaArea};
 use crate::{
     mva_per_rate, split_by_rate, Availability, Email, FieldError, Fodselsnummer, Invalid, Money, MvaLine,
-    MvaRate, PaymentMethod, PhoneNumber, RateShare,
+    MvaRate, OrgNr, PaymentMethod, PhoneNumber, RateShare,
 };
 
 pub const MAX_NAME: usize = 100;
@@ -67,7 +67,45 @@ pub struct CustomerDraft {
     pub guardian_relation: String,
     /// F6: for card and Vipps (no fødselsnummer), staff asked and the customer is 15 or older.
     pub confirmed_15_or_older: bool,
+    /// Issue 20: the customer is a company (an org.nr. makes it one).
+    #[serde(skip_serializing_if = "CompanyDraft::is_empty")]
+    pub company: CompanyDraft,
 }
+
+/// A company customer as typed: org.nr. (F9), the company's name, where invoices go, and the
+/// buyer's reference or PO number.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct CompanyDraft {
+    pub org_nr: String,
+    pub name: String,
+    pub invoice_email: String,
+    pub reference: String,
+}
+
+impl CompanyDraft {
+    pub fn is_empty(&self) -> bool {
+        [&self.org_nr, &self.name, &self.invoice_email, &self.reference]
+            .iter()
+            .all(|t| t.trim().is_empty())
+    }
+}
+
+/// A company customer: the order is the company's, and the confirmation names it (issue 20).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Company {
+    pub org_nr: OrgNr,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice_email: Option<Email>,
+    /// The buyer's reference or PO number, printed on the confirmation.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reference: String,
+}
+
+/// The longest reference or PO number.
+pub const MAX_REFERENCE: usize = 60;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -128,6 +166,9 @@ pub struct Customer {
     /// older desks.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub marketing_consent_text: Option<ConsentText>,
+    /// Issue 20: the company that buys, when the customer is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<Company>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -288,6 +329,7 @@ pub fn validate_order(
     let c = &draft.customer;
 
     let (name, phone, email, customer_address) = contact_fields(&mut errors, c);
+    let company = company_field(&mut errors, &c.company);
     let fodselsnummer = if c.fodselsnummer.trim().is_empty() {
         None
     } else {
@@ -322,9 +364,15 @@ pub fn validate_order(
             .as_ref()
             .map_or(!c.phone.trim().is_empty(), PhoneNumber::is_mobile),
         has_email: email.is_some() || !c.email.trim().is_empty(),
+        company: !c.company.is_empty(),
     };
     let payment_method = payment_field(&mut errors, &draft.payment_method, buyer, today, policy);
-    let age_check = age_check(&mut errors, c, guardian, birth, under_15, payment_method);
+    // F6 is about a minor buying: a company buys as a company, and no age is asked.
+    let age_check = if c.company.is_empty() {
+        age_check(&mut errors, c, guardian, birth, under_15, payment_method)
+    } else {
+        None
+    };
     let note = text_field(&mut errors, "note", &draft.note, MAX_NOTE, false);
     let resolved = line_fields(&mut errors, &draft.lines, product);
 
@@ -385,6 +433,7 @@ pub fn validate_order(
             marketing_consent_text: c
                 .marketing_consent
                 .then(|| ConsentText::marketing(&policy.consent)),
+            company: company.flatten(),
         },
         delivery_address,
         lines,
@@ -626,9 +675,48 @@ pub fn validate_customer(draft: &CustomerDraft) -> Result<Customer, Vec<FieldErr
             marketing_consent: draft.marketing_consent,
             // The caller, who knows the shop policy, attaches the text read aloud.
             marketing_consent_text: None,
+            company: company_field(&mut Vec::new(), &draft.company).flatten(),
         }),
         _ => Err(errors),
     }
+}
+
+/// Issue 20: a company customer's fields (F9 for the org.nr.): `Some(None)` for a private customer,
+/// `None` when a field was refused.
+fn company_field(errors: &mut Vec<FieldError>, c: &CompanyDraft) -> Option<Option<Company>> {
+    if c.is_empty() {
+        return Some(None);
+    }
+    let org_nr = if c.org_nr.trim().is_empty() {
+        errors.push(FieldError::new("customer.company.org_nr", Invalid::Missing));
+        None
+    } else {
+        record(errors, "customer.company.org_nr", OrgNr::parse(&c.org_nr))
+    };
+    let name = text_field(errors, "customer.company.name", &c.name, MAX_NAME, true);
+    let invoice_email = if c.invoice_email.trim().is_empty() {
+        Some(None)
+    } else {
+        record(
+            errors,
+            "customer.company.invoice_email",
+            Email::parse(&c.invoice_email),
+        )
+        .map(Some)
+    };
+    let reference = text_field(
+        errors,
+        "customer.company.reference",
+        &c.reference,
+        MAX_REFERENCE,
+        false,
+    );
+    Some(Some(Company {
+        org_nr: org_nr?,
+        name: name?,
+        invoice_email: invoice_email?,
+        reference: reference?,
+    }))
 }
 
 /// The fields a customer and an order share: name, phone, e-mail, address.

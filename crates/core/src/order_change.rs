@@ -112,6 +112,7 @@ pub fn validate_change(
                 birth_year: None,
                 has_mobile: c.phone.is_mobile(),
                 has_email: c.email.is_some(),
+                company: c.company.is_some(),
             };
             payment_field(
                 &mut errors,

@@ -81,6 +81,9 @@ pub struct Buyer<'a> {
     pub birth_year: Option<i32>,
     pub has_mobile: bool,
     pub has_email: bool,
+    /// Issue 20: a company buys: faktura goes to its org.nr., no fødselsnummer is asked, and Klarna's
+    /// part payment (a consumer credit) is not offered.
+    pub company: bool,
 }
 
 /// The buyer's birth date from the fødselsnummer (F3), or for a number that does not tell its century
@@ -109,7 +112,21 @@ pub fn check_payment(
 ) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let method_name = method.name().to_string();
-    if method.is_credit() {
+    if buyer.company {
+        if method == PaymentMethod::KlarnaDelbetaling {
+            errors.push(FieldError::new(
+                "payment_method",
+                Invalid::PartPaymentNotForCompanies,
+            ));
+        }
+        // P3: a company's faktura is to its org.nr.; no fødselsnummer is collected for it.
+        if buyer.fodselsnummer.is_some() {
+            errors.push(FieldError::new(
+                "customer.fodselsnummer",
+                Invalid::FodselsnummerNotAllowed,
+            ));
+        }
+    } else if method.is_credit() {
         match buyer.fodselsnummer {
             Some(fnr) => match birth_date(fnr, buyer.birth_year) {
                 // P2: 18 or older.
@@ -200,7 +217,31 @@ mod tests {
             birth_year: None,
             has_mobile: true,
             has_email: true,
+            company: false,
         }
+    }
+
+    /// Issue 20: a company's faktura goes to its org.nr.: no fødselsnummer is asked (and none is
+    /// taken); part payment is a consumer credit and is refused for a company.
+    #[test]
+    fn a_company_gets_faktura_without_a_fodselsnummer_and_no_part_payment() {
+        let company = Buyer {
+            company: true,
+            ..buyer(None)
+        };
+        let policy = PaymentPolicy::default();
+        assert!(check_payment(PaymentMethod::KlarnaFaktura, company, day(), &policy).is_empty());
+        assert_eq!(
+            problems(check_payment(
+                PaymentMethod::KlarnaDelbetaling,
+                company,
+                day(),
+                &policy
+            )),
+            vec![Invalid::PartPaymentNotForCompanies]
+        );
+        let private = buyer(None);
+        assert!(!check_payment(PaymentMethod::KlarnaFaktura, private, day(), &policy).is_empty());
     }
     fn problems(errors: Vec<FieldError>) -> Vec<Invalid> {
         errors.into_iter().map(|e| e.problem).collect()
@@ -327,6 +368,7 @@ mod tests {
             birth_year: None,
             has_mobile: false,
             has_email: false,
+            company: false,
         };
         assert_eq!(
             problems(check_payment(PaymentMethod::Vipps, nobody, day(), &POLICY)),

@@ -192,6 +192,7 @@ mod tests {
                 quote_number: None,
                 discount_approval: None,
                 customer: crate::order::Customer {
+                    company: None,
                     name: "Kari".into(),
                     phone: crate::PhoneNumber::parse("41234567").unwrap(),
                     email: None,

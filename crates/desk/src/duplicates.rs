@@ -59,6 +59,7 @@ impl Desk {
             })
             .filter_map(|record| {
                 let existing = Customer {
+                    company: None,
                     name: record.name.clone(),
                     phone: PhoneNumber::parse(&record.phone).ok()?,
                     email: record.email.as_deref().and_then(|e| Email::parse(e).ok()),

@@ -33,6 +33,7 @@ impl Desk {
             birth_year: None,
             has_mobile: customer.phone.is_mobile(),
             has_email: customer.email.is_some(),
+            company: customer.company.is_some(),
         };
         let today = oslo_time(now).date();
         let refusals: Vec<FieldError> = available_methods(buyer, today, &self.policy().payment)

@@ -98,6 +98,7 @@ impl Desk {
             birth_year: draft.customer.birth_year.trim().parse().ok(),
             has_mobile: phone.as_ref().is_some_and(PhoneNumber::is_mobile),
             has_email: Email::parse(&draft.customer.email).is_ok(),
+            company: !draft.customer.company.is_empty(),
         };
         let payment_options = available_methods(buyer, placed_at.date(), &policy.payment)
             .into_iter()
@@ -106,7 +107,9 @@ impl Desk {
                 name: m.name().to_string(),
                 terms: m.terms(&policy.payment),
                 refusal: refusals.first().map(|e| e.problem.to_string()),
-                needs_fodselsnummer: m.is_credit() && policy.payment.fodselsnummer_for_credit,
+                needs_fodselsnummer: m.is_credit()
+                    && policy.payment.fodselsnummer_for_credit
+                    && draft.customer.company.is_empty(),
             })
             .collect();
         let shipping_options = policy

@@ -744,3 +744,77 @@ async fn a_quote_keeps_its_prices_until_it_expires_and_becomes_one_order() {
     let shown = desk.show_order(&placed.order_number).await.unwrap();
     assert_eq!(shown.order.lines[0].unit_price, Money::from_ore(599_900));
 }
+
+/// Issue 20 item 7: a company buys on faktura with its org.nr. (F9), no fødselsnummer and no age
+/// asked; part payment is refused for it; a wrong org.nr. is refused at its field; the confirmation
+/// names the company, its org.nr. and the buyer's reference.
+#[tokio::test]
+async fn a_company_buys_on_faktura_without_a_fodselsnummer_and_the_confirmation_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let desk = Desk::open(dir.path()).await.unwrap();
+    let file = dir.path().join("katalog.jsonl");
+    std::fs::write(&file, JSONL).unwrap();
+    desk.import_file(&file, now(), |_, _| {}).await.unwrap();
+    let seller = person(&desk).await;
+
+    let mut d = draft("TLT-1");
+    d.customer.confirmed_15_or_older = false;
+    d.payment_method = "klarna_faktura".into();
+    d.customer.company = skranke_core::order::CompanyDraft {
+        org_nr: "923 609 017".into(),
+        name: "Fjellutstyr AS".into(),
+        invoice_email: "faktura@fjellutstyr.no".into(),
+        reference: "PO-4711".into(),
+    };
+    let refused = desk.check_draft(&d, now()).await.unwrap_err();
+    let DeskError::Invalid(errors) = refused else {
+        panic!("{refused:?}")
+    };
+    assert_eq!(
+        errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+        ["customer.company.org_nr"],
+        "{errors:?}"
+    );
+    d.customer.company.org_nr = "923 609 016".into();
+    d.payment_method = "klarna_delbetaling".into();
+    let DeskError::Invalid(errors) = desk.check_draft(&d, now()).await.unwrap_err() else {
+        panic!()
+    };
+    assert!(
+        matches!(errors[0].problem, Invalid::PartPaymentNotForCompanies),
+        "{errors:?}"
+    );
+
+    d.payment_method = "klarna_faktura".into();
+    let placed = desk
+        .place_order(&seller, uuid::Uuid::new_v4(), &d, now())
+        .await
+        .unwrap();
+    let shown = desk.show_order(&placed.order_number).await.unwrap();
+    let company = shown.order.customer.company.clone().unwrap();
+    assert_eq!(company.org_nr.to_string(), "923 609 016");
+    assert!(!shown.has_fodselsnummer);
+    let pdf = desk
+        .confirmation_pdf(&seller, &placed.order_number, now())
+        .await
+        .unwrap();
+    let text = std::process::Command::new("pdftotext")
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    for wanted in [
+        "Fjellutstyr AS",
+        "Org.nr. 923 609 016",
+        "Kontakt: Ola Nordmann",
+        "Deres referanse: PO-4711",
+        "Faktura til faktura@fjellutstyr.no",
+    ] {
+        assert!(text.contains(wanted), "{wanted}: {text}");
+    }
+    std::fs::copy(
+        &pdf,
+        std::env::temp_dir().join("skranke-company-confirmation.pdf"),
+    )
+    .unwrap();
+}

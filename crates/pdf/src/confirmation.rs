@@ -98,11 +98,28 @@ pub(crate) fn parties(c: &mut Canvas, o: &ValidOrder) {
     let heading = Style::muted(8.0);
     let body = Style::regular(9.5);
     let top = c.y;
-    let mut left = vec![o.customer.name.clone()];
+    // Issue 20: a company buys: its name and org.nr. first, the person who called after, and the
+    // buyer's reference where they asked for one.
+    let mut left = Vec::new();
+    if let Some(company) = &o.customer.company {
+        left.push(company.name.clone());
+        left.push(format!("Org.nr. {}", company.org_nr));
+        left.push(format!("Kontakt: {}", o.customer.name));
+    } else {
+        left.push(o.customer.name.clone());
+    }
     left.extend(o.customer.address.lines());
     left.push(format!("Telefon {}", o.customer.phone));
     if let Some(email) = &o.customer.email {
         left.push(email.to_string());
+    }
+    if let Some(company) = &o.customer.company {
+        if let Some(invoice) = &company.invoice_email {
+            left.push(format!("Faktura til {invoice}"));
+        }
+        if !company.reference.is_empty() {
+            left.push(format!("Deres referanse: {}", company.reference));
+        }
     }
     let mut right = vec![o.customer.name.clone()];
     right.extend(o.delivery_address.lines());

@@ -324,6 +324,34 @@ export type ClaimLineDraft_Serialize = {
 	quantity: number | null,
 };
 
+/**
+ *  A company customer as typed: org.nr. (F9), the company's name, where invoices go, and the
+ *  buyer's reference or PO number.
+ */
+export type CompanyDraft = CompanyDraft_Serialize | CompanyDraft_Deserialize;
+
+/**
+ *  A company customer as typed: org.nr. (F9), the company's name, where invoices go, and the
+ *  buyer's reference or PO number.
+ */
+export type CompanyDraft_Deserialize = {
+	org_nr?: string,
+	name?: string,
+	invoice_email?: string,
+	reference?: string,
+};
+
+/**
+ *  A company customer as typed: org.nr. (F9), the company's name, where invoices go, and the
+ *  buyer's reference or PO number.
+ */
+export type CompanyDraft_Serialize = {
+	org_nr: string,
+	name: string,
+	invoice_email: string,
+	reference: string,
+};
+
 /**  A customer's consent as the customer view shows it. */
 export type ConsentView = {
 	/**  The customer's current choice: the newest record. */
@@ -361,6 +389,8 @@ export type CustomerDraft_Deserialize = {
 	guardian_relation?: string,
 	/**  F6: for card and Vipps (no fødselsnummer), staff asked and the customer is 15 or older. */
 	confirmed_15_or_older?: boolean,
+	/**  Issue 20: the customer is a company (an org.nr. makes it one). */
+	company?: CompanyDraft_Deserialize,
 };
 
 export type CustomerDraft_Serialize = {
@@ -387,6 +417,8 @@ export type CustomerDraft_Serialize = {
 	guardian_relation: string,
 	/**  F6: for card and Vipps (no fødselsnummer), staff asked and the customer is 15 or older. */
 	confirmed_15_or_older: boolean,
+	/**  Issue 20: the customer is a company (an org.nr. makes it one). */
+	company?: CompanyDraft_Serialize,
 };
 
 /**  The panel. */
