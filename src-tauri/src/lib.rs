@@ -85,6 +85,20 @@ async fn open_quote_document(desk: State<'_, Desk>, number: String) -> Result<St
     Ok(path.display().to_string())
 }
 
+/// Leaves a note on a customer ("ring etter 16"); the panel as it is after.
+#[tauri::command]
+#[specta::specta]
+async fn add_customer_note(
+    desk: State<'_, Desk>,
+    customer_id: String,
+    text: String,
+) -> Result<skranke_desk::CustomerPanelView> {
+    let who = desk.acting(Utc::now())?;
+    Ok(desk
+        .add_customer_note(&who, &customer_id, &text, Utc::now())
+        .await?)
+}
+
 /// The reasons a discount may be given for (issue 20).
 #[tauri::command]
 #[specta::specta]
@@ -736,6 +750,7 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
             register_claim,
             staff_list,
             discount_reasons,
+            add_customer_note,
             save_quote,
             open_quote,
             open_quote_document,

@@ -458,6 +458,10 @@ async fn a_returning_customer_is_found_by_a_pasted_caller_number_and_seen_at_a_g
             .contains(&format!("handlet for {}", total).replace('\u{a0}', " ")),
         "{shown}"
     );
+    // A note for whoever takes her next call.
+    w.type_into("note-input", &format!("Ring etter 16{}", Key::Enter))
+        .await?;
+    w.wait_text("panel-note", "Ring etter 16").await?;
     w.screenshot("05e-customer-panel").await?;
     w.close().await?;
     Ok(())

@@ -6,6 +6,7 @@ mod backup;
 mod catalog;
 mod claims;
 mod consent;
+mod customer_notes;
 mod customer_orders;
 mod customers;
 mod desk_settings;
@@ -40,6 +41,7 @@ use sqlx::sqlite::{
 pub use audit::{Actor, AuditCheck, AuditEntry};
 pub use catalog::{ImportStats, ProductHit};
 pub use claims::{PendingPhoto, RecordedClaim};
+pub use customer_notes::CustomerNote;
 pub use customer_orders::CustomerOrder;
 pub use customers::CustomerRecord;
 pub use device::DeviceInfo;

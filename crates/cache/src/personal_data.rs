@@ -190,6 +190,10 @@ impl Cache {
                 .bind(&id)
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query("DELETE FROM customer_notes WHERE customer_id = ?")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
             let in_use: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE customer_id = ?")
                 .bind(&id)
                 .fetch_one(&mut *tx)

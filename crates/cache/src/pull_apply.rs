@@ -320,7 +320,7 @@ async fn follow_merge(
         .execute(&mut **tx)
         .await?;
     }
-    for table in ["orders", "consent_records"] {
+    for table in ["orders", "consent_records", "customer_notes"] {
         sqlx::query(&format!(
             "UPDATE {table} SET customer_id = ? WHERE customer_id = ?"
         ))

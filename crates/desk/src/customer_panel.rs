@@ -1,7 +1,8 @@
 //! The customer at a glance (issue 20, item 1): what staff need in the first seconds of a call, from
 //! the desk's own file, offline too: the orders with their status, open payment requests, bounced
-//! e-mails, returns and claims, and what the customer has bought in all.
+//! e-mails, returns and claims, the notes staff left, and what the customer has bought in all.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::views::CustomerView;
@@ -40,9 +41,49 @@ pub struct CustomerPanelView {
     pub bounced_emails: u32,
     pub returns: u32,
     pub claims: u32,
+    /// Notes staff left, newest first: "ring etter 16 · Demo, 03.12.2026 14:05".
+    pub notes: Vec<PanelNoteView>,
 }
 
+/// A note on the customer, as the panel shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+pub struct PanelNoteView {
+    pub text: String,
+    pub by_text: String,
+}
+
+/// The longest note.
+const MAX_NOTE: usize = 500;
+
 impl Desk {
+    /// Leaves a note on a customer ("ring etter 16"), by the acting person; the panel as it is after.
+    pub async fn add_customer_note(
+        &self,
+        who: &crate::staff::Acting,
+        customer_id: &str,
+        text: &str,
+        now: DateTime<Utc>,
+    ) -> Result<CustomerPanelView, DeskError> {
+        self.as_actor(who);
+        let text = text.trim();
+        let refused = match text.chars().count() {
+            0 => Some(skranke_core::Invalid::Missing),
+            n if n > MAX_NOTE => Some(skranke_core::Invalid::TooLong { max: MAX_NOTE }),
+            _ => None,
+        };
+        if let Some(problem) = refused {
+            return Err(DeskError::Invalid(vec![skranke_core::FieldError::new(
+                "note", problem,
+            )]));
+        }
+        if self.cache().customer(customer_id).await?.is_none() {
+            return Err(DeskError::CustomerNotFound(customer_id.to_string()));
+        }
+        self.cache().add_customer_note(customer_id, text, now).await?;
+        self.customer_panel(customer_id).await
+    }
+
     /// The panel of stored customer `customer_id`.
     pub async fn customer_panel(&self, customer_id: &str) -> Result<CustomerPanelView, DeskError> {
         let record = self
@@ -85,6 +126,16 @@ impl Desk {
             bounced_emails: count_where(&orders, |o| o.email_bounced),
             returns: orders.iter().map(|o| o.returns).sum(),
             claims: orders.iter().map(|o| o.claims).sum(),
+            notes: self
+                .cache()
+                .customer_notes(customer_id, LISTED)
+                .await?
+                .into_iter()
+                .map(|n| PanelNoteView {
+                    by_text: format!("{}, {}", n.staff, oslo_time(n.at).format("%d.%m.%Y %H:%M")),
+                    text: n.text,
+                })
+                .collect(),
             orders,
         })
     }

@@ -40,7 +40,7 @@ use uuid::Uuid;
 pub use audit::AuditLineView;
 pub use claims::{PhotoView, RegisteredClaim};
 pub use consent::ConsentView;
-pub use customer_panel::{CustomerPanelView, PanelOrderView};
+pub use customer_panel::{CustomerPanelView, PanelNoteView, PanelOrderView};
 pub use documents::{open_file, DocumentRef, RegisteredReturn, WrittenDocument};
 pub use duplicates::DuplicateView;
 pub use error::{describe, DeskError, ErrorCode};

@@ -515,6 +515,27 @@ async fn a_customer_who_exists_is_shown_before_a_second_record_is_made() {
         .await
         .unwrap();
 
+    // A note for whoever takes her next call shows in her panel, newest first, with who and when.
+    let who = person(&desk).await;
+    desk.add_customer_note(&who, &saved.id, "vil ha faktura til firma", now())
+        .await
+        .unwrap();
+    let panel = desk
+        .add_customer_note(&who, &saved.id, "ring etter 16", now())
+        .await
+        .unwrap();
+    let notes: Vec<&str> = panel.notes.iter().map(|n| n.text.as_str()).collect();
+    assert_eq!(notes, ["ring etter 16", "vil ha faktura til firma"]);
+    assert!(
+        panel.notes[0].by_text.starts_with("Demo, 23.11.2026"),
+        "{}",
+        panel.notes[0].by_text
+    );
+    assert!(desk
+        .add_customer_note(&who, &saved.id, "  ", now())
+        .await
+        .is_err());
+
     // Herself, as an order would update her: nothing to warn about.
     assert!(desk.duplicate_customers(&kari).await.unwrap().is_empty());
 

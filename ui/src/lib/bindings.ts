@@ -89,6 +89,8 @@ export const commands = {
 	staffList: () => typedError<StaffView[], UiError>(__TAURI_INVOKE("staff_list")),
 	/**  The reasons a discount may be given for (issue 20). */
 	discountReasons: () => __TAURI_INVOKE<DiscountReasonView[]>("discount_reasons"),
+	/**  Leaves a note on a customer ("ring etter 16"); the panel as it is after. */
+	addCustomerNote: (customerId: string, text: string) => typedError<CustomerPanelView, UiError>(__TAURI_INVOKE("add_customer_note", { customerId, text })),
 	/**  Saves the draft as a quote (tilbud) with its PDF (issue 20). */
 	saveQuote: (quoteId: string, draft: OrderDraft_Deserialize) => typedError<QuoteView_Serialize, UiError>(__TAURI_INVOKE("save_quote", { quoteId, draft })),
 	/**  A quote's draft, to turn it into an order. */
@@ -432,6 +434,8 @@ export type CustomerPanelView = {
 	bounced_emails: number,
 	returns: number,
 	claims: number,
+	/**  Notes staff left, newest first: "ring etter 16 · Demo, 03.12.2026 14:05". */
+	notes: PanelNoteView[],
 };
 
 export type CustomerView = {
@@ -766,6 +770,12 @@ export type OrderSummaryView = {
 	total_text: string,
 	status_text: string,
 	synced: boolean,
+};
+
+/**  A note on the customer, as the panel shows it. */
+export type PanelNoteView = {
+	text: string,
+	by_text: string,
 };
 
 /**  One of the customer's orders. */
