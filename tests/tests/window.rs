@@ -12,6 +12,24 @@ async fn press(w: &Window, testid: &str, key: Key) -> Result<(), Error> {
     Ok(())
 }
 
+/// The coffee maker in the cart, by search and Enter.
+async fn add_coffee_maker(w: &Window) -> Result<(), Error> {
+    w.type_into("product-search", "kaffetrakter").await?;
+    w.by_id("search-results").await?;
+    press(w, "product-search", Key::Enter).await?;
+    w.by_id("cart-line-0").await?;
+    Ok(())
+}
+
+/// The coffee maker in the cart for Kari, found by her number (issue 20's window tests).
+async fn coffee_maker_for_kari(w: &Window) -> Result<(), Error> {
+    add_coffee_maker(w).await?;
+    w.type_into("customer-search", "412 34 567").await?;
+    w.wait_text("customer-results", "Kari Nordmann").await?;
+    press(w, "customer-search", Key::Enter).await?;
+    Ok(())
+}
+
 /// A phone order from an empty desk to a placed order found again after a restart.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_order_from_the_keyboard() -> Result<(), Error> {
@@ -238,13 +256,7 @@ async fn a_discount_above_the_limit_is_approved_by_a_managers_pin() -> Result<()
     desk_with_karis_order(data.path()).await?;
     let w = Window::start(data.path(), &[]).await?;
     w.log_in("Demo", "1234").await?;
-    w.type_into("product-search", "kaffetrakter").await?;
-    w.by_id("search-results").await?;
-    press(&w, "product-search", Key::Enter).await?;
-    w.by_id("cart-line-0").await?;
-    w.type_into("customer-search", "412 34 567").await?;
-    w.wait_text("customer-results", "Kari Nordmann").await?;
-    press(&w, "customer-search", Key::Enter).await?;
+    coffee_maker_for_kari(&w).await?;
     w.by_id("pay-vipps").await?.click().await?;
     w.by_id("confirm-15").await?.click().await?;
 
@@ -315,13 +327,7 @@ async fn a_quote_is_turned_into_an_order_at_its_price() -> Result<(), Error> {
     desk_with_karis_order(data.path()).await?;
     let w = Window::start(data.path(), &[]).await?;
     w.log_in("Demo", "1234").await?;
-    w.type_into("product-search", "kaffetrakter").await?;
-    w.by_id("search-results").await?;
-    press(&w, "product-search", Key::Enter).await?;
-    w.by_id("cart-line-0").await?;
-    w.type_into("customer-search", "412 34 567").await?;
-    w.wait_text("customer-results", "Kari Nordmann").await?;
-    press(&w, "customer-search", Key::Enter).await?;
+    coffee_maker_for_kari(&w).await?;
     w.wait_text("readback", "Kari Nordmann").await?;
     w.draft_saved().await?;
     press(&w, "product-search", Key::F8).await?;
@@ -389,10 +395,7 @@ async fn a_company_orders_on_faktura_with_its_org_nr() -> Result<(), Error> {
     desk_with_karis_order(data.path()).await?;
     let w = Window::start(data.path(), &[]).await?;
     w.log_in("Demo", "1234").await?;
-    w.type_into("product-search", "kaffetrakter").await?;
-    w.by_id("search-results").await?;
-    press(&w, "product-search", Key::Enter).await?;
-    w.by_id("cart-line-0").await?;
+    add_coffee_maker(&w).await?;
     w.type_into("customer.name", "Per Hansen").await?;
     w.type_into("customer.phone", "900 11 222").await?;
     w.type_into("customer.address.line1", "Industriveien 4").await?;

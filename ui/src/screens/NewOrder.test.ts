@@ -22,6 +22,7 @@ vi.mock('../lib/bindings', () => ({
     placeOf: () => Promise.resolve(null),
     searchProducts: () => ok([]),
     findCustomers: () => ok([]),
+    discountReasons: () => Promise.resolve([]),
   },
   events: {
     syncChanged: { listen: () => Promise.resolve(() => {}) },
