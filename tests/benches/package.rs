@@ -190,7 +190,7 @@ async fn main() -> Result<(), Error> {
     );
     println!("| dpkg -i of version N | {:.0} ms |", ms(install_n));
     println!(
-        "| cold start of the installed desk to a focused PIN field, median of {start_runs} | {:.0} ms |",
+        "| cold start of the installed desk to the login list, median of {start_runs} | {:.0} ms |",
         ms(median(starts.clone()))
     );
     println!(

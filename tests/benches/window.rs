@@ -117,7 +117,7 @@ async fn main() -> Result<(), Error> {
         return Err("no memory figure: a window process was not found".into());
     }
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-    println!("Window benchmark (Xvfb 1366×768, WebKitGTK; start = WebDriver session to a focused PIN field)");
+    println!("Window benchmark (Xvfb 1366×768, WebKitGTK; start = WebDriver session to the login screen's staff list)");
     println!();
     println!("| measure | value |");
     println!("|---|---:|");
