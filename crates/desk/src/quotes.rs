@@ -92,7 +92,8 @@ impl Desk {
         self.cache()
             .record_audit("tilbud lagret", &stored.number, now)
             .await?;
-        self.quote_view(&stored, now).await
+        let document = self.write_quote_pdf(&stored)?;
+        Ok(quote_view(&stored, document, now))
     }
 
     /// A quote to turn into an order: its draft, naming it, so the order gets its prices while it is
@@ -110,7 +111,7 @@ impl Desk {
         draft.quote_number.clone_from(&stored.number);
         Ok(QuoteDraftView {
             draft,
-            quote: self.quote_view(&stored, now).await?,
+            quote: quote_view(&stored, self.quote_document(&stored.number), now),
         })
     }
 
@@ -173,7 +174,7 @@ impl Desk {
             valid_through: stored.valid_through,
         };
         let bytes = skranke_pdf::quote(&doc)?;
-        self.write_document(&format!("{}-tilbud.pdf", stored.number), &bytes)
+        self.write_document(&file_name(&stored.number), &bytes)
     }
 
     async fn stored_quote(&self, number: &str) -> Result<skranke_cache::StoredQuote, DeskError> {
@@ -183,22 +184,27 @@ impl Desk {
             .ok_or_else(|| DeskError::QuoteNotFound(number.trim().to_string()))
     }
 
-    async fn quote_view(
-        &self,
-        stored: &skranke_cache::StoredQuote,
-        now: DateTime<Utc>,
-    ) -> Result<QuoteView, DeskError> {
-        let document = self.write_quote_pdf(stored)?;
-        let at = oslo_time(now);
-        Ok(QuoteView {
-            number: stored.number.clone(),
-            customer_name: stored.customer_name.clone(),
-            total_text: skranke_core::Money::from_ore(stored.total_ore).to_string(),
-            validity_text: validity_text(stored.valid_through, at),
-            expired: prices_at(stored.valid_through, at) == QuotePrices::Today,
-            converted_to: stored.converted_to.clone(),
-            document: document.display().to_string(),
-        })
+    /// Where the quote's PDF is written (`save_quote` writes it, `quote_pdf` again on demand).
+    fn quote_document(&self, number: &str) -> PathBuf {
+        self.documents_dir().join(file_name(number))
+    }
+}
+
+/// `<QUOTE>-tilbud.pdf` in the documents folder.
+fn file_name(number: &str) -> String {
+    format!("{number}-tilbud.pdf")
+}
+
+fn quote_view(stored: &skranke_cache::StoredQuote, document: PathBuf, now: DateTime<Utc>) -> QuoteView {
+    let at = oslo_time(now);
+    QuoteView {
+        number: stored.number.clone(),
+        customer_name: stored.customer_name.clone(),
+        total_text: skranke_core::Money::from_ore(stored.total_ore).to_string(),
+        validity_text: validity_text(stored.valid_through, at),
+        expired: prices_at(stored.valid_through, at) == QuotePrices::Today,
+        converted_to: stored.converted_to.clone(),
+        document: document.display().to_string(),
     }
 }
 
