@@ -28,10 +28,12 @@ pub struct ProductHit {
     pub product: Product,
     /// Matched by an exact EAN or SKU (a scanner's input), not by text.
     pub exact: bool,
+    /// Issue 20: the units the store can still sell, for products it counts.
+    pub units_left: Option<u32>,
 }
 
 const PRODUCT_COLUMNS: &str =
-    "p.id, p.sku, p.name, p.brand, p.category, p.price_ore, p.mva_percent, p.availability, p.supplier_date, p.availability_as_of, p.supplier_direct,
+    "p.id, p.sku, p.name, p.brand, p.category, p.price_ore, p.mva_percent, p.availability, p.supplier_date, p.availability_as_of, p.supplier_direct, p.units_left,
      (SELECT group_concat(ean, ' ') FROM product_eans e WHERE e.product_id = p.id) AS eans";
 
 impl Cache {
@@ -70,6 +72,10 @@ impl Cache {
 
     /// Exact lookup by EAN (what a barcode scanner types) or SKU, by index.
     pub async fn product_by_code(&self, code: &str) -> Result<Option<Product>, CacheError> {
+        Ok(self.hit_by_code(code).await?.map(|h| h.product))
+    }
+
+    async fn hit_by_code(&self, code: &str) -> Result<Option<ProductHit>, CacheError> {
         let code = code.trim();
         let row = sqlx::query(&format!(
             "SELECT {PRODUCT_COLUMNS} FROM products p
@@ -81,7 +87,7 @@ impl Cache {
         .bind(code.to_uppercase())
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| product_from_row(&r)).transpose()
+        row.map(|r| hit_from_row(&r, true)).transpose()
     }
 
     /// Products by SKU, for validating an order's lines.
@@ -109,11 +115,8 @@ impl Cache {
     /// or EAN (æ, ø, å kept apart from a and o).
     pub async fn search_products(&self, text: &str, limit: u32) -> Result<Vec<ProductHit>, CacheError> {
         let mut hits = Vec::new();
-        if let Some(p) = self.product_by_code(text).await? {
-            hits.push(ProductHit {
-                product: p,
-                exact: true,
-            });
+        if let Some(hit) = self.hit_by_code(text).await? {
+            hits.push(hit);
         }
         if looks_like_sku(text) {
             let upper = text.trim().to_uppercase();
@@ -127,12 +130,9 @@ impl Cache {
             .await?;
             if !rows.is_empty() {
                 for row in rows {
-                    let p = product_from_row(&row)?;
-                    if hits.first().is_none_or(|h| h.product.sku != p.sku) {
-                        hits.push(ProductHit {
-                            product: p,
-                            exact: false,
-                        });
+                    let hit = hit_from_row(&row, false)?;
+                    if hits.first().is_none_or(|h| h.product.sku != hit.product.sku) {
+                        hits.push(hit);
                     }
                 }
                 hits.truncate(limit as usize);
@@ -165,14 +165,11 @@ impl Cache {
         .fetch_all(&self.pool)
         .await?;
         for row in rows {
-            let p = product_from_row(&row)?;
-            if hits.first().is_some_and(|h| h.product.sku == p.sku) {
+            let hit = hit_from_row(&row, false)?;
+            if hits.first().is_some_and(|h| h.product.sku == hit.product.sku) {
                 continue;
             }
-            hits.push(ProductHit {
-                product: p,
-                exact: false,
-            });
+            hits.push(hit);
         }
         hits.truncate(limit as usize);
         Ok(hits)
@@ -322,6 +319,16 @@ fn fts_query(text: &str) -> Option<String> {
         .map(|w| format!("\"{}\"*", w.to_lowercase()))
         .collect();
     (!words.is_empty()).then(|| words.join(" "))
+}
+
+fn hit_from_row(row: &SqliteRow, exact: bool) -> Result<ProductHit, CacheError> {
+    Ok(ProductHit {
+        product: product_from_row(row)?,
+        exact,
+        units_left: row
+            .try_get::<Option<i64>, _>("units_left")?
+            .map(|u| u32::try_from(u).unwrap_or(0)),
+    })
 }
 
 fn product_from_row(row: &SqliteRow) -> Result<Product, CacheError> {

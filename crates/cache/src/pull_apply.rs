@@ -181,18 +181,23 @@ async fn apply_availability(tx: &mut Transaction<'_, Sqlite>, changes: &[Change]
             .collect();
         for chunk in rows.chunks(200) {
             let mut q = QueryBuilder::<Sqlite>::new(format!(
-                "INSERT INTO {table} (sku, status, supplier_date, as_of) "
+                "INSERT INTO {table} (sku, status, supplier_date, as_of{}) ",
+                if own { ", units" } else { "" }
             ));
             q.push_values(chunk, |mut row, (c, a)| {
                 row.push_bind(sku_of(c))
                     .push_bind(&a.status)
                     .push_bind(a.supplier_date.map(|d| d.to_string()))
                     .push_bind(a.as_of.to_rfc3339());
+                if own {
+                    row.push_bind(a.units.map(i64::from));
+                }
             });
-            q.push(
+            q.push(format!(
                 " ON CONFLICT (sku) DO UPDATE SET status = excluded.status,
-                  supplier_date = excluded.supplier_date, as_of = excluded.as_of",
-            );
+                  supplier_date = excluded.supplier_date, as_of = excluded.as_of{}",
+                if own { ", units = excluded.units" } else { "" }
+            ));
             q.build().execute(&mut **tx).await?;
         }
         let gone: Vec<String> = in_table
@@ -221,8 +226,9 @@ async fn refresh_availability(tx: &mut Transaction<'_, Sqlite>, skus: &[&str]) -
     for chunk in skus.chunks(20_000) {
         sqlx::query(
             "UPDATE products SET availability = a.status, supplier_date = a.supplier_date,
-                                 availability_as_of = coalesce(a.as_of, products.availability_as_of)
-             FROM (SELECT j.value AS sku,
+                                 availability_as_of = coalesce(a.as_of, products.availability_as_of),
+                                 units_left = a.units
+             FROM (SELECT j.value AS sku, s.units,
                           coalesce(s.status, g.status, 'unconfirmed') AS status,
                           CASE WHEN s.sku IS NOT NULL THEN s.supplier_date ELSE g.supplier_date END AS supplier_date,
                           coalesce(s.as_of, g.as_of) AS as_of
@@ -260,10 +266,9 @@ async fn apply_staff(tx: &mut Transaction<'_, Sqlite>, changes: &[Change]) -> Re
 async fn apply_orders(tx: &mut Transaction<'_, Sqlite>, changes: &[Change]) -> Result<(), CacheError> {
     for c in changes {
         let Some(o) = &c.order else { continue };
-        // Orders of the store's other desks are not on this desk: only its own are updated. A status
-        // this build does not know (a newer central store) leaves the last known one.
+        // A status this build does not know (a newer central store) leaves the last known one.
         // A cancellation made here and not yet answered stands until the central store answers it.
-        sqlx::query(
+        let own = sqlx::query(
             "UPDATE orders SET status = CASE WHEN EXISTS (SELECT 1 FROM outbox x WHERE x.order_id = orders.id
                      AND x.kind = 'order_cancelled' AND x.acked_at IS NULL) THEN status ELSE coalesce(?, status) END,
                  tracking_number = ?, central_flags = ?,
@@ -279,12 +284,89 @@ async fn apply_orders(tx: &mut Transaction<'_, Sqlite>, changes: &[Change]) -> R
         .bind(o.email.as_ref().map(serde_json::to_string).transpose()?)
         .bind(o.order_id.to_string())
         .execute(&mut **tx)
-        .await?;
+        .await?
+        .rows_affected()
+            > 0;
+        if !own {
+            other_desks_order(tx, o).await?;
+            continue;
+        }
         central_version(tx, o).await?;
         if let Some(into) = o.customer_id {
             follow_merge(tx, &o.order_id.to_string(), &into.to_string()).await?;
         }
     }
+    Ok(())
+}
+
+/// Issue 20: an order placed at another desk of the store, kept for the customer panel. Its customer is
+/// the one this desk knows by id or, like `upsert_customer`, by the same phone and name; else the
+/// customer is learnt from the order, under the central store's id.
+async fn other_desks_order(
+    tx: &mut Transaction<'_, Sqlite>,
+    o: &skranke_protocol::OrderStatusRow,
+) -> Result<(), CacheError> {
+    let (Some(order), Some(placed_at)) = (&o.order, o.placed_at) else {
+        return Ok(());
+    };
+    let c = &order.customer;
+    let central_id = o.customer_id.map(|id| id.to_string());
+    let known: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM customers WHERE id = ?1 OR (phone = ?2 AND name = ?3 COLLATE NOCASE)
+         ORDER BY id = ?1 DESC LIMIT 1",
+    )
+    .bind(&central_id)
+    .bind(c.phone.e164())
+    .bind(&c.name)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let customer_id = match known {
+        Some(id) => id,
+        None => {
+            let id = central_id.unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+            sqlx::query(
+                "INSERT INTO customers (id, name, phone, email, address_line1, address_line2, postcode, place,
+                                        marketing_consent, created_at, updated_at, search_text)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?9, ?10)",
+            )
+            .bind(&id)
+            .bind(&c.name)
+            .bind(c.phone.e164())
+            .bind(c.email.as_ref().map(|e| e.as_str().to_string()))
+            .bind(&c.address.line1)
+            .bind(&c.address.line2)
+            .bind(&c.address.postcode)
+            .bind(&c.address.place)
+            .bind(placed_at.to_rfc3339())
+            .bind(
+                format!("{} {}", c.name, c.email.as_ref().map(|e| e.as_str()).unwrap_or_default())
+                    .to_lowercase(),
+            )
+            .execute(&mut **tx)
+            .await?;
+            id
+        }
+    };
+    sqlx::query(
+        "INSERT INTO store_orders (id, order_number, customer_id, placed_at_utc, status, total_ore,
+                                   central_payment, central_email, body)
+         VALUES (?, ?, ?, ?, coalesce(?, 'under_behandling'), ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET status = CASE WHEN ? IS NULL THEN store_orders.status ELSE excluded.status END,
+           total_ore = excluded.total_ore, central_payment = coalesce(excluded.central_payment, store_orders.central_payment),
+           central_email = coalesce(excluded.central_email, store_orders.central_email), body = excluded.body",
+    )
+    .bind(o.order_id.to_string())
+    .bind(&o.order_number)
+    .bind(&customer_id)
+    .bind(placed_at.to_rfc3339())
+    .bind(o.status.known().map(|s| s.code()))
+    .bind(order.totals.total.ore())
+    .bind(o.payment.as_ref().map(serde_json::to_string).transpose()?)
+    .bind(o.email.as_ref().map(serde_json::to_string).transpose()?)
+    .bind(serde_json::to_string(order)?)
+    .bind(o.status.known().map(|s| s.code()))
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -320,7 +402,7 @@ async fn follow_merge(
         .execute(&mut **tx)
         .await?;
     }
-    for table in ["orders", "consent_records", "customer_notes"] {
+    for table in ["orders", "store_orders", "consent_records", "customer_notes"] {
         sqlx::query(&format!(
             "UPDATE {table} SET customer_id = ? WHERE customer_id = ?"
         ))

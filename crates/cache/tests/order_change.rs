@@ -81,6 +81,7 @@ fn orders_page(
             staff: None,
             order: Some(OrderStatusRow {
                 customer_id: None,
+                placed_at: None,
                 order_id: uuid::Uuid::parse_str(order_id).unwrap(),
                 order_number: number.into(),
                 status,

@@ -120,5 +120,6 @@ pub async fn set_status(
         version: 1,
         order: None,
         customer_id: None,
+        placed_at: None,
     })
 }

@@ -135,35 +135,46 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
         .bind(fetch)
         .fetch_all(pool)
         .await?,
-        Stream::Availability | Stream::Staff | Stream::Orders => {
+        Stream::Orders => {
+            // Issue 20: an order placed at another desk of the store carries its body from version 1,
+            // so the customer panel shows it; the desk that placed it already holds version 1.
+            sqlx::query(
+                "SELECT id::text AS key, false AS deleted, sync_txid::text AS txid, sync_seq, id, number, status,
+                        tracking_number, flags, updated_at, placed_at, payment_method, payment_state, payment_detail,
+                        payment_expires_at, email_state, email_to, email_detail, version, customer_id,
+                        CASE WHEN version > 1 OR device_id <> $5 THEN body END AS body
+                 FROM orders
+                 WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
+                   AND sync_txid < pg_snapshot_xmin(pg_current_snapshot())
+                 ORDER BY sync_txid, sync_seq LIMIT $3",
+            )
+            .bind(&txid)
+            .bind(from.seq)
+            .bind(fetch)
+            .bind(&device.store_id)
+            .bind(device.id)
+            .fetch_all(pool)
+            .await?
+        }
+        Stream::Availability | Stream::Staff => {
             // The store's own rows: $4 is the device's store.
             let sql = match q.stream {
                 Stream::Availability => {
                     "SELECT c.*, c.sync_txid::text AS txid FROM (
                          SELECT sku AS key, sku, NULL::text AS store_id, status, supplier_date, as_of, deleted,
-                                sync_txid, sync_seq
+                                NULL::integer AS units, sync_txid, sync_seq
                          FROM availability WHERE (sync_txid, sync_seq) > ($1::xid8, $2)
                          UNION ALL
                          SELECT store_id || '/' || sku, sku, store_id, status, supplier_date, as_of, deleted,
-                                sync_txid, sync_seq
+                                units, sync_txid, sync_seq
                          FROM store_availability WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
                      ) c
                      WHERE sync_txid < pg_snapshot_xmin(pg_current_snapshot())
                      ORDER BY sync_txid, sync_seq LIMIT $3"
                 }
-                Stream::Staff => {
+                _ => {
                     "SELECT id::text AS key, false AS deleted, sync_txid::text AS txid, sync_seq, id, name, pin_argon2, active, role
                      FROM staff
-                     WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
-                       AND sync_txid < pg_snapshot_xmin(pg_current_snapshot())
-                     ORDER BY sync_txid, sync_seq LIMIT $3"
-                }
-                _ => {
-                    "SELECT id::text AS key, false AS deleted, sync_txid::text AS txid, sync_seq, id, number, status,
-                            tracking_number, flags, updated_at, payment_method, payment_state, payment_detail, payment_expires_at,
-                            email_state, email_to, email_detail, version, customer_id,
-                            CASE WHEN version > 1 THEN body END AS body
-                     FROM orders
                      WHERE store_id = $4 AND (sync_txid, sync_seq) > ($1::xid8, $2)
                        AND sync_txid < pg_snapshot_xmin(pg_current_snapshot())
                      ORDER BY sync_txid, sync_seq LIMIT $3"
@@ -232,6 +243,9 @@ fn change(stream: Stream, row: &PgRow) -> Result<Change, sqlx::Error> {
                 status: row.try_get("status")?,
                 supplier_date: row.try_get::<Option<NaiveDate>, _>("supplier_date")?,
                 as_of: row.try_get::<DateTime<Utc>, _>("as_of")?,
+                units: row
+                    .try_get::<Option<i32>, _>("units")?
+                    .map(|u| u32::try_from(u).unwrap_or(0)),
             });
         }
         Stream::Staff => {
@@ -270,6 +284,7 @@ fn change(stream: Stream, row: &PgRow) -> Result<Change, sqlx::Error> {
                     .try_get::<Option<Json<skranke_core::ValidOrder>>, _>("body")?
                     .map(|b| b.0),
                 customer_id: row.try_get("customer_id")?,
+                placed_at: row.try_get("placed_at")?,
             });
         }
     }

@@ -186,7 +186,8 @@ async fn held(tx: &mut PgConnection, store: &str, sku: &str) -> Result<i32, sqlx
 }
 
 /// The store's availability of a counted product, as its desks pull it: in stock while a unit is
-/// neither sold nor held, "må bestilles" when none is left. Written only when it changes.
+/// neither sold nor held, "må bestilles" when none is left, with the units left to sell. Written
+/// only when it changes.
 async fn show_availability(
     tx: &mut PgConnection,
     store: &str,
@@ -198,21 +199,20 @@ async fn show_availability(
         .bind(sku)
         .fetch_one(&mut *tx)
         .await?;
-    let status = if units - held(tx, store, sku).await? > 0 {
-        "in_stock"
-    } else {
-        "must_order"
-    };
+    let left = (units - held(tx, store, sku).await?).max(0);
+    let status = if left > 0 { "in_stock" } else { "must_order" };
     sqlx::query(
-        "INSERT INTO store_availability (store_id, sku, status, as_of) VALUES ($1, $2, $3, $4)
+        "INSERT INTO store_availability (store_id, sku, status, as_of, units) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (store_id, sku) DO UPDATE SET status = excluded.status, supplier_date = NULL, as_of = excluded.as_of,
-           deleted = false
-         WHERE store_availability.status IS DISTINCT FROM excluded.status OR store_availability.deleted",
+           deleted = false, units = excluded.units
+         WHERE store_availability.status IS DISTINCT FROM excluded.status OR store_availability.deleted
+            OR store_availability.units IS DISTINCT FROM excluded.units",
     )
     .bind(store)
     .bind(sku)
     .bind(status)
     .bind(now)
+    .bind(left)
     .execute(&mut *tx)
     .await?;
     Ok(())

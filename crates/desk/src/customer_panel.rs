@@ -26,6 +26,8 @@ pub struct PanelOrderView {
     pub email_bounced: bool,
     pub returns: u32,
     pub claims: u32,
+    /// Placed at another desk of the store (issue 20: it came with the orders stream).
+    pub other_desk: bool,
 }
 
 /// The panel.
@@ -114,6 +116,7 @@ impl Desk {
                         .is_some_and(|e| e.state == skranke_protocol::EmailState::Bounced),
                     returns: count_of(o.returns),
                     claims: count_of(o.claims),
+                    other_desk: o.other_desk,
                     order_number: o.order_number,
                 }
             })

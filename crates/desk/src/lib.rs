@@ -207,7 +207,7 @@ impl Desk {
         let hits = self.cache.search_products(text, limit).await?;
         Ok(hits
             .into_iter()
-            .map(|h| ProductView::new(h.product, h.exact, now))
+            .map(|h| ProductView::new(h.product, h.exact, h.units_left, now))
             .collect())
     }
 

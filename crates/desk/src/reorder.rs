@@ -39,8 +39,16 @@ pub struct ReorderView {
 impl Desk {
     /// Order `order_number` as a new draft against today's catalog.
     pub async fn reorder(&self, order_number: &str) -> Result<ReorderView, DeskError> {
-        let stored = self.show_order(order_number).await?;
-        let previous = &stored.order;
+        // Issue 20: an order from another desk of the store is reordered from its copy here.
+        let previous = match self.cache().order_by_number(order_number).await? {
+            Some(stored) => stored.order,
+            None => self
+                .cache()
+                .store_order(order_number)
+                .await?
+                .ok_or_else(|| DeskError::OrderNotFound(order_number.trim().to_string()))?,
+        };
+        let previous = &previous;
         let skus: Vec<String> = previous.lines.iter().map(|l| l.sku.to_uppercase()).collect();
         let products = self.cache().products_by_sku(&skus).await?;
         let r = reorder(previous, |sku| products.get(&sku.to_uppercase()).cloned());
@@ -87,7 +95,7 @@ impl Desk {
             note: String::new(),
         };
         Ok(ReorderView {
-            from_order: stored.order_number.clone(),
+            from_order: order_number.trim().to_uppercase(),
             lines,
             draft,
         })

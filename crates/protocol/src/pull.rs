@@ -118,6 +118,10 @@ pub struct AvailabilityRow {
     pub supplier_date: Option<NaiveDate>,
     /// When the central store last confirmed it (A2).
     pub as_of: DateTime<Utc>,
+    /// Issue 20: the units the store can still sell (counted, less those held for orders awaiting
+    /// payment), for the products the store counts; absent otherwise and from older central stores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -151,6 +155,10 @@ pub struct OrderStatusRow {
     /// records of the customer were merged (issue 20). Absent from older central stores.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<Uuid>,
+    /// When the order was placed. Issue 20: the desks of a store see each other's orders in the
+    /// customer panel; absent from older central stores.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placed_at: Option<DateTime<Utc>>,
 }
 
 const fn first_version() -> u32 {

@@ -152,3 +152,91 @@ async fn a_desk_the_store_revoked_needs_pairing() {
         "{err:?}"
     );
 }
+
+/// Issue 20: a customer who ordered at another desk of the store is found here with that order in
+/// their panel's history (offline, from the cache), and a product the store counts shows the units
+/// left to sell, less the one that order took.
+#[tokio::test]
+async fn another_desks_order_and_the_units_left_arrive_with_the_pull() {
+    let central = Central::start(20).await;
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let (a, b) = (desk(&dir_a).await, desk(&dir_b).await);
+    for (cache, name) in [(&a, "Skranke 1"), (&b, "Skranke 2")] {
+        let code = central.code().await;
+        skranke_sync::pair(cache, &central.base, &code, name, Utc::now())
+            .await
+            .unwrap();
+    }
+    let counted = &central.products[0];
+    skranke_central::stock::set_stock(&central.pool, "OSL", &counted.sku, 3, Utc::now())
+        .await
+        .unwrap();
+    skranke_sync::sync_once(&b).await.unwrap();
+    let units_left = |cache: Cache| async move {
+        let hits = cache.search_products(&counted.sku, 1).await.unwrap();
+        (hits[0].product.sku.clone(), hits[0].units_left)
+    };
+    assert_eq!(units_left(b.clone()).await, (counted.sku.clone(), Some(3)));
+    assert_eq!(
+        b.search_products(&central.products[1].sku, 1).await.unwrap()[0].units_left,
+        None,
+        "a product the store does not count has no number"
+    );
+
+    let number = place(&a, &central.products).await;
+    skranke_sync::sync_once(&a).await.unwrap();
+    assert_eq!(a.sync_state().await.unwrap().pending, 0);
+    skranke_sync::sync_once(&b).await.unwrap();
+
+    assert_eq!(
+        units_left(b.clone()).await.1,
+        Some(2),
+        "one unit went to desk A's order"
+    );
+    let found = b.search_customers("41234567", 5).await.unwrap();
+    assert_eq!(found.len(), 1, "the customer is known here now: {found:?}");
+    let (orders, count) = b.customer_orders(&found[0].id, 10).await.unwrap();
+    assert_eq!(count, 1);
+    assert_eq!(orders[0].order_number, number);
+    assert!(orders[0].other_desk);
+    let placed = a.order_by_number(&number).await.unwrap().unwrap();
+    assert_eq!(orders[0].total, placed.order.totals.total);
+    assert_eq!(
+        b.customer_total(&found[0].id).await.unwrap(),
+        placed.order.totals.total
+    );
+    assert_eq!(
+        b.store_order(&number)
+            .await
+            .unwrap()
+            .map(|o| o.lines[0].sku.clone()),
+        Some(counted.sku.clone()),
+        "the order's lines are here, for a reorder"
+    );
+    assert!(
+        b.order_by_number(&number).await.unwrap().is_none(),
+        "not one of desk B's own orders"
+    );
+
+    // Desk A's own copy is not doubled as another desk's.
+    let a_customer = a.search_customers("41234567", 5).await.unwrap()[0].id.clone();
+    let (own, own_count) = a.customer_orders(&a_customer, 10).await.unwrap();
+    assert_eq!((own_count, own[0].other_desk), (1, false));
+
+    // A status set on the central store reaches desk B's copy too.
+    skranke_central::order_status::set_status(
+        &central.pool,
+        &number,
+        &skranke_protocol::SetStatusRequest {
+            status: skranke_core::OrderStatus::Sendt,
+            tracking_number: Some("70712345678".into()),
+        },
+        "test",
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    skranke_sync::sync_once(&b).await.unwrap();
+    let (orders, _) = b.customer_orders(&found[0].id, 10).await.unwrap();
+    assert_eq!(orders[0].status, skranke_protocol::OrderState::Sendt);
+}

@@ -791,6 +791,8 @@ export type PanelOrderView = {
 	email_bounced: boolean,
 	returns: number,
 	claims: number,
+	/**  Placed at another desk of the store (issue 20: it came with the orders stream). */
+	other_desk: boolean,
 };
 
 /**  A payment method as the form offers it, with the rule that stops it for this buyer (P1–P3, P5). */
@@ -954,6 +956,10 @@ export type ProductView_Deserialize = {
 	as_of_text: string,
 	/**  Matched by an exact EAN or SKU. */
 	exact: boolean,
+	/**  Issue 20: "2 igjen i butikken" for a product the store counts; empty otherwise. */
+	units_text: string,
+	/**  So few left that a payment request holds what may be the last (at most [`FEW_LEFT`]). */
+	few_left: boolean,
 };
 
 /**  A product line in a search result. */
@@ -971,6 +977,10 @@ export type ProductView_Serialize = {
 	as_of_text: string,
 	/**  Matched by an exact EAN or SKU. */
 	exact: boolean,
+	/**  Issue 20: "2 igjen i butikken" for a product the store counts; empty otherwise. */
+	units_text: string,
+	/**  So few left that a payment request holds what may be the last (at most [`FEW_LEFT`]). */
+	few_left: boolean,
 };
 
 /**  A quote opened to become an order: the draft to place (naming the quote) and the quote. */

@@ -19,6 +19,14 @@ async fn status(s: &TestServer, sku: &str) -> String {
         .unwrap()
 }
 
+async fn units_left(s: &TestServer, sku: &str) -> Option<i32> {
+    sqlx::query_scalar("SELECT units FROM store_availability WHERE store_id = 'OSL' AND sku = $1")
+        .bind(sku)
+        .fetch_one(&s.pool)
+        .await
+        .unwrap()
+}
+
 async fn units(s: &TestServer, sku: &str) -> i32 {
     sqlx::query_scalar("SELECT units FROM stock WHERE store_id = 'OSL' AND sku = $1")
         .bind(sku)
@@ -102,6 +110,7 @@ async fn the_last_unit_goes_to_one_desk_and_is_freed_on_expiry_and_sold_on_payme
         .cloned()
         .unwrap();
     assert_eq!(row["availability"]["status"], "must_order", "{row}");
+    assert_eq!(row["availability"]["units"], 0, "none left to sell: {row}");
     let _ = winner;
 
     // The customer never pays: the request expires and the unit is free again.
@@ -110,6 +119,11 @@ async fn the_last_unit_goes_to_one_desk_and_is_freed_on_expiry_and_sold_on_payme
     assert_eq!(holds(&s).await[0].1.as_deref(), Some("utløpt"));
     assert_eq!(status(&s, &sku).await, "in_stock");
     assert_eq!(units(&s, &sku).await, 1, "an expired hold sells nothing");
+    assert_eq!(
+        units_left(&s, &sku).await,
+        Some(1),
+        "the desks see the unit again"
+    );
 
     // The next customer pays: the unit is sold.
     let c = order_placed(

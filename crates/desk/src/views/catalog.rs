@@ -25,10 +25,17 @@ pub struct ProductView {
     pub as_of_text: String,
     /// Matched by an exact EAN or SKU.
     pub exact: bool,
+    /// Issue 20: "2 igjen i butikken" for a product the store counts; empty otherwise.
+    pub units_text: String,
+    /// So few left that a payment request holds what may be the last (at most [`FEW_LEFT`]).
+    pub few_left: bool,
 }
 
+/// Units at or below which the desk says "få igjen".
+pub const FEW_LEFT: u32 = 3;
+
 impl ProductView {
-    pub fn new(p: Product, exact: bool, now: DateTime<Utc>) -> ProductView {
+    pub fn new(p: Product, exact: bool, units_left: Option<u32>, now: DateTime<Utc>) -> ProductView {
         let as_of_text = match p.availability_as_of {
             None => "ukjent alder".to_string(),
             Some(t) => {
@@ -47,6 +54,12 @@ impl ProductView {
             availability_text: p.availability.text().to_string(),
             as_of_text,
             exact,
+            units_text: match units_left {
+                None | Some(0) => String::new(),
+                Some(n) if n <= FEW_LEFT => format!("få igjen: {n} i butikken"),
+                Some(n) => format!("{n} igjen i butikken"),
+            },
+            few_left: units_left.is_some_and(|n| n > 0 && n <= FEW_LEFT),
             sku: p.sku,
             name: p.name,
             brand: p.brand,
