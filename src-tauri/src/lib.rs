@@ -85,6 +85,21 @@ async fn open_quote_document(desk: State<'_, Desk>, number: String) -> Result<St
     Ok(path.display().to_string())
 }
 
+/// E-mails a quote with its PDF (to the customer's address when `email` is empty).
+#[tauri::command]
+#[specta::specta]
+async fn send_quote(
+    desk: State<'_, Desk>,
+    sync: State<'_, SyncHandle>,
+    number: String,
+    email: String,
+) -> Result<QuoteView> {
+    let who = desk.acting(Utc::now())?;
+    let view = desk.send_quote(&who, &number, &email, Utc::now()).await?;
+    sync.wake();
+    Ok(view)
+}
+
 /// Leaves a note on a customer ("ring etter 16"); the panel as it is after.
 #[tauri::command]
 #[specta::specta]
@@ -754,6 +769,7 @@ pub fn commands() -> tauri_specta::Builder<tauri::Wry> {
             save_quote,
             open_quote,
             open_quote_document,
+            send_quote,
             approvers,
             login,
             logout,

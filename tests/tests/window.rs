@@ -334,6 +334,18 @@ async fn a_quote_is_turned_into_an_order_at_its_price() -> Result<(), Error> {
     w.wait_text("quote-validity", "Tilbudet gjelder til og med")
         .await?;
     let number = w.by_id("quote-number-saved").await?.text().await?;
+    // By e-mail, to the customer's address unless staff type another; a wrong one is refused.
+    let email = w.by_id("quote-email").await?;
+    let prefilled = email.prop("value").await?.unwrap_or_default();
+    assert!(prefilled.contains('@'), "the customer's address: {prefilled:?}");
+    email.clear().await?;
+    email.send_keys("kari@").await?;
+    w.by_id("send-quote").await?.click().await?;
+    w.wait_text("quote-send-failure", "e-post").await?;
+    email.clear().await?;
+    email.send_keys(&format!("{prefilled}{}", Key::Enter)).await?;
+    w.wait_text("quote-sent", &format!("Sendt på e-post til {prefilled}"))
+        .await?;
     w.screenshot("05g-quote-saved").await?;
     w.close().await?;
 

@@ -18,6 +18,8 @@ pub struct StoredQuote {
     pub customer_name: String,
     pub total_ore: i64,
     pub converted_to: Option<String>,
+    /// Where and when the quote was last e-mailed.
+    pub sent: Option<(String, DateTime<Utc>)>,
 }
 
 impl Cache {
@@ -89,6 +91,34 @@ impl Cache {
         Ok(())
     }
 
+    /// Queues quote `number` for e-mail to `email` (the `quote_sent` payload), and records where it
+    /// went, in one transaction.
+    pub async fn send_quote(
+        &self,
+        number: &str,
+        email: &str,
+        payload: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), CacheError> {
+        let mut tx = self.write().await?;
+        crate::outbox::enqueue_next(
+            &mut tx,
+            skranke_protocol::MutationKind::QuoteSent,
+            None,
+            payload,
+            now,
+        )
+        .await?;
+        sqlx::query("UPDATE quotes SET sent_to = ?, sent_at = ? WHERE number = ?")
+            .bind(email)
+            .bind(now.to_rfc3339())
+            .bind(number)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     fn quote_from(&self, r: &sqlx::sqlite::SqliteRow) -> Result<StoredQuote, CacheError> {
         let id: String = r.try_get("id")?;
         let made_at: String = r.try_get("made_at")?;
@@ -106,6 +136,18 @@ impl Cache {
             customer_name: r.try_get("customer_name")?,
             total_ore: r.try_get("total_ore")?,
             converted_to: r.try_get("converted_to")?,
+            sent: match (
+                r.try_get::<Option<String>, _>("sent_to")?,
+                r.try_get::<Option<String>, _>("sent_at")?,
+            ) {
+                (Some(to), Some(at)) => Some((
+                    to,
+                    DateTime::parse_from_rfc3339(&at)
+                        .map_err(|e| CacheError::Corrupt(format!("tilbudet sendt: {e}")))?
+                        .with_timezone(&Utc),
+                )),
+                _ => None,
+            },
             id,
         })
     }

@@ -95,6 +95,9 @@ pub(crate) async fn apply(
         MutationKind::ExchangeRegistered => {
             crate::exchange::exchange_registered(tx, device, parse(m)?, policy, now).await
         }
+        MutationKind::QuoteSent => crate::quotes::quote_sent(tx, device, parse(m)?, now)
+            .await
+            .map(|()| Vec::new()),
     }
 }
 

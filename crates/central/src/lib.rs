@@ -31,6 +31,7 @@ pub mod personal_data;
 pub mod photos;
 mod pull;
 mod push;
+mod quotes;
 pub mod rate_limit;
 pub mod return_receipt;
 pub mod staff;

@@ -141,13 +141,92 @@ pub(crate) async fn queue(
 #[derive(Debug, sqlx::FromRow)]
 struct Pending {
     id: i64,
-    order_id: Uuid,
+    /// The order the mail is about; none for a quote's mail.
+    order_id: Option<Uuid>,
+    /// The quote a "quote" mail sends.
+    quote_id: Option<Uuid>,
     kind: String,
     recipient: String,
     message_id: String,
     attempts: i32,
     /// The claim a "claim" mail confirms.
     subject_id: Option<Uuid>,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct QuoteForMail {
+    number: String,
+    body: Json<ValidOrder>,
+    made_on: chrono::NaiveDate,
+    valid_through: chrono::NaiveDate,
+}
+
+/// Queues quote `quote_id` for e-mail to `recipient`: each call is one more mail (a generation).
+pub(crate) async fn queue_quote(
+    tx: &mut PgConnection,
+    quote_id: Uuid,
+    number: &str,
+    recipient: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO mail_outbox (quote_id, kind, generation, recipient, message_id, next_attempt_at)
+         SELECT $1, 'quote', g, $2, '<quote-' || $3 || '-' || g || '@skranke.invalid>', $4
+         FROM (SELECT coalesce(max(generation), 0) + 1 AS g FROM mail_outbox WHERE quote_id = $1) n",
+    )
+    .bind(quote_id)
+    .bind(recipient)
+    .bind(number)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The quote's mail: a short text and the quote as PDF, the same document the desk printed.
+fn compose_quote(
+    mailer: &Mailer,
+    mail: &Pending,
+    quote: &QuoteForMail,
+    integrations: &Integrations,
+) -> Result<Message, String> {
+    let name = &quote.body.0.customer.name;
+    let to: Mailbox = format!("{} <{}>", name.replace(['<', '>', '"'], ""), mail.recipient)
+        .parse()
+        .or_else(|_| mail.recipient.parse())
+        .map_err(|e| format!("ugyldig mottaker {}: {e}", mail.recipient))?;
+    let pdf = skranke_pdf::quote(&skranke_pdf::QuoteDocument {
+        doc: skranke_pdf::OrderDocument {
+            order_number: &quote.number,
+            order: &quote.body.0,
+            policy: &integrations.policy,
+            payment_state: None,
+        },
+        made_on: quote.made_on,
+        valid_through: quote.valid_through,
+    })
+    .map_err(|e| e.to_string())?;
+    let text = format!(
+        "Hei {name}!\n\nHer er tilbudet vi snakket om, tilbud {} på {}. Det ligger vedlagt som PDF.\n\
+         Prisene gjelder til og med {}. Vil du bestille, ring oss og oppgi tilbudsnummeret.\n\n\
+         Spørsmål? Skriv til {}.\n",
+        quote.number,
+        quote.body.0.totals.total,
+        quote.valid_through.format("%d.%m.%Y"),
+        integrations.policy.seller.email,
+    );
+    Message::builder()
+        .from(mailer.from.clone())
+        .to(to)
+        .message_id(Some(mail.message_id.clone()))
+        .subject(format!("Tilbud {}", quote.number))
+        .multipart(MultiPart::mixed().singlepart(SinglePart::plain(text)).singlepart(
+            Attachment::new(format!("tilbud-{}.pdf", quote.number)).body(
+                pdf,
+                ContentType::parse("application/pdf").map_err(|e| e.to_string())?,
+            ),
+        ))
+        .map_err(|e| e.to_string())
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -226,7 +305,7 @@ pub async fn run_due_mail(
     loop {
         let mut tx = pool.begin().await?;
         let pending: Option<Pending> = sqlx::query_as(
-            "SELECT id, order_id, kind, recipient, message_id, attempts, subject_id FROM mail_outbox
+            "SELECT id, order_id, quote_id, kind, recipient, message_id, attempts, subject_id FROM mail_outbox
              WHERE state = 'pending' AND next_attempt_at <= $1 ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED",
         )
         .bind(now)
@@ -237,27 +316,43 @@ pub async fn run_due_mail(
             return Ok(tried);
         };
         tried += 1;
-        let order: OrderForMail = sqlx::query_as(
-            "SELECT o.number, o.body, o.payment_state, o.tracking_number, o.version, o.cancel_reason, o.updated_at,
-                    v.changes, v.changed_at
-             FROM orders o LEFT JOIN order_versions v ON v.order_id = o.id AND v.version = o.version
-             WHERE o.id = $1",
-        )
-        .bind(mail.order_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let extra = match (mail.kind.as_str(), mail.subject_id) {
-            ("exchange", _) => exchange_of(&mut tx, mail.order_id)
-                .await?
-                .map_or(Extra::Nothing, Extra::Exchange),
-            ("claim", Some(claim_id)) => sqlx::query_as("SELECT claim_no, body FROM claims WHERE id = $1")
-                .bind(claim_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map_or(Extra::Nothing, Extra::Claim),
-            _ => Extra::Nothing,
+        let message = match (mail.order_id, mail.quote_id) {
+            (Some(order_id), _) => {
+                let order: OrderForMail = sqlx::query_as(
+                    "SELECT o.number, o.body, o.payment_state, o.tracking_number, o.version, o.cancel_reason, o.updated_at,
+                            v.changes, v.changed_at
+                     FROM orders o LEFT JOIN order_versions v ON v.order_id = o.id AND v.version = o.version
+                     WHERE o.id = $1",
+                )
+                .bind(order_id)
+                .fetch_one(&mut *tx)
+                .await?;
+                let extra = match (mail.kind.as_str(), mail.subject_id) {
+                    ("exchange", _) => exchange_of(&mut tx, order_id)
+                        .await?
+                        .map_or(Extra::Nothing, Extra::Exchange),
+                    ("claim", Some(claim_id)) => {
+                        sqlx::query_as("SELECT claim_no, body FROM claims WHERE id = $1")
+                            .bind(claim_id)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                            .map_or(Extra::Nothing, Extra::Claim)
+                    }
+                    _ => Extra::Nothing,
+                };
+                compose(mailer, &mail, &order, &extra, integrations)
+            }
+            (None, Some(quote_id)) => {
+                let quote: QuoteForMail =
+                    sqlx::query_as("SELECT number, body, made_on, valid_through FROM quotes WHERE id = $1")
+                        .bind(quote_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                compose_quote(mailer, &mail, &quote, integrations)
+            }
+            (None, None) => Err("e-posten gjelder verken en ordre eller et tilbud".to_string()),
         };
-        let sent = match compose(mailer, &mail, &order, &extra, integrations) {
+        let sent = match message {
             // lettre's own timeout covers each command; this bounds the whole conversation, so a
             // server that stops answering cannot hold up the payment jobs in the same loop.
             Ok(message) => {

@@ -1,6 +1,6 @@
 //! Quotes (tilbud, issue 20 item 6): a draft saved with its prices for the policy's days, as a PDF the
 //! customer gets; turned into an order with one key, at the quoted prices while it is valid and at
-//! today's prices after, saying which.
+//! today's prices after, saying which. Sent by e-mail through the central store (`quote_sent`).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use skranke_core::order::Product;
 use skranke_core::quote::{prices_at, valid_through, validate_quote, validity_text, QuotePrices};
-use skranke_core::{OrderDraft, ValidOrder};
+use skranke_core::{Email, FieldError, Invalid, OrderDraft, ValidOrder};
 use skranke_pdf::{OrderDocument, QuoteDocument};
 use uuid::Uuid;
 
@@ -38,6 +38,8 @@ pub struct QuoteView {
     pub converted_to: Option<String>,
     /// The quote's PDF in the documents folder.
     pub document: String,
+    /// "Sendt på e-post til kari@example.no 03.12. kl. 14:05"; empty before it was sent.
+    pub sent_text: String,
 }
 
 /// A quote opened to become an order: the draft to place (naming the quote) and the quote.
@@ -94,6 +96,59 @@ impl Desk {
             .await?;
         let document = self.write_quote_pdf(&stored)?;
         Ok(quote_view(&stored, document, now))
+    }
+
+    /// E-mails quote `number` with its PDF to `email`, or to the customer's address when `email` is
+    /// empty; the central store sends it when the desk is online (an outbox entry, so it is sent once
+    /// however the network behaves). Sending again is a second mail.
+    pub async fn send_quote(
+        &self,
+        who: &Acting,
+        number: &str,
+        email: &str,
+        now: DateTime<Utc>,
+    ) -> Result<QuoteView, DeskError> {
+        self.as_actor(who);
+        let stored = self.stored_quote(number).await?;
+        let body = body_of(&stored)?;
+        let email = if email.trim().is_empty() {
+            body.quote
+                .customer
+                .email
+                .clone()
+                .ok_or_else(|| DeskError::Invalid(vec![FieldError::new("quote_email", Invalid::Missing)]))?
+        } else {
+            Email::parse(email).map_err(|e| DeskError::Invalid(vec![FieldError::new("quote_email", e)]))?
+        };
+        let quote_id = Uuid::parse_str(&stored.id).map_err(|e| DeskError::Io {
+            context: format!("tilbud {}", stored.number),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        let payload = skranke_protocol::QuoteSent {
+            quote_id,
+            quote_number: stored.number.clone(),
+            email: email.as_str().to_string(),
+            made_on: oslo_time(stored.made_at).date(),
+            valid_through: stored.valid_through,
+            quote: body.quote,
+            requested_at_utc: now,
+        };
+        let json = serde_json::to_string(&payload).map_err(|e| DeskError::Io {
+            context: "tilbudet".into(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        self.cache()
+            .send_quote(&stored.number, email.as_str(), &json, now)
+            .await?;
+        self.cache()
+            .record_audit(
+                "tilbud sendt",
+                &format!("{} til {}", stored.number, email.as_str()),
+                now,
+            )
+            .await?;
+        let stored = self.stored_quote(number).await?;
+        Ok(quote_view(&stored, self.quote_document(&stored.number), now))
     }
 
     /// A quote to turn into an order: its draft, naming it, so the order gets its prices while it is
@@ -205,6 +260,16 @@ fn quote_view(stored: &skranke_cache::StoredQuote, document: PathBuf, now: DateT
         expired: prices_at(stored.valid_through, at) == QuotePrices::Today,
         converted_to: stored.converted_to.clone(),
         document: document.display().to_string(),
+        sent_text: stored
+            .sent
+            .as_ref()
+            .map(|(to, at)| {
+                format!(
+                    "Sendt på e-post til {to} {}",
+                    oslo_time(*at).format("%d.%m. kl. %H:%M")
+                )
+            })
+            .unwrap_or_default(),
     }
 }
 

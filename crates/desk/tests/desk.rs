@@ -726,6 +726,36 @@ async fn a_quote_keeps_its_prices_until_it_expires_and_becomes_one_order() {
         "a quote is not a sales document: {text}"
     );
 
+    // By e-mail: a wrong address is refused at its field; an empty one means the customer's.
+    let wrong = desk.send_quote(&seller, &quote.number, "ola@", now()).await;
+    assert!(
+        matches!(&wrong, Err(DeskError::Invalid(e)) if e[0].field == "quote_email"),
+        "{wrong:?}"
+    );
+    assert!(quote.sent_text.is_empty());
+    let sent = desk.send_quote(&seller, &quote.number, "", now()).await.unwrap();
+    assert!(
+        sent.sent_text.contains("til ola@example.no"),
+        "{}",
+        sent.sent_text
+    );
+    let queued: Vec<_> = desk
+        .cache()
+        .outbox_pending()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "quote_sent")
+        .collect();
+    assert_eq!(queued.len(), 1, "one mail waits in the outbox");
+    let payload: skranke_protocol::QuoteSent = serde_json::from_str(&queued[0].payload).unwrap();
+    assert_eq!(
+        (payload.quote_number.as_str(), payload.email.as_str()),
+        (quote.number.as_str(), "ola@example.no")
+    );
+    assert_eq!(payload.valid_through.to_string(), "2026-12-07");
+    assert_eq!(payload.quote.totals.total.to_string(), quote.total_text);
+
     // The tent goes up from 4 999,50 to 5 999,00 kr.
     std::fs::write(&file, JSONL.replace("4999.5", "5999")).unwrap();
     desk.import_file(&file, now(), |_, _| {}).await.unwrap();

@@ -24,8 +24,8 @@ pub use integration::{IntegrationEvent, IntegrationPage};
 pub use pairing::{PairRequest, PairResponse};
 pub use payload::{
     audit_hash, AuditRecorded, ClaimRegistered, ConfirmationResent, ConsentRecorded, CustomerUpserted,
-    ExchangeRegistered, OrderCancelled, OrderChanged, OrderPlaced, PaymentRequested, ReturnRegistered,
-    AUDIT_GENESIS,
+    ExchangeRegistered, OrderCancelled, OrderChanged, OrderPlaced, PaymentRequested, QuoteSent,
+    ReturnRegistered, AUDIT_GENESIS,
 };
 pub use photo::{PhotoUpload, MAX_PHOTO_BYTES};
 pub use pull::{

@@ -131,6 +131,23 @@ pub struct ConfirmationResent {
     pub requested_at_utc: DateTime<Utc>,
 }
 
+/// `quote_sent` (issue 20): e-mail a quote (tilbud) to the customer, with its PDF. Each mutation is
+/// one mail; sending the quote again is a new mutation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuoteSent {
+    pub quote_id: Uuid,
+    /// From the device's quote series (`<series>-T00001`).
+    pub quote_number: String,
+    pub email: String,
+    pub made_on: chrono::NaiveDate,
+    /// The last day its prices hold.
+    pub valid_through: chrono::NaiveDate,
+    /// The quote as priced (validated like an order, without payment and age).
+    pub quote: ValidOrder,
+    pub requested_at_utc: DateTime<Utc>,
+}
+
 /// `audit_recorded`: one entry of the desk's hash-chained audit log.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

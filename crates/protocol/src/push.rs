@@ -92,6 +92,8 @@ pub enum MutationKind {
     ClaimRegistered,
     /// An exchange (bytte): goods coming back and a new order, settled by the difference.
     ExchangeRegistered,
+    /// Issue 20: a quote e-mailed to the customer.
+    QuoteSent,
 }
 
 impl MutationKind {
@@ -108,6 +110,7 @@ impl MutationKind {
             MutationKind::OrderChanged => "order_changed",
             MutationKind::ClaimRegistered => "claim_registered",
             MutationKind::ExchangeRegistered => "exchange_registered",
+            MutationKind::QuoteSent => "quote_sent",
         }
     }
 
@@ -124,6 +127,7 @@ impl MutationKind {
             MutationKind::OrderChanged,
             MutationKind::ClaimRegistered,
             MutationKind::ExchangeRegistered,
+            MutationKind::QuoteSent,
         ]
         .into_iter()
         .find(|k| k.code() == code)

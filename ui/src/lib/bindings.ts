@@ -97,6 +97,8 @@ export const commands = {
 	openQuote: (number: string) => typedError<QuoteDraftView_Serialize, UiError>(__TAURI_INVOKE("open_quote", { number })),
 	/**  Opens a quote's PDF in the system's viewer. */
 	openQuoteDocument: (number: string) => typedError<string, UiError>(__TAURI_INVOKE("open_quote_document", { number })),
+	/**  E-mails a quote with its PDF (to the customer's address when `email` is empty). */
+	sendQuote: (number: string, email: string) => typedError<QuoteView_Serialize, UiError>(__TAURI_INVOKE("send_quote", { number, email })),
 	/**  The managers who may approve a discount above a seller's limit, with their PIN on this desk. */
 	approvers: () => typedError<ApproverView[], UiError>(__TAURI_INVOKE("approvers")),
 	/**  Logs a person in with their PIN. */
@@ -1015,6 +1017,8 @@ export type QuoteView_Deserialize = {
 	converted_to?: string | null,
 	/**  The quote's PDF in the documents folder. */
 	document: string,
+	/**  "Sendt på e-post til kari@example.no 03.12. kl. 14:05"; empty before it was sent. */
+	sent_text: string,
 };
 
 /**  A quote as staff see it. */
@@ -1031,6 +1035,8 @@ export type QuoteView_Serialize = {
 	converted_to: string | null,
 	/**  The quote's PDF in the documents folder. */
 	document: string,
+	/**  "Sendt på e-post til kari@example.no 03.12. kl. 14:05"; empty before it was sent. */
+	sent_text: string,
 };
 
 /**  A claim once recorded, with its confirmation. */

@@ -3,7 +3,7 @@
 //! "sent" note with the tracking number.
 
 use mail_parser::{MessageParser, MimeHeaders};
-use skranke_protocol::{ConfirmationResent, MutationKind};
+use skranke_protocol::{ConfirmationResent, MutationKind, QuoteSent};
 
 use crate::support::*;
 use skranke_e2e::smtp_sink::SmtpSink;
@@ -131,4 +131,100 @@ async fn a_bounced_address_is_shown_and_a_corrected_resend_goes_out() {
         (state.as_deref(), to.as_deref()),
         (Some("sent"), Some("kari@example.no"))
     );
+}
+
+/// Issue 20 item 6: a quote the desk sends goes out once per send, with its PDF; a quote from another
+/// desk's series or to an address that is none is refused in words; a second send is a second mail.
+#[tokio::test]
+async fn a_quote_is_mailed_with_its_pdf_once_per_send() {
+    let sink = SmtpSink::start().unwrap();
+    let s = TestServer::start_with_providers(Some(sink.port)).await;
+    let products = catalog(5);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let quote = valid_order_with(&products[..2], |d| d.customer.email = "kari@example.no".into());
+    let made_on = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+    let sent = |number: String, email: &str| QuoteSent {
+        quote_id: uuid::Uuid::now_v7(),
+        quote_number: number,
+        email: email.into(),
+        made_on,
+        valid_through: made_on + chrono::Days::new(13),
+        quote: quote.clone(),
+        requested_at_utc: chrono::Utc::now(),
+    };
+    let good = sent(format!("{}-T00001", desk.series), "kari@example.no");
+    let pushes = vec![
+        mutation(
+            1,
+            MutationKind::QuoteSent,
+            &sent("ANNEN1-T00001".into(), "kari@example.no"),
+        ),
+        mutation(
+            2,
+            MutationKind::QuoteSent,
+            &sent(format!("{}-T00002", desk.series), "kari@"),
+        ),
+        mutation(3, MutationKind::QuoteSent, &good),
+    ];
+    let r = s.push(&desk, pushes.clone()).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let results = r.body["results"].as_array().unwrap();
+    assert_eq!(results[0]["outcome"], "rejected", "{}", r.body);
+    assert!(
+        results[0]["rejection"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ikke fra denne skrankens nummerserie"),
+        "{}",
+        r.body
+    );
+    assert!(results[1]["rejection"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("ikke en gyldig e-postadresse"));
+    assert_eq!(results[2]["outcome"], "applied", "{}", r.body);
+    // The desk lost the answer and pushes again: still one mail.
+    let again = s.push(&desk, pushes).await;
+    assert_eq!(again.status, 200, "{}", again.body);
+
+    s.work_outboxes().await;
+    let received = sink.take();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, vec!["kari@example.no".to_string()]);
+    let message = MessageParser::default().parse(&received[0].data).unwrap();
+    let number = good.quote_number.clone();
+    assert_eq!(message.subject(), Some(format!("Tilbud {number}").as_str()));
+    let body = message.body_text(0).unwrap();
+    assert!(body.contains("til og med 16.12.2026"), "{body}");
+    assert!(body.contains(&quote.totals.total.to_string()), "{body}");
+    let attachment = message.attachments().next().unwrap();
+    assert_eq!(
+        attachment.attachment_name(),
+        Some(format!("tilbud-{number}.pdf").as_str())
+    );
+    let text = pdf_text(attachment.contents());
+    assert!(text.contains("Tilbudsnummer"), "{text}");
+    assert!(text.contains(&number), "{text}");
+    assert!(!text.contains("Angreskjema"), "a quote is not a sale: {text}");
+
+    // Staff send it again (the customer lost it): a second mail, its own Message-ID.
+    let resend = QuoteSent {
+        requested_at_utc: chrono::Utc::now(),
+        ..good.clone()
+    };
+    let r = s
+        .push(&desk, vec![mutation(4, MutationKind::QuoteSent, &resend)])
+        .await;
+    assert_eq!(r.body["results"][0]["outcome"], "applied", "{}", r.body);
+    s.work_outboxes().await;
+    let second = sink.take();
+    assert_eq!(second.len(), 1);
+    let again = MessageParser::default().parse(&second[0].data).unwrap();
+    assert_ne!(again.message_id(), message.message_id());
+    let quotes: i64 = sqlx::query_scalar("SELECT count(*) FROM quotes")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    assert_eq!(quotes, 1, "the quote is kept once");
 }
