@@ -1,7 +1,6 @@
 //! The Tauri 2 shell of the desk: each command takes the desk and its arguments, calls one function of
 //! `skranke-desk`, and maps the error to `{code, message, fields}`.
 
-use chrono::Utc;
 use serde::Serialize;
 use skranke_core::{OrderDraft, ReturnDraft};
 use skranke_desk::discounts::{ApproverView, DiscountReasonView, ManagerApproval};
@@ -61,9 +60,9 @@ fn startup_failure(failure: State<'_, StartupFailure>) -> Option<UiError> {
 #[tauri::command]
 #[specta::specta]
 async fn save_quote(desk: State<'_, Desk>, quote_id: String, draft: OrderDraft) -> Result<QuoteView> {
-    let who = desk.acting(Utc::now())?;
+    let who = desk.acting(desk.now())?;
     Ok(desk
-        .save_quote(&who, self::order_id(&quote_id)?, &draft, Utc::now())
+        .save_quote(&who, self::order_id(&quote_id)?, &draft, desk.now())
         .await?)
 }
 
@@ -71,15 +70,15 @@ async fn save_quote(desk: State<'_, Desk>, quote_id: String, draft: OrderDraft) 
 #[tauri::command]
 #[specta::specta]
 async fn open_quote(desk: State<'_, Desk>, number: String) -> Result<QuoteDraftView> {
-    desk.acting(Utc::now())?;
-    Ok(desk.open_quote(&number, Utc::now()).await?)
+    desk.acting(desk.now())?;
+    Ok(desk.open_quote(&number, desk.now()).await?)
 }
 
 /// Opens a quote's PDF in the system's viewer.
 #[tauri::command]
 #[specta::specta]
 async fn open_quote_document(desk: State<'_, Desk>, number: String) -> Result<String> {
-    desk.acting(Utc::now())?;
+    desk.acting(desk.now())?;
     let path = desk.quote_pdf(&number).await?;
     skranke_desk::open_file(&path)?;
     Ok(path.display().to_string())
@@ -94,8 +93,8 @@ async fn send_quote(
     number: String,
     email: String,
 ) -> Result<QuoteView> {
-    let who = desk.acting(Utc::now())?;
-    let view = desk.send_quote(&who, &number, &email, Utc::now()).await?;
+    let who = desk.acting(desk.now())?;
+    let view = desk.send_quote(&who, &number, &email, desk.now()).await?;
     sync.wake();
     Ok(view)
 }
@@ -108,9 +107,9 @@ async fn add_customer_note(
     customer_id: String,
     text: String,
 ) -> Result<skranke_desk::CustomerPanelView> {
-    let who = desk.acting(Utc::now())?;
+    let who = desk.acting(desk.now())?;
     Ok(desk
-        .add_customer_note(&who, &customer_id, &text, Utc::now())
+        .add_customer_note(&who, &customer_id, &text, desk.now())
         .await?)
 }
 
@@ -139,20 +138,20 @@ async fn staff_list(desk: State<'_, Desk>) -> Result<Vec<StaffView>> {
 #[tauri::command]
 #[specta::specta]
 async fn login(desk: State<'_, Desk>, staff_id: String, pin: String) -> Result<SessionView> {
-    Ok(desk.login(&staff_id, &pin, Utc::now()).await?)
+    Ok(desk.login(&staff_id, &pin, desk.now()).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 async fn logout(desk: State<'_, Desk>) -> Result<()> {
-    Ok(desk.logout(Utc::now()).await?)
+    Ok(desk.logout(desk.now()).await?)
 }
 
 /// Who is logged in, if the desk is not locked.
 #[tauri::command]
 #[specta::specta]
 fn current_session(desk: State<'_, Desk>) -> Option<SessionView> {
-    desk.session(Utc::now())
+    desk.session(desk.now())
 }
 
 fn order_id(text: &str) -> Result<uuid::Uuid> {
@@ -173,14 +172,14 @@ pub struct ImportProgress {
 #[tauri::command]
 #[specta::specta]
 async fn settings(desk: State<'_, Desk>) -> Result<SettingsView> {
-    Ok(desk.settings(Utc::now()).await?)
+    Ok(desk.settings(desk.now()).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 async fn import_demo(desk: State<'_, Desk>, count: u32, progress: Channel<ImportProgress>) -> Result<u32> {
     let n = desk
-        .import_demo(count as usize, Utc::now(), |done, total| {
+        .import_demo(count as usize, desk.now(), |done, total| {
             let _ = progress.send(ImportProgress {
                 done: done as u32,
                 total: total as u32,
@@ -201,7 +200,7 @@ fn demo_mode() -> bool {
 #[tauri::command]
 #[specta::specta]
 async fn search_products(desk: State<'_, Desk>, text: String) -> Result<Vec<ProductView>> {
-    Ok(desk.search(&text, 30, Utc::now()).await?)
+    Ok(desk.search(&text, 30, desk.now()).await?)
 }
 
 /// The customer at a glance: their orders, open payments, bounced e-mails, returns and claims, and
@@ -254,17 +253,17 @@ fn place_of(postcode: String) -> Option<String> {
 #[specta::specta]
 async fn preview_order(desk: State<'_, Desk>, draft: OrderDraft) -> Result<PreviewView> {
     // Typing counts as activity: the desk does not lock under someone taking an order.
-    let _ = desk.active_session(Utc::now());
-    Ok(desk.preview(&draft, Utc::now()).await?)
+    let _ = desk.active_session(desk.now());
+    Ok(desk.preview(&draft, desk.now()).await?)
 }
 
 #[tauri::command]
 #[specta::specta]
 async fn save_draft(desk: State<'_, Desk>, order_id: String, draft: OrderDraft) -> Result<()> {
     // Typing counts as activity: the desk does not lock under someone taking an order.
-    let _ = desk.active_session(Utc::now());
+    let _ = desk.active_session(desk.now());
     Ok(desk
-        .save_draft(self::order_id(&order_id)?, &draft, Utc::now())
+        .save_draft(self::order_id(&order_id)?, &draft, desk.now())
         .await?)
 }
 
@@ -289,14 +288,14 @@ async fn place_order(
     draft: OrderDraft,
     approval: Option<ManagerApproval>,
 ) -> Result<PlacedOrderView> {
-    let who = desk.acting(Utc::now())?;
+    let who = desk.acting(desk.now())?;
     let placed = desk
         .place_order_approved(
             &who,
             self::order_id(&order_id)?,
             &draft,
             approval.as_ref(),
-            Utc::now(),
+            desk.now(),
         )
         .await?;
     // The order is on disk; now try to get it to the central store straight away.
@@ -308,7 +307,7 @@ async fn place_order(
 #[tauri::command]
 #[specta::specta]
 async fn sync_status(desk: State<'_, Desk>, sync: State<'_, SyncHandle>) -> Result<SyncStatusView> {
-    Ok(desk.sync_view(Some(&sync.status()), Utc::now()).await?)
+    Ok(desk.sync_view(Some(&sync.status()), desk.now()).await?)
 }
 
 /// Pairs the desk with the central store (URL and one-time code), then syncs.
@@ -321,10 +320,10 @@ async fn pair_desk(
     code: String,
     device_name: String,
 ) -> Result<SyncStatusView> {
-    desk.pair(url.trim(), code.trim(), device_name.trim(), Utc::now())
+    desk.pair(url.trim(), code.trim(), device_name.trim(), desk.now())
         .await?;
     sync.wake();
-    Ok(desk.sync_view(Some(&sync.status()), Utc::now()).await?)
+    Ok(desk.sync_view(Some(&sync.status()), desk.now()).await?)
 }
 
 /// Syncs now instead of at the next round.
@@ -338,8 +337,8 @@ fn sync_now(sync: State<'_, SyncHandle>) {
 #[tauri::command]
 #[specta::specta]
 async fn mark_attention_done(desk: State<'_, Desk>, number: String) -> Result<()> {
-    let who = desk.acting(Utc::now())?;
-    Ok(desk.mark_attention_done(&who, &number, Utc::now()).await?)
+    let who = desk.acting(desk.now())?;
+    Ok(desk.mark_attention_done(&who, &number, desk.now()).await?)
 }
 
 /// Sends the payment request again, or with another method (P5), with the next sync.
@@ -351,8 +350,8 @@ async fn request_payment(
     number: String,
     method: String,
 ) -> Result<()> {
-    let who = desk.acting(Utc::now())?;
-    desk.request_payment(&who, &number, &method, Utc::now()).await?;
+    let who = desk.acting(desk.now())?;
+    desk.request_payment(&who, &number, &method, desk.now()).await?;
     sync.wake();
     Ok(())
 }
@@ -366,7 +365,7 @@ async fn preview_change(
     number: String,
     draft: skranke_core::order_change::ChangeDraft,
 ) -> Result<ChangeView> {
-    Ok(desk.preview_change(&number, &draft, Utc::now()).await?)
+    Ok(desk.preview_change(&number, &draft, desk.now()).await?)
 }
 
 /// Saves a change of a placed order (D8) as its next version, sent with the next sync.
@@ -379,9 +378,9 @@ async fn change_order(
     base_version: u32,
     draft: skranke_core::order_change::ChangeDraft,
 ) -> Result<ChangeView> {
-    let who = desk.acting(Utc::now())?;
+    let who = desk.acting(desk.now())?;
     let view = desk
-        .change_order(&who, &number, base_version, &draft, Utc::now())
+        .change_order(&who, &number, base_version, &draft, desk.now())
         .await?;
     sync.wake();
     Ok(view)
@@ -403,7 +402,7 @@ async fn add_claim_photo(desk: State<'_, Desk>, data_base64: String) -> Result<P
                 },
             )])
         })?;
-    Ok(desk.add_claim_photo(&bytes, Utc::now()).await?)
+    Ok(desk.add_claim_photo(&bytes, desk.now()).await?)
 }
 
 /// Whether the claim as typed is in time (R1, D10), with the dates; empty until it can be judged.
@@ -414,7 +413,7 @@ async fn claim_timing(
     number: String,
     draft: skranke_core::claim::ClaimDraft,
 ) -> Result<String> {
-    Ok(desk.claim_timing(&number, &draft, Utc::now()).await?)
+    Ok(desk.claim_timing(&number, &draft, desk.now()).await?)
 }
 
 /// Records a claim with its photos and writes its confirmation; sent with the next sync.
@@ -427,9 +426,9 @@ async fn register_claim(
     claim_id: String,
     draft: skranke_core::claim::ClaimDraft,
 ) -> Result<RegisteredClaim> {
-    let who = desk.acting(Utc::now())?;
+    let who = desk.acting(desk.now())?;
     let claim = desk
-        .register_claim(&who, &number, self::order_id(&claim_id)?, &draft, Utc::now())
+        .register_claim(&who, &number, self::order_id(&claim_id)?, &draft, desk.now())
         .await?;
     sync.wake();
     Ok(claim)
@@ -444,8 +443,8 @@ async fn cancel_order(
     number: String,
     reason: String,
 ) -> Result<()> {
-    let who = desk.acting(Utc::now())?;
-    desk.cancel_order(&who, &number, &reason, Utc::now()).await?;
+    let who = desk.acting(desk.now())?;
+    desk.cancel_order(&who, &number, &reason, desk.now()).await?;
     sync.wake();
     Ok(())
 }
@@ -459,8 +458,8 @@ async fn resend_confirmation(
     number: String,
     email: String,
 ) -> Result<()> {
-    let who = desk.acting(Utc::now())?;
-    desk.resend_confirmation(&who, &number, &email, Utc::now())
+    let who = desk.acting(desk.now())?;
+    desk.resend_confirmation(&who, &number, &email, desk.now())
         .await?;
     sync.wake();
     Ok(())
@@ -486,8 +485,8 @@ async fn show_order(desk: State<'_, Desk>, number: String) -> Result<OrderDetail
 #[tauri::command]
 #[specta::specta]
 async fn open_confirmation(desk: State<'_, Desk>, number: String) -> Result<String> {
-    let who = desk.acting(Utc::now())?;
-    let path = desk.confirmation_pdf(&who, &number, Utc::now()).await?;
+    let who = desk.acting(desk.now())?;
+    let path = desk.confirmation_pdf(&who, &number, desk.now()).await?;
     skranke_desk::open_file(&path)?;
     Ok(path.display().to_string())
 }
@@ -495,8 +494,8 @@ async fn open_confirmation(desk: State<'_, Desk>, number: String) -> Result<Stri
 #[tauri::command]
 #[specta::specta]
 async fn print_confirmation(desk: State<'_, Desk>, number: String) -> Result<String> {
-    let who = desk.acting(Utc::now())?;
-    let path = desk.confirmation_pdf(&who, &number, Utc::now()).await?;
+    let who = desk.acting(desk.now())?;
+    let path = desk.confirmation_pdf(&who, &number, desk.now()).await?;
     Ok(desk.print_document(&path).await?)
 }
 
@@ -511,8 +510,8 @@ async fn list_printers(desk: State<'_, Desk>) -> Result<skranke_desk::PrinterCho
 #[tauri::command]
 #[specta::specta]
 async fn choose_printer(desk: State<'_, Desk>, printer: Option<String>) -> Result<()> {
-    let who = desk.acting(Utc::now())?;
-    Ok(desk.choose_printer(&who, printer.as_deref(), Utc::now()).await?)
+    let who = desk.acting(desk.now())?;
+    Ok(desk.choose_printer(&who, printer.as_deref(), desk.now()).await?)
 }
 
 /// Records a return of an order's lines and writes its slip (the window opens it on request).
@@ -524,9 +523,9 @@ async fn register_return(
     return_id: String,
     draft: ReturnDraft,
 ) -> Result<RegisteredReturn> {
-    let who = desk.acting(Utc::now())?;
+    let who = desk.acting(desk.now())?;
     let registered = desk
-        .register_return(&who, &number, self::order_id(&return_id)?, &draft, Utc::now())
+        .register_return(&who, &number, self::order_id(&return_id)?, &draft, desk.now())
         .await?;
     Ok(registered)
 }
@@ -539,7 +538,7 @@ async fn preview_exchange(
     number: String,
     draft: skranke_desk::ExchangeDraft,
 ) -> Result<skranke_desk::ExchangeView> {
-    Ok(desk.preview_exchange(&number, &draft, Utc::now()).await?)
+    Ok(desk.preview_exchange(&number, &draft, desk.now()).await?)
 }
 
 /// Records an exchange (the return and the new order together) and writes its slip; sent with the
@@ -554,7 +553,7 @@ async fn register_exchange(
     new_order_id: String,
     draft: skranke_desk::ExchangeDraft,
 ) -> Result<skranke_desk::RegisteredExchange> {
-    let who = desk.acting(Utc::now())?;
+    let who = desk.acting(desk.now())?;
     let registered = desk
         .register_exchange(
             &who,
@@ -562,7 +561,7 @@ async fn register_exchange(
             self::order_id(&return_id)?,
             self::order_id(&new_order_id)?,
             &draft,
-            Utc::now(),
+            desk.now(),
         )
         .await?;
     sync.wake();
@@ -573,8 +572,8 @@ async fn register_exchange(
 #[specta::specta]
 /// Opens a document the desk wrote, named by what it is (never a path from the window).
 async fn open_document(desk: State<'_, Desk>, document: DocumentRef) -> Result<()> {
-    let who = desk.acting(Utc::now())?;
-    desk.open_document(&who, &document, Utc::now()).await?;
+    let who = desk.acting(desk.now())?;
+    desk.open_document(&who, &document, desk.now()).await?;
     Ok(())
 }
 
@@ -582,7 +581,7 @@ async fn open_document(desk: State<'_, Desk>, document: DocumentRef) -> Result<(
 #[tauri::command]
 #[specta::specta]
 async fn customer_consent(desk: State<'_, Desk>, customer_id: String) -> Result<ConsentView> {
-    let who = desk.acting(Utc::now())?;
+    let who = desk.acting(desk.now())?;
     Ok(desk.customer_consent(&who, &customer_id).await?)
 }
 
@@ -590,9 +589,9 @@ async fn customer_consent(desk: State<'_, Desk>, customer_id: String) -> Result<
 #[tauri::command]
 #[specta::specta]
 async fn withdraw_marketing_consent(desk: State<'_, Desk>, customer_id: String) -> Result<ConsentView> {
-    let who = desk.acting(Utc::now())?;
+    let who = desk.acting(desk.now())?;
     Ok(desk
-        .withdraw_marketing_consent(&who, &customer_id, Utc::now())
+        .withdraw_marketing_consent(&who, &customer_id, desk.now())
         .await?)
 }
 
@@ -601,8 +600,8 @@ async fn withdraw_marketing_consent(desk: State<'_, Desk>, customer_id: String) 
 #[tauri::command]
 #[specta::specta]
 async fn export_customer(desk: State<'_, Desk>, phone: String) -> Result<WrittenDocument> {
-    let who = desk.acting(Utc::now())?;
-    Ok(desk.customer_export_file(&who, &phone, Utc::now()).await?)
+    let who = desk.acting(desk.now())?;
+    Ok(desk.customer_export_file(&who, &phone, desk.now()).await?)
 }
 
 /// F8: forgets the customer with this phone as far as the law allows; returns what was done, a line
@@ -610,8 +609,8 @@ async fn export_customer(desk: State<'_, Desk>, phone: String) -> Result<Written
 #[tauri::command]
 #[specta::specta]
 async fn forget_customer(desk: State<'_, Desk>, phone: String) -> Result<Vec<String>> {
-    let who = desk.acting(Utc::now())?;
-    let report = desk.forget_customer(&who, &phone, Utc::now()).await?;
+    let who = desk.acting(desk.now())?;
+    let report = desk.forget_customer(&who, &phone, desk.now()).await?;
     Ok(skranke_desk::forget_report_lines(&report))
 }
 
@@ -624,9 +623,9 @@ pub struct LogDir(pub std::path::PathBuf);
 #[tauri::command]
 #[specta::specta]
 async fn make_support_bundle(desk: State<'_, Desk>, logs: State<'_, LogDir>) -> Result<SupportBundleView> {
-    let who = desk.acting(Utc::now())?;
+    let who = desk.acting(desk.now())?;
     let out = desk.data_dir().join(skranke_desk::BUNDLE_DIR);
-    Ok(desk.write_support_bundle(&who, &logs.0, &out, Utc::now()).await?)
+    Ok(desk.write_support_bundle(&who, &logs.0, &out, desk.now()).await?)
 }
 
 /// What the backup button wrote, for staff to move to a safe place.
@@ -641,9 +640,9 @@ pub struct BackupView {
 #[tauri::command]
 #[specta::specta]
 async fn make_backup(desk: State<'_, Desk>) -> Result<BackupView> {
-    let who = desk.acting(Utc::now())?;
+    let who = desk.acting(desk.now())?;
     let folder = skranke_desk::backup::default_backup_dir(desk.data_dir());
-    let stamp = skranke_desk::oslo_time(Utc::now()).format("%Y%m%d-%H%M%S");
+    let stamp = skranke_desk::oslo_time(desk.now()).format("%Y%m%d-%H%M%S");
     std::fs::create_dir_all(&folder).map_err(|e| {
         UiError::from(DeskError::Io {
             context: format!("kan ikke lage {}", folder.display()),
@@ -651,7 +650,7 @@ async fn make_backup(desk: State<'_, Desk>) -> Result<BackupView> {
         })
     })?;
     let report = desk
-        .backup(&who, &folder.join(format!("skranke-{stamp}.skranke")), Utc::now())
+        .backup(&who, &folder.join(format!("skranke-{stamp}.skranke")), desk.now())
         .await?;
     Ok(BackupView {
         file: report.file.display().to_string(),
@@ -696,7 +695,7 @@ pub fn forward_changes(app: tauri::AppHandle, desk: Desk, mut sync: SyncHandle) 
     tauri::async_runtime::spawn(async move {
         let mut minute = tokio::time::interval(std::time::Duration::from_secs(60));
         let mut second = tokio::time::interval(std::time::Duration::from_secs(1));
-        let mut logged_in = desk.session(Utc::now()).is_some();
+        let mut logged_in = desk.session(desk.now()).is_some();
         loop {
             // No window listening yet is not an error worth stopping for, hence the ignored results.
             tokio::select! {
@@ -706,7 +705,7 @@ pub fn forward_changes(app: tauri::AppHandle, desk: Desk, mut sync: SyncHandle) 
                 }
                 _ = minute.tick() => { let _ = SyncChanged.emit(&app); }
                 _ = second.tick() => {
-                    let now_in = desk.session(Utc::now()).is_some();
+                    let now_in = desk.session(desk.now()).is_some();
                     if logged_in && !now_in {
                         let _ = SessionEnded.emit(&app);
                     }

@@ -76,7 +76,9 @@ fn main() -> ExitCode {
                 Ok(desk) => {
                     // The sync loop runs on Tauri's runtime for as long as the window is open.
                     let cache = desk.cache().clone();
-                    let sync = tauri::async_runtime::block_on(async move { skranke_sync::spawn(cache) });
+                    let clock = desk.clock().clone();
+                    let sync =
+                        tauri::async_runtime::block_on(async move { skranke_sync::spawn(cache, clock) });
                     skranke_desktop::forward_changes(app.handle().clone(), desk.clone(), sync.clone());
                     app.manage(desk);
                     app.manage(sync);

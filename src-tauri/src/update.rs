@@ -4,7 +4,6 @@
 
 use std::sync::Mutex;
 
-use chrono::Utc;
 use serde::Serialize;
 use skranke_desk::desk_update::{self, StagedUpdate, UpdateReadiness};
 use skranke_desk::{Desk, DeskError};
@@ -83,7 +82,7 @@ pub async fn check_update(
             "Denne utgaven ({running}) er bygget uten oppdateringsnøkkel og oppdateres ikke automatisk."
         )));
     }
-    match desk.update_readiness(Utc::now()).await? {
+    match desk.update_readiness(desk.now()).await? {
         UpdateReadiness::NotPaired => {
             return Ok(none(
                 "Skranken er ikke paret med sentralen: ingen oppdateringer å hente.".into(),

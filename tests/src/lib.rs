@@ -8,6 +8,7 @@ pub mod central_process;
 pub mod dpkg;
 pub mod fault_proxy;
 pub mod print_server;
+pub mod small_disk;
 pub mod smtp_sink;
 
 use std::net::TcpListener;

@@ -5,7 +5,11 @@
 #[non_exhaustive]
 pub enum CacheError {
     #[error("databasefeil: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[source] sqlx::Error),
+    /// The disk the data folder is on is full (issue 21 item 6): nothing of this step was written,
+    /// and what was written before is whole (SQLite rolls the transaction back).
+    #[error("Disken er full: ingenting ble lagret. Frigjør plass på disken (eller ring IT) og prøv igjen.")]
+    DiskFull,
     #[error("databasen kunne ikke oppgraderes: {0}")]
     Migrate(sqlx::migrate::MigrateError),
     /// The data folder was written by a newer desk: this one does not know its schema, and opens it
@@ -33,6 +37,31 @@ pub enum CacheError {
     /// key store that was wiped). Nothing is written under a second key.
     #[error("databasen er kryptert med en annen nøkkel enn den denne maskinen har (nøkkel {expected}, fant {found})")]
     WrongFieldKey { expected: String, found: String },
+}
+
+impl From<sqlx::Error> for CacheError {
+    fn from(e: sqlx::Error) -> Self {
+        if is_disk_full(&e) {
+            CacheError::DiskFull
+        } else {
+            CacheError::Database(e)
+        }
+    }
+}
+
+/// SQLITE_FULL (13, in the low byte of an extended code), or the OS's "no space left" (ENOSPC)
+/// from a file SQLite or sqlx wrote.
+fn is_disk_full(e: &sqlx::Error) -> bool {
+    const SQLITE_FULL: i64 = 13;
+    const ENOSPC: i32 = 28;
+    match e {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|c| c.parse::<i64>().ok())
+            .is_some_and(|c| c & 0xff == SQLITE_FULL),
+        sqlx::Error::Io(io) => io.raw_os_error() == Some(ENOSPC),
+        _ => false,
+    }
 }
 
 impl From<sqlx::migrate::MigrateError> for CacheError {

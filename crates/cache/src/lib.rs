@@ -98,6 +98,7 @@ impl Cache {
             .pragma("secure_delete", "ON");
         let pool = SqlitePoolOptions::new()
             .max_connections(4)
+            .after_release(|conn, _| Box::pin(async move { still_outside_a_transaction(conn).await }))
             .connect_with(options)
             .await?;
         sqlx::migrate!("../../migrations/cache").run(&pool).await?;
@@ -232,4 +233,15 @@ impl Cache {
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Keeps a connection in the pool only if it is outside any transaction. When a write fails with a
+/// full disk SQLite rolls the transaction back itself; sqlx's own `ROLLBACK` then fails and leaves it
+/// counting one transaction open, so every later `BEGIN IMMEDIATE` on that connection would be
+/// refused. Such a connection is closed instead, and the next one starts clean (issue 21).
+async fn still_outside_a_transaction(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::{Connection, Database, TransactionManager};
+    // The ping waits for the rollback the dropped transaction queued.
+    conn.ping().await?;
+    Ok(<sqlx::Sqlite as Database>::TransactionManager::get_transaction_depth(conn) == 0)
 }

@@ -85,6 +85,18 @@ impl Cache {
         order: &ValidOrder,
         now: DateTime<Utc>,
     ) -> Result<PlacedOrder, CacheError> {
+        self.place_order_with_clock(order_id, order, now, None).await
+    }
+
+    /// [`Cache::place_order`], `now` being this PC's clock plus `clock_offset_ms` (the central
+    /// store's time while online, issue 21); the offset travels with the order.
+    pub async fn place_order_with_clock(
+        &self,
+        order_id: Uuid,
+        order: &ValidOrder,
+        now: DateTime<Utc>,
+        clock_offset_ms: Option<i64>,
+    ) -> Result<PlacedOrder, CacheError> {
         let id = order_id.to_string();
         if let Some(placed) = self.already_placed(&id).await? {
             return Ok(placed);
@@ -136,6 +148,7 @@ impl Cache {
             customer_id: Uuid::parse_str(&customer_id).map_err(|e| CacheError::Corrupt(e.to_string()))?,
             placed_at_utc: now,
             order: order.clone(),
+            clock_offset_ms,
         })?;
         let mutation_id = Uuid::now_v7().to_string();
         let mutation = NewMutation {

@@ -38,6 +38,9 @@ pub struct SyncState {
     pub pending: u32,
     pub oldest_pending_at: Option<DateTime<Utc>>,
     pub last_good_sync_at: Option<DateTime<Utc>>,
+    /// The central store's clock less this PC's at the last good sync, and when (issue 21).
+    pub clock_offset_ms: Option<i64>,
+    pub clock_measured_at: Option<DateTime<Utc>>,
 }
 
 fn parse_time(text: Option<String>) -> Option<DateTime<Utc>> {
@@ -106,7 +109,7 @@ impl Cache {
         let row = sqlx::query(
             "SELECT (SELECT count(*) FROM outbox WHERE acked_at IS NULL AND kind <> 'audit_recorded') AS pending,
                     (SELECT min(created_at) FROM outbox WHERE acked_at IS NULL) AS oldest,
-                    last_good_sync_at
+                    last_good_sync_at, clock_offset_ms, clock_measured_at
              FROM device WHERE id = 1",
         )
         .fetch_one(&self.pool)
@@ -117,12 +120,26 @@ impl Cache {
             pending: u32::try_from(pending).unwrap_or(u32::MAX),
             oldest_pending_at: parse_time(row.try_get("oldest")?),
             last_good_sync_at: parse_time(row.try_get("last_good_sync_at")?),
+            clock_offset_ms: row.try_get("clock_offset_ms")?,
+            clock_measured_at: parse_time(row.try_get("clock_measured_at")?),
         })
     }
 
     /// A push and a pull of every stream went through.
     pub async fn set_last_good_sync(&self, at: DateTime<Utc>) -> Result<(), CacheError> {
         sqlx::query("UPDATE device SET last_good_sync_at = ? WHERE id = 1")
+            .bind(at.to_rfc3339())
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+impl Cache {
+    /// Records how far off this PC's clock was at `at` (the central store's time).
+    pub async fn record_clock_offset(&self, offset_ms: i64, at: DateTime<Utc>) -> Result<(), CacheError> {
+        sqlx::query("UPDATE device SET clock_offset_ms = ?, clock_measured_at = ? WHERE id = 1")
+            .bind(offset_ms)
             .bind(at.to_rfc3339())
             .execute(&self.pool)
             .await?;

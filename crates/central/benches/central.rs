@@ -378,6 +378,7 @@ async fn run_desk(
                 device_id: desk.pairing.device_id,
                 mutations: vec![order_mutation(desk.seq, &desk.pairing.series, &lines)],
                 queue: None,
+                desk_time: None,
             };
             let t = Instant::now();
             let r = http
@@ -411,6 +412,7 @@ fn order_mutation(seq: i64, series: &str, lines: &[Product]) -> Mutation {
         customer_id: Uuid::now_v7(),
         placed_at_utc: Utc::now(),
         order,
+        clock_offset_ms: None,
     };
     Mutation::new(
         seq,

@@ -174,7 +174,7 @@ pub(crate) async fn pair(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<PairRequest>,
 ) -> Result<(StatusCode, Json<PairResponse>), ApiError> {
-    state.limits.check_pairing()?;
+    state.limits.check_pairing(&state.pool).await?;
     let paired = crate::pairing::pair(&state.pool, &req, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(paired)))
 }

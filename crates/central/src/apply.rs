@@ -59,16 +59,24 @@ fn parse<T: serde::de::DeserializeOwned>(m: &Mutation) -> Result<T, Failure> {
     })
 }
 
-/// Applies `m` for `device`; returns the flags of an accepted mutation.
+/// Applies `m` for `device`; returns the flags of an accepted mutation. `desk_clock` is how far the
+/// central store's clock is ahead of the desk's, as the push measured it.
 pub(crate) async fn apply(
     tx: &mut PgConnection,
     device: &Device,
     m: &Mutation,
     policy: &skranke_core::ShopPolicy,
+    desk_clock: Option<chrono::Duration>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Flag>, Failure> {
     match m.kind {
-        MutationKind::OrderPlaced => order_placed(tx, device, parse(m)?, policy, now).await,
+        MutationKind::OrderPlaced => {
+            let p: OrderPlaced = parse(m)?;
+            let (order_id, applied) = (p.order_id, p.clock_offset_ms);
+            let flags = order_placed(tx, device, p, policy, now).await?;
+            flag_wrong_clock(tx, order_id, desk_clock, applied).await?;
+            Ok(flags)
+        }
         MutationKind::ReturnRegistered => return_registered(tx, device, parse(m)?, now).await,
         MutationKind::CustomerUpserted => customer_upserted(tx, device, parse(m)?)
             .await
@@ -148,6 +156,32 @@ async fn consent_recorded(
     .bind(i32::try_from(r.text_version).unwrap_or(i32::MAX))
     .bind(&r.text)
     .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Issue 21 item 7: an order stamped by a desk clock that was off (placed offline, or before the desk
+/// had the central store's time) is flagged with how far off, for the back office. What is left after
+/// the offset the desk applied is the error in `placed_at`; more than two minutes is flagged.
+async fn flag_wrong_clock(
+    tx: &mut PgConnection,
+    order_id: uuid::Uuid,
+    desk_clock: Option<chrono::Duration>,
+    applied_ms: Option<i64>,
+) -> Result<(), Failure> {
+    let Some(measured) = desk_clock else {
+        return Ok(());
+    };
+    let error = measured - chrono::Duration::milliseconds(applied_ms.unwrap_or(0));
+    if error.abs() <= chrono::Duration::minutes(2) {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE orders SET desk_clock_error_seconds = $2 WHERE id = $1 AND desk_clock_error_seconds IS NULL",
+    )
+    .bind(order_id)
+    .bind(error.num_seconds())
     .execute(&mut *tx)
     .await?;
     Ok(())

@@ -71,6 +71,7 @@ pub(crate) async fn exchange_registered(
         customer_id,
         placed_at_utc: p.created_at_utc,
         order: p.new_order.clone(),
+        clock_offset_ms: None,
     };
     let (flags, _) = insert_order(tx, device, &placed, policy, false, now).await?;
     let credit = skranke_payments::exchange_credit_lines(&original.0, &p.ret, terms.return_shipping);

@@ -114,7 +114,7 @@ impl FromRequestParts<AppState> for Device {
             last_contact_at,
             app_version,
         } = row.ok_or_else(ApiError::unauthorized)?;
-        state.limits.check_device(id)?;
+        state.limits.check_device(&state.pool, id).await?;
         // The back office shows when each desk was last heard from and what it runs; written at most
         // once a minute per desk, not at every poll.
         let version = desk_version(parts);

@@ -40,6 +40,9 @@ pub(crate) async fn push(
     .execute(pool)
     .await?;
 
+    // How far ahead of the desk's clock ours is (issue 21): a few ms of travel are noise beside the
+    // two minutes that get an order flagged.
+    let desk_clock = req.desk_time.map(|t| now - t);
     let mut results = Vec::with_capacity(req.mutations.len());
     for m in &req.mutations {
         let mut tx = pool.begin().await?;
@@ -93,7 +96,7 @@ pub(crate) async fn push(
         }
 
         let mut savepoint = Acquire::begin(&mut tx).await?;
-        let result = match apply(&mut savepoint, device, m, policy, now).await {
+        let result = match apply(&mut savepoint, device, m, policy, desk_clock, now).await {
             Ok(flags) => {
                 savepoint.commit().await?;
                 MutationResult {

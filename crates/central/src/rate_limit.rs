@@ -2,13 +2,11 @@
 //! with `Retry-After` and the typed body, and its sync loop waits that long; the other desks are not
 //! slowed by it.
 
-use std::num::NonZeroU32;
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota};
 use skranke_protocol::ErrorCode;
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::ApiError;
@@ -22,11 +20,31 @@ const DEVICE_PER_SECOND: u32 = 20;
 const PAIRING_BURST: u32 = 50;
 const PAIRING_PER_SECOND: u32 = 5;
 
-/// The limiters an instance keeps in memory.
-#[derive(Debug)]
+/// One limit: so many requests a second, after a burst of so many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Quota {
+    per_second: u32,
+    burst: u32,
+}
+
+impl Quota {
+    /// The time one request uses up, in microseconds (PostgreSQL's resolution).
+    fn interval_micros(self) -> i64 {
+        1_000_000 / i64::from(self.per_second.max(1))
+    }
+
+    fn burst_micros(self) -> i64 {
+        self.interval_micros() * i64::from(self.burst.max(1))
+    }
+}
+
+/// The limits of this store. Their state is in PostgreSQL (`rate_limits`), not in the instance:
+/// with two or more `skranke-central` instances behind one address, a desk gets its budget once,
+/// whichever instance it reaches (issue 21).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
-    devices: DefaultKeyedRateLimiter<Uuid>,
-    pairing: DefaultDirectRateLimiter,
+    device: Quota,
+    pairing: Quota,
 }
 
 impl Default for RateLimits {
@@ -35,35 +53,63 @@ impl Default for RateLimits {
     }
 }
 
-fn quota(per_second: u32, burst: u32) -> Quota {
-    let at_least_one = |n: u32| NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN);
-    Quota::per_second(at_least_one(per_second)).allow_burst(at_least_one(burst))
-}
-
 impl RateLimits {
     /// Limits with the given per-device rate and burst (tests use a small burst).
     pub fn new(device_per_second: u32, device_burst: u32) -> RateLimits {
         RateLimits {
-            devices: DefaultKeyedRateLimiter::keyed(quota(device_per_second, device_burst)),
-            pairing: DefaultDirectRateLimiter::direct(quota(PAIRING_PER_SECOND, PAIRING_BURST)),
+            device: Quota {
+                per_second: device_per_second,
+                burst: device_burst,
+            },
+            pairing: Quota {
+                per_second: PAIRING_PER_SECOND,
+                burst: PAIRING_BURST,
+            },
         }
     }
 
-    pub(crate) fn check_device(&self, device: Uuid) -> Result<(), ApiError> {
-        self.devices
-            .check_key(&device)
-            .map_err(|not_until| too_many(not_until.wait_time_from(DefaultClock::default().now())))?;
-        // Forget devices that have been quiet long enough to be back at a full burst.
-        if self.devices.len() > 10_000 {
-            self.devices.retain_recent();
-        }
-        Ok(())
+    pub(crate) async fn check_device(&self, pool: &PgPool, device: Uuid) -> Result<(), ApiError> {
+        check(pool, &format!("device:{device}"), self.device).await
     }
 
-    pub(crate) fn check_pairing(&self) -> Result<(), ApiError> {
-        self.pairing
-            .check()
-            .map_err(|not_until| too_many(not_until.wait_time_from(DefaultClock::default().now())))
+    pub(crate) async fn check_pairing(&self, pool: &PgPool) -> Result<(), ApiError> {
+        check(pool, "pairing", self.pairing).await
+    }
+}
+
+/// GCRA in one statement, on the database's clock (instances' clocks may differ): the row's time
+/// moves one interval on from itself or from now, whichever is later, unless that puts it more
+/// than a burst ahead of now; then nothing is written and the answer is how long until it would
+/// fit. Concurrent requests for one key queue on the row's lock, so none is let in twice.
+async fn check(pool: &PgPool, key: &str, quota: Quota) -> Result<(), ApiError> {
+    let wait_micros: Option<i64> = sqlx::query_scalar(
+        "WITH upsert AS (
+             INSERT INTO rate_limits AS r (key, tat)
+             VALUES ($1, clock_timestamp() + make_interval(secs => $2::float8 / 1e6))
+             ON CONFLICT (key) DO UPDATE
+                SET tat = greatest(r.tat, clock_timestamp()) + make_interval(secs => $2::float8 / 1e6)
+              WHERE greatest(r.tat, clock_timestamp()) + make_interval(secs => $2::float8 / 1e6)
+                    <= clock_timestamp() + make_interval(secs => $3::float8 / 1e6)
+             RETURNING 1
+         )
+         SELECT CASE WHEN EXISTS (SELECT 1 FROM upsert) THEN NULL
+                ELSE (extract(epoch FROM (
+                        (SELECT tat FROM rate_limits WHERE key = $1)
+                        + make_interval(secs => $2::float8 / 1e6)
+                        - make_interval(secs => $3::float8 / 1e6)
+                        - clock_timestamp())) * 1e6)::bigint
+                END",
+    )
+    .bind(key)
+    .bind(quota.interval_micros())
+    .bind(quota.burst_micros())
+    .fetch_one(pool)
+    .await?;
+    match wait_micros {
+        None => Ok(()),
+        Some(micros) => Err(too_many(Duration::from_micros(
+            u64::try_from(micros).unwrap_or(0),
+        ))),
     }
 }
 

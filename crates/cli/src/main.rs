@@ -37,7 +37,9 @@ async fn main() -> ExitCode {
         }
     };
     let data_dir = cli.data_dir.clone().unwrap_or_else(default_data_dir);
-    let now = cli.now.unwrap_or_else(Utc::now);
+    // `--now` (tests) as given; otherwise the desk's time, which is the central store's after a
+    // recent sync when this PC's clock is off (issue 21).
+    let now = cli.now;
     let identity = Identity {
         staff: cli.staff.clone(),
         service: cli.service.clone(),
@@ -57,14 +59,14 @@ async fn run(
     command: Command,
     data_dir: &Path,
     identity: &Identity,
-    now: chrono::DateTime<Utc>,
+    now: Option<chrono::DateTime<Utc>>,
 ) -> Result<(), DeskError> {
     if let Command::DemoCatalog {
         count,
         output: Some(path),
     } = &command
     {
-        return write_demo_catalog(path, *count, now);
+        return write_demo_catalog(path, *count, now.unwrap_or_else(Utc::now));
     }
     if let Command::Key(KeyCommand::Reset { yes }) = &command {
         if !yes {
@@ -88,7 +90,14 @@ async fn run(
         without_key,
     } = &command
     {
-        let report = skranke_desk::backup::restore(file, key.as_deref(), *without_key, data_dir, now).await?;
+        let report = skranke_desk::backup::restore(
+            file,
+            key.as_deref(),
+            *without_key,
+            data_dir,
+            now.unwrap_or_else(Utc::now),
+        )
+        .await?;
         println!(
             "Sikkerhetskopien er lagt tilbake i {}: {} ordrer, {} endringer venter på sentralen.",
             data_dir.display(),
@@ -109,6 +118,7 @@ async fn run(
         return Ok(());
     }
     let desk = Desk::open(data_dir).await?;
+    let now = now.unwrap_or_else(|| desk.now());
     match command {
         Command::DemoCatalog { count, .. } => {
             let n = desk.import_demo(count, now, progress).await?;

@@ -94,6 +94,8 @@ pub enum ErrorCode {
     Update,
     DiscountNeedsApproval,
     DiscountRefused,
+    /// The disk is full (issue 21 item 6): nothing was saved; the window keeps what staff typed.
+    DiskFull,
 }
 
 impl DeskError {
@@ -111,6 +113,8 @@ impl DeskError {
             )
             | DeskError::FieldKey(_) => ErrorCode::FieldKey,
             DeskError::Storage(skranke_cache::CacheError::OrderMovedOn { .. }) => ErrorCode::ChangeRefused,
+            DeskError::Storage(skranke_cache::CacheError::DiskFull) => ErrorCode::DiskFull,
+            DeskError::Io { source, .. } if source.raw_os_error() == Some(28) => ErrorCode::DiskFull,
             DeskError::Storage(_) => ErrorCode::Storage,
             DeskError::Policy(_) => ErrorCode::Policy,
             DeskError::Document(_) => ErrorCode::Document,

@@ -77,6 +77,8 @@ pub struct Desk {
     cache: Cache,
     policy: ShopPolicy,
     session: staff::SessionSlot,
+    /// The central store's time, read by the sync loop (issue 21 item 7).
+    clock: skranke_sync::CentralClock,
 }
 
 /// The data folder a desk uses unless told otherwise: `SKRANKE_DATA_DIR`, else the OS data directory.
@@ -115,11 +117,22 @@ impl Desk {
         };
         let (key, _) = field_key::load_or_create(data_dir).await?;
         let cache = Cache::open(&data_dir.join(crate::CACHE_FILE), key).await?;
+        // The last good sync's reading: a command-line desk, a process per command, goes by the
+        // central store's time while that reading is fresh.
+        let clock = skranke_sync::CentralClock::default();
+        let state = cache.sync_state().await?;
+        if let (Some(ms), Some(at)) = (state.clock_offset_ms, state.clock_measured_at) {
+            clock.observe(skranke_sync::ClockReading {
+                offset: chrono::Duration::milliseconds(ms),
+                central_at: at,
+            });
+        }
         let desk = Desk {
             data_dir: data_dir.to_path_buf(),
             cache,
             policy,
             session: staff::SessionSlot::default(),
+            clock,
         };
         desk.ensure_demo_staff().await?;
         tracing::info!(version = env!("CARGO_PKG_VERSION"), data_dir = %data_dir.display(), "skranken åpnet");
@@ -136,6 +149,17 @@ impl Desk {
 
     pub fn cache(&self) -> &Cache {
         &self.cache
+    }
+
+    /// What the sync loop measures the central store's time into; give it to `skranke_sync::spawn`.
+    pub fn clock(&self) -> &skranke_sync::CentralClock {
+        &self.clock
+    }
+
+    /// The time the desk goes by: the central store's while online and this PC's clock is off,
+    /// otherwise this PC's (issue 21 item 7). The shells pass it to every use case.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now(Utc::now())
     }
 
     /// Imports a catalog file (CSV or JSON lines). The whole file is checked first, so a bad row
@@ -270,7 +294,12 @@ impl Desk {
         self.as_actor(who);
         let order = self.check_draft(draft, now).await?;
         let order = self.judge_discounts(who, order, approval, now).await?;
-        let placed = self.cache.place_order(order_id, &order, now).await?;
+        // The offset that turned this PC's clock into `now`, when the shell took it from `Desk::now`.
+        let offset = self.clock.offset_of(now).map(|o| o.num_milliseconds());
+        let placed = self
+            .cache
+            .place_order_with_clock(order_id, &order, now, offset)
+            .await?;
         tracing::info!(order = %placed.order_number, again = placed.already_placed, "ordre plassert");
         if !placed.already_placed {
             self.audit_discounts(&placed.order_number, &order, now).await?;
@@ -323,7 +352,7 @@ impl Desk {
         &self,
         progress: impl FnMut(skranke_protocol::Stream, u64),
     ) -> Result<skranke_sync::SyncReport, DeskError> {
-        Ok(skranke_sync::sync_once_with_progress(&self.cache, progress).await?)
+        Ok(skranke_sync::sync_once_with_progress(&self.cache, &self.clock, progress).await?)
     }
 
     pub async fn sync_state(&self) -> Result<skranke_cache::SyncState, DeskError> {

@@ -26,6 +26,9 @@ pub struct SyncStatusView {
     pub progress: Option<String>,
     /// Waiting an hour or more: the header turns red.
     pub overdue: bool,
+    /// This PC's clock is more than two minutes off the central store's (issue 21 item 7): what
+    /// staff should know and do.
+    pub clock_warning: Option<String>,
     pub attention: Vec<AttentionView>,
 }
 
@@ -47,6 +50,19 @@ pub fn stream_name(stream: skranke_protocol::Stream) -> &'static str {
         skranke_protocol::Stream::Orders => "ordrestatus",
         skranke_protocol::Stream::Staff => "personale",
     }
+}
+
+/// "3 t 12 min for sakte": how far off this PC's clock is, `offset_ms` being the central store's
+/// clock less this PC's.
+fn clock_off_text(offset_ms: i64) -> String {
+    let minutes = offset_ms.unsigned_abs() / 60_000;
+    let amount = match minutes {
+        m if m < 60 => format!("{m} min"),
+        m if m < 48 * 60 => format!("{} t {} min", m / 60, m % 60),
+        m => format!("{} døgn", m / (24 * 60)),
+    };
+    let way = if offset_ms > 0 { "for sakte" } else { "for fort" };
+    format!("{amount} {way}")
 }
 
 fn minutes_text(minutes: i64) -> String {
@@ -103,6 +119,24 @@ impl Desk {
             (Some(_), false) if live.is_none() => format!("Kobler til … · {waiting}"),
             (Some(_), false) => format!("Frakoblet · {waiting}"),
         };
+        // The loop's reading while it runs, else what the last good sync recorded.
+        let clock_offset_ms = live
+            .and_then(|l| l.clock)
+            .map(|r| r.offset.num_milliseconds())
+            .or(state.clock_offset_ms);
+        let clock_warning = clock_offset_ms
+            .filter(|ms| ms.abs() > skranke_sync::CLOCK_WARNING.num_milliseconds())
+            .map(|ms| {
+                let when = if online {
+                    "Skranken bruker sentralens tid så lenge den er på nett."
+                } else {
+                    "Uten nett bruker skranken PC-ens klokke: tidspunkter og leveringsdatoer kan bli feil."
+                };
+                format!(
+                    "Klokka på denne PC-en går {}. {when} Be IT rette klokka.",
+                    clock_off_text(ms)
+                )
+            });
         let progress = live
             .and_then(|l| l.progress)
             .map(|(stream, n)| format!("Henter {}: {n} endringer …", stream_name(stream)));
@@ -129,6 +163,7 @@ impl Desk {
             error: live.filter(|l| !l.not_paired).and_then(|l| l.last_error.clone()),
             needs_pairing: live.is_some_and(|l| l.needs_pairing),
             overdue: oldest_minutes.is_some_and(|m| m >= 60),
+            clock_warning,
             attention,
         })
     }

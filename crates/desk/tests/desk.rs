@@ -869,3 +869,51 @@ async fn a_company_buys_on_faktura_without_a_fodselsnummer_and_the_confirmation_
     )
     .unwrap();
 }
+
+/// Issue 21 item 7: the last good sync found this PC's clock three hours slow. The desk, opened
+/// again, goes by the central store's time while that reading is fresh, the order records the
+/// offset it added, and staff are told to have the clock put right.
+#[tokio::test]
+async fn a_clock_three_hours_slow_is_shown_and_corrected_with_the_central_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let three_hours = chrono::Duration::hours(3);
+    {
+        let desk = Desk::open(dir.path()).await.unwrap();
+        let file = dir.path().join("katalog.jsonl");
+        std::fs::write(&file, JSONL).unwrap();
+        desk.import_file(&file, now(), |_, _| {}).await.unwrap();
+        desk.cache()
+            .record_clock_offset(three_hours.num_milliseconds(), now() + three_hours)
+            .await
+            .unwrap();
+    }
+    let desk = Desk::open(dir.path()).await.unwrap();
+    let stamp = desk.clock().now(now());
+    assert_eq!(stamp, now() + three_hours, "the central store's time");
+    let placed = desk
+        .place_order(&person(&desk).await, uuid::Uuid::new_v4(), &draft("UPC-1"), stamp)
+        .await
+        .unwrap();
+    let pending = desk.cache().outbox_pending().await.unwrap();
+    let order: skranke_protocol::OrderPlaced = pending
+        .iter()
+        .find(|p| p.kind == "order_placed")
+        .map(|p| serde_json::from_str(&p.payload).unwrap())
+        .unwrap();
+    assert_eq!(order.order_number, placed.order_number);
+    assert_eq!(order.placed_at_utc, stamp);
+    assert_eq!(order.clock_offset_ms, Some(three_hours.num_milliseconds()));
+
+    let view = desk.sync_view(None, stamp).await.unwrap();
+    let warning = view.clock_warning.expect("staff are told");
+    assert!(
+        warning.starts_with("Klokka på denne PC-en går 3 t 0 min for sakte."),
+        "{warning}"
+    );
+    assert!(warning.contains("Be IT rette klokka."), "{warning}");
+
+    // Ten minutes on with no answer since: the desk no longer knows, and records no offset.
+    let later = now() + chrono::Duration::minutes(10);
+    assert_eq!(desk.clock().now(later), later);
+    assert_eq!(desk.clock().offset_of(later), None);
+}

@@ -16,6 +16,10 @@ pub struct OrderPlaced {
     pub customer_id: Uuid,
     pub placed_at_utc: DateTime<Utc>,
     pub order: ValidOrder,
+    /// What the desk added to its PC's clock to stamp `placed_at_utc` (the central store's time
+    /// while online, issue 21); absent when it went by its own clock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_offset_ms: Option<i64>,
 }
 
 /// `return_registered`.

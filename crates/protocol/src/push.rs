@@ -16,6 +16,10 @@ pub struct PushRequest {
     /// How far behind the desk is, for the operator's monitoring.
     #[serde(default)]
     pub queue: Option<QueueReport>,
+    /// The desk's own clock when it sent this (issue 21 item 7): the central store compares it with
+    /// its own, and flags orders stamped by a clock that was off.
+    #[serde(default)]
+    pub desk_time: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,14 +2,14 @@
 
 use std::time::Duration;
 
-use reqwest::header::RETRY_AFTER;
+use reqwest::header::{DATE, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use skranke_protocol::{
     ChangesResponse, Cursor, ErrorBody, PairRequest, PairResponse, PhotoUpload, PullResponse, PushRequest,
     PushResponse, Stream,
 };
 
-use crate::SyncError;
+use crate::{CentralClock, ClockReading, SyncError};
 
 /// The central store at one base URL, as one device (or unpaired, for pairing).
 #[derive(Debug, Clone)]
@@ -17,6 +17,8 @@ pub struct CentralClient {
     http: reqwest::Client,
     base: String,
     token: Option<String>,
+    /// Where the central store's time, read from each answer, goes.
+    clock: CentralClock,
 }
 
 impl CentralClient {
@@ -31,17 +33,28 @@ impl CentralClient {
             http,
             base: base.trim_end_matches('/').to_string(),
             token,
+            clock: CentralClock::default(),
         })
+    }
+
+    /// The same client, reading the central store's time into `clock`.
+    pub fn with_clock(mut self, clock: CentralClock) -> CentralClient {
+        self.clock = clock;
+        self
+    }
+
+    pub fn clock(&self) -> &CentralClock {
+        &self.clock
     }
 
     pub async fn pair(&self, req: &PairRequest) -> Result<PairResponse, SyncError> {
         let r = self.http.post(format!("{}/v1/pair", self.base)).json(req);
-        answer(r.send().await).await
+        answer(r.send().await, &self.clock).await
     }
 
     pub async fn push(&self, req: &PushRequest) -> Result<PushResponse, SyncError> {
         let r = self.authed(self.http.post(format!("{}/v1/push", self.base)).json(req))?;
-        answer(r.send().await).await
+        answer(r.send().await, &self.clock).await
     }
 
     /// One page of `stream`, with its JSON text as received (kept as is in the desk's staging).
@@ -56,7 +69,7 @@ impl CentralClient {
             ("cursor", cursor.0.as_str()),
             ("limit", &limit.to_string()),
         ]);
-        let text: RawText = answer(self.authed(r)?.send().await).await?;
+        let text: RawText = answer(self.authed(r)?.send().await, &self.clock).await?;
         let page = serde_json::from_str(&text.0).map_err(|e| SyncError::Protocol(e.to_string()))?;
         Ok((page, text.0))
     }
@@ -70,13 +83,13 @@ impl CentralClient {
             ("staff", cursors[3].0.as_str()),
             ("limit", &limit.to_string()),
         ]);
-        answer(self.authed(r)?.send().await).await
+        answer(self.authed(r)?.send().await, &self.clock).await
     }
 
     /// How much of a claim photo the central store holds; `None` when nothing yet.
     pub async fn photo_status(&self, sha256: &str) -> Result<Option<PhotoUpload>, SyncError> {
         let r = self.authed(self.http.get(format!("{}/v1/photos/{sha256}", self.base)))?;
-        match answer(r.send().await).await {
+        match answer(r.send().await, &self.clock).await {
             Ok(upload) => Ok(Some(upload)),
             Err(SyncError::Refused { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
@@ -101,7 +114,7 @@ impl CentralClient {
             )
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(bytes);
-        answer(self.authed(r)?.send().await).await
+        answer(self.authed(r)?.send().await, &self.clock).await
     }
 
     fn authed(&self, r: reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, SyncError> {
@@ -122,8 +135,21 @@ impl<'de> serde::Deserialize<'de> for RawText {
 
 async fn answer<T: DeserializeOwned>(
     sent: Result<reqwest::Response, reqwest::Error>,
+    clock: &CentralClock,
 ) -> Result<T, SyncError> {
     let response = sent.map_err(|e| SyncError::Offline(e.to_string()))?;
+    // Every answer, a refusal too, carries the central store's time (RFC 9110 `Date`).
+    if let Some(central) = response
+        .headers()
+        .get(DATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+    {
+        clock.observe(ClockReading::new(
+            central.with_timezone(&chrono::Utc),
+            chrono::Utc::now(),
+        ));
+    }
     let status = response.status();
     let retry_after = response
         .headers()

@@ -11,7 +11,7 @@ use skranke_cache::{Cache, Pairing};
 use skranke_protocol::{ErrorCode, Mutation, MutationKind, PairRequest, PushRequest, QueueReport, Stream};
 use tokio::sync::{watch, Notify};
 
-use crate::{CentralClient, SyncError};
+use crate::{CentralClient, CentralClock, ClockReading, SyncError};
 
 /// Mutations per push; the central store takes up to 100.
 const PUSH_BATCH: u32 = 100;
@@ -90,6 +90,7 @@ pub async fn push_outbox(
                 pending: state.pending,
                 oldest_pending_at: state.oldest_pending_at,
             }),
+            desk_time: Some(Utc::now()),
         };
         match client.push(&request).await {
             Ok(answer) => {
@@ -182,16 +183,17 @@ pub async fn pull_all(
 
 /// One round: push everything, pull every stream, remember the time.
 pub async fn sync_once(cache: &Cache) -> Result<SyncReport, SyncError> {
-    sync_once_with_progress(cache, |_, _| {}).await
+    sync_once_with_progress(cache, &CentralClock::default(), |_, _| {}).await
 }
 
 /// [`sync_once`], telling `progress` how many changes of a stream are in so far (a fresh desk's first
-/// catalog takes a while).
+/// catalog takes a while), and reading the central store's time into `clock`.
 pub async fn sync_once_with_progress(
     cache: &Cache,
+    clock: &CentralClock,
     progress: impl FnMut(Stream, u64),
 ) -> Result<SyncReport, SyncError> {
-    round(cache, &mut None, progress).await
+    round(cache, clock, &mut None, progress).await
 }
 
 /// The client of the pairing, made once and kept while the pairing stays the same (its connections
@@ -200,12 +202,14 @@ type KeptClient = Option<(Pairing, CentralClient)>;
 
 async fn round(
     cache: &Cache,
+    clock: &CentralClock,
     kept: &mut KeptClient,
     progress: impl FnMut(Stream, u64),
 ) -> Result<SyncReport, SyncError> {
     let pairing = cache.pairing().await?.ok_or(SyncError::NotPaired)?;
     if kept.as_ref().is_none_or(|(p, _)| *p != pairing) {
-        let client = CentralClient::new(&pairing.central_url, Some(pairing.token.clone()))?;
+        let client =
+            CentralClient::new(&pairing.central_url, Some(pairing.token.clone()))?.with_clock(clock.clone());
         *kept = Some((pairing.clone(), client));
     }
     let client = match kept {
@@ -218,6 +222,12 @@ async fn round(
     report.photos_uploaded = upload_photos(cache, &client).await?;
     report.pulled = pull_all(cache, &client, progress).await?;
     cache.set_last_good_sync(Utc::now()).await?;
+    // Recorded with the round: the desk's log of how far off its clock was, and when (issue 21).
+    if let Some(reading) = clock.reading() {
+        cache
+            .record_clock_offset(reading.offset.num_milliseconds(), reading.central_at)
+            .await?;
+    }
     Ok(report)
 }
 
@@ -284,6 +294,8 @@ pub struct SyncStatus {
     pub not_paired: bool,
     /// While a big pull is under way: the stream and how many changes are in.
     pub progress: Option<(Stream, u64)>,
+    /// The central store's time against this desk's, from the last answer.
+    pub clock: Option<ClockReading>,
 }
 
 /// The running loop: wake it after placing an order, read its status.
@@ -314,7 +326,9 @@ impl SyncHandle {
 /// failure it waits with exponential backoff and full jitter (1 s doubling to 5 min, without end),
 /// or what the central store's `Retry-After` says, whichever is longer. It never gives up while
 /// anything is pending: that is the watchdog.
-pub fn spawn(cache: Cache) -> SyncHandle {
+///
+/// `clock` gets the central store's time from every answer; the desk stamps with it.
+pub fn spawn(cache: Cache, clock: CentralClock) -> SyncHandle {
     let wake = Arc::new(Notify::new());
     let (tx, rx) = watch::channel(SyncStatus::default());
     let handle = SyncHandle {
@@ -333,7 +347,7 @@ pub fn spawn(cache: Cache) -> SyncHandle {
         let mut kept: KeptClient = None;
         let mut was_online = false;
         loop {
-            let result = round(&cache, &mut kept, |stream, n| {
+            let result = round(&cache, &clock, &mut kept, |stream, n| {
                 tx.send_modify(|s| s.progress = Some((stream, n)));
             })
             .await;
@@ -346,6 +360,7 @@ pub fn spawn(cache: Cache) -> SyncHandle {
                 pending: state.as_ref().map_or(0, |s| s.pending),
                 oldest_pending_at: state.as_ref().and_then(|s| s.oldest_pending_at),
                 last_good_sync_at: state.as_ref().and_then(|s| s.last_good_sync_at),
+                clock: clock.reading(),
                 ..SyncStatus::default()
             };
             let delay = match &result {

@@ -4,10 +4,12 @@
 //! Nothing here decides business outcomes: the central store does, and the cache records its answers.
 
 mod client;
+mod clock;
 mod engine;
 mod error;
 
 pub use client::CentralClient;
+pub use clock::{CentralClock, ClockReading, CLOCK_WARNING};
 pub use engine::{
     pair, pull_all, pull_stream, push_outbox, spawn, sync_once, sync_once_with_progress, SyncHandle,
     SyncReport, SyncStatus,

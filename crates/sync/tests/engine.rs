@@ -116,7 +116,7 @@ async fn the_loop_reports_its_state_on_the_watch_channel() {
         .await
         .unwrap();
     place(&cache, &central.products).await;
-    let mut handle = skranke_sync::spawn(cache.clone());
+    let mut handle = skranke_sync::spawn(cache.clone(), skranke_sync::CentralClock::default());
     handle.wake();
     loop {
         let status = handle.changed().await.expect("the loop runs");
@@ -239,4 +239,70 @@ async fn another_desks_order_and_the_units_left_arrive_with_the_pull() {
     skranke_sync::sync_once(&b).await.unwrap();
     let (orders, _) = b.customer_orders(&found[0].id, 10).await.unwrap();
     assert_eq!(orders[0].status, skranke_protocol::OrderState::Sendt);
+}
+
+/// Issue 21 item 7: every answer carries the central store's time. A desk whose clock is three hours
+/// slow reads it, records how far off it is with the round, and from then on stamps with the
+/// central store's time; the offset it added travels with the order.
+#[tokio::test]
+async fn a_desk_three_hours_slow_reads_the_central_time_and_stamps_with_it() {
+    let three_hours = chrono::Duration::hours(3);
+    let central = Central::start_shifted(20, three_hours).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = desk(&dir).await;
+    let code = central.code().await;
+    skranke_sync::pair(&cache, &central.base, &code, "Skranke 1", Utc::now())
+        .await
+        .unwrap();
+    let clock = skranke_sync::CentralClock::default();
+    assert_eq!(
+        clock.now(Utc::now()).timestamp() / 60,
+        Utc::now().timestamp() / 60
+    );
+    skranke_sync::sync_once_with_progress(&cache, &clock, |_, _| {})
+        .await
+        .unwrap();
+
+    let reading = clock.reading().expect("read from the answers");
+    let close = |a: chrono::Duration, b: chrono::Duration| (a - b).abs() < chrono::Duration::seconds(3);
+    assert!(close(reading.offset, three_hours), "{reading:?}");
+    assert!(reading.is_wrong());
+    let state = cache.sync_state().await.unwrap();
+    let recorded = chrono::Duration::milliseconds(state.clock_offset_ms.expect("recorded"));
+    assert!(close(recorded, three_hours), "{recorded:?}");
+
+    let local = Utc::now();
+    let stamp = clock.now(local);
+    assert!(close(stamp - local, three_hours));
+    let offset = clock.offset_of(stamp).expect("in use while fresh");
+    let draft = skranke_demo::phone_order(&central.products[..1], 1);
+    let order = skranke_core::order::validate_order(
+        &draft,
+        |sku| central.products.iter().find(|p| p.sku == sku).cloned(),
+        today().and_hms_opt(10, 0, 0).unwrap(),
+        &ShopPolicy::default(),
+    )
+    .unwrap();
+    cache
+        .place_order_with_clock(
+            uuid::Uuid::new_v4(),
+            &order,
+            stamp,
+            Some(offset.num_milliseconds()),
+        )
+        .await
+        .unwrap();
+    skranke_sync::sync_once_with_progress(&cache, &clock, |_, _| {})
+        .await
+        .unwrap();
+    // (This fake's own clock is right, only its `Date` is shifted: what the central store makes of
+    // the offset is the central crate's test.)
+    let placed_at: chrono::DateTime<Utc> = sqlx::query_scalar("SELECT placed_at FROM orders")
+        .fetch_one(&central.pool)
+        .await
+        .unwrap();
+    assert!(
+        close(placed_at - Utc::now(), three_hours),
+        "stamped with the central store's time: {placed_at}"
+    );
 }

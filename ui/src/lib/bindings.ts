@@ -496,7 +496,9 @@ export type DuplicateView = {
 };
 
 /**  The closed set of error codes a UI branches on (never on text). */
-export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "printing" | "payment_settled" | "change_refused" | "wrong_pin" | "locked_out" | "not_logged_in" | "audit_broken" | "field_key" | "update" | "discount_needs_approval" | "discount_refused";
+export type ErrorCode = "invalid" | "import" | "not_found" | "storage" | "policy" | "document" | "sync" | "io" | "printing" | "payment_settled" | "change_refused" | "wrong_pin" | "locked_out" | "not_logged_in" | "audit_broken" | "field_key" | "update" | "discount_needs_approval" | "discount_refused" | 
+/**  The disk is full (issue 21 item 6): nothing was saved; the window keeps what staff typed. */
+"disk_full";
 
 /**  What staff typed: the lines going back (with reasons) and the lines going out. */
 export type ExchangeDraft = ExchangeDraft_Serialize | ExchangeDraft_Deserialize;
@@ -1251,6 +1253,11 @@ export type SyncStatusView_Deserialize = {
 	progress?: string | null,
 	/**  Waiting an hour or more: the header turns red. */
 	overdue: boolean,
+	/**
+	 *  This PC's clock is more than two minutes off the central store's (issue 21 item 7): what
+	 *  staff should know and do.
+	 */
+	clock_warning?: string | null,
 	attention: AttentionView[],
 };
 
@@ -1271,6 +1278,11 @@ export type SyncStatusView_Serialize = {
 	progress: string | null,
 	/**  Waiting an hour or more: the header turns red. */
 	overdue: boolean,
+	/**
+	 *  This PC's clock is more than two minutes off the central store's (issue 21 item 7): what
+	 *  staff should know and do.
+	 */
+	clock_warning: string | null,
 	attention: AttentionView[],
 };
 

@@ -40,6 +40,7 @@ struct OrderRow {
     version: i32,
     cancel_reason: Option<String>,
     cancelled_by: Option<String>,
+    desk_clock_error_seconds: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -134,6 +135,24 @@ struct Outcome {
     email: Option<String>,
 }
 
+/// Issue 21 item 7: what the back office reads about an order stamped by a wrong desk clock.
+fn desk_clock_text(error_seconds: i64) -> String {
+    let minutes = error_seconds.unsigned_abs() / 60;
+    let amount = match minutes {
+        m if m < 60 => format!("{m} min"),
+        m if m < 48 * 60 => format!("{} t {} min", m / 60, m % 60),
+        m => format!("{} døgn", m / (24 * 60)),
+    };
+    let way = if error_seconds > 0 {
+        "for sakte"
+    } else {
+        "for fort"
+    };
+    format!(
+        "Skrankens klokke gikk {amount} {way} da ordren ble lagt inn: «Lagt inn» er skrankens tid, ikke riktig tid."
+    )
+}
+
 fn internal(e: impl Into<ApiError>) -> Response {
     e.into().into_response()
 }
@@ -143,7 +162,7 @@ async fn order_row(state: &AppState, number: &str) -> Result<OrderRow, Response>
         "SELECT o.id, o.number, o.store_id, d.name || ' (' || d.series || ')' AS device, o.placed_at,
                 o.received_at, o.status, o.tracking_number, o.body, o.flags, o.payment_state,
                 o.payment_detail, o.email_state, o.email_to, o.email_detail, o.version, o.cancel_reason,
-                o.cancelled_by
+                o.cancelled_by, o.desk_clock_error_seconds
          FROM orders o JOIN devices d ON d.id = o.device_id WHERE o.number = $1",
     )
     .bind(number.trim().to_uppercase())
@@ -269,6 +288,9 @@ async fn render(
                     dt { "Butikk" } dd { (o.store_id) }
                     dt { "Skranke" } dd { (o.device) }
                     dt { "Lagt inn" } dd { (oslo_time(o.placed_at)) @if let Some(by) = &order.placed_by { " av " (by) } }
+                    @if let Some(seconds) = o.desk_clock_error_seconds {
+                        dt { "Klokke" } dd.bad data-testid="desk-clock-flag" { (desk_clock_text(seconds)) }
+                    }
                     dt { "Mottatt sentralt" } dd { (oslo_time(o.received_at)) }
                     dt { "Levering" } dd { (order.shipping.name) ", " (order.promise.text()) }
                 }

@@ -181,3 +181,94 @@ async fn a_device_over_its_rate_limit_gets_429_with_retry_after_and_the_others_g
     let other = s.get("/v1/changes", Some(&quiet.token)).await;
     assert_eq!(other.status, 200, "{}", other.body);
 }
+
+/// `skranke-central serve` on its own port with `config` (TOML); killed when dropped.
+struct Instance {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Instance {
+    fn start(database_url: &str, config: &std::path::Path) -> Instance {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_skranke-central"))
+            .arg("--config")
+            .arg(config)
+            .arg("serve")
+            .env("DATABASE_URL", database_url)
+            .env("SKRANKE_LISTEN", "127.0.0.1:0")
+            .env("RUST_LOG", "warn")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let url = stderr
+            .lines()
+            .map(Result::unwrap)
+            .find_map(|line| line.find("http://").map(|at| line[at..].trim().to_string()))
+            .expect("the server announces its address");
+        Instance { child, url }
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Issue 21 item 3: two instances behind one address share the database, and a desk gets its
+/// budget once: requests spread over both are let in up to one burst, not one burst per instance.
+#[tokio::test]
+async fn the_rate_limit_holds_across_two_instances() {
+    let s = TestServer::start().await;
+    let desk = s.pair("OSL").await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("central.toml");
+    // One request a second after a burst of 10: at the speed of this loop the budget cannot refill
+    // by more than a few requests, so two bursts' worth (20) can only come from two budgets.
+    std::fs::write(
+        &config,
+        "[rate_limit]\ndevice_per_second = 1\ndevice_burst = 10\n",
+    )
+    .unwrap();
+    let instances = [
+        Instance::start(&s.database_url, &config),
+        Instance::start(&s.database_url, &config),
+    ];
+    let mut ok = 0;
+    let mut refused_by = None;
+    for i in 0..40 {
+        let instance = &instances[i % 2];
+        let r = s
+            .http
+            .get(format!("{}/v1/changes", instance.url))
+            .bearer_auth(&desk.token)
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 429 {
+            assert!(r.headers().contains_key("retry-after"));
+            refused_by = Some(i % 2);
+            break;
+        }
+        assert_eq!(r.status(), 200);
+        ok += 1;
+    }
+    assert!(refused_by.is_some(), "never limited after {ok} requests");
+    assert!(
+        (10..15).contains(&ok),
+        "one burst of 10 across both instances, not one each: {ok} let in"
+    );
+    // The other instance refuses too: it reads the same budget.
+    let other = &instances[(refused_by.unwrap() + 1) % 2];
+    let r = s
+        .http
+        .get(format!("{}/v1/changes", other.url))
+        .bearer_auth(&desk.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+}

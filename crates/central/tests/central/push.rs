@@ -513,3 +513,60 @@ async fn an_order_from_a_desk_older_than_s2a_is_applied_as_it_was_priced() {
         .unwrap();
     assert_eq!(total, order.totals.total.ore());
 }
+
+/// Issue 21 item 7: a push says what the desk's clock reads. An order stamped by that clock while it
+/// was three hours slow is flagged for the back office with how far off; one the desk stamped with
+/// the central store's time (the offset it added travels with the order) is not.
+#[tokio::test]
+async fn an_order_stamped_by_a_wrong_desk_clock_is_flagged() {
+    let s = TestServer::start().await;
+    let products = catalog(20);
+    s.import(&products).await;
+    let desk = s.pair("OSL").await;
+    let order = valid_order(&products[..1]);
+    let three_hours = chrono::Duration::hours(3);
+    let offline = order_placed("OSL1-000001", &order);
+    let corrected = skranke_protocol::OrderPlaced {
+        clock_offset_ms: Some(three_hours.num_milliseconds()),
+        ..order_placed("OSL1-000002", &order)
+    };
+    let right_clock = order_placed("OSL1-000003", &order);
+    let mut body = push_body(
+        &desk,
+        vec![
+            mutation(1, MutationKind::OrderPlaced, &offline),
+            mutation(2, MutationKind::OrderPlaced, &corrected),
+        ],
+    );
+    body.desk_time = Some(Utc::now() - three_hours);
+    let r = s.post_json("/v1/push", Some(&desk.token), &body).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    // Later, with the clock put right: nothing to flag.
+    let mut body = push_body(&desk, vec![mutation(3, MutationKind::OrderPlaced, &right_clock)]);
+    body.desk_time = Some(Utc::now());
+    let r = s.post_json("/v1/push", Some(&desk.token), &body).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let flagged: Vec<(String, Option<i64>)> =
+        sqlx::query_as("SELECT number, desk_clock_error_seconds FROM orders ORDER BY number")
+            .fetch_all(&s.pool)
+            .await
+            .unwrap();
+    assert_eq!(flagged.len(), 3);
+    let error = flagged[0].1.expect("the offline order is flagged");
+    assert!(
+        (3 * 3600 - 5..=3 * 3600 + 5).contains(&error),
+        "three hours slow: {error} s"
+    );
+    assert_eq!(flagged[1].1, None, "stamped with the central store's time");
+    assert_eq!(flagged[2].1, None, "the clock was right");
+
+    let mut b = crate::office::leder(&s).await;
+    let page = b.get("/kontor/ordrer/OSL1-000001").await.body;
+    assert!(
+        page.contains("Skrankens klokke gikk 3 t 0 min for sakte da ordren ble lagt inn"),
+        "{page}"
+    );
+    let page = b.get("/kontor/ordrer/OSL1-000002").await.body;
+    assert!(!page.contains("desk-clock-flag"), "{page}");
+}

@@ -372,6 +372,7 @@ pub fn order_placed(number: &str, order: &ValidOrder) -> OrderPlaced {
         customer_id: Uuid::now_v7(),
         placed_at_utc: at(),
         order: order.clone(),
+        clock_offset_ms: None,
     }
 }
 
@@ -389,6 +390,7 @@ pub fn push_body(device: &PairResponse, mutations: Vec<Mutation>) -> PushRequest
         device_id: device.device_id,
         mutations,
         queue: None,
+        desk_time: None,
     }
 }
 

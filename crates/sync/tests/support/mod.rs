@@ -15,6 +15,12 @@ pub struct Central {
 
 impl Central {
     pub async fn start(products: usize) -> Central {
+        Central::start_shifted(products, chrono::Duration::zero()).await
+    }
+
+    /// As [`Central::start`], its answers' `Date` `shift` ahead of the true time: as a desk whose
+    /// clock is `shift` slow sees it.
+    pub async fn start_shifted(products: usize, shift: chrono::Duration) -> Central {
         let postgres = skranke_testpg::TestServer::start().expect("PostgreSQL");
         let admin = sqlx::PgPool::connect(&postgres.url).await.unwrap();
         sqlx::query("CREATE DATABASE sync").execute(&admin).await.unwrap();
@@ -33,7 +39,16 @@ impl Central {
         )
         .await
         .unwrap();
-        let app = skranke_central::router(skranke_central::AppState::new(pool.clone(), None));
+        let app = skranke_central::router(skranke_central::AppState::new(pool.clone(), None)).layer(
+            axum::middleware::map_response(move |mut r: axum::response::Response| async move {
+                let date = (Utc::now() + shift)
+                    .format("%a, %d %b %Y %H:%M:%S GMT")
+                    .to_string();
+                r.headers_mut()
+                    .insert(axum::http::header::DATE, date.parse().unwrap());
+                r
+            }),
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
