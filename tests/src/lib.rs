@@ -7,6 +7,7 @@ pub mod browser;
 pub mod central_process;
 pub mod dpkg;
 pub mod fault_proxy;
+pub mod power_cuts;
 pub mod print_server;
 pub mod small_disk;
 pub mod smtp_sink;

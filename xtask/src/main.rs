@@ -465,6 +465,7 @@ const BENCHMARKS: &[&str] = &[
     "load",
     "package",
     "customer_panel",
+    "powercut",
 ];
 
 /// Seconds each fuzz target runs in `cargo xtask test`.
@@ -599,8 +600,9 @@ fn bench(which: Option<&str>, extra: &[String]) -> Result<()> {
         Some("window") => bench_window(),
         Some("load") => bench_load(extra),
         Some("package") => bench_package(),
+        Some("powercut") => bench_powercut(),
         Some(other) => Err(format!(
-            "unknown benchmark {other} (known: cache, panel, pdf, central, office, sync, window, load, package)"
+            "unknown benchmark {other} (known: cache, panel, pdf, central, office, sync, window, load, package, powercut)"
         )),
     }
 }
@@ -662,6 +664,13 @@ fn bench_panel() -> Result<()> {
         "customer_panel",
     ]);
     status(cmd, "bench panel")
+}
+
+/// 1,000 power cuts of a desk's cache at a random write, each checked after (release build).
+fn bench_powercut() -> Result<()> {
+    let mut cmd = cargo();
+    cmd.args(["bench", "--locked", "-p", "skranke-e2e", "--bench", "powercut"]);
+    status(cmd, "bench powercut")
 }
 
 /// The window in release builds under Xvfb: cold start and memory beside an empty Tauri window.

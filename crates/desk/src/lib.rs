@@ -151,6 +151,11 @@ impl Desk {
         &self.cache
     }
 
+    /// Closes the cache's connections and waits for them: the desk is done with its files.
+    pub async fn close(self) {
+        self.cache.close().await;
+    }
+
     /// What the sync loop measures the central store's time into; give it to `skranke_sync::spawn`.
     pub fn clock(&self) -> &skranke_sync::CentralClock {
         &self.clock
