@@ -482,6 +482,34 @@ async fn a_returning_customer_is_found_by_a_pasted_caller_number_and_seen_at_a_g
     Ok(())
 }
 
+/// Issue 21 item 7: the last answer from the central store found this PC's clock three hours slow.
+/// The window says so above the work, in Norwegian, with what staff should do, and keeps saying it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pc_clock_three_hours_slow_is_shown_to_staff() -> Result<(), Error> {
+    let _one = ONE_AT_A_TIME.lock().await;
+    let data = tempfile::tempdir()?;
+    desk_with_karis_order(data.path()).await?;
+    {
+        let desk = skranke_desk::Desk::open(data.path()).await?;
+        let three_hours = chrono::Duration::hours(3);
+        desk.cache()
+            .record_clock_offset(three_hours.num_milliseconds(), chrono::Utc::now() + three_hours)
+            .await?;
+        desk.close().await;
+    }
+    let w = Window::start(data.path(), &[]).await?;
+    w.log_in("Demo", "1234").await?;
+    w.wait_text("clock-warning", "Klokka på denne PC-en går 3 t 0 min for sakte.")
+        .await?;
+    w.wait_text("clock-warning", "Be IT rette klokka.").await?;
+    add_coffee_maker(&w).await?;
+    w.wait_text("cart-line-0", "kr").await?;
+    assert!(w.shows("clock-warning").await?, "it stays while staff work");
+    w.screenshot("21a-clock-warning").await?;
+    w.close().await?;
+    Ok(())
+}
+
 /// R3: the order is found in Ordrer with the guardian's consent (F6); a return is registered with its
 /// slip, with the date typed the Norwegian way; the header stays while the detail scrolls.
 #[tokio::test(flavor = "multi_thread")]
