@@ -4,6 +4,7 @@
 pub mod availability;
 pub mod calendar;
 pub mod claim;
+pub mod clock_offset;
 pub mod consent;
 pub mod delivery;
 pub mod discount;

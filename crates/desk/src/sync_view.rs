@@ -52,19 +52,6 @@ pub fn stream_name(stream: skranke_protocol::Stream) -> &'static str {
     }
 }
 
-/// "3 t 12 min for sakte": how far off this PC's clock is, `offset_ms` being the central store's
-/// clock less this PC's.
-fn clock_off_text(offset_ms: i64) -> String {
-    let minutes = offset_ms.unsigned_abs() / 60_000;
-    let amount = match minutes {
-        m if m < 60 => format!("{m} min"),
-        m if m < 48 * 60 => format!("{} t {} min", m / 60, m % 60),
-        m => format!("{} døgn", m / (24 * 60)),
-    };
-    let way = if offset_ms > 0 { "for sakte" } else { "for fort" };
-    format!("{amount} {way}")
-}
-
 fn minutes_text(minutes: i64) -> String {
     match minutes {
         m if m < 1 => "under ett minutt".into(),
@@ -134,7 +121,7 @@ impl Desk {
                 };
                 format!(
                     "Klokka på denne PC-en går {}. {when} Be IT rette klokka.",
-                    clock_off_text(ms)
+                    skranke_core::clock_offset::clock_off_text(ms / 1000)
                 )
             });
         let progress = live

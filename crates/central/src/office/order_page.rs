@@ -137,19 +137,9 @@ struct Outcome {
 
 /// Issue 21 item 7: what the back office reads about an order stamped by a wrong desk clock.
 fn desk_clock_text(error_seconds: i64) -> String {
-    let minutes = error_seconds.unsigned_abs() / 60;
-    let amount = match minutes {
-        m if m < 60 => format!("{m} min"),
-        m if m < 48 * 60 => format!("{} t {} min", m / 60, m % 60),
-        m => format!("{} døgn", m / (24 * 60)),
-    };
-    let way = if error_seconds > 0 {
-        "for sakte"
-    } else {
-        "for fort"
-    };
     format!(
-        "Skrankens klokke gikk {amount} {way} da ordren ble lagt inn: «Lagt inn» er skrankens tid, ikke riktig tid."
+        "Skrankens klokke gikk {} da ordren ble lagt inn: «Lagt inn» er skrankens tid, ikke riktig tid.",
+        skranke_core::clock_offset::clock_off_text(error_seconds)
     )
 }
 
