@@ -9,8 +9,11 @@ use sqlx::{QueryBuilder, Row, Sqlite, Transaction};
 
 use crate::{Cache, CacheError};
 
-/// Rows per multi-row INSERT: 10 columns × 90 rows stays far below SQLite's bound-parameter limit.
-const ROWS_PER_STATEMENT: usize = 90;
+/// Rows per multi-row INSERT: 11 columns × 1,000 rows stays below SQLite's bound-parameter limit
+/// (32,766).
+const ROWS_PER_STATEMENT: usize = 1_000;
+/// EAN rows (two columns each) per INSERT.
+const EANS_PER_STATEMENT: usize = 5_000;
 
 /// At most this many matches of one search are ranked.
 const RANK_WINDOW: i64 = 1_000;
@@ -177,40 +180,68 @@ impl Cache {
 }
 
 /// Inserts or replaces products with their EANs and search index, in the caller's transaction.
+///
+/// Issue 21 (1M products ≤ 5 s): the desk gives new products their ids itself (one past the highest),
+/// so the insert needs no `RETURNING`, whose rows sqlx hands over one channel message each; and the
+/// statements carry `ROWS_PER_STATEMENT` rows, so a million products are a few thousand statements.
 pub(crate) async fn upsert_products(
     tx: &mut Transaction<'_, Sqlite>,
     batch: &[Product],
 ) -> Result<ImportStats, CacheError> {
     let mut stats = ImportStats::default();
+    let mut next_id: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM products")
+        .fetch_one(&mut **tx)
+        .await?;
     for chunk in batch.chunks(ROWS_PER_STATEMENT) {
-        // Products already present lose their old index entries and EANs first.
-        let mut existing = QueryBuilder::<Sqlite>::new("SELECT id FROM products WHERE sku IN (");
+        // Products already present keep their id and lose their old index entries and EANs first.
+        let mut existing = QueryBuilder::<Sqlite>::new("SELECT sku, id FROM products WHERE sku IN (");
         let mut sep = existing.separated(", ");
         for p in chunk {
             sep.push_bind(&p.sku);
         }
         existing.push(")");
-        let old_ids: Vec<i64> = existing.build_query_scalar().fetch_all(&mut **tx).await?;
-        if !old_ids.is_empty() {
+        let ids: HashMap<String, i64> = existing
+            .build_query_as::<(String, i64)>()
+            .fetch_all(&mut **tx)
+            .await?
+            .into_iter()
+            .collect();
+        if !ids.is_empty() {
             for table in [
                 "DELETE FROM products_fts WHERE rowid IN (",
                 "DELETE FROM product_eans WHERE product_id IN (",
             ] {
                 let mut q = QueryBuilder::<Sqlite>::new(table);
                 let mut sep = q.separated(", ");
-                for id in &old_ids {
+                for id in ids.values() {
                     sep.push_bind(id);
                 }
                 q.push(")");
                 q.build().execute(&mut **tx).await?;
             }
         }
+        // A SKU twice in one chunk is one product: the later row wins.
+        let mut with_id: Vec<(i64, &Product)> = Vec::with_capacity(chunk.len());
+        let mut position: HashMap<&str, usize> = HashMap::with_capacity(chunk.len());
+        for p in chunk {
+            if let Some(&i) = position.get(p.sku.as_str()) {
+                with_id[i].1 = p;
+                continue;
+            }
+            let id = ids.get(&p.sku).copied().unwrap_or_else(|| {
+                next_id += 1;
+                next_id - 1
+            });
+            position.insert(&p.sku, with_id.len());
+            with_id.push((id, p));
+        }
 
         let mut upsert = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO products (sku, name, brand, category, price_ore, mva_percent, availability, supplier_date, availability_as_of, supplier_direct) ",
+            "INSERT INTO products (id, sku, name, brand, category, price_ore, mva_percent, availability, supplier_date, availability_as_of, supplier_direct) ",
         );
-        upsert.push_values(chunk, |mut row, p| {
-            row.push_bind(&p.sku)
+        upsert.push_values(&with_id, |mut row, (id, p)| {
+            row.push_bind(*id)
+                .push_bind(&p.sku)
                 .push_bind(&p.name)
                 .push_bind(&p.brand)
                 .push_bind(&p.category)
@@ -225,24 +256,15 @@ pub(crate) async fn upsert_products(
             " ON CONFLICT (sku) DO UPDATE SET name = excluded.name, brand = excluded.brand,
               category = excluded.category, price_ore = excluded.price_ore, mva_percent = excluded.mva_percent,
               availability = excluded.availability, supplier_date = excluded.supplier_date,
-              availability_as_of = excluded.availability_as_of, supplier_direct = excluded.supplier_direct
-             RETURNING id, sku",
+              availability_as_of = excluded.availability_as_of, supplier_direct = excluded.supplier_direct",
         );
-        let rows = upsert.build().fetch_all(&mut **tx).await?;
-        let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
-        for row in rows {
-            ids.insert(row.try_get("sku")?, row.try_get("id")?);
-        }
-        let with_id: Vec<(i64, &Product)> = chunk
-            .iter()
-            .filter_map(|p| ids.get(&p.sku).map(|id| (*id, p)))
-            .collect();
+        upsert.build().execute(&mut **tx).await?;
 
         let eans: Vec<(i64, &str)> = with_id
             .iter()
             .flat_map(|(id, p)| p.eans.iter().map(move |e| (*id, e.as_str())))
             .collect();
-        for ean_chunk in eans.chunks(ROWS_PER_STATEMENT * 3) {
+        for ean_chunk in eans.chunks(EANS_PER_STATEMENT) {
             let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO product_eans (ean, product_id) ");
             q.push_values(ean_chunk, |mut row, (id, ean)| {
                 row.push_bind(*ean).push_bind(*id);

@@ -155,6 +155,58 @@ async fn reimport_replaces_fields_eans_and_index() {
     );
 }
 
+/// The desk numbers new products itself (issue 21's import): a batch mixing products already there,
+/// new ones and one SKU twice keeps ids apart and lets the later row of a SKU win.
+#[tokio::test]
+async fn a_batch_mixing_new_existing_and_repeated_skus() {
+    let (_dir, cache) = open().await;
+    cache
+        .import_products(&[
+            product("A-1", "Kaffetrakter", "Moccamaster", &["7000000000017"]),
+            product("B-2", "Vannkoker", "Bosch", &["7000000000024"]),
+        ])
+        .await
+        .unwrap();
+    let stats = cache
+        .import_products(&[
+            product("C-3", "Brødrister", "Philips", &["7000000000031"]),
+            product("A-1", "Kaffetrakter gammel", "Moccamaster", &["7000000000017"]),
+            product("D-4", "Mikrobølgeovn", "Samsung", &["7000000000048"]),
+            product("A-1", "Kaffetrakter ny", "Moccamaster", &["7000000000055"]),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(stats.products, 3, "A-1 twice is one product");
+    assert_eq!(cache.product_count().await.unwrap(), 4);
+    for (code, sku) in [
+        ("7000000000024", "B-2"),
+        ("7000000000031", "C-3"),
+        ("7000000000048", "D-4"),
+        ("7000000000055", "A-1"),
+    ] {
+        assert_eq!(
+            cache.product_by_code(code).await.unwrap().unwrap().sku,
+            sku,
+            "{code}"
+        );
+    }
+    assert_eq!(cache.product_by_code("7000000000017").await.unwrap(), None);
+    let hits = cache.search_products("kaffetrakter", 10).await.unwrap();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].product.name, "Kaffetrakter ny");
+    assert!(cache.search_products("gammel", 10).await.unwrap().is_empty());
+    assert_eq!(
+        cache.search_products("mikro", 10).await.unwrap()[0].product.sku,
+        "D-4"
+    );
+    assert_eq!(
+        cache.search_products("vannkoker", 10).await.unwrap()[0]
+            .product
+            .sku,
+        "B-2"
+    );
+}
+
 #[tokio::test]
 async fn a_match_in_the_name_ranks_above_one_in_the_brand() {
     let (_dir, cache) = open().await;
