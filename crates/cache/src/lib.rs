@@ -25,6 +25,7 @@ mod pull_apply;
 mod quotes;
 mod returns;
 mod sealed;
+mod snapshot;
 mod staff;
 
 #[cfg(test)]
@@ -57,6 +58,7 @@ pub use pull_apply::StreamPosition;
 pub use quotes::StoredQuote;
 pub use returns::RecordedReturn;
 pub use sealed::FieldKey;
+pub use snapshot::SnapshotDownload;
 pub use staff::{Lockout, StaffMember};
 
 /// An open cache file. Cheap to clone (a pool of connections).

@@ -94,6 +94,8 @@ pub fn router(state: AppState) -> Router {
             get(crate::desk_updates::package),
         )
         .route("/v1/photos/{sha256}", get(photo_status).put(photo_chunk))
+        .route("/v1/snapshots/catalog", get(snapshot_offer))
+        .route("/v1/snapshots/catalog/{id}", get(snapshot_file))
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/health", get(health))
         .merge(crate::office::router())
@@ -213,6 +215,90 @@ fn query_or_refusal<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, Api
             format!("Ugyldig forespørsel: {}", e.body_text()),
         )
     })
+}
+
+/// The newest catalog snapshot (built now when there is none younger than six hours): a new desk
+/// fetches its file and then pulls from the cursors given.
+#[utoipa::path(get, path = "/v1/snapshots/catalog", tag = "sync",
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "The snapshot to fetch", body = skranke_protocol::SnapshotOffer),
+        (status = 401, description = "Missing or unknown token", body = ErrorBody),
+        (status = 429, description = "Over the device's rate limit; see Retry-After", body = ErrorBody),
+    ))]
+pub(crate) async fn snapshot_offer(
+    State(state): State<AppState>,
+    _device: Device,
+) -> Result<Json<skranke_protocol::SnapshotOffer>, ApiError> {
+    Ok(Json(crate::snapshot::offer(&state.pool, Utc::now()).await?))
+}
+
+/// A snapshot's file, gzip of JSON lines. Answers one `Range` of bytes (`bytes=a-b` or `bytes=a-`)
+/// with 206 and at most 16 MiB, so a cut download goes on from where it stopped.
+#[utoipa::path(get, path = "/v1/snapshots/catalog/{id}", tag = "sync",
+    params(("id" = uuid::Uuid, Path, description = "From the offer's url")),
+    security(("device_token" = [])),
+    responses(
+        (status = 200, description = "The file (up to 16 MiB of it when no range was asked for)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 206, description = "The range asked for (at most 16 MiB)", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 401, description = "Missing or unknown token", body = ErrorBody),
+        (status = 404, description = "No such snapshot (a newer one replaced it)", body = ErrorBody),
+        (status = 416, description = "The range starts past the end", body = ErrorBody),
+        (status = 429, description = "Over the device's rate limit; see Retry-After", body = ErrorBody),
+    ))]
+pub(crate) async fn snapshot_file(
+    State(state): State<AppState>,
+    _device: Device,
+    Path(id): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, ApiError> {
+    use axum::http::header;
+    let gone = || ApiError::not_found("Katalogutdraget finnes ikke lenger. Hent et nytt tilbud.");
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| gone())?;
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(crate::snapshot::parse_range);
+    let (start, end) = range.unwrap_or((0, None));
+    let slice = match crate::snapshot::slice(&state.pool, id, start, end).await? {
+        None => return Err(gone()),
+        Some(Err(total)) => {
+            let mut refusal = ApiError::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                ErrorCode::InvalidValue,
+                format!("Utdraget er {total} byte; området starter etter slutten."),
+            )
+            .into_response();
+            if let Ok(v) = axum::http::HeaderValue::from_str(&format!("bytes */{total}")) {
+                refusal.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return Ok(refusal);
+        }
+        Some(Ok(slice)) => slice,
+    };
+    let last = (slice.start + slice.bytes.len() as u64).saturating_sub(1);
+    let status = if range.is_some() {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    };
+    let mut response = (status, slice.bytes).into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(
+        header::ACCEPT_RANGES,
+        axum::http::HeaderValue::from_static("bytes"),
+    );
+    // A range is never compressed again by the compression layer (it skips answers with a
+    // Content-Range); the whole file is gzip already, so it says so and is not either.
+    let content_range = format!("bytes {}-{last}/{}", slice.start, slice.total);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&content_range) {
+        h.insert(header::CONTENT_RANGE, v);
+    }
+    Ok(response)
 }
 
 /// How much of a claim photo the central store holds: where a cut upload goes on from.

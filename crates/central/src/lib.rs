@@ -34,6 +34,7 @@ mod push;
 mod quotes;
 pub mod rate_limit;
 pub mod return_receipt;
+pub mod snapshot;
 pub mod staff;
 pub mod stock;
 mod webhooks;

@@ -16,6 +16,8 @@ use utoipa::{Modify, OpenApi};
         crate::app::integration_orders,
         crate::app::photo_status,
         crate::app::photo_chunk,
+        crate::app::snapshot_offer,
+        crate::app::snapshot_file,
         crate::desk_updates::manifest,
         crate::desk_updates::package,
         crate::app::openapi,

@@ -29,7 +29,7 @@ pub(crate) struct PullQuery {
     #[param(inline)]
     pub stream: Stream,
     /// From the previous answer; leave out (or `0.0`) to start from the beginning.
-    #[param(pattern = r"^[0-9]+\.[0-9]+$")]
+    #[param(pattern = r"^[0-9]+\.[0-9]+(:[0-9]+\.[0-9]+)?$")]
     pub cursor: Option<String>,
     /// Changes per page, 1–10000 (default 1000).
     #[param(minimum = 1, maximum = 10000)]
@@ -45,7 +45,7 @@ pub(crate) struct PullQuery {
 pub(crate) struct ChangesQuery {
     #[param(pattern = r"^[0-9]+\.[0-9]+$")]
     pub catalog: Option<String>,
-    #[param(pattern = r"^[0-9]+\.[0-9]+$")]
+    #[param(pattern = r"^[0-9]+\.[0-9]+(:[0-9]+\.[0-9]+)?$")]
     pub availability: Option<String>,
     #[param(pattern = r"^[0-9]+\.[0-9]+$")]
     pub orders: Option<String>,
@@ -81,23 +81,37 @@ pub(crate) async fn changes(
 }
 
 /// (transaction id, sequence number): compared as a pair.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 struct Position {
     txid: u64,
     seq: i64,
 }
 
-fn parse_cursor(text: Option<&str>) -> Result<Position, ApiError> {
+/// A cursor: `txid.seq`, or `txid.seq:txid.seq` after a snapshot (issue 21) — the availability
+/// stream's general rows up to the second position came in the snapshot file, the store's own rows
+/// did not, so they are read from the first position and the general rows from the second.
+fn parse_cursor(text: Option<&str>) -> Result<(Position, Option<Position>), ApiError> {
+    let text = text.unwrap_or(Cursor::START);
+    let (from, floor) = match text.split_once(':') {
+        Some((from, floor)) => (from, Some(floor)),
+        None => (text, None),
+    };
     // The same `txid.seq` position as the order-event feed's.
-    let c = crate::integration_feed::FeedCursor::parse(text.unwrap_or(Cursor::START))?;
-    Ok(Position {
-        txid: c.txid,
-        seq: c.seq,
-    })
+    let position = |t: &str| -> Result<Position, ApiError> {
+        let c = crate::integration_feed::FeedCursor::parse(t)?;
+        Ok(Position {
+            txid: c.txid,
+            seq: c.seq,
+        })
+    };
+    Ok((position(from)?, floor.map(position).transpose()?))
 }
 
-fn format_cursor(p: &Position) -> Cursor {
-    Cursor(format!("{}.{}", p.txid, p.seq))
+fn format_cursor(p: &Position, floor: Option<&Position>) -> Cursor {
+    match floor {
+        Some(f) if f > p => Cursor(format!("{}.{}:{}.{}", p.txid, p.seq, f.txid, f.seq)),
+        _ => Cursor(format!("{}.{}", p.txid, p.seq)),
+    }
 }
 
 pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result<PullResponse, ApiError> {
@@ -106,7 +120,19 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
             return Err(ApiError::forbidden("En skranke kan bare lese sin egen butikk."));
         }
     }
-    let from = parse_cursor(q.cursor.as_deref())?;
+    let (from, floor) = parse_cursor(q.cursor.as_deref())?;
+    if floor.is_some() && q.stream != Stream::Availability {
+        return Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidValue,
+            "Bare tilgjengelighet har markør med to posisjoner.".to_string(),
+        ));
+    }
+    // The general availability rows start at the floor when there is one.
+    let general_from = floor
+        .clone()
+        .filter(|f| *f > from)
+        .unwrap_or_else(|| from.clone());
     let limit = match q.limit {
         None => 1000,
         Some(n @ 1..=MAX_PULL_LIMIT) => n,
@@ -163,7 +189,7 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
                     "SELECT c.*, c.sync_txid::text AS txid FROM (
                          SELECT sku AS key, sku, NULL::text AS store_id, status, supplier_date, as_of, deleted,
                                 NULL::integer AS units, sync_txid, sync_seq
-                         FROM availability WHERE (sync_txid, sync_seq) > ($1::xid8, $2)
+                         FROM availability WHERE (sync_txid, sync_seq) > ($5::xid8, $6)
                          UNION ALL
                          SELECT store_id || '/' || sku, sku, store_id, status, supplier_date, as_of, deleted,
                                 units, sync_txid, sync_seq
@@ -180,13 +206,16 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
                      ORDER BY sync_txid, sync_seq LIMIT $3"
                 }
             };
-            sqlx::query(sql)
+            let query = sqlx::query(sql)
                 .bind(&txid)
                 .bind(from.seq)
                 .bind(fetch)
-                .bind(&device.store_id)
-                .fetch_all(pool)
-                .await?
+                .bind(&device.store_id);
+            let query = match q.stream {
+                Stream::Availability => query.bind(general_from.txid.to_string()).bind(general_from.seq),
+                _ => query,
+            };
+            query.fetch_all(pool).await?
         }
     };
     let has_more = rows.len() > limit as usize;
@@ -200,10 +229,17 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
         };
         changes.push(change(q.stream, row)?);
     }
+    // Caught up past the store's own rows: every row still to come has a transaction id above
+    // today's oldest running one, so above the floor too, and the cursor can jump to it.
+    let floor = floor.filter(|_| has_more);
+    let cursor = match floor.as_ref() {
+        None if cursor < general_from => general_from,
+        _ => cursor,
+    };
     Ok(PullResponse {
         stream: q.stream,
         changes,
-        cursor: format_cursor(&cursor),
+        cursor: format_cursor(&cursor, floor.as_ref()),
         has_more,
     })
 }

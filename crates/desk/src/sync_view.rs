@@ -52,6 +52,43 @@ pub fn stream_name(stream: skranke_protocol::Stream) -> &'static str {
     }
 }
 
+/// A new desk's first catalog (issue 21): how far, and the time left, so staff know when the whole
+/// catalog is searchable; what is in already is.
+fn snapshot_text(p: &skranke_sync::SnapshotProgress) -> String {
+    let left = p
+        .time_left
+        .map(|d| match d.as_secs() {
+            s if s < 60 => format!(" · ca. {} s igjen", s.max(1)),
+            s => format!(" · ca. {} min igjen", s.div_ceil(60)),
+        })
+        .unwrap_or_default();
+    match p.phase {
+        skranke_sync::SnapshotPhase::Download => format!(
+            "Henter katalogen: {} av {} MB{left}",
+            p.done / 1_000_000,
+            p.total.div_ceil(1_000_000)
+        ),
+        skranke_sync::SnapshotPhase::Import => format!(
+            "Legger inn varer: {} av {}{left} · søket finner dem som er inne",
+            grouped(p.done),
+            grouped(p.total)
+        ),
+    }
+}
+
+/// 1000000 as "1 000 000" (a space between groups of three, as Norwegian writes it).
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{a0}');
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn minutes_text(minutes: i64) -> String {
     match minutes {
         m if m < 1 => "under ett minutt".into(),
@@ -124,9 +161,12 @@ impl Desk {
                     skranke_core::clock_offset::clock_off_text(ms / 1000)
                 )
             });
-        let progress = live
-            .and_then(|l| l.progress)
-            .map(|(stream, n)| format!("Henter {}: {n} endringer …", stream_name(stream)));
+        let progress = match live.and_then(|l| l.snapshot) {
+            Some(p) => Some(snapshot_text(&p)),
+            None => live
+                .and_then(|l| l.progress)
+                .map(|(stream, n)| format!("Henter {}: {n} endringer …", stream_name(stream))),
+        };
         Ok(SyncStatusView {
             progress,
             paired: state.paired.is_some(),
@@ -168,5 +208,38 @@ impl Desk {
         } else {
             Err(DeskError::OrderNotFound(order_number.to_string()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use skranke_sync::{SnapshotPhase, SnapshotProgress};
+
+    use super::{grouped, snapshot_text};
+
+    #[test]
+    fn the_first_catalog_says_how_far_and_how_long() {
+        assert_eq!(grouped(1_000_000), "1\u{a0}000\u{a0}000");
+        assert_eq!(grouped(412), "412");
+        assert_eq!(
+            snapshot_text(&SnapshotProgress {
+                phase: SnapshotPhase::Import,
+                done: 412_000,
+                total: 1_000_000,
+                time_left: Some(Duration::from_millis(6_400)),
+            }),
+            "Legger inn varer: 412\u{a0}000 av 1\u{a0}000\u{a0}000 · ca. 6 s igjen · søket finner dem som er inne"
+        );
+        assert_eq!(
+            snapshot_text(&SnapshotProgress {
+                phase: SnapshotPhase::Download,
+                done: 23_500_000,
+                total: 48_100_000,
+                time_left: Some(Duration::from_secs(130)),
+            }),
+            "Henter katalogen: 23 av 49 MB · ca. 3 min igjen"
+        );
     }
 }

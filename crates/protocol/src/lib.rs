@@ -14,6 +14,7 @@ mod payload;
 mod photo;
 mod pull;
 mod push;
+mod snapshot;
 mod states;
 
 pub use admin::SetStatusRequest;
@@ -36,6 +37,7 @@ pub use push::{
     payload_sha256, Flag, Mutation, MutationKind, MutationResult, Outcome, PushRequest, PushResponse,
     QueueReport, Rejection, RejectionCode,
 };
+pub use snapshot::{SnapshotAvailability, SnapshotOffer, SnapshotProduct};
 pub use states::{EmailState, OrderState, PaymentStateCode};
 
 /// Largest request body the central store reads (a push of 100 orders fits many times over).

@@ -11,7 +11,7 @@ use skranke_cache::{Cache, Pairing};
 use skranke_protocol::{ErrorCode, Mutation, MutationKind, PairRequest, PushRequest, QueueReport, Stream};
 use tokio::sync::{watch, Notify};
 
-use crate::{CentralClient, CentralClock, ClockReading, SyncError};
+use crate::{CentralClient, CentralClock, ClockReading, SnapshotProgress, SyncError};
 
 /// Mutations per push; the central store takes up to 100.
 const PUSH_BATCH: u32 = 100;
@@ -193,7 +193,7 @@ pub async fn sync_once_with_progress(
     clock: &CentralClock,
     progress: impl FnMut(Stream, u64),
 ) -> Result<SyncReport, SyncError> {
-    round(cache, clock, &mut None, progress).await
+    round(cache, clock, &mut None, progress, |_| {}).await
 }
 
 /// The client of the pairing, made once and kept while the pairing stays the same (its connections
@@ -205,6 +205,7 @@ async fn round(
     clock: &CentralClock,
     kept: &mut KeptClient,
     progress: impl FnMut(Stream, u64),
+    snapshot_progress: impl FnMut(SnapshotProgress),
 ) -> Result<SyncReport, SyncError> {
     let pairing = cache.pairing().await?.ok_or(SyncError::NotPaired)?;
     if kept.as_ref().is_none_or(|(p, _)| *p != pairing) {
@@ -220,6 +221,8 @@ async fn round(
         uuid::Uuid::parse_str(&pairing.device_id).map_err(|e| SyncError::Protocol(e.to_string()))?;
     let mut report = push_outbox(cache, &client, device_id).await?;
     report.photos_uploaded = upload_photos(cache, &client).await?;
+    // A new desk takes the catalog from the snapshot first; the pull then brings what changed since.
+    crate::first_catalog_from_snapshot(cache, &client, snapshot_progress).await?;
     report.pulled = pull_all(cache, &client, progress).await?;
     cache.set_last_good_sync(Utc::now()).await?;
     // Recorded with the round: the desk's log of how far off its clock was, and when (issue 21).
@@ -294,6 +297,8 @@ pub struct SyncStatus {
     pub not_paired: bool,
     /// While a big pull is under way: the stream and how many changes are in.
     pub progress: Option<(Stream, u64)>,
+    /// While a new desk takes in the catalog snapshot: how far, and the time left.
+    pub snapshot: Option<SnapshotProgress>,
     /// The central store's time against this desk's, from the last answer.
     pub clock: Option<ClockReading>,
 }
@@ -347,9 +352,13 @@ pub fn spawn(cache: Cache, clock: CentralClock) -> SyncHandle {
         let mut kept: KeptClient = None;
         let mut was_online = false;
         loop {
-            let result = round(&cache, &clock, &mut kept, |stream, n| {
-                tx.send_modify(|s| s.progress = Some((stream, n)));
-            })
+            let result = round(
+                &cache,
+                &clock,
+                &mut kept,
+                |stream, n| tx.send_modify(|s| s.progress = Some((stream, n))),
+                |p| tx.send_modify(|s| s.snapshot = Some(p)),
+            )
             .await;
             let state = cache.sync_state().await.ok();
             let mut status = SyncStatus {

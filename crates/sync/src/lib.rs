@@ -7,6 +7,7 @@ mod client;
 mod clock;
 mod engine;
 mod error;
+mod snapshot;
 
 pub use client::CentralClient;
 pub use clock::{CentralClock, ClockReading, CLOCK_WARNING};
@@ -15,3 +16,4 @@ pub use engine::{
     SyncReport, SyncStatus,
 };
 pub use error::SyncError;
+pub use snapshot::{first_catalog_from_snapshot, SnapshotPhase, SnapshotProgress};

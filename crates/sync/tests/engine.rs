@@ -306,3 +306,123 @@ async fn a_desk_three_hours_slow_reads_the_central_time_and_stamps_with_it() {
         "stamped with the central store's time: {placed_at}"
     );
 }
+
+/// Issue 21 item 1: a new desk takes the catalog from the central store's snapshot. The download is
+/// cut half-way; the next round asks only for the rest (`Range: bytes=<half>-`), checks the file,
+/// imports it, and pulls from the snapshot's cursors: a price changed after the snapshot was made
+/// and the store's own stock count (not in the snapshot) both arrive, and nothing is missing.
+#[tokio::test]
+async fn a_new_desk_starts_from_the_snapshot_and_a_cut_download_resumes() {
+    let central = Central::start(3_000).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = desk(&dir).await;
+    let code = central.code().await;
+    let pairing = skranke_sync::pair(&cache, &central.base, &code, "Ny skranke", Utc::now())
+        .await
+        .unwrap();
+    let client = CentralClient::new(&central.base, Some(pairing.token.clone())).unwrap();
+
+    // The store counts one product before the snapshot is made: its row is not in the file.
+    let counted = &central.products[10];
+    skranke_central::stock::set_stock(&central.pool, "OSL", &counted.sku, 7, Utc::now())
+        .await
+        .unwrap();
+    let offer = client.snapshot_offer().await.unwrap().unwrap();
+    assert_eq!(offer.products, 3_000);
+    // A price changes after the snapshot: it must come by pull.
+    let mut repriced = central.products[20].clone();
+    repriced.price = skranke_core::Money::from_ore(repriced.price.ore() + 10_000);
+    skranke_central::feed_import::import_products(
+        &central.pool,
+        std::slice::from_ref(&repriced),
+        skranke_central::feed_import::Completeness::Partial,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+
+    // The first half arrives, then the line is cut.
+    let whole = client.snapshot_range(&offer.url, 0).await.unwrap().unwrap();
+    assert_eq!(whole.len() as u64, offer.bytes);
+    let half = whole.len() / 2;
+    cache.begin_snapshot(&offer).await.unwrap();
+    cache
+        .append_snapshot_part(offer.id, 0, &whole[..half])
+        .await
+        .unwrap();
+    central.requests.lock().unwrap().clear();
+
+    skranke_sync::sync_once_with_progress(&cache, &skranke_sync::CentralClock::default(), |_, _| {})
+        .await
+        .unwrap();
+    let seen: Vec<Option<String>> = central
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(path, _)| path.starts_with("/v1/snapshots/catalog/"))
+        .map(|(_, range)| range.clone())
+        .collect();
+    assert_eq!(
+        seen,
+        vec![Some(format!("bytes={half}-"))],
+        "only the rest was fetched"
+    );
+    assert_eq!(
+        cache.snapshot_download().await.unwrap(),
+        None,
+        "the download is done with"
+    );
+
+    assert_eq!(cache.product_count().await.unwrap(), 3_000);
+    let desk_repriced = cache.product_by_code(&repriced.sku).await.unwrap().unwrap();
+    assert_eq!(
+        desk_repriced.price, repriced.price,
+        "the change after the snapshot was pulled"
+    );
+    let hit = cache.search_products(&counted.sku, 1).await.unwrap();
+    assert_eq!(hit[0].units_left, Some(7), "the store's own count came by pull");
+    for p in central.products.iter().step_by(97) {
+        let on_desk = cache.product_by_code(&p.eans[0]).await.unwrap().unwrap();
+        assert_eq!(on_desk.sku, p.sku);
+        if p.sku != repriced.sku {
+            assert_eq!(on_desk.price, p.price);
+            assert_eq!(on_desk.availability, p.availability, "{}", p.sku);
+        }
+    }
+    // The next round pulls nothing: the cursors stand where the snapshot and the pull left them.
+    let again = skranke_sync::sync_once(&cache).await.unwrap();
+    assert!(again.pulled.iter().all(|(_, n)| *n == 0), "{:?}", again.pulled);
+}
+
+/// A snapshot file that does not match the offer's SHA-256 is thrown away, never imported.
+#[tokio::test]
+async fn a_damaged_snapshot_is_thrown_away() {
+    let central = Central::start(500).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = desk(&dir).await;
+    let code = central.code().await;
+    let pairing = skranke_sync::pair(&cache, &central.base, &code, "Ny skranke", Utc::now())
+        .await
+        .unwrap();
+    let client = CentralClient::new(&central.base, Some(pairing.token.clone())).unwrap();
+    let offer = client.snapshot_offer().await.unwrap().unwrap();
+    let mut file = client.snapshot_range(&offer.url, 0).await.unwrap().unwrap();
+    let middle = file.len() / 2;
+    file[middle] ^= 0x55;
+    cache.begin_snapshot(&offer).await.unwrap();
+    cache.append_snapshot_part(offer.id, 0, &file).await.unwrap();
+    let refused = skranke_sync::first_catalog_from_snapshot(&cache, &client, |_| {}).await;
+    assert!(
+        matches!(&refused, Err(SyncError::Protocol(m)) if m.contains("skadet")),
+        "{refused:?}"
+    );
+    assert_eq!(cache.product_count().await.unwrap(), 0, "nothing imported");
+    assert_eq!(cache.snapshot_download().await.unwrap(), None);
+    // The next try fetches it whole and takes it in.
+    let n = skranke_sync::first_catalog_from_snapshot(&cache, &client, |_| {})
+        .await
+        .unwrap();
+    assert_eq!(n, Some(500));
+    assert_eq!(cache.product_count().await.unwrap(), 500);
+}

@@ -5,11 +5,16 @@
 use chrono::{NaiveDate, Utc};
 use skranke_core::Product;
 
+/// Each request's path and `Range` header.
+pub type RequestLog = std::sync::Arc<std::sync::Mutex<Vec<(String, Option<String>)>>>;
+
 /// One central store with store OSL and `products` demo products, served on a free port.
 pub struct Central {
     pub pool: sqlx::PgPool,
     pub base: String,
     pub products: Vec<Product>,
+    /// Every request's path and `Range` header, in order.
+    pub requests: RequestLog,
     _postgres: skranke_testpg::TestServer,
 }
 
@@ -39,16 +44,31 @@ impl Central {
         )
         .await
         .unwrap();
-        let app = skranke_central::router(skranke_central::AppState::new(pool.clone(), None)).layer(
-            axum::middleware::map_response(move |mut r: axum::response::Response| async move {
-                let date = (Utc::now() + shift)
-                    .format("%a, %d %b %Y %H:%M:%S GMT")
-                    .to_string();
-                r.headers_mut()
-                    .insert(axum::http::header::DATE, date.parse().unwrap());
-                r
-            }),
-        );
+        let requests: RequestLog = RequestLog::default();
+        let log = requests.clone();
+        let app = skranke_central::router(skranke_central::AppState::new(pool.clone(), None))
+            .layer(axum::middleware::map_request(move |r: axum::extract::Request| {
+                let log = log.clone();
+                async move {
+                    let range = r
+                        .headers()
+                        .get(axum::http::header::RANGE)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    log.lock().unwrap().push((r.uri().path().to_string(), range));
+                    r
+                }
+            }))
+            .layer(axum::middleware::map_response(
+                move |mut r: axum::response::Response| async move {
+                    let date = (Utc::now() + shift)
+                        .format("%a, %d %b %Y %H:%M:%S GMT")
+                        .to_string();
+                    r.headers_mut()
+                        .insert(axum::http::header::DATE, date.parse().unwrap());
+                    r
+                },
+            ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -56,6 +76,7 @@ impl Central {
             pool,
             base,
             products,
+            requests,
             _postgres: postgres,
         }
     }
