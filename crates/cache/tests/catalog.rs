@@ -207,6 +207,38 @@ async fn a_batch_mixing_new_existing_and_repeated_skus() {
     );
 }
 
+/// Issue 21: whole words are tried first, then the last word as a prefix, then every word as one;
+/// whole-word matches come first, and unfinished words still find what they start.
+#[tokio::test]
+async fn whole_words_first_and_unfinished_words_still_find() {
+    let (_dir, cache) = open().await;
+    cache
+        .import_products(&[
+            product("A-1", "Kaffetrakter Sort", "Moccamaster", &[]),
+            product("B-1", "Kaffe Sort", "Friele", &[]),
+            product("C-1", "Kaffeboks Sortert", "Rosti", &[]),
+            product("D-1", "Vannkoker Hvit", "Bosch", &[]),
+        ])
+        .await
+        .unwrap();
+    let skus =
+        |hits: Vec<skranke_cache::ProductHit>| hits.into_iter().map(|h| h.product.sku).collect::<Vec<_>>();
+    assert_eq!(
+        skus(cache.search_products("kaffe sort", 10).await.unwrap()),
+        ["B-1", "A-1", "C-1"],
+        "both words whole first; then a whole word ranks above the start of one"
+    );
+    assert_eq!(
+        skus(cache.search_products("kaffet sor", 10).await.unwrap()),
+        ["A-1"]
+    );
+    assert_eq!(
+        skus(cache.search_products("vannkoker", 10).await.unwrap()),
+        ["D-1"]
+    );
+    assert!(cache.search_products("kaffe hvit", 10).await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn a_match_in_the_name_ranks_above_one_in_the_brand() {
     let (_dir, cache) = open().await;
