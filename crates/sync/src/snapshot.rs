@@ -104,28 +104,13 @@ pub async fn first_catalog_from_snapshot(
 
     let started = Instant::now();
     let resumed_at = download.imported;
-    let mut lines = BufReader::new(GzDecoder::new(file.as_slice())).lines();
-    let mut skipped = 0;
-    while skipped < download.imported {
-        if lines.next().is_none() {
-            break;
-        }
-        skipped += 1;
-    }
-    let mut batch: Vec<SnapshotProduct> = Vec::with_capacity(IMPORT_BATCH);
+    // Unpacking and parsing run on a thread of their own while SQLite takes the previous batch.
+    let (batches, mut incoming) = tokio::sync::mpsc::channel::<Result<Vec<SnapshotProduct>, SyncError>>(2);
+    let skip = download.imported;
+    let reader = tokio::task::spawn_blocking(move || read_batches(&file, skip, &batches));
     let mut done = download.imported;
-    loop {
-        batch.clear();
-        for line in lines.by_ref().take(IMPORT_BATCH) {
-            let line = line.map_err(|e| SyncError::Protocol(format!("katalogutdraget: {e}")))?;
-            batch.push(
-                serde_json::from_str(&line)
-                    .map_err(|e| SyncError::Protocol(format!("katalogutdraget: {e}")))?,
-            );
-        }
-        if batch.is_empty() {
-            break;
-        }
+    while let Some(batch) = incoming.recv().await {
+        let batch = batch?;
         cache.import_snapshot_batch(offer.id, &batch, Utc::now()).await?;
         done += batch.len() as u64;
         progress(SnapshotProgress {
@@ -135,8 +120,45 @@ pub async fn first_catalog_from_snapshot(
             time_left: time_left(started, done - resumed_at, offer.products.saturating_sub(done)),
         });
     }
+    reader
+        .await
+        .map_err(|e| SyncError::Protocol(format!("katalogutdraget: {e}")))?;
     cache.finish_snapshot(&offer, Utc::now()).await?;
     Ok(Some(done))
+}
+
+/// Sends the file's lines after the first `skip`, parsed, in batches of [`IMPORT_BATCH`]; stops at
+/// the first bad line (sent as the error) or when the receiver is gone.
+fn read_batches(
+    file: &[u8],
+    skip: u64,
+    batches: &tokio::sync::mpsc::Sender<Result<Vec<SnapshotProduct>, SyncError>>,
+) {
+    let bad = |e: &dyn std::fmt::Display| SyncError::Protocol(format!("katalogutdraget: {e}"));
+    let mut lines = BufReader::new(GzDecoder::new(file)).lines();
+    for _ in 0..skip {
+        if lines.next().is_none() {
+            return;
+        }
+    }
+    loop {
+        let mut batch = Vec::with_capacity(IMPORT_BATCH);
+        for line in lines.by_ref().take(IMPORT_BATCH) {
+            let parsed = line
+                .map_err(|e| bad(&e))
+                .and_then(|l| serde_json::from_str(&l).map_err(|e| bad(&e)));
+            match parsed {
+                Ok(p) => batch.push(p),
+                Err(e) => {
+                    let _ = batches.blocking_send(Err(e));
+                    return;
+                }
+            }
+        }
+        if batch.is_empty() || batches.blocking_send(Ok(batch)).is_err() {
+            return;
+        }
+    }
 }
 
 fn time_left(started: Instant, done_here: u64, left: u64) -> Option<Duration> {
