@@ -466,6 +466,7 @@ const BENCHMARKS: &[&str] = &[
     "package",
     "customer_panel",
     "powercut",
+    "faults",
 ];
 
 /// Seconds each fuzz target runs in `cargo xtask test`.
@@ -601,8 +602,9 @@ fn bench(which: Option<&str>, extra: &[String]) -> Result<()> {
         Some("load") => bench_load(extra),
         Some("package") => bench_package(),
         Some("powercut") => bench_powercut(),
+        Some("faults") => bench_faults(),
         Some(other) => Err(format!(
-            "unknown benchmark {other} (known: cache, panel, pdf, central, office, sync, window, load, package, powercut)"
+            "unknown benchmark {other} (known: cache, panel, pdf, central, office, sync, window, load, package, powercut, faults)"
         )),
     }
 }
@@ -671,6 +673,18 @@ fn bench_powercut() -> Result<()> {
     let mut cmd = cargo();
     cmd.args(["bench", "--locked", "-p", "skranke-e2e", "--bench", "powercut"]);
     status(cmd, "bench powercut")
+}
+
+/// The fault campaign at full size (issue 21 item 5): the debug binaries the tests use, as the
+/// short campaign in `cargo xtask test` does.
+fn bench_faults() -> Result<()> {
+    ensure_system_packages(&["postgresql"])?;
+    let mut build = cargo();
+    build.args(["build", "--locked", "-p", "skranke-central", "-p", "skranke-cli"]);
+    status(build, "build the binaries the campaign drives")?;
+    let mut cmd = cargo();
+    cmd.args(["bench", "--locked", "-p", "skranke-e2e", "--bench", "faults"]);
+    status(cmd, "bench faults")
 }
 
 /// The window in release builds under Xvfb: cold start and memory beside an empty Tauri window.

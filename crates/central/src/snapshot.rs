@@ -94,7 +94,8 @@ pub async fn build(pool: &PgPool, now: DateTime<Utc>) -> Result<SnapshotOffer, s
             "SELECT p.sku, p.name, p.brand, p.category, p.price_ore, p.mva_percent, p.eans, p.supplier_direct,
                     a.status, a.supplier_date, a.as_of
              FROM products p LEFT JOIN availability a ON a.sku = p.sku AND NOT a.deleted
-             WHERE NOT p.deleted",
+             WHERE NOT p.deleted
+             ORDER BY p.sku",
         )
         .fetch(&mut *tx);
         while let Some(row) = rows.try_next().await? {
