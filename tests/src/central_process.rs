@@ -117,6 +117,26 @@ impl CentralProcess {
 
     /// Starts `serve` and returns once it listens.
     pub fn start_server(&mut self) -> Result<(), Error> {
+        let child = self.spawn_serve(self.addr)?;
+        self.server = Some(child);
+        self.starts += 1;
+        Ok(())
+    }
+
+    /// Starts one more `serve` on the same database, on a port of its own (issue 21: two instances
+    /// behind one address); it is killed when dropped.
+    pub fn start_instance(&self) -> Result<Instance, Error> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())?
+            .port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        Ok(Instance {
+            child: self.spawn_serve(addr)?,
+            addr,
+        })
+    }
+
+    fn spawn_serve(&self, addr: SocketAddr) -> Result<Child, Error> {
         use std::io::BufRead;
         use std::io::Write;
         let mut command = Command::new(workspace_binary("skranke-central"));
@@ -124,7 +144,7 @@ impl CentralProcess {
             .args(self.config_args())
             .arg("serve")
             .env("DATABASE_URL", &self.database_url)
-            .env("SKRANKE_LISTEN", self.addr.to_string())
+            .env("SKRANKE_LISTEN", addr.to_string())
             .env("SKRANKE_ADMIN_TOKEN", "admin")
             .stderr(Stdio::piped());
         let mut log = match &self.log {
@@ -161,9 +181,7 @@ impl CentralProcess {
                 }
             }
         });
-        self.server = Some(child);
-        self.starts += 1;
-        Ok(())
+        Ok(child)
     }
 
     /// SIGKILL, as a crash would.
@@ -192,6 +210,20 @@ impl Drop for CentralProcess {
         if let Some(p) = &self.config {
             let _ = std::fs::remove_file(p);
         }
+    }
+}
+
+/// A further `serve` process on the central store's database.
+#[derive(Debug)]
+pub struct Instance {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -3,6 +3,7 @@
 //! `skranke-desktop` binary) on free ports, with the desk's data in a folder of the test's own, and
 //! gives a WebDriver client. Run under Xvfb: `cargo xtask test` does.
 
+pub mod balancer;
 pub mod browser;
 pub mod central_process;
 pub mod dpkg;

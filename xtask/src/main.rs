@@ -467,6 +467,7 @@ const BENCHMARKS: &[&str] = &[
     "customer_panel",
     "powercut",
     "faults",
+    "chain",
 ];
 
 /// Seconds each fuzz target runs in `cargo xtask test`.
@@ -603,8 +604,9 @@ fn bench(which: Option<&str>, extra: &[String]) -> Result<()> {
         Some("package") => bench_package(),
         Some("powercut") => bench_powercut(),
         Some("faults") => bench_faults(),
+        Some("chain") => bench_chain(extra),
         Some(other) => Err(format!(
-            "unknown benchmark {other} (known: cache, panel, pdf, central, office, sync, window, load, package, powercut, faults)"
+            "unknown benchmark {other} (known: cache, panel, pdf, central, office, sync, window, load, package, powercut, faults, chain)"
         )),
     }
 }
@@ -673,6 +675,19 @@ fn bench_powercut() -> Result<()> {
     let mut cmd = cargo();
     cmd.args(["bench", "--locked", "-p", "skranke-e2e", "--bench", "powercut"]);
     status(cmd, "bench powercut")
+}
+
+/// 200 stores × 10 desks on two central-store instances (release) behind one address (issue 21).
+fn bench_chain(extra: &[String]) -> Result<()> {
+    ensure_system_packages(&["postgresql"])?;
+    let mut build = cargo();
+    build.args(["build", "--release", "--locked", "-p", "skranke-central"]);
+    status(build, "release build of the central store")?;
+    let mut cmd = cargo();
+    cmd.args(["bench", "--locked", "-p", "skranke-e2e", "--bench", "chain", "--"])
+        .args(extra)
+        .env("SKRANKE_BIN_DIR", target_dir().join("release"));
+    status(cmd, "bench chain")
 }
 
 /// The fault campaign at full size (issue 21 item 5): the debug binaries the tests use, as the

@@ -74,6 +74,18 @@ impl AppState {
 /// herd of desks coming back after an outage backs off instead of queueing into timeouts.
 const MAX_IN_FLIGHT: usize = 512;
 
+/// Says in every answer how long the server spent on it (`Server-Timing: app;dur=<ms>`, W3C Server
+/// Timing), so a desk or a benchmark can tell the server's time from the network's and its own.
+async fn server_timing(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let started = std::time::Instant::now();
+    let mut response = next.run(request).await;
+    let value = format!("app;dur={:.2}", started.elapsed().as_secs_f64() * 1000.0);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
+        response.headers_mut().insert("server-timing", v);
+    }
+    response
+}
+
 /// The whole API, ready for `axum::serve`.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -101,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::office::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(server_timing))
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(|_: tower::BoxError| async {

@@ -89,9 +89,10 @@ impl Cluster {
     }
 
     fn pg_start(&self) -> Result<(), StartError> {
+        // pg_stat_statements: the load benchmarks read from it where PostgreSQL's time goes.
         let data = self.dir.path().join("data");
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400 -c shared_buffers=128MB",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400 -c shared_buffers=128MB -c shared_preload_libraries=pg_stat_statements",
             self.port,
             path_str(&self.dir.path().join("sock"))?
         );
