@@ -12,6 +12,8 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use common::{arg, ms};
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -343,15 +345,6 @@ async fn sample_server_time(base: String, token: String, deadline: Instant) -> (
     (server, client)
 }
 
-fn arg<T: std::str::FromStr>(position: usize, env: &str, default: T) -> T {
-    std::env::args()
-        .filter(|a| !a.starts_with('-'))
-        .nth(position)
-        .or_else(|| std::env::var(env).ok())
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(default)
-}
-
 fn row(name: &str, sorted: &[f64], goal: &str) {
     if sorted.is_empty() {
         println!("| {name} | 0 | | | | | {goal} |");
@@ -366,8 +359,4 @@ fn row(name: &str, sorted: &[f64], goal: &str) {
         at(0.99),
         sorted[sorted.len() - 1]
     );
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

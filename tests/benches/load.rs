@@ -13,6 +13,8 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use common::{arg, ms};
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -228,15 +230,6 @@ async fn main() {
     assert_eq!(left, 0, "entries left unsent");
 }
 
-fn arg<T: std::str::FromStr>(position: usize, env: &str, default: T) -> T {
-    std::env::args()
-        .filter(|a| !a.starts_with('-'))
-        .nth(position)
-        .or_else(|| std::env::var(env).ok())
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(default)
-}
-
 fn row(name: &str, sorted: &[f64]) {
     let at = |q: f64| {
         if sorted.is_empty() {
@@ -383,8 +376,4 @@ async fn drain(cache: &Cache, pairing: &skranke_cache::Pairing) -> usize {
         wait = (wait * 2).min(Duration::from_secs(2));
     }
     cache.outbox_pending().await.unwrap().len()
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }

@@ -260,17 +260,7 @@ fn change(stream: Stream, row: &PgRow) -> Result<Change, sqlx::Error> {
     }
     match stream {
         Stream::Catalog => {
-            let mva: i16 = row.try_get("mva_percent")?;
-            change.product = Some(ProductRow {
-                sku: change.key.clone(),
-                name: row.try_get("name")?,
-                brand: row.try_get("brand")?,
-                category: row.try_get("category")?,
-                price_ore: row.try_get("price_ore")?,
-                mva_percent: u8::try_from(mva).unwrap_or(25),
-                eans: row.try_get("eans")?,
-                supplier_direct: row.try_get("supplier_direct")?,
-            });
+            change.product = Some(product_row(change.key.clone(), row)?);
         }
         Stream::Availability => {
             change.availability = Some(AvailabilityRow {
@@ -325,6 +315,22 @@ fn change(stream: Stream, row: &PgRow) -> Result<Change, sqlx::Error> {
         }
     }
     Ok(change)
+}
+
+/// A product as the desks get it, from a row with the `products` columns (the SKU given apart: pull
+/// selects it as the change's key).
+pub(crate) fn product_row(sku: String, row: &PgRow) -> Result<ProductRow, sqlx::Error> {
+    let mva: i16 = row.try_get("mva_percent")?;
+    Ok(ProductRow {
+        sku,
+        name: row.try_get("name")?,
+        brand: row.try_get("brand")?,
+        category: row.try_get("category")?,
+        price_ore: row.try_get("price_ore")?,
+        mva_percent: u8::try_from(mva).unwrap_or(25),
+        eans: row.try_get("eans")?,
+        supplier_direct: row.try_get("supplier_direct")?,
+    })
 }
 
 fn payment_status(row: &PgRow) -> Result<Option<PaymentStatus>, sqlx::Error> {

@@ -13,7 +13,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use flate2::write::GzEncoder;
 use futures_util::TryStreamExt;
 use sha2::{Digest, Sha256};
-use skranke_protocol::{Cursor, ProductRow, SnapshotAvailability, SnapshotOffer, SnapshotProduct};
+use skranke_protocol::{Cursor, SnapshotAvailability, SnapshotOffer, SnapshotProduct};
 use sqlx::{PgPool, Row};
 use uuid::Uuid;
 
@@ -108,18 +108,8 @@ pub async fn build(pool: &PgPool, now: DateTime<Utc>) -> Result<SnapshotOffer, s
                 }),
                 None => None,
             };
-            let mva: i16 = row.try_get("mva_percent")?;
             let item = SnapshotProduct {
-                product: ProductRow {
-                    sku: row.try_get("sku")?,
-                    name: row.try_get("name")?,
-                    brand: row.try_get("brand")?,
-                    category: row.try_get("category")?,
-                    price_ore: row.try_get("price_ore")?,
-                    mva_percent: u8::try_from(mva).unwrap_or(25),
-                    eans: row.try_get("eans")?,
-                    supplier_direct: row.try_get("supplier_direct")?,
-                },
+                product: crate::pull::product_row(row.try_get("sku")?, &row)?,
                 availability,
             };
             line.clear();

@@ -73,3 +73,19 @@ where
         tokio::task::yield_now().await;
     }
 }
+
+/// A benchmark's setting: the `position`th plain argument, else the environment variable `env`,
+/// else `default`.
+pub fn arg<T: std::str::FromStr>(position: usize, env: &str, default: T) -> T {
+    std::env::args()
+        .filter(|a| !a.starts_with('-'))
+        .nth(position)
+        .or_else(|| std::env::var(env).ok())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Milliseconds, for the tables.
+pub fn ms(d: std::time::Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
