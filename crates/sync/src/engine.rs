@@ -31,8 +31,8 @@ pub struct SyncReport {
     pub photos_uploaded: u32,
 }
 
-/// Pairs the desk: the code is used once; the desk's earlier series travels along so its orders
-/// placed before pairing are accepted.
+/// Pairs the desk: the code is used once; the desk's earlier series travels along, when it has
+/// orders numbered in it, so those orders are accepted.
 pub async fn pair(
     cache: &Cache,
     central_url: &str,
@@ -41,12 +41,19 @@ pub async fn pair(
     now: DateTime<Utc>,
 ) -> Result<Pairing, SyncError> {
     let client = CentralClient::new(central_url, None)?;
+    // Only a series the desk has numbered orders in needs claiming: a fresh desk's random series
+    // can collide with another desk's among thousands (found by the chain benchmark: 2,000 desks,
+    // six hex digits), and its pairing would be refused for a series it never used.
     let previous = cache.device().await?.series_prefix;
+    let used = !cache
+        .list_orders(&skranke_cache::OrderFilter { text: None, limit: 1 })
+        .await?
+        .is_empty();
     let paired = client
         .pair(&PairRequest {
             code: code.to_string(),
             device_name: device_name.to_string(),
-            previous_series: Some(previous),
+            previous_series: used.then_some(previous),
         })
         .await?;
     cache.set_pairing(central_url, &paired, now).await?;

@@ -426,3 +426,54 @@ async fn a_damaged_snapshot_is_thrown_away() {
     assert_eq!(n, Some(500));
     assert_eq!(cache.product_count().await.unwrap(), 500);
 }
+
+/// A fresh desk's series is six random hex digits: among thousands of desks two can draw the same.
+/// A desk that has numbered no orders in it claims nothing at pairing, so a twin series does not
+/// stop it; a desk with orders in it still brings them along.
+#[tokio::test]
+async fn a_fresh_desk_pairs_even_when_another_desk_claimed_its_random_series() {
+    let central = Central::start(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let key = FieldKey::generate();
+    let first = Cache::open(&dir.path().join("desk.sqlite3"), key.clone())
+        .await
+        .unwrap();
+    first.close().await;
+    // The twin: the same fresh file, so the same random series.
+    let twin_dir = tempfile::tempdir().unwrap();
+    for file in ["desk.sqlite3", "desk.sqlite3-wal"] {
+        if dir.path().join(file).exists() {
+            std::fs::copy(dir.path().join(file), twin_dir.path().join(file)).unwrap();
+        }
+    }
+    let first = Cache::open(&dir.path().join("desk.sqlite3"), key.clone())
+        .await
+        .unwrap();
+    let twin = Cache::open(&twin_dir.path().join("desk.sqlite3"), key)
+        .await
+        .unwrap();
+    assert_eq!(
+        first.device().await.unwrap().series_prefix,
+        twin.device().await.unwrap().series_prefix
+    );
+    // The first desk places an order offline, then pairs: its series is claimed with the order.
+    let number = place(&first, &central.products).await;
+    let code = central.code().await;
+    skranke_sync::pair(&first, &central.base, &code, "Skranke 1", Utc::now())
+        .await
+        .unwrap();
+    skranke_sync::sync_once(&first).await.unwrap();
+    let on_central: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE number = $1")
+        .bind(&number)
+        .fetch_one(&central.pool)
+        .await
+        .unwrap();
+    assert_eq!(on_central, 1, "the order placed before pairing is accepted");
+    // The twin has no orders in the series: it pairs all the same, with a series of its own.
+    let code = central.code().await;
+    let twin_pairing = skranke_sync::pair(&twin, &central.base, &code, "Skranke 2", Utc::now())
+        .await
+        .unwrap();
+    let first_pairing = first.pairing().await.unwrap().unwrap();
+    assert_ne!(twin_pairing.series, first_pairing.series);
+}
