@@ -229,8 +229,14 @@ async fn round(
     let mut report = push_outbox(cache, &client, device_id).await?;
     report.photos_uploaded = upload_photos(cache, &client).await?;
     // A new desk takes the catalog from the snapshot first; the pull then brings what changed since.
-    crate::first_catalog_from_snapshot(cache, &client, snapshot_progress).await?;
+    let from_snapshot = crate::first_catalog_from_snapshot(cache, &client, snapshot_progress).await?;
     report.pulled = pull_all(cache, &client, progress).await?;
+    // What came in the snapshot counts as pulled catalog ("Hentet: katalog 200").
+    if let Some(n) = from_snapshot {
+        if let Some((_, pulled)) = report.pulled.iter_mut().find(|(s, _)| *s == Stream::Catalog) {
+            *pulled += n;
+        }
+    }
     cache.set_last_good_sync(Utc::now()).await?;
     // Recorded with the round: the desk's log of how far off its clock was, and when (issue 21).
     if let Some(reading) = clock.reading() {
