@@ -1,6 +1,6 @@
 //! The catalog: import, full-text search with prefix matching, exact EAN/SKU lookup.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use skranke_core::{Availability, Money, MvaRate, Product};
@@ -113,31 +113,42 @@ impl Cache {
         Ok(found)
     }
 
-    /// Search as staff type: an exact EAN or SKU first; what looks like the start of a SKU by the SKU
-    /// index; otherwise full-text matches where every word is a prefix of a word in the name, brand, SKU
-    /// or EAN (æ, ø, å kept apart from a and o).
+    /// Search as staff type: an exact EAN or SKU first; then what starts like an article number (by
+    /// the SKU index) or an EAN (by the EAN index); then, while the page has room, full-text matches
+    /// where every word is a prefix of a word in the name or brand (æ, ø, å kept apart from a and o).
     pub async fn search_products(&self, text: &str, limit: u32) -> Result<Vec<ProductHit>, CacheError> {
         let mut hits = Vec::new();
         if let Some(hit) = self.hit_by_code(text).await? {
             hits.push(hit);
         }
-        if looks_like_sku(text) {
-            let upper = text.trim().to_uppercase();
-            let rows = sqlx::query(&format!(
+        let code = text.trim().to_uppercase();
+        let by_code = if looks_like_sku(&code) {
+            Some(format!(
                 "SELECT {PRODUCT_COLUMNS} FROM products p WHERE p.sku >= ?1 AND p.sku < ?1 || char(1114111)
                  ORDER BY p.sku LIMIT ?2"
             ))
-            .bind(&upper)
-            .bind(i64::from(limit) + 1)
-            .fetch_all(&self.pool)
-            .await?;
-            if !rows.is_empty() {
-                for row in rows {
-                    let hit = hit_from_row(&row, false)?;
-                    if hits.first().is_none_or(|h| h.product.sku != hit.product.sku) {
-                        hits.push(hit);
-                    }
+        } else if looks_like_ean_start(&code) {
+            Some(format!(
+                "SELECT {PRODUCT_COLUMNS} FROM product_eans pe JOIN products p ON p.id = pe.product_id
+                 WHERE pe.ean >= ?1 AND pe.ean < ?1 || char(1114111)
+                 ORDER BY pe.ean LIMIT ?2"
+            ))
+        } else {
+            None
+        };
+        if let Some(sql) = by_code {
+            let rows = sqlx::query(&sql)
+                .bind(&code)
+                .bind(i64::from(limit) + 1)
+                .fetch_all(&self.pool)
+                .await?;
+            for row in rows {
+                let hit = hit_from_row(&row, false)?;
+                if !hits.iter().any(|h| h.product.sku == hit.product.sku) {
+                    hits.push(hit);
                 }
+            }
+            if !hits.is_empty() {
                 hits.truncate(limit as usize);
                 return Ok(hits);
             }
@@ -178,7 +189,7 @@ impl Cache {
     /// FTS5 finds the matches; they are ranked here, not by bm25: bm25 first counts every row that
     /// holds each word (a full read of "sommer"'s list at 1M products) and then reads each match's
     /// column sizes, which made ranking 80 % of a search (issue 21). The rank says what staff expect:
-    /// a word in the name counts most, then brand, then article number and EAN; a whole word more
+    /// a word in the name counts more than one in the brand; a whole word more
     /// than the start of one; a shorter name first (more of it is what was asked for). A broad query
     /// ("bosch", "kaf") matches tens of thousands at 1M products, so only the first RANK_WINDOW
     /// matches in index order are ranked; narrow queries (the usual case) are ranked in full.
@@ -191,30 +202,26 @@ impl Cache {
         // The window comes back as one JSON row: sqlx hands over each result row as a message
         // between threads, which at 500 rows cost more than the match itself.
         let window: String = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(p.id, p.sku, p.name, p.brand)) FROM products p
+            "SELECT json_group_array(json_array(p.id, p.name, p.brand)) FROM products p
              WHERE p.id IN (SELECT rowid FROM products_fts WHERE products_fts MATCH ?1 LIMIT ?2)",
         )
         .bind(query)
         .bind(RANK_WINDOW)
         .fetch_one(&self.pool)
         .await?;
-        let window: Vec<(i64, String, String, String)> = serde_json::from_str(&window)?;
+        let window: Vec<(i64, String, String)> = serde_json::from_str(&window)?;
         if window.is_empty() {
             return Ok(Vec::new());
         }
         let mut scored: Vec<(u32, usize, i64)> = Vec::with_capacity(window.len());
-        for (id, sku, name, brand) in window {
+        for (id, name, brand) in window {
             let name_words = name
                 .split(|c: char| !c.is_alphanumeric())
                 .filter(|w| !w.is_empty())
                 .count();
             let score = words
                 .iter()
-                .map(|w| {
-                    word_score(w, &name, 10)
-                        .max(word_score(w, &brand, 5))
-                        .max(word_score(w, &sku, 3))
-                })
+                .map(|w| word_score(w, &name, 10).max(word_score(w, &brand, 5)))
                 .sum::<u32>();
             scored.push((score, name_words, id));
         }
@@ -268,6 +275,7 @@ pub(crate) async fn upsert_products(
     let mut next_id: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) + 1 FROM products")
         .fetch_one(&mut **tx)
         .await?;
+    let mut pending: HashSet<i64> = HashSet::with_capacity(batch.len());
     for chunk in batch.chunks(ROWS_PER_STATEMENT) {
         // Products already present keep their id and lose their old index entries and EANs first.
         let mut existing = QueryBuilder::<Sqlite>::new("SELECT sku, id FROM products WHERE sku IN (");
@@ -282,19 +290,25 @@ pub(crate) async fn upsert_products(
             .await?
             .into_iter()
             .collect();
-        if !ids.is_empty() {
-            for table in [
-                "DELETE FROM products_fts WHERE rowid IN (",
+        // A product first written earlier in this batch has no index entry yet (that comes at the end).
+        let indexed_before: Vec<i64> = ids.values().copied().filter(|id| !pending.contains(id)).collect();
+        for (table, ids) in [
+            ("DELETE FROM products_fts WHERE rowid IN (", indexed_before),
+            (
                 "DELETE FROM product_eans WHERE product_id IN (",
-            ] {
-                let mut q = QueryBuilder::<Sqlite>::new(table);
-                let mut sep = q.separated(", ");
-                for id in ids.values() {
-                    sep.push_bind(id);
-                }
-                q.push(")");
-                q.build().execute(&mut **tx).await?;
+                ids.values().copied().collect(),
+            ),
+        ] {
+            if ids.is_empty() {
+                continue;
             }
+            let mut q = QueryBuilder::<Sqlite>::new(table);
+            let mut sep = q.separated(", ");
+            for id in ids {
+                sep.push_bind(id);
+            }
+            q.push(")");
+            q.build().execute(&mut **tx).await?;
         }
         // A SKU twice in one chunk is one product: the later row wins.
         let mut with_id: Vec<(i64, &Product)> = Vec::with_capacity(chunk.len());
@@ -350,17 +364,23 @@ pub(crate) async fn upsert_products(
             stats.eans += ean_chunk.len() as u64;
         }
 
-        let mut fts =
-            QueryBuilder::<Sqlite>::new("INSERT INTO products_fts (rowid, sku, name, brand, eans) ");
-        fts.push_values(&with_id, |mut row, (id, p)| {
-            row.push_bind(*id)
-                .push_bind(&p.sku)
-                .push_bind(&p.name)
-                .push_bind(&p.brand)
-                .push_bind(p.eans.join(" "));
-        });
-        fts.build().execute(&mut **tx).await?;
+        pending.extend(with_id.iter().map(|(id, _)| *id));
         stats.products += with_id.len() as u64;
+    }
+    // The search index in one statement for the whole batch, read back from `products`: FTS5 writes
+    // its pending terms out as a new segment at the start of every statement inside a transaction,
+    // so a statement per 1,000 rows made a thousand small segments per million products for it to
+    // merge, most of an import's time (issue 21, measured with perf). Name and brand only: SKUs and
+    // EANs have indexes of their own (migration 0025).
+    if !pending.is_empty() {
+        let pending: Vec<i64> = pending.into_iter().collect();
+        sqlx::query(
+            "INSERT INTO products_fts (rowid, name, brand)
+             SELECT p.id, p.name, p.brand FROM products p WHERE p.id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(serde_json::to_string(&pending)?)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(stats)
 }
@@ -405,6 +425,13 @@ fn looks_like_sku(text: &str) -> bool {
         && !t.contains(char::is_whitespace)
         && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         && t.chars().any(|c| c.is_ascii_digit())
+}
+
+/// Six or more digits and nothing else: the start of an EAN read off a label (a model number in a
+/// name is shorter, and is found by the name).
+fn looks_like_ean_start(text: &str) -> bool {
+    let t = text.trim();
+    t.len() >= 6 && t.chars().all(|c| c.is_ascii_digit())
 }
 
 /// The words of a search, lower case, at most eight.

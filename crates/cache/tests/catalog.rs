@@ -207,6 +207,44 @@ async fn a_batch_mixing_new_existing_and_repeated_skus() {
     );
 }
 
+/// The search index is written once per batch at its end (issue 21): a product that comes twice in
+/// one batch, statements apart, is indexed once under its last name, whether it was there before or
+/// new in the batch.
+#[tokio::test]
+async fn a_product_twice_in_a_long_batch_is_indexed_once_by_its_last_name() {
+    let (_dir, cache) = open().await;
+    cache
+        .import_products(&[product("A-1", "Kaffetrakter gammel", "Moccamaster", &[])])
+        .await
+        .unwrap();
+    let mut batch = vec![
+        product("A-1", "Kaffetrakter mellom", "Moccamaster", &[]),
+        product("N-1", "Vannkoker først", "Wilfa", &[]),
+    ];
+    batch.extend((0..2_500).map(|i| product(&format!("F-{i}"), &format!("Fyll {i}"), "Fyllmerke", &[])));
+    batch.push(product("A-1", "Kaffetrakter sist", "Moccamaster", &[]));
+    batch.push(product("N-1", "Vannkoker sist", "Wilfa", &[]));
+    cache.import_products(&batch).await.unwrap();
+
+    let names =
+        |hits: Vec<skranke_cache::ProductHit>| hits.into_iter().map(|h| h.product.name).collect::<Vec<_>>();
+    assert_eq!(
+        names(cache.search_products("kaffetrakter", 10).await.unwrap()),
+        ["Kaffetrakter sist"]
+    );
+    assert_eq!(
+        names(cache.search_products("vannkoker", 10).await.unwrap()),
+        ["Vannkoker sist"]
+    );
+    for old in ["gammel", "mellom", "først"] {
+        assert!(cache.search_products(old, 10).await.unwrap().is_empty(), "{old}");
+    }
+    assert_eq!(
+        names(cache.search_products("fyll 2499", 10).await.unwrap()),
+        ["Fyll 2499"]
+    );
+}
+
 /// Issue 21: whole words are tried first, then the last word as a prefix, then every word as one;
 /// whole-word matches come first, and unfinished words still find what they start.
 #[tokio::test]
