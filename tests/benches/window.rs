@@ -1,6 +1,8 @@
 //! `cargo xtask bench window` (release builds, under Xvfb): cold start to an interactive search box,
-//! and resident memory of the desk with all its WebKit processes after placing 10 orders, beside an
-//! empty Tauri 2 window measured in the same run. Prints a table; fails when a step does not happen
+//! resident memory of the desk with all its WebKit processes after placing 10 orders, beside an
+//! empty Tauri 2 window measured in the same run, and search in the window at a million products
+//! (issue 21): each keystroke to the painted results, read from the page's own performance measures
+//! (`skranke:søk`), beside the desk's search of the same texts without the window in the same run. Prints a table; fails when a step does not happen
 //! (the window does not start, an order is not placed), never on a time. `--smoke` (or
 //! `SKRANKE_BENCH_SMOKE=1`) runs it small on the debug builds, as `cargo xtask test` does.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)] // a benchmark binary
@@ -113,6 +115,9 @@ async fn main() -> Result<(), Error> {
     let _ = empty.kill();
     let _ = empty.wait();
 
+    let catalog = size.pick(1_000_000, 5_000);
+    let search = search_at_size(data.path(), catalog, size.pick(20, 3)).await?;
+
     if desk_kb == 0 || empty_kb == 0 {
         return Err("no memory figure: a window process was not found".into());
     }
@@ -139,6 +144,198 @@ async fn main() -> Result<(), Error> {
     );
     println!("| ratio | {:.2}× |", desk_kb as f64 / empty_kb.max(1) as f64);
     println!();
-    println!("Targets: cold start ≤ 1.5 s; memory ≤ 1.3× the empty window.");
+    search.print(catalog);
+    println!();
+    println!("Targets: cold start ≤ 1.5 s; memory ≤ 1.3× the empty window; keystroke to painted results p99 ≤ 16 ms (one frame) at 1,000,000 products.");
     Ok(())
+}
+
+/// The window's search measured on a desk holding `catalog` products.
+struct SearchFigures {
+    import: Duration,
+    /// From the input event to the desk's answer arriving in the page (the IPC call and the search).
+    answer: Vec<f64>,
+    /// To the results in the DOM (Svelte's update).
+    dom: Vec<f64>,
+    /// To just after the frame showing them is painted.
+    keystrokes: Vec<f64>,
+    /// A trivial change in the same page to its painted frame: what this display costs any page.
+    frame: Vec<f64>,
+    desk_search: Vec<f64>,
+}
+
+impl SearchFigures {
+    fn print(&self, catalog: usize) {
+        let (p50, p99, max) = (
+            percentile(&self.keystrokes, 50.0),
+            percentile(&self.keystrokes, 99.0),
+            percentile(&self.keystrokes, 100.0),
+        );
+        let (d50, d99) = (
+            percentile(&self.desk_search, 50.0),
+            percentile(&self.desk_search, 99.0),
+        );
+        println!(
+            "Search in the window at {catalog} products (catalog imported in {:.1} s; {} keystrokes typed through WebDriver, \
+             one at a time, each measured in the page from the input event to just after the frame showing its results)",
+            self.import.as_secs_f64(),
+            self.keystrokes.len()
+        );
+        println!();
+        println!("| measure | p50 ms | p99 ms | max ms |");
+        println!("|---|---:|---:|---:|");
+        for (what, values) in [
+            (
+                "· keystroke to the answer in the page (IPC and search)",
+                &self.answer,
+            ),
+            ("· keystroke to results in the DOM", &self.dom),
+        ] {
+            println!(
+                "| {what} | {:.2} | {:.2} | {:.2} |",
+                percentile(values, 50.0),
+                percentile(values, 99.0),
+                percentile(values, 100.0)
+            );
+        }
+        println!("| keystroke to painted results (window) | {p50:.2} | {p99:.2} | {max:.2} |");
+        println!(
+            "| reference: the desk's search of the same texts, no window | {d50:.2} | {d99:.2} | {:.2} |",
+            percentile(&self.desk_search, 100.0)
+        );
+        println!(
+            "| reference: a trivial change in the same page to its painted frame (this display's frame clock) | {:.2} | {:.2} | {:.2} |",
+            percentile(&self.frame, 50.0),
+            percentile(&self.frame, 99.0),
+            percentile(&self.frame, 100.0)
+        );
+    }
+}
+
+fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// What staff type: a brand and the start of a product word, and an article number, from products
+/// spread over the catalog.
+fn typed_texts(catalog: usize, count: usize) -> Vec<String> {
+    let now = chrono::Utc::now();
+    let picks: Vec<usize> = (0..count).map(|i| i * (catalog / count.max(1)) + 7).collect();
+    let mut texts = Vec::new();
+    for (i, p) in skranke_demo::products(catalog, 2026, now, now.date_naive()).enumerate() {
+        if !picks.contains(&i) {
+            continue;
+        }
+        if texts.len() % 2 == 0 {
+            let mut words = p.name.split_whitespace();
+            let brand = words.next().unwrap_or_default();
+            let noun: String = words.next().unwrap_or_default().chars().take(6).collect();
+            texts.push(format!("{brand} {noun}").to_lowercase());
+        } else {
+            texts.push(p.sku.to_string());
+        }
+    }
+    texts
+}
+
+/// Imports the catalog into the desk's own file, then types into the window's search box one key at
+/// a time, each after the previous one's results were painted, and reads the page's measures.
+async fn search_at_size(
+    data_dir: &std::path::Path,
+    catalog: usize,
+    texts: usize,
+) -> Result<SearchFigures, Error> {
+    let t = Instant::now();
+    let desk = skranke_desk::Desk::open(data_dir).await?;
+    desk.import_demo(catalog, chrono::Utc::now(), |_, _| {}).await?;
+    desk.close().await;
+    let import = t.elapsed();
+    let texts = typed_texts(catalog, texts);
+
+    let w = Window::start(data_dir, &[]).await?;
+    w.log_in("Demo", "1234").await?;
+    let field = w.by_id("product-search").await?;
+    let mut typed = 0usize;
+    for text in &texts {
+        for ch in text.chars() {
+            field.send_keys(&ch.to_string()).await?;
+            typed += 1;
+            // Resolves once the page has recorded this keystroke's measure (an outcome, not a time).
+            w.client
+                .execute_async(
+                    "const [n, done] = arguments; \
+                     const count = () => performance.getEntriesByName('skranke:søk', 'measure').length; \
+                     if (count() >= n) { done(count()); return; } \
+                     const seen = new PerformanceObserver(() => { if (count() >= n) { seen.disconnect(); done(count()); } }); \
+                     seen.observe({ entryTypes: ['measure'] });",
+                    vec![serde_json::json!(typed)],
+                )
+                .await?;
+        }
+        // Escape empties the box without a search of its own.
+        field.send_keys("\u{e00c}").await?;
+    }
+    let mut steps = Vec::new();
+    for name in ["skranke:søk-svar", "skranke:søk-dom", "skranke:søk"] {
+        let measured = w
+            .client
+            .execute(
+                "return performance.getEntriesByName(arguments[0], 'measure').map((m) => m.duration);",
+                vec![serde_json::json!(name)],
+            )
+            .await?;
+        let durations: Vec<f64> = serde_json::from_value(measured)?;
+        if durations.len() != typed {
+            return Err(format!("{typed} keystrokes typed, {} measured as {name}", durations.len()).into());
+        }
+        steps.push(durations);
+    }
+    // The floor this display sets: a trivial change in the same page to its painted frame, timed
+    // the same way (requestAnimationFrame, then a message once the frame is out).
+    let frames = w
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             const spot = document.createElement('span'); document.body.appendChild(spot); \
+             const times = []; \
+             const next = () => { \
+               if (times.length === 40) { spot.remove(); done(times); return; } \
+               const start = performance.now(); spot.textContent = String(times.length); \
+               requestAnimationFrame(() => { const c = new MessageChannel(); \
+                 c.port1.onmessage = () => { times.push(performance.now() - start); next(); }; \
+                 c.port2.postMessage(null); }); \
+             }; \
+             next();",
+            vec![],
+        )
+        .await?;
+    let frame: Vec<f64> = serde_json::from_value(frames)?;
+    w.close().await?;
+    let [answer, dom, keystrokes]: [Vec<f64>; 3] = steps.try_into().map_err(|_| "three measures")?;
+
+    // The reference: the same texts, every prefix as typed, through the desk's search without a window.
+    let desk = skranke_desk::Desk::open(data_dir).await?;
+    let mut desk_search = Vec::new();
+    for text in &texts {
+        for end in text.char_indices().map(|(i, c)| i + c.len_utf8()) {
+            let t = Instant::now();
+            desk.search(&text[..end], 30, chrono::Utc::now()).await?;
+            desk_search.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    desk.close().await;
+    Ok(SearchFigures {
+        import,
+        answer,
+        dom,
+        keystrokes,
+        frame,
+        desk_search,
+    })
 }
