@@ -189,28 +189,6 @@ async fn import_demo(desk: State<'_, Desk>, count: u32, progress: Channel<Import
     Ok(n as u32)
 }
 
-/// Issue 21 (a keystroke's results painted within a frame): the window is a form, and WebKitGTK's
-/// accelerated compositing gains it nothing while costing it frames. Measured by the window
-/// benchmark under Xvfb (software GL, as on a desk PC without a usable GPU): a trivial change took
-/// 33 ms to its painted frame at p50 with compositing, 16 ms without, and a keystroke's search results
-/// 43 ms → 14 ms. So WebKit is told never to composite on the GPU.
-pub fn paint_in_software<R: tauri::Runtime>(app: &tauri::AppHandle<R>) {
-    #[cfg(target_os = "linux")]
-    for window in tauri::Manager::webview_windows(app).into_values() {
-        let set = window.with_webview(|webview| {
-            use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
-            if let Some(settings) = webview.inner().settings() {
-                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
-            }
-        });
-        if let Err(e) = set {
-            tracing::warn!(error = %e, "kunne ikke slå av GPU-tegning i vinduet");
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = app;
-}
-
 /// Whether the window was started to show the demo (`SKRANKE_DEMO=1`, as `cargo xtask run` does): the
 /// first-start screen then imports the demo catalog without waiting for a click.
 #[tauri::command]

@@ -64,7 +64,6 @@ fn main() -> ExitCode {
         .invoke_handler(commands.invoke_handler())
         .setup(move |app| {
             commands.mount_events(app);
-            skranke_desktop::paint_in_software(app.handle());
             // An update downloaded yesterday is installed now, before the cache is opened; on success
             // the new version starts in this one's place.
             let notice = skranke_desktop::update::install_staged_update(app.handle(), &dir);
