@@ -325,3 +325,38 @@ async fn a_broad_query_still_fills_the_page() {
     // One letter is not searched by name: the window asks for a second.
     assert!(cache.search_products("k", 25).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_last_word_of_one_letter_keeps_the_matches_with_a_word_starting_so() {
+    let (_dir, cache) = open().await;
+    cache
+        .import_products(&[
+            product("A-1", "Bosch Kaffetrakter Sort", "Bosch", &[]),
+            product("B-1", "Bosch Vannkoker Hvit", "Bosch", &[]),
+            product("C-1", "Bosch Kjøkkenvekt", "Bosch", &[]),
+            product("D-1", "Friele Kaffe", "Friele", &[]),
+        ])
+        .await
+        .unwrap();
+    let skus = |hits: Vec<skranke_cache::ProductHit>| {
+        let mut skus: Vec<String> = hits.into_iter().map(|h| h.product.sku).collect();
+        skus.sort();
+        skus
+    };
+    // "bosch k": the finished word finds all of Bosch, the letter keeps those with a word on k.
+    assert_eq!(
+        skus(cache.search_products("bosch k", 10).await.unwrap()),
+        ["A-1", "C-1"]
+    );
+    assert_eq!(skus(cache.search_products("Bosch V", 10).await.unwrap()), ["B-1"]);
+    assert_eq!(
+        skus(cache.search_products("bosch s", 10).await.unwrap()),
+        ["A-1"],
+        "any word of the name, not only the next one"
+    );
+    assert!(cache.search_products("bosch f", 10).await.unwrap().is_empty());
+    assert_eq!(
+        skus(cache.search_products("friele k", 10).await.unwrap()),
+        ["D-1"]
+    );
+}
