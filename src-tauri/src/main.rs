@@ -13,7 +13,6 @@ const WINDOW_STATE: tauri_plugin_window_state::StateFlags = tauri_plugin_window_
     .union(tauri_plugin_window_state::StateFlags::MAXIMIZED);
 
 fn main() -> ExitCode {
-    software_paint_without_compositing();
     let dir = skranke_desk::default_data_dir();
     let log_dir = skranke_desk::logging::default_log_dir();
     // A log folder that cannot be written does not stop the desk; the terminal, if any, says why.
@@ -101,18 +100,5 @@ fn main() -> ExitCode {
             eprintln!("Skranke kunne ikke starte: {e}");
             ExitCode::FAILURE
         }
-    }
-}
-
-/// WebKitGTK composites each frame in GL; without a GPU (a till PC's plain graphics, a remote
-/// session, Xvfb) that is done in software and costs a keystroke's results two to four frames (the
-/// window benchmark: a trivial change took 31-44 ms to paint, 9-16 ms without compositing). The desk is
-/// forms and lists, which gain nothing from compositing. Set here, first, before any thread starts and
-/// before WebKit reads it; changing WebKit's policy on a page already loading lost the login screen on
-/// some starts (7d6bfa4). A value already set (say `0` on a desk where compositing is wanted) wins.
-fn software_paint_without_compositing() {
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
 }
