@@ -32,6 +32,17 @@ fn percentile(samples: &mut [Duration], p: f64) -> Duration {
     samples[i]
 }
 
+/// Prints the `count` slowest searches, slowest first: which texts a figure's tail is made of.
+fn print_slowest(label: &str, timed: &mut [(Duration, &str)], count: usize) {
+    timed.sort_unstable_by_key(|s| std::cmp::Reverse(s.0));
+    let slowest: Vec<String> = timed
+        .iter()
+        .take(count)
+        .map(|(d, q)| format!("{q} {}", ms(*d)))
+        .collect();
+    println!("{label}: {slowest:?}");
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.3}", d.as_secs_f64() * 1000.0)
 }
@@ -201,15 +212,7 @@ async fn run(n: usize, orders: usize) -> Row {
             empty += usize::from(hits.is_empty());
         }
     }
-    slowest.sort_unstable_by_key(|s| std::cmp::Reverse(s.0));
-    println!(
-        "slowest queries at {n}: {:?}",
-        slowest
-            .iter()
-            .take(8)
-            .map(|(d, q)| format!("{q} {}", ms(*d)))
-            .collect::<Vec<_>>()
-    );
+    print_slowest(&format!("slowest queries at {n}"), &mut slowest, 8);
 
     // As typed: the search box asks at every keystroke, so the half-typed words ("bosch k", "kaffet")
     // are most of what the cache answers (issue 21: the window's figure is these, not the 100 above).
@@ -223,15 +226,7 @@ async fn run(n: usize, orders: usize) -> Row {
             slowest_typed.push((t.elapsed(), &q[..end]));
         }
     }
-    slowest_typed.sort_unstable_by_key(|s| std::cmp::Reverse(s.0));
-    println!(
-        "slowest typed prefixes at {n}: {:?}",
-        slowest_typed
-            .iter()
-            .take(12)
-            .map(|(d, q)| format!("{q} {}", ms(*d)))
-            .collect::<Vec<_>>()
-    );
+    print_slowest(&format!("slowest typed prefixes at {n}"), &mut slowest_typed, 12);
     assert!(
         empty < search.len() / 4,
         "queries should mostly hit: {empty} empty"

@@ -235,12 +235,9 @@ impl Cache {
             return Ok(Vec::new());
         }
         let mut scored: Vec<(u32, usize, i64)> = Vec::with_capacity(window.len());
-        let starts_a_word = |text: &str, letter: &str| {
-            text.split(|c: char| !c.is_alphanumeric())
-                .any(|w| w.to_lowercase().starts_with(letter))
-        };
         for (id, name, brand) in window {
-            if letter.is_some_and(|l| !starts_a_word(&name, l) && !starts_a_word(&brand, l)) {
+            // `word_score` is above nought where a word starts with the letter.
+            if letter.is_some_and(|l| word_score(l, &name, 1) == 0 && word_score(l, &brand, 1) == 0) {
                 continue;
             }
             let name_words = name
