@@ -179,6 +179,8 @@ async fn main() {
         .await
         .unwrap();
 
+    let server_pids = [central.server_pid().unwrap(), second.pid()];
+    let cpu_before = CpuReading::take(&server_pids, balancer.child.id());
     // The servers' own time for an idle desk's poll, sampled beside the load with one desk's token.
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let (_, sample_pairing) = desks_set_up[0].clone();
@@ -204,6 +206,7 @@ async fn main() {
         figures.push(task.await.unwrap());
     }
     let (server_ms, client_ms) = sampler.await.unwrap();
+    let cpu = CpuReading::take(&server_pids, balancer.child.id()).minus(&cpu_before);
     let requests: i64 = figures
         .iter()
         .map(|f| (f.push_ms.len() + f.pull_ms.len()) as i64)
@@ -281,6 +284,8 @@ async fn main() {
     );
     row("· of which inside the server (Server-Timing)", &server_ms, "");
     println!();
+    cpu.print();
+    println!();
     println!(
         "Where the time goes: PostgreSQL ran {:.0} ms of statements for {requests} desk requests ({:.2} ms a request); the top statements:",
         pg_total_ms,
@@ -301,6 +306,71 @@ async fn main() {
     assert_eq!(missing, 0, "orders lost");
     assert_eq!(doubled, 0, "orders doubled");
     drop(second);
+}
+
+/// CPU seconds so far by part of the run (`skranke_e2e::cpu_time`); two readings subtracted say
+/// where the machine's cores went while the desks ran.
+#[derive(Debug, Clone, Copy)]
+struct CpuReading {
+    desks: f64,
+    instances: f64,
+    postgres: f64,
+    balancer: f64,
+    busy: f64,
+    all: f64,
+}
+
+impl CpuReading {
+    fn take(server_pids: &[u32], balancer_pid: u32) -> CpuReading {
+        use skranke_e2e::cpu_time::{machine_seconds, process_seconds, seconds_of_processes_named};
+        let (busy, all) = machine_seconds();
+        CpuReading {
+            desks: process_seconds(std::process::id()),
+            instances: server_pids.iter().map(|p| process_seconds(*p)).sum(),
+            postgres: seconds_of_processes_named("postgres"),
+            balancer: process_seconds(balancer_pid),
+            busy,
+            all,
+        }
+    }
+
+    fn minus(&self, before: &CpuReading) -> CpuReading {
+        CpuReading {
+            desks: self.desks - before.desks,
+            instances: self.instances - before.instances,
+            postgres: self.postgres - before.postgres,
+            balancer: self.balancer - before.balancer,
+            busy: self.busy - before.busy,
+            all: self.all - before.all,
+        }
+    }
+
+    fn print(&self) {
+        let share = |s: f64| 100.0 * s / self.all.max(f64::EPSILON);
+        println!("| where the cores went while the desks ran | CPU s | share of the machine |");
+        println!("|---|---:|---:|");
+        for (name, s) in [
+            (
+                "the desks (this process: their SQLite caches, sync code and HTTP)",
+                self.desks,
+            ),
+            ("the two central-store instances", self.instances),
+            ("PostgreSQL (server and backends)", self.postgres),
+            ("the balancer", self.balancer),
+            (
+                "the rest of the machine",
+                self.busy - self.desks - self.instances - self.postgres - self.balancer,
+            ),
+        ] {
+            println!("| {name} | {s:.1} | {:.0} % |", share(s));
+        }
+        println!(
+            "| busy of all cores | {:.1} of {:.1} | {:.0} % |",
+            self.busy,
+            self.all,
+            share(self.busy)
+        );
+    }
 }
 
 async fn run_desk(

@@ -60,12 +60,15 @@ impl Browser {
     /// The element with `data-testid`, waiting until it exists.
     pub async fn by_id(&self, testid: &str) -> Result<fantoccini::elements::Element, Error> {
         let css = format!("[data-testid='{testid}']");
-        self.client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(&css))
-            .await
-            .map_err(|e| format!("waited {PATIENCE:?} for `{css}`: {e}").into())
+        crate::within(
+            &css,
+            self.client
+                .wait()
+                .at_most(PATIENCE)
+                .for_element(Locator::Css(&css)),
+        )
+        .await?
+        .map_err(|e| format!("waited {PATIENCE:?} for `{css}`: {e}").into())
     }
 
     /// Saves a screenshot in `<target>/e2e-screenshots/<name>.png`.

@@ -196,6 +196,11 @@ impl CentralProcess {
         format!("http://{}", self.addr)
     }
 
+    /// The running server's process id (a benchmark reads its CPU time).
+    pub fn server_pid(&self) -> Option<u32> {
+        self.server.as_ref().map(Child::id)
+    }
+
     fn config_args(&self) -> Vec<std::ffi::OsString> {
         match &self.config {
             Some(p) => vec!["--config".into(), p.clone().into_os_string()],
@@ -218,6 +223,12 @@ impl Drop for CentralProcess {
 pub struct Instance {
     child: Child,
     pub addr: SocketAddr,
+}
+
+impl Instance {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for Instance {

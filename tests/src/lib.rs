@@ -6,6 +6,7 @@
 pub mod balancer;
 pub mod browser;
 pub mod central_process;
+pub mod cpu_time;
 pub mod dpkg;
 pub mod fault_proxy;
 pub mod power_cuts;
@@ -60,16 +61,31 @@ pub(crate) async fn connect(
     let url = format!("http://127.0.0.1:{port}");
     let started = std::time::Instant::now();
     loop {
-        match ClientBuilder::native()
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
+        let mut builder = ClientBuilder::native();
+        builder.capabilities(caps.clone());
+        // A driver that accepted the request answers once the window has loaded its page; a window
+        // that never does would leave the request, and the test, waiting for ever.
+        match within(
+            "a WebDriver session (the window loading its page)",
+            builder.connect(&url),
+        )
+        .await?
         {
             Ok(c) => return Ok(c),
             Err(e) if started.elapsed() > PATIENCE => return Err(format!("no WebDriver session: {e}").into()),
             Err(_) => tokio::task::yield_now().await,
         }
     }
+}
+
+/// Awaits one step in a window or browser, failing the test if it has no answer within PATIENCE
+/// and a little: WebDriver's own waits poll with a deadline, but a single command to a window
+/// that hangs is never answered, and a hung test run says nothing about what went wrong.
+pub(crate) async fn within<T>(what: &str, step: impl std::future::Future<Output = T>) -> Result<T, Error> {
+    let limit = PATIENCE + Duration::from_secs(5);
+    tokio::time::timeout(limit, step)
+        .await
+        .map_err(|_| format!("no answer from the window in {limit:?} while waiting for {what}").into())
 }
 
 pub(crate) fn free_port() -> Result<u16, Error> {
@@ -106,8 +122,7 @@ impl Window {
             .env("SKRANKE_LOG_DIR", data_dir.with_extension("logg"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true);
+            .stderr(Stdio::inherit());
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -124,12 +139,15 @@ impl Window {
     /// The element matching `css`, waiting until it exists.
     pub async fn find(&self, css: &str) -> Result<Element, Error> {
         // Say what was awaited: a bare `WaitTimeout` leaves a failed run unexplained.
-        self.client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::Css(css))
-            .await
-            .map_err(|e| format!("waited {PATIENCE:?} for `{css}`: {e}").into())
+        within(
+            css,
+            self.client
+                .wait()
+                .at_most(PATIENCE)
+                .for_element(Locator::Css(css)),
+        )
+        .await?
+        .map_err(|e| format!("waited {PATIENCE:?} for `{css}`: {e}").into())
     }
 
     /// Waits until an element with `data-testid` holds text containing `text`.
@@ -138,12 +156,15 @@ impl Window {
             "//*[@data-testid='{testid}'][contains(normalize-space(.), {})]",
             xpath_literal(text)
         );
-        self.client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::XPath(&xpath))
-            .await
-            .map_err(|e| format!("waited {PATIENCE:?} for «{text}» in `{testid}`: {e}").into())
+        within(
+            &xpath,
+            self.client
+                .wait()
+                .at_most(PATIENCE)
+                .for_element(Locator::XPath(&xpath)),
+        )
+        .await?
+        .map_err(|e| format!("waited {PATIENCE:?} for «{text}» in `{testid}`: {e}").into())
     }
 
     /// Clicks the first element matching `css`, finding it again if the screen re-rendered it between
@@ -215,11 +236,14 @@ impl Window {
     /// Waits until the draft on screen has been saved to disk.
     pub async fn draft_saved(&self) -> Result<(), Error> {
         let xpath = "//*[@data-testid='new-order-screen'][@data-saved-version=@data-edit-version][@data-saved-version!='0']";
-        self.client
-            .wait()
-            .at_most(PATIENCE)
-            .for_element(Locator::XPath(xpath))
-            .await?;
+        within(
+            "the draft saved",
+            self.client
+                .wait()
+                .at_most(PATIENCE)
+                .for_element(Locator::XPath(xpath)),
+        )
+        .await??;
         Ok(())
     }
 
@@ -234,20 +258,19 @@ impl Window {
         let path = dir.join(format!("{name}.png"));
         // WebKit's screenshot is the last painted frame: wait for two frames so what the DOM holds
         // now (a scroll, a new message) is on it.
-        self.client
-            .execute_async(
-                "const done = arguments[arguments.length - 1]; \
-                 requestAnimationFrame(() => requestAnimationFrame(() => done(null)));",
-                vec![],
-            )
-            .await?;
-        std::fs::write(&path, self.client.screenshot().await?)?;
+        let two_frames = self.client.execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             requestAnimationFrame(() => requestAnimationFrame(() => done(null)));",
+            vec![],
+        );
+        within("two painted frames", two_frames).await??;
+        std::fs::write(&path, within("a screenshot", self.client.screenshot()).await??)?;
         Ok(path)
     }
 
     /// Closes the window the way a person does.
     pub async fn close(mut self) -> Result<(), Error> {
-        self.client.clone().close().await?;
+        within("the window to close", self.client.clone().close()).await??;
         stop(&mut self.driver).await;
         Ok(())
     }
@@ -263,21 +286,34 @@ impl Window {
         if !status.success() {
             return Err("the app process was not found to kill".into());
         }
-        let _ = self.client.clone().close().await;
+        let _ = within("the killed window's session to end", self.client.clone().close()).await;
         stop(&mut self.driver).await;
         Ok(())
     }
 }
 
+/// A test that failed drops its window without closing it: end the driver (and with it
+/// WebKitWebDriver and the app) as `stop` does, so the next test starts alone.
+impl Drop for Window {
+    fn drop(&mut self) {
+        terminate(&self.driver);
+    }
+}
+
 /// SIGTERM, then wait: SIGKILL would orphan WebKitWebDriver and hang whoever reads its output.
 async fn stop(driver: &mut Child) {
+    terminate(driver);
+    let _ = tokio::time::timeout(PATIENCE, driver.wait()).await;
+}
+
+/// Sends SIGTERM to a driver not yet waited for.
+fn terminate(driver: &Child) {
     if let Some(pid) = driver.id() {
         let _ = std::process::Command::new("kill")
             .arg("-TERM")
             .arg(pid.to_string())
             .status();
     }
-    let _ = tokio::time::timeout(PATIENCE, driver.wait()).await;
 }
 
 fn xpath_literal(text: &str) -> String {
