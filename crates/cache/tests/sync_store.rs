@@ -129,6 +129,36 @@ fn product_page(skus: std::ops::Range<u32>, cursor: &str, has_more: bool) -> Pul
 }
 
 #[tokio::test]
+async fn every_streams_position_is_read_at_once_in_the_order_of_all_streams() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = open(dir.path()).await;
+    cache
+        .stage_page(&product_page(0..10, "7.10", true), None)
+        .await
+        .unwrap();
+    let mut staff = product_page(0..0, "5.2", true);
+    staff.stream = Stream::Staff;
+    cache.stage_page(&staff, None).await.unwrap();
+
+    let all = cache.stream_positions().await.unwrap();
+    for (stream, position) in Stream::ALL.iter().zip(&all) {
+        assert_eq!(
+            *position,
+            cache.stream_position(*stream).await.unwrap(),
+            "{stream:?}"
+        );
+    }
+    assert_eq!(all[0].resume_from, Cursor("7.10".into()));
+    assert_eq!((all[0].staged_pages, all[0].staged_changes), (1, 10));
+    assert_eq!(all[3].resume_from, Cursor("5.2".into()));
+    assert_eq!(
+        all[1].resume_from,
+        Cursor::start(),
+        "availability was never pulled"
+    );
+}
+
+#[tokio::test]
 async fn a_pulled_set_survives_a_restart_and_is_applied_whole() {
     let dir = tempfile::tempdir().unwrap();
     {

@@ -412,7 +412,8 @@ pub(crate) async fn pull(
     query: Result<Query<PullQuery>, QueryRejection>,
 ) -> Result<Json<PullResponse>, ApiError> {
     let query = query_or_refusal(query)?;
-    crate::pull::pull(&state.pool, &device, query).await.map(Json)
+    let mut conn = state.pool.acquire().await?;
+    crate::pull::pull(&mut conn, &device, query).await.map(Json)
 }
 
 /// One page of every stream since the desk's cursors: an idle desk's poll is this one request.

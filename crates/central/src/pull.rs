@@ -15,7 +15,7 @@ use skranke_protocol::{
 };
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
-use sqlx::{PgPool, Row};
+use sqlx::{PgConnection, PgPool, Row};
 
 use crate::extract::Device;
 use crate::ApiError;
@@ -62,7 +62,11 @@ pub(crate) async fn changes(
     device: &Device,
     q: ChangesQuery,
 ) -> Result<ChangesResponse, ApiError> {
-    let mut pages = Vec::with_capacity(3);
+    // One connection for the four reads: each taking its own from the pool costs a round trip to
+    // PostgreSQL when it goes back (sqlx checks it is still good), a poll from 2,000 desks
+    // (issue 21) four of them.
+    let mut conn = pool.acquire().await?;
+    let mut pages = Vec::with_capacity(4);
     for (stream, cursor) in [
         (Stream::Catalog, q.catalog),
         (Stream::Availability, q.availability),
@@ -75,7 +79,7 @@ pub(crate) async fn changes(
             limit: q.limit,
             store: None,
         };
-        pages.push(pull(pool, device, one).await?);
+        pages.push(pull(&mut conn, device, one).await?);
     }
     Ok(ChangesResponse { pages })
 }
@@ -114,7 +118,11 @@ fn format_cursor(p: &Position, floor: Option<&Position>) -> Cursor {
     }
 }
 
-pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result<PullResponse, ApiError> {
+pub(crate) async fn pull(
+    conn: &mut PgConnection,
+    device: &Device,
+    q: PullQuery,
+) -> Result<PullResponse, ApiError> {
     if let Some(store) = &q.store {
         if !store.eq_ignore_ascii_case(&device.store_id) {
             return Err(ApiError::forbidden("En skranke kan bare lese sin egen butikk."));
@@ -159,7 +167,7 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
         .bind(&txid)
         .bind(from.seq)
         .bind(fetch)
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?,
         Stream::Orders => {
             // Issue 20: an order placed at another desk of the store carries its body from version 1,
@@ -179,7 +187,7 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
             .bind(fetch)
             .bind(&device.store_id)
             .bind(device.id)
-            .fetch_all(pool)
+            .fetch_all(&mut *conn)
             .await?
         }
         Stream::Availability | Stream::Staff => {
@@ -215,7 +223,7 @@ pub(crate) async fn pull(pool: &PgPool, device: &Device, q: PullQuery) -> Result
                 Stream::Availability => query.bind(general_from.txid.to_string()).bind(general_from.seq),
                 _ => query,
             };
-            query.fetch_all(pool).await?
+            query.fetch_all(&mut *conn).await?
         }
     };
     let has_more = rows.len() > limit as usize;

@@ -151,10 +151,7 @@ pub async fn pull_all(
     client: &CentralClient,
     mut progress: impl FnMut(Stream, u64),
 ) -> Result<Vec<(Stream, u64)>, SyncError> {
-    let mut positions = Vec::with_capacity(Stream::ALL.len());
-    for stream in Stream::ALL {
-        positions.push(cache.stream_position(stream).await?);
-    }
+    let positions = cache.stream_positions().await?;
     let cursors = [
         positions[0].resume_from.clone(),
         positions[1].resume_from.clone(),
