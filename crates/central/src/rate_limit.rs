@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::http::StatusCode;
 use skranke_protocol::ErrorCode;
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::ApiError;
@@ -68,12 +68,13 @@ impl RateLimits {
         }
     }
 
-    pub(crate) async fn check_device(&self, pool: &PgPool, device: Uuid) -> Result<(), ApiError> {
-        check(pool, &format!("device:{device}"), self.device).await
+    /// On the connection the request already holds (issue 21: one connection per request).
+    pub(crate) async fn check_device(&self, conn: &mut PgConnection, device: Uuid) -> Result<(), ApiError> {
+        check(conn, &format!("device:{device}"), self.device).await
     }
 
     pub(crate) async fn check_pairing(&self, pool: &PgPool) -> Result<(), ApiError> {
-        check(pool, "pairing", self.pairing).await
+        check(&mut *pool.acquire().await?, "pairing", self.pairing).await
     }
 }
 
@@ -81,7 +82,7 @@ impl RateLimits {
 /// moves one interval on from itself or from now, whichever is later, unless that puts it more
 /// than a burst ahead of now; then nothing is written and the answer is how long until it would
 /// fit. Concurrent requests for one key queue on the row's lock, so none is let in twice.
-async fn check(pool: &PgPool, key: &str, quota: Quota) -> Result<(), ApiError> {
+async fn check(conn: &mut PgConnection, key: &str, quota: Quota) -> Result<(), ApiError> {
     let wait_micros: Option<i64> = sqlx::query_scalar(
         "WITH upsert AS (
              INSERT INTO rate_limits AS r (key, tat)
@@ -103,7 +104,7 @@ async fn check(pool: &PgPool, key: &str, quota: Quota) -> Result<(), ApiError> {
     .bind(key)
     .bind(quota.interval_micros())
     .bind(quota.burst_micros())
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await?;
     match wait_micros {
         None => Ok(()),
