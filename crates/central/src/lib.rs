@@ -50,11 +50,6 @@ use sqlx::postgres::{PgPool, PgPoolOptions};
 pub async fn connect(url: &str, max_connections: u32) -> Result<PgPool, sqlx::Error> {
     PgPoolOptions::new()
         .max_connections(max_connections)
-        // sqlx checks a connection with a round trip when it goes back to the pool, and by default
-        // again before handing it out: the second is on every request's path (2,000 desks' polls,
-        // issue 21). A connection that broke while idle (PostgreSQL restarted) fails the one
-        // request that gets it with 503, which a desk retries, and is closed by that check.
-        .test_before_acquire(false)
         .acquire_timeout(std::time::Duration::from_secs(10))
         .connect(url)
         .await
