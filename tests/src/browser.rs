@@ -8,7 +8,7 @@ use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, Locator};
 use tokio::process::{Child, Command};
 
-use crate::{free_port, Error, PATIENCE};
+use crate::{free_port, wait_for, Error};
 
 /// A headless Chromium with its driver; both end when this is dropped.
 #[allow(missing_debug_implementations)] // fantoccini's Client is not Debug
@@ -60,15 +60,7 @@ impl Browser {
     /// The element with `data-testid`, waiting until it exists.
     pub async fn by_id(&self, testid: &str) -> Result<fantoccini::elements::Element, Error> {
         let css = format!("[data-testid='{testid}']");
-        crate::within(
-            &css,
-            self.client
-                .wait()
-                .at_most(PATIENCE)
-                .for_element(Locator::Css(&css)),
-        )
-        .await?
-        .map_err(|e| format!("waited {PATIENCE:?} for `{css}`: {e}").into())
+        wait_for(&self.client, Locator::Css(&css), &format!("`{css}`")).await
     }
 
     /// Saves a screenshot in `<target>/e2e-screenshots/<name>.png`.

@@ -78,6 +78,14 @@ pub(crate) async fn connect(
     }
 }
 
+/// Waits up to PATIENCE for the element `locator` finds, saying what was awaited if it does not
+/// come: a bare `WaitTimeout` leaves a failed run unexplained.
+pub(crate) async fn wait_for(client: &Client, locator: Locator<'_>, what: &str) -> Result<Element, Error> {
+    within(what, client.wait().at_most(PATIENCE).for_element(locator))
+        .await?
+        .map_err(|e| format!("waited {PATIENCE:?} for {what}: {e}").into())
+}
+
 /// Awaits one step in a window or browser, failing the test if it has no answer within PATIENCE
 /// and a little: WebDriver's own waits poll with a deadline, but a single command to a window
 /// that hangs is never answered, and a hung test run says nothing about what went wrong.
@@ -138,16 +146,7 @@ impl Window {
 
     /// The element matching `css`, waiting until it exists.
     pub async fn find(&self, css: &str) -> Result<Element, Error> {
-        // Say what was awaited: a bare `WaitTimeout` leaves a failed run unexplained.
-        within(
-            css,
-            self.client
-                .wait()
-                .at_most(PATIENCE)
-                .for_element(Locator::Css(css)),
-        )
-        .await?
-        .map_err(|e| format!("waited {PATIENCE:?} for `{css}`: {e}").into())
+        wait_for(&self.client, Locator::Css(css), &format!("`{css}`")).await
     }
 
     /// Waits until an element with `data-testid` holds text containing `text`.
@@ -156,15 +155,12 @@ impl Window {
             "//*[@data-testid='{testid}'][contains(normalize-space(.), {})]",
             xpath_literal(text)
         );
-        within(
-            &xpath,
-            self.client
-                .wait()
-                .at_most(PATIENCE)
-                .for_element(Locator::XPath(&xpath)),
+        wait_for(
+            &self.client,
+            Locator::XPath(&xpath),
+            &format!("«{text}» in `{testid}`"),
         )
-        .await?
-        .map_err(|e| format!("waited {PATIENCE:?} for «{text}» in `{testid}`: {e}").into())
+        .await
     }
 
     /// Clicks the first element matching `css`, finding it again if the screen re-rendered it between
