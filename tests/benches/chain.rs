@@ -345,6 +345,11 @@ impl CpuReading {
         }
     }
 
+    /// What other processes (and the kernel outside them) used.
+    fn rest(&self) -> f64 {
+        self.busy - self.desks - self.instances - self.postgres - self.balancer
+    }
+
     fn print(&self) {
         let share = |s: f64| 100.0 * s / self.all.max(f64::EPSILON);
         println!("| where the cores went while the desks ran | CPU s | share of the machine |");
@@ -357,10 +362,7 @@ impl CpuReading {
             ("the two central-store instances", self.instances),
             ("PostgreSQL (server and backends)", self.postgres),
             ("the balancer", self.balancer),
-            (
-                "the rest of the machine",
-                self.busy - self.desks - self.instances - self.postgres - self.balancer,
-            ),
+            ("the rest of the machine", self.rest()),
         ] {
             println!("| {name} | {s:.1} | {:.0} % |", share(s));
         }
@@ -370,14 +372,13 @@ impl CpuReading {
             self.all,
             share(self.busy)
         );
-        let rest = self.busy - self.desks - self.instances - self.postgres - self.balancer;
+        let rest = share(self.rest());
         // A build or a test beside the run shows here first, and its latencies are then not this
         // load's: at 81c4a66, a run with tests beside it had push p99 90 ms, a quiet one 20 ms.
-        if share(rest) > 5.0 {
+        if rest > 5.0 {
             println!();
             println!(
-                "WARNING: {:.0} % of the machine went to other work during the run: the latencies above are not this load's alone.",
-                share(rest)
+                "WARNING: {rest:.0} % of the machine went to other work during the run: the latencies above are not this load's alone."
             );
         }
     }

@@ -99,8 +99,8 @@ impl FromRequestParts<AppState> for Device {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = bearer(parts).ok_or_else(ApiError::unauthorized)?;
-        // One connection for the lookup, the rate limit and the contact time (issue 21: each taken
-        // from the pool on its own costs a round trip when it goes back).
+        // One connection for the lookup, the rate limit and the contact time: sqlx checks each
+        // connection it hands out and takes back with a round trip (ARCHITECTURE.md).
         let mut conn = state.pool.acquire().await?;
         let row: Option<DeviceRow> = sqlx::query_as(
             "SELECT id, store_id, series, former_series, last_contact_at, app_version

@@ -62,9 +62,8 @@ pub(crate) async fn changes(
     device: &Device,
     q: ChangesQuery,
 ) -> Result<ChangesResponse, ApiError> {
-    // One connection for the four reads: each taking its own from the pool costs a round trip to
-    // PostgreSQL when it goes back (sqlx checks it is still good), a poll from 2,000 desks
-    // (issue 21) four of them.
+    // One connection for the four reads: sqlx checks a connection with a round trip to PostgreSQL
+    // when it is handed out and when it goes back, two for each read if each took its own.
     let mut conn = pool.acquire().await?;
     let mut pages = Vec::with_capacity(4);
     for (stream, cursor) in [

@@ -28,8 +28,8 @@ pub(crate) async fn push(
         ));
     }
     check_batch(&req)?;
-    // One connection for the whole push: each taken from the pool on its own costs a round trip to
-    // PostgreSQL when it goes back (sqlx checks it), work for both sides at 2,000 desks (issue 21).
+    // One connection for the whole push: sqlx checks a connection with a round trip to PostgreSQL
+    // when it is handed out and when it goes back (ARCHITECTURE.md).
     let mut conn = pool.acquire().await?;
     sqlx::query(
         "UPDATE devices SET last_seen_at = $2, queue_pending = coalesce($3, queue_pending),
